@@ -1,0 +1,29 @@
+//! What can go wrong talking to Gong, typed so front doors can map each case to a status.
+
+use std::time::Duration;
+
+/// A failure of a Gong operation. Messages never contain credentials or transcript text.
+#[derive(Debug, thiserror::Error)]
+pub enum GongError {
+    /// The configuration cannot work (bad base URL, unusable credentials).
+    #[error("invalid Gong configuration: {0}")]
+    Config(String),
+    /// Gong answered 401/403: the credentials are wrong or lack a scope.
+    #[error("Gong rejected the credentials ({status}): {message}")]
+    Unauthorized { status: u16, message: String },
+    /// Gong kept answering 429 and the retries or the deadline ran out.
+    #[error("Gong rate limit exceeded; retry after {retry_after:?}")]
+    RateLimited { retry_after: Option<Duration> },
+    /// Gong answered an error status that retries did not cure (4xx other than 404-as-empty, or 5xx).
+    #[error("Gong answered {status}: {message}")]
+    Upstream { status: u16, message: String },
+    /// The overall deadline passed before the operation finished.
+    #[error("Gong did not finish within {0:?}")]
+    DeadlineExceeded(Duration),
+    /// Gong's answer could not be read (cut-off body, not JSON, wrong shape).
+    #[error("Gong's response could not be read: {0}")]
+    InvalidResponse(String),
+    /// The connection failed (DNS, refused, reset) and retries did not cure it.
+    #[error("could not reach Gong: {0}")]
+    Transport(String),
+}

@@ -1,0 +1,209 @@
+//! The sample org's records: one set of people, accounts and calls that both simulators serve,
+//! so that a Salesforce `Gong__Gong_Call__c` record and the Gong call it names always agree.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Everything the simulators know. Built once by [`SampleOrg::generate`](super::SampleOrg::generate);
+/// read-only afterwards, so it is shared behind an `Arc` without locks.
+#[derive(Debug, Clone)]
+pub struct SampleOrg {
+    /// The instant the org's dates are relative to (midnight UTC of the day it was generated for).
+    pub anchor: DateTime<Utc>,
+    /// Salesforce users, who are also the Gong users (same people, two id spaces).
+    pub users: Vec<User>,
+    /// Customer accounts.
+    pub accounts: Vec<Account>,
+    /// People at the customer accounts.
+    pub contacts: Vec<Contact>,
+    /// Deals, open and closed.
+    pub opportunities: Vec<Opportunity>,
+    /// Recorded calls, newest first.
+    pub calls: Vec<Call>,
+}
+
+/// What a user may see in Salesforce; decides sharing in the Salesforce simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserRole {
+    /// Sees the accounts they own or that are shared with them, and those accounts' children.
+    Rep,
+    /// Sees what their direct reports see, plus their own.
+    Manager,
+    /// The API integration user (`client_credentials`): sees everything.
+    Integration,
+}
+
+/// A person with a Salesforce login and (for reps and managers) a Gong seat.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Salesforce id, 18 characters, key prefix `005`.
+    pub id: String,
+    /// Gong user id: a numeric string.
+    pub gong_id: String,
+    /// Salesforce login, e-mail shaped (e.g. `maya.chen@callbrief-demo.com`).
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub title: String,
+    pub role: UserRole,
+    /// Salesforce id of the user's manager, if any.
+    pub manager_id: Option<String>,
+}
+
+impl User {
+    /// "First Last".
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// A customer company.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Salesforce id, 18 characters, key prefix `001`.
+    pub id: String,
+    pub name: String,
+    pub industry: String,
+    pub website: String,
+    /// E-mail domain of the account's people (e.g. `acme.example`).
+    pub domain: String,
+    pub number_of_employees: u32,
+    pub annual_revenue: f64,
+    pub billing_city: String,
+    pub billing_country: String,
+    /// Salesforce id of the owning user.
+    pub owner_id: String,
+    /// Salesforce ids of users the account is shared with beyond its owner.
+    pub shared_with: Vec<String>,
+}
+
+/// A person at a customer account.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    /// Salesforce id, 18 characters, key prefix `003`.
+    pub id: String,
+    pub account_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: String,
+    pub email: String,
+    pub phone: String,
+}
+
+impl Contact {
+    /// "First Last".
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// A deal.
+#[derive(Debug, Clone)]
+pub struct Opportunity {
+    /// Salesforce id, 18 characters, key prefix `006`.
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    /// e.g. "Discovery", "Evaluation", "Proposal", "Negotiation", "Closed Won", "Closed Lost".
+    pub stage: String,
+    pub amount: f64,
+    pub close_date: NaiveDate,
+    pub probability: u8,
+    pub is_closed: bool,
+    pub is_won: bool,
+    /// Salesforce id of the owning user.
+    pub owner_id: String,
+}
+
+/// Which side of the conversation a party is on (Gong's `affiliation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affiliation {
+    Internal,
+    External,
+    Unknown,
+}
+
+impl Affiliation {
+    /// Gong's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Affiliation::Internal => "Internal",
+            Affiliation::External => "External",
+            Affiliation::Unknown => "Unknown",
+        }
+    }
+}
+
+/// One participant of a call, as Gong lists it under `parties`.
+#[derive(Debug, Clone)]
+pub struct Party {
+    /// Gong party id (numeric string).
+    pub id: String,
+    /// May be missing in real Gong data (an unidentified dial-in).
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub affiliation: Affiliation,
+    /// Links the party to transcript monologues; may be missing.
+    pub speaker_id: Option<String>,
+    /// Gong user id for internal parties.
+    pub user_id: Option<String>,
+    /// Salesforce Contact id for external parties known to the CRM.
+    pub contact_id: Option<String>,
+}
+
+/// One turn of speech: consecutive sentences by one speaker.
+#[derive(Debug, Clone)]
+pub struct Monologue {
+    pub speaker_id: String,
+    /// Gong's topic label; `None` where Gong sends `null`.
+    pub topic: Option<String>,
+    pub sentences: Vec<Sentence>,
+}
+
+/// One sentence; times are milliseconds from the call's start.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    pub start: u64,
+    pub end: u64,
+    pub text: String,
+}
+
+/// A recorded call, with what Gong holds about it and what Salesforce's `Gong__Gong_Call__c` record holds.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Gong call id: numeric string of up to 20 digits.
+    pub gong_id: String,
+    /// Salesforce id of the `Gong__Gong_Call__c` record (18 characters, prefix `a0G`).
+    pub sf_id: String,
+    /// Salesforce `Name` of that record (an auto-number like `C-000123`).
+    pub sf_name: String,
+    pub account_id: String,
+    pub opportunity_id: Option<String>,
+    /// Salesforce id of the rep who hosted the call.
+    pub primary_user_id: String,
+    pub title: String,
+    pub scheduled: DateTime<Utc>,
+    pub started: DateTime<Utc>,
+    /// Seconds.
+    pub duration: u32,
+    /// "Conference", "Inbound", "Outbound".
+    pub direction: String,
+    /// "External" or "Internal".
+    pub scope: String,
+    /// e.g. "Zoom".
+    pub system: String,
+    pub language: String,
+    pub purpose: Option<String>,
+    pub is_private: bool,
+    /// `https://app.gong.io/call?id=<gong_id>`.
+    pub url: String,
+    pub meeting_url: String,
+    pub parties: Vec<Party>,
+    pub monologues: Vec<Monologue>,
+    /// Gong AI "brief" of the call.
+    pub brief: String,
+    pub key_points: Vec<String>,
+    /// (topic name, duration in seconds).
+    pub topics: Vec<(String, u32)>,
+}

@@ -1,0 +1,55 @@
+//! Pure transformation: Gong transcript and call payloads in, clean transcripts out.
+//!
+//! No I/O here, so every rule (the seed's `content` format, speaker lists, size budgets) is unit-
+//! and property-tested, and benchmarked without a network.
+
+use gong::wire;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One call, cleaned for an assistant: metadata, attendees and the transcript as plain text.
+/// Field names and meanings match the seed's `callTranscripts` items; `speakers` is new.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CleanTranscript {
+    /// Gong call id.
+    pub call_id: String,
+    /// Call title; `null` when Gong had no metadata for the call.
+    pub title: Option<String>,
+    /// Start time (ISO-8601); `null` when unknown.
+    pub started: Option<String>,
+    /// Duration in seconds; `null` when unknown.
+    pub duration: Option<i64>,
+    /// Link to the call in Gong; `null` when unknown.
+    pub url: Option<String>,
+    /// The transcript: one paragraph per turn, `"<speaker>: <sentences>\n\n"`.
+    pub content: String,
+    /// The call's attendees, for attendee tables.
+    pub speakers: Vec<Speaker>,
+}
+
+/// An attendee of a call, without personal contact details beyond the e-mail domain.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Speaker {
+    /// Name; `null` when Gong does not know it.
+    pub name: Option<String>,
+    /// Job title, when known.
+    pub title: Option<String>,
+    /// "Internal", "External" or "Unknown".
+    pub affiliation: String,
+    /// Domain of the attendee's e-mail address (e.g. `acme.com`), when known.
+    pub email_domain: Option<String>,
+}
+
+/// The speaker label used when a monologue's speaker has no name (the seed's wording).
+pub const UNKNOWN_SPEAKER: &str = "Unknown Speaker";
+
+/// Joins transcripts with call metadata, in the transcripts' order; a call without metadata keeps
+/// its transcript with `null` metadata fields.
+pub fn clean_transcripts(
+    transcripts: &[wire::CallTranscript],
+    calls: &[wire::ExtensiveCall],
+) -> Vec<CleanTranscript> {
+    todo!("{} {}", transcripts.len(), calls.len())
+}
