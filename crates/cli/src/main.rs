@@ -1,1 +1,63 @@
-fn main() {}
+//! `callbrief`: the one binary. `serve` runs the HTTP server, `sim` the simulators it is tested
+//! against, `demo` both plus a walkthrough, `openapi` prints the API document.
+//!
+//! Errors end the process with exit code 1 and one line, `error: <what>: <why>`, never a debug dump.
+
+mod args;
+mod demo;
+mod serve;
+mod sim;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run(cli)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let log_format = cli.log_format.into();
+    match cli.command {
+        Command::Serve(args) => {
+            server::telemetry::init(log_format, "info");
+            serve::run(*args, log_format).await
+        }
+        Command::Sim(args) => {
+            server::telemetry::init(log_format, "info");
+            sim::run(args).await
+        }
+        Command::Demo(args) => {
+            // The walkthrough's own output is the point; logs only for problems.
+            server::telemetry::init(log_format, "warn");
+            demo::run(args).await
+        }
+        Command::Openapi(args) => print_stdout(&args.document()?),
+    }
+}
+
+/// Writes `text` and a newline to stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::from(err).context("could not write to stdout"))
+        }
+        _ => Ok(()),
+    }
+}

@@ -10,13 +10,26 @@ pub enum GongError {
     Config(String),
     /// Gong answered 401/403: the credentials are wrong or lack a scope.
     #[error("Gong rejected the credentials ({status}): {message}")]
-    Unauthorized { status: u16, message: String },
+    Unauthorized {
+        /// 401 or 403.
+        status: u16,
+        /// Gong's `errors`, joined.
+        message: String,
+    },
     /// Gong kept answering 429 and the retries or the deadline ran out.
     #[error("Gong rate limit exceeded; retry after {retry_after:?}")]
-    RateLimited { retry_after: Option<Duration> },
+    RateLimited {
+        /// Gong's last `Retry-After`, for callers that pass it on.
+        retry_after: Option<Duration>,
+    },
     /// Gong answered an error status that retries did not cure (4xx other than 404-as-empty, or 5xx).
     #[error("Gong answered {status}: {message}")]
-    Upstream { status: u16, message: String },
+    Upstream {
+        /// Gong's status code.
+        status: u16,
+        /// Gong's `errors`, joined, or the status's reason phrase.
+        message: String,
+    },
     /// The overall deadline passed before the operation finished.
     #[error("Gong did not finish within {0:?}")]
     DeadlineExceeded(Duration),

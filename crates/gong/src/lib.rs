@@ -1,12 +1,19 @@
+#![warn(missing_docs)]
 //! The one gateway to Gong's API v2.
 //!
 //! Everything in callbrief that needs Gong asks [`GongClient`]; nothing else builds Gong requests.
 //! That keeps auth, pagination, batching, the process-wide rate limit, retries and the overall
 //! deadline in one place, where a later cache can plug in too.
 
+mod auth;
+mod batch;
 pub mod client;
 pub mod config;
 pub mod error;
+mod http;
+mod limiter;
+mod paging;
+mod retry;
 pub mod wire;
 
 pub use client::{CallData, GongClient};

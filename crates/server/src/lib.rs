@@ -1,1 +1,19 @@
-//! placeholder
+//! callbrief's HTTP front door: `POST /callTranscripts` for ChatGPT actions, its OpenAPI
+//! document, health, API-key auth and request telemetry.
+//!
+//! Layout follows the usual split: [`config`] holds plain settings, [`startup`] binds and runs,
+//! [`telemetry`] sets up logs; [`validate`] and [`assemble`] are the pure rules in the middle,
+//! [`routes`] the thin handlers at the edge.
+
+pub mod assemble;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod validate;
+
+pub use config::{LogFormat, Settings};
+pub use startup::Application;

@@ -1,1 +1,10 @@
-//! placeholder
+//! Simulators of the outside services callbrief talks to, over one deterministic sample org.
+//!
+//! The [`org`] module builds the sample org (people, accounts, deals and recorded calls with
+//! realistic sales conversations); [`gong`] serves it with Gong API v2's shapes, limits and
+//! failure modes, so the rest of the project can be tested and demonstrated without Gong;
+//! the `salesforce` module serves the same org as Salesforce's REST API.
+
+pub mod gong;
+pub mod org;
+pub mod salesforce;

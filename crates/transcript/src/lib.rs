@@ -1,11 +1,20 @@
+#![warn(missing_docs)]
 //! Pure transformation: Gong transcript and call payloads in, clean transcripts out.
 //!
 //! No I/O here, so every rule (the seed's `content` format, speaker lists, size budgets) is unit-
 //! and property-tested, and benchmarked without a network.
 
+use std::collections::HashMap;
+
 use gong::wire;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+pub mod budget;
+mod content;
+mod speakers;
+
+pub use content::{seed_content, speaker_names};
 
 /// One call, cleaned for an assistant: metadata, attendees and the transcript as plain text.
 /// Field names and meanings match the seed's `callTranscripts` items; `speakers` is new.
@@ -47,9 +56,38 @@ pub const UNKNOWN_SPEAKER: &str = "Unknown Speaker";
 
 /// Joins transcripts with call metadata, in the transcripts' order; a call without metadata keeps
 /// its transcript with `null` metadata fields.
+///
+/// Speaker names come only from the call's own parties, so names never leak from one call into
+/// another. When `calls` holds the same id twice, the later entry wins (as in the seed).
 pub fn clean_transcripts(
     transcripts: &[wire::CallTranscript],
     calls: &[wire::ExtensiveCall],
 ) -> Vec<CleanTranscript> {
-    todo!("{} {}", transcripts.len(), calls.len())
+    let by_id: HashMap<&str, &wire::ExtensiveCall> = calls
+        .iter()
+        .map(|call| (call.meta_data.id.as_str(), call))
+        .collect();
+    transcripts
+        .iter()
+        .map(|transcript| clean_one(transcript, by_id.get(transcript.call_id.as_str()).copied()))
+        .collect()
+}
+
+/// One call: its transcript text, and its metadata and attendees when Gong sent them.
+fn clean_one(
+    transcript: &wire::CallTranscript,
+    call: Option<&wire::ExtensiveCall>,
+) -> CleanTranscript {
+    let parties = call.map_or(&[][..], |c| c.parties.as_slice());
+    let names = content::borrowed_names(parties);
+    let meta = call.map(|c| &c.meta_data);
+    CleanTranscript {
+        call_id: transcript.call_id.clone(),
+        title: meta.and_then(|m| m.title.clone()),
+        started: meta.and_then(|m| m.started.clone()),
+        duration: meta.and_then(|m| m.duration),
+        url: meta.and_then(|m| m.url.clone()),
+        content: content::render(&transcript.transcript, |id| names.get(id).copied()),
+        speakers: speakers::speakers(parties),
+    }
 }

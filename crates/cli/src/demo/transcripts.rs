@@ -1,0 +1,206 @@
+//! Demo step: fetch transcripts. Picks a sample account and its two newest calls, asks
+//! `POST /callTranscripts` for them over HTTP as a GPT action would, and prints a calls table
+//! and a short transcript excerpt.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use serde::Deserialize;
+use sim::org::SampleOrg;
+
+/// Lines of transcript shown in the excerpt.
+const EXCERPT_LINES: usize = 5;
+/// Longest excerpt line, in characters.
+const EXCERPT_WIDTH: usize = 110;
+
+/// What the step leaves for the rest of the demo.
+pub struct StepOutput {
+    /// A curl line repeating the step's request.
+    pub curl: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Response {
+    call_transcripts: Vec<Transcript>,
+    #[serde(default)]
+    not_found: Vec<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Transcript {
+    call_id: String,
+    title: Option<String>,
+    started: Option<String>,
+    duration: Option<i64>,
+    url: Option<String>,
+    content: String,
+    #[serde(default)]
+    speakers: Vec<Speaker>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Speaker {
+    name: Option<String>,
+}
+
+/// Runs the step against the server at `base_url` and prints its results.
+pub async fn walkthrough(
+    http: &reqwest::Client,
+    base_url: &str,
+    api_key: &str,
+    org: &SampleOrg,
+) -> anyhow::Result<StepOutput> {
+    let account = org
+        .accounts
+        .iter()
+        .find(|a| org.calls_for_account(&a.id).nth(1).is_some())
+        .context("the sample org has no account with two calls")?;
+    let call_ids: Vec<String> = org
+        .calls_for_account(&account.id)
+        .take(2)
+        .map(|c| c.gong_id.clone())
+        .collect();
+    let body = serde_json::json!({ "callIds": call_ids });
+
+    println!(
+        "Account \"{}\" ({}): its {} newest calls are {}",
+        account.name,
+        account.id,
+        call_ids.len(),
+        call_ids.join(", ")
+    );
+    println!("POST {base_url}/callTranscripts {body}");
+    let started = Instant::now();
+    let response = http
+        .post(format!("{base_url}/callTranscripts"))
+        .bearer_auth(api_key)
+        .json(&body)
+        .send()
+        .await
+        .context("POST /callTranscripts failed")?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .context("could not read the /callTranscripts answer")?;
+    anyhow::ensure!(
+        status.is_success(),
+        "POST /callTranscripts answered {status}: {text}"
+    );
+    let answer: Response = serde_json::from_str(&text)
+        .context("the /callTranscripts answer is not the expected JSON")?;
+    println!(
+        "  -> {status} in {} ms, {} transcripts, {} characters",
+        started.elapsed().as_millis(),
+        answer.call_transcripts.len(),
+        text.len()
+    );
+    for warning in &answer.warnings {
+        println!("  warning: {warning}");
+    }
+    if !answer.not_found.is_empty() {
+        println!("  not found: {}", answer.not_found.join(", "));
+    }
+    println!();
+    print_table(&answer.call_transcripts);
+    if let Some(first) = answer.call_transcripts.first() {
+        println!();
+        println!(
+            "Excerpt of \"{}\" ({}):",
+            first.title.as_deref().unwrap_or("untitled"),
+            first.url.as_deref().unwrap_or("no URL")
+        );
+        for line in excerpt(&first.content) {
+            println!("  {line}");
+        }
+    }
+    println!();
+
+    let curl = format!(
+        "curl -s -X POST {base_url}/callTranscripts -H 'Authorization: Bearer {api_key}' \
+         -H 'Content-Type: application/json' -d '{body}'"
+    );
+    Ok(StepOutput { curl })
+}
+
+fn print_table(calls: &[Transcript]) {
+    let rows: Vec<[String; 4]> = calls
+        .iter()
+        .map(|c| {
+            let attendees: Vec<&str> = c
+                .speakers
+                .iter()
+                .map(|s| s.name.as_deref().unwrap_or("(unnamed)"))
+                .collect();
+            [
+                c.title
+                    .clone()
+                    .unwrap_or_else(|| format!("call {}", c.call_id)),
+                c.started
+                    .as_deref()
+                    .map(|s| s.chars().take(10).collect())
+                    .unwrap_or_else(|| "-".to_owned()),
+                c.duration
+                    .map(|d| format!("{} min", (d + 30) / 60))
+                    .unwrap_or_else(|| "-".to_owned()),
+                attendees.join(", "),
+            ]
+        })
+        .collect();
+    let header = ["Title", "Date", "Duration", "Attendees"];
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    println!(
+        "  {:<w0$}  {:<w1$}  {:<w2$}  {}",
+        header[0], header[1], header[2], header[3]
+    );
+    for row in &rows {
+        println!(
+            "  {:<w0$}  {:<w1$}  {:<w2$}  {}",
+            row[0], row[1], row[2], row[3]
+        );
+    }
+}
+
+/// The first non-empty lines of a transcript, each cut to a terminal-friendly width.
+fn excerpt(content: &str) -> Vec<String> {
+    content
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(EXCERPT_LINES)
+        .map(|line| {
+            if line.chars().count() > EXCERPT_WIDTH {
+                let cut: String = line.chars().take(EXCERPT_WIDTH - 1).collect();
+                format!("{cut}…")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_takes_first_non_empty_lines_and_cuts_long_ones() {
+        let long = "x".repeat(300);
+        let content = format!("A: one\n\nB: two\n\n{long}\n\nC\n\nD\n\nE\n\n");
+        let lines = excerpt(&content);
+        assert_eq!(lines.len(), EXCERPT_LINES);
+        assert_eq!(lines[0], "A: one");
+        assert_eq!(lines[2].chars().count(), EXCERPT_WIDTH);
+        assert!(lines[2].ends_with('…'));
+    }
+}

@@ -1,0 +1,180 @@
+//! `callbrief sim`: runs each simulator whose address flag is given, until Ctrl-C or SIGTERM.
+//!
+//! Simulators are independent servers over one shared sample org, so a Salesforce record and
+//! the Gong call it names always agree.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sim::gong::{Faults, GongSimConfig};
+use sim::org::SampleOrg;
+use tokio::net::TcpListener;
+
+use crate::args::{GongSimArgs, SimArgs};
+
+/// Starts the requested simulators and serves until a shutdown signal.
+pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    let Some(gong_addr) = args.gong_addr else {
+        anyhow::bail!("no simulator requested: pass --gong-addr 127.0.0.1:PORT");
+    };
+    let cfg = gong_sim_config(&args.gong)?;
+    let org = Arc::new(SampleOrg::for_today());
+    let listener = TcpListener::bind(gong_addr)
+        .await
+        .with_context(|| format!("could not listen on {gong_addr} for the Gong simulator"))?;
+    let addr = listener
+        .local_addr()
+        .context("could not read the Gong simulator's address")?;
+    println!("Gong simulator listening on http://{addr}");
+    println!(
+        "  accepts Basic {}:{} and Bearer {}",
+        cfg.access_key,
+        cfg.access_key_secret,
+        cfg.bearer_tokens.join(", ")
+    );
+    println!(
+        "  {} accounts, {} calls; page size {}; rate limit {}; daily quota {}",
+        org.accounts.len(),
+        org.calls.len(),
+        cfg.page_size,
+        cfg.rate_limit_per_sec
+            .map_or_else(|| "off".to_owned(), |n| format!("{n}/s")),
+        cfg.daily_quota
+            .map_or_else(|| "off".to_owned(), |n| n.to_string()),
+    );
+    tokio::select! {
+        result = sim::gong::serve(listener, org, cfg) => {
+            result.context("the Gong simulator stopped")?;
+        }
+        () = server::startup::shutdown_signal() => {}
+    }
+    Ok(())
+}
+
+/// The simulator configuration: its defaults, overridden by each flag given.
+pub fn gong_sim_config(args: &GongSimArgs) -> anyhow::Result<GongSimConfig> {
+    let mut cfg = GongSimConfig::default();
+    if let Some(n) = args.page_size {
+        anyhow::ensure!(n > 0, "--page-size must be at least 1");
+        cfg.page_size = n;
+    }
+    if args.no_rate_limit {
+        cfg.rate_limit_per_sec = None;
+        cfg.daily_quota = None;
+    }
+    if let Some(n) = args.rate_limit_per_sec {
+        cfg.rate_limit_per_sec = (n > 0).then_some(n);
+    }
+    if let Some(n) = args.daily_quota {
+        cfg.daily_quota = (n > 0).then_some(n);
+    }
+    if let Some(secs) = args.retry_after_secs {
+        cfg.retry_after_secs = secs;
+    }
+    let mut faults = Faults {
+        seed: args.seed.unwrap_or(cfg.faults.seed),
+        ..cfg.faults.clone()
+    };
+    if let Some(ms) = args.latency_ms {
+        faults.latency = Duration::from_millis(ms);
+    }
+    if let Some(rate) = args.error_rate {
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&rate),
+            "--error-rate must be between 0.0 and 1.0"
+        );
+        faults.error_rate = rate;
+    }
+    if let Some(n) = args.fail_first {
+        faults.fail_first = n;
+    }
+    if let Some(n) = args.rate_limit_first {
+        faults.rate_limit_first = n;
+    }
+    if let Some(ms) = args.slow_body_ms {
+        faults.slow_body = (ms > 0).then(|| Duration::from_millis(ms));
+    }
+    faults.truncate_body |= args.truncate_body;
+    cfg.faults = faults;
+    if let Some(key) = &args.gong_access_key {
+        cfg.access_key = key.clone();
+    }
+    if let Some(secret) = &args.gong_access_key_secret {
+        cfg.access_key_secret = secret.clone();
+    }
+    if let Some(token) = &args.gong_bearer_token {
+        cfg.bearer_tokens = vec![token.clone()];
+    }
+    Ok(cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::Cli;
+    use clap::Parser;
+
+    fn config(flags: &[&str]) -> anyhow::Result<GongSimConfig> {
+        let mut argv = vec!["callbrief", "sim", "--gong-addr", "127.0.0.1:0"];
+        argv.extend_from_slice(flags);
+        let cli = Cli::try_parse_from(argv)?;
+        match cli.command {
+            crate::args::Command::Sim(args) => gong_sim_config(&args.gong),
+            _ => anyhow::bail!("not sim"),
+        }
+    }
+
+    #[test]
+    fn unset_flags_keep_the_simulator_defaults() {
+        let cfg = config(&[]).unwrap();
+        let defaults = GongSimConfig::default();
+        assert_eq!(cfg.page_size, defaults.page_size);
+        assert_eq!(cfg.rate_limit_per_sec, defaults.rate_limit_per_sec);
+        assert_eq!(cfg.access_key, defaults.access_key);
+        assert!(!cfg.faults.truncate_body);
+    }
+
+    #[test]
+    fn flags_set_limits_and_faults() {
+        let cfg = config(&[
+            "--page-size",
+            "2",
+            "--no-rate-limit",
+            "--latency-ms",
+            "150",
+            "--error-rate",
+            "0.25",
+            "--fail-first",
+            "2",
+            "--rate-limit-first",
+            "3",
+            "--slow-body-ms",
+            "500",
+            "--truncate-body",
+            "--retry-after-secs",
+            "7",
+            "--gong-bearer-token",
+            "tok",
+        ])
+        .unwrap();
+        assert_eq!(cfg.page_size, 2);
+        assert_eq!(cfg.rate_limit_per_sec, None);
+        assert_eq!(cfg.daily_quota, None);
+        assert_eq!(cfg.retry_after_secs, 7);
+        assert_eq!(cfg.faults.latency, Duration::from_millis(150));
+        assert_eq!(cfg.faults.error_rate, 0.25);
+        assert_eq!(cfg.faults.fail_first, 2);
+        assert_eq!(cfg.faults.rate_limit_first, 3);
+        assert_eq!(cfg.faults.slow_body, Some(Duration::from_millis(500)));
+        assert!(cfg.faults.truncate_body);
+        assert_eq!(cfg.bearer_tokens, ["tok"]);
+    }
+
+    #[test]
+    fn out_of_range_values_are_errors() {
+        assert!(config(&["--error-rate", "1.5"]).is_err());
+        assert!(config(&["--page-size", "0"]).is_err());
+        assert!(config(&["--no-rate-limit", "--rate-limit-per-sec", "3"]).is_err());
+    }
+}

@@ -1,0 +1,300 @@
+//! The real binary's command surface: help, clear one-line errors, the OpenAPI printer, and
+//! `sim` + `serve` end to end with logs checked for secrets and transcript text.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn callbrief() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CALLBRIEF_") || key.starts_with("GONG_") || key == "RUST_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+fn output(cmd: &mut Command) -> (Output, String, String) {
+    let out = cmd.output().expect("run callbrief");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stdout, stderr)
+}
+
+#[test]
+fn help_lists_every_command_and_setting() {
+    let (out, stdout, _) = output(callbrief().arg("--help"));
+    assert!(out.status.success());
+    for command in ["serve", "sim", "demo", "openapi"] {
+        assert!(stdout.contains(command), "{command} missing:\n{stdout}");
+    }
+    let (out, stdout, _) = output(callbrief().args(["serve", "--help"]));
+    assert!(out.status.success());
+    for env in [
+        "CALLBRIEF_ADDR",
+        "CALLBRIEF_API_KEYS",
+        "CALLBRIEF_PUBLIC_URL",
+        "CALLBRIEF_MAX_CALL_IDS",
+        "CALLBRIEF_MAX_BODY_BYTES",
+        "CALLBRIEF_REQUEST_TIMEOUT_SECS",
+        "CALLBRIEF_LOG_FORMAT",
+        "GONG_BASE_URL",
+        "GONG_ACCESS_KEY",
+        "GONG_ACCESS_KEY_SECRET",
+        "GONG_API_KEY",
+        "GONG_BEARER_TOKEN",
+        "GONG_DEADLINE_SECS",
+        "GONG_BATCH_SIZE",
+        "GONG_REQUESTS_PER_SECOND",
+        "GONG_MAX_RETRIES",
+    ] {
+        assert!(stdout.contains(env), "{env} missing from serve --help");
+    }
+    let (out, stdout, _) = output(callbrief().args(["sim", "--help"]));
+    assert!(out.status.success());
+    for flag in [
+        "--gong-addr",
+        "--page-size",
+        "--no-rate-limit",
+        "--fail-first",
+        "--truncate-body",
+    ] {
+        assert!(stdout.contains(flag), "{flag} missing from sim --help");
+    }
+}
+
+/// Asserts a failed run with exit code 1 and a single `error: ...` line containing `needle`.
+fn assert_one_line_error(cmd: &mut Command, needle: &str) {
+    let (out, _, stderr) = output(cmd);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(lines[0].contains(needle), "{needle:?} missing: {stderr}");
+}
+
+#[test]
+fn serve_refuses_to_start_without_api_keys() {
+    assert_one_line_error(
+        callbrief()
+            .arg("serve")
+            .env("GONG_ACCESS_KEY", "k")
+            .env("GONG_ACCESS_KEY_SECRET", "s"),
+        "no API keys configured: set CALLBRIEF_API_KEYS",
+    );
+    assert_one_line_error(
+        callbrief().arg("serve").env("CALLBRIEF_API_KEYS", " , "),
+        "no API keys configured",
+    );
+}
+
+#[test]
+fn serve_needs_exactly_one_form_of_gong_credentials() {
+    assert_one_line_error(
+        callbrief().arg("serve").env("CALLBRIEF_API_KEYS", "k1"),
+        "no Gong credentials",
+    );
+    assert_one_line_error(
+        callbrief()
+            .arg("serve")
+            .env("CALLBRIEF_API_KEYS", "k1")
+            .env("GONG_API_KEY", "abc")
+            .env("GONG_BEARER_TOKEN", "t"),
+        "more than one form of Gong credentials",
+    );
+    assert_one_line_error(
+        callbrief()
+            .arg("serve")
+            .env("CALLBRIEF_API_KEYS", "k1")
+            .env("GONG_BEARER_TOKEN", "t")
+            .env("GONG_BASE_URL", "not a url"),
+        "GONG_BASE_URL",
+    );
+}
+
+#[test]
+fn sim_without_an_address_says_what_to_pass() {
+    assert_one_line_error(callbrief().arg("sim"), "--gong-addr");
+}
+
+#[test]
+fn openapi_prints_the_document() {
+    let (out, stdout, stderr) = output(
+        callbrief()
+            .arg("openapi")
+            .env("CALLBRIEF_PUBLIC_URL", "https://cb.example.com"),
+    );
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(doc["servers"][0]["url"], "https://cb.example.com");
+    assert_eq!(
+        doc["paths"]["/callTranscripts"]["post"]["operationId"],
+        "getTranscriptsByCallIds"
+    );
+}
+
+/// Reads a child's stream line by line on a thread, so the test can wait for a line with a
+/// deadline and still collect the rest afterwards.
+fn lines_of(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn wait_for_line(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) -> String {
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no line with {needle:?}; saw {seen:#?}"));
+        seen.push(line.clone());
+        if line.contains(needle) {
+            return line;
+        }
+    }
+}
+
+fn url_in(line: &str) -> String {
+    let start = line.find("http://").expect("url");
+    line[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn sim_and_serve_work_end_to_end_and_logs_hold_no_secrets() {
+    const API_KEY: &str = "cb-test-key-do-not-log-4711";
+
+    let mut sim = KillOnDrop(
+        callbrief()
+            .args(["sim", "--gong-addr", "127.0.0.1:0", "--no-rate-limit"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn sim"),
+    );
+    let sim_out = lines_of(sim.0.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    let gong_url = url_in(&wait_for_line(
+        &sim_out,
+        "Gong simulator listening on",
+        &mut seen,
+    ));
+
+    let mut serve = KillOnDrop(
+        callbrief()
+            .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
+            .env("CALLBRIEF_API_KEYS", format!("other-key,{API_KEY}"))
+            .env("GONG_BASE_URL", format!("{gong_url}/v2"))
+            .env("GONG_ACCESS_KEY", "demo-access-key")
+            .env("GONG_ACCESS_KEY_SECRET", "demo-access-key-secret")
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn serve"),
+    );
+    let serve_err = lines_of(serve.0.stderr.take().unwrap());
+    let mut logs = Vec::new();
+    let base_url = url_in(&wait_for_line(
+        &serve_err,
+        "callbrief listening on http",
+        &mut logs,
+    ));
+
+    let org = sim::org::SampleOrg::for_today();
+    let call = &org.calls[0];
+    let http = reqwest::Client::new();
+    let body = serde_json::json!({ "callIds": [call.gong_id] });
+    let requests = [
+        http.post(format!("{base_url}/callTranscripts?code={API_KEY}")),
+        http.post(format!("{base_url}/callTranscripts"))
+            .header("x-api-key", API_KEY),
+        http.post(format!("{base_url}/api/callTranscripts"))
+            .bearer_auth(API_KEY),
+    ];
+    for request in requests {
+        let response = request.json(&body).send().await.expect("request");
+        assert_eq!(response.status(), 200);
+        let answer: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(
+            answer["callTranscripts"][0]["callId"],
+            call.gong_id.as_str()
+        );
+    }
+    let response = http
+        .post(format!("{base_url}/callTranscripts"))
+        .bearer_auth("wrong-key-also-not-logged")
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 401);
+
+    // Graceful shutdown on SIGTERM: exit code 0.
+    let pid = serve.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let mut exited = None;
+    for _ in 0..200 {
+        if let Some(status) = serve.0.try_wait().expect("wait") {
+            exited = Some(status);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "serve did not exit cleanly: {exited:?}"
+    );
+    while let Ok(line) = serve_err.recv_timeout(Duration::from_secs(2)) {
+        logs.push(line);
+    }
+
+    let all = logs.join("\n");
+    let json_lines: Vec<serde_json::Value> = logs
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(json_lines.len() >= 4, "JSON log lines expected:\n{all}");
+    assert!(
+        json_lines
+            .iter()
+            .any(|l| l.to_string().contains("request_id")),
+        "request spans carry the request id:\n{all}"
+    );
+    for secret in [
+        API_KEY,
+        "wrong-key-also-not-logged",
+        "demo-access-key-secret",
+    ] {
+        assert!(!all.contains(secret), "{secret} leaked into logs:\n{all}");
+    }
+    let sentence = &call.monologues[1].sentences[0].text;
+    assert!(
+        !all.contains(sentence.as_str()),
+        "transcript text leaked into logs"
+    );
+    assert!(
+        !all.contains("code="),
+        "query strings are not logged:\n{all}"
+    );
+}

@@ -1,0 +1,74 @@
+//! Runs the real binary's `demo --once` and checks the walkthrough a person would see.
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs the binary with `args` and no callbrief/Gong settings from the environment, killing
+/// it after `limit` (a hung demo must fail the test, not hang it).
+fn run(args: &[&str], limit: Duration) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CALLBRIEF_") || key.starts_with("GONG_") || key == "RUST_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    let mut child = cmd.spawn().expect("spawn callbrief");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("callbrief {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn demo_once_walks_through_and_exits_0() {
+    let out = run(&["demo", "--once"], Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{stdout}\n{stderr}",
+        out.status
+    );
+
+    for needle in [
+        "Gong simulator  http://127.0.0.1:",
+        "callbrief       http://127.0.0.1:",
+        "API key         cb-demo-",
+        "-> 200 OK",
+        "Title",
+        "Attendees",
+        "Excerpt of \"",
+        "curl -s -X POST http://127.0.0.1:",
+        "-H 'Authorization: Bearer cb-demo-",
+        "/openapi.json",
+        "/healthz",
+        "Done (--once).",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+    // The excerpt shows transcript lines in the `Speaker: text` form.
+    let excerpt: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Excerpt of"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(excerpt.len(), 5, "{stdout}");
+    assert!(excerpt.iter().all(|l| l.contains(": ")), "{excerpt:?}");
+    // Two calls in the table, each with a date and a duration.
+    let rows = stdout
+        .lines()
+        .filter(|l| l.contains(" min ") && l.contains("-"))
+        .count();
+    assert_eq!(rows, 2, "{stdout}");
+    assert!(!stderr.contains("ERROR"), "{stderr}");
+}

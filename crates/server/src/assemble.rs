@@ -1,0 +1,218 @@
+//! Turns what the Gong client gathered into the answer's parts, as a pure function.
+//!
+//! The rules that make callbrief better than the original middleware live here, apart from HTTP so they are
+//! unit-tested directly: partial failures keep what did arrive, unknown ids are listed instead of
+//! failing the request, and results follow the order the caller asked in.
+
+use std::collections::{HashMap, HashSet};
+
+use gong::{CallData, GongError};
+use transcript::CleanTranscript;
+
+use crate::routes::transcripts::FailedCall;
+
+/// The parts of a 200 answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assembled {
+    /// Clean transcripts, one per requested call found, in request order.
+    pub call_transcripts: Vec<CleanTranscript>,
+    /// Requested ids without a transcript.
+    pub not_found: Vec<String>,
+    /// Requested ids whose Gong request failed.
+    pub failed: Vec<FailedCall>,
+    /// Human-readable notes about partial failures.
+    pub warnings: Vec<String>,
+}
+
+/// Builds the answer for `requested` (distinct ids, in the caller's order) from `data`.
+///
+/// Returns `Err` when nothing that was asked for could be fetched: every requested id is in a
+/// failed transcript batch (or the client failed without saying which ids). Then the caller gets
+/// the upstream error status instead of a 200 with an empty list.
+pub fn assemble(requested: &[String], data: CallData) -> Result<Assembled, GongError> {
+    let CallData {
+        transcripts,
+        calls,
+        mut transcript_error,
+        metadata_error,
+        failed_call_ids,
+    } = data;
+
+    let failed_set: HashSet<&str> = failed_call_ids.iter().map(String::as_str).collect();
+    if transcripts.is_empty() && transcript_error.is_some() {
+        let all_failed =
+            failed_set.is_empty() || requested.iter().all(|id| failed_set.contains(id.as_str()));
+        if all_failed {
+            if let Some(err) = transcript_error.take() {
+                return Err(err);
+            }
+        }
+    }
+
+    let cleaned = transcript::clean_transcripts(&transcripts, &calls);
+    let mut by_id: HashMap<String, CleanTranscript> = HashMap::with_capacity(cleaned.len());
+    for clean in cleaned {
+        // Gong pages should not overlap; if they ever do, the first copy wins.
+        by_id.entry(clean.call_id.clone()).or_insert(clean);
+    }
+    let with_metadata: HashSet<&str> = calls.iter().map(|c| c.meta_data.id.as_str()).collect();
+
+    let failure_reason = transcript_error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "Gong request failed".to_owned());
+    let mut call_transcripts = Vec::with_capacity(by_id.len());
+    let mut not_found = Vec::new();
+    let mut failed = Vec::new();
+    let mut missing_metadata = Vec::new();
+    for id in requested {
+        if let Some(clean) = by_id.remove(id) {
+            if !with_metadata.contains(id.as_str()) {
+                missing_metadata.push(id.clone());
+            }
+            call_transcripts.push(clean);
+        } else if failed_set.contains(id.as_str()) {
+            failed.push(FailedCall {
+                call_id: id.clone(),
+                reason: failure_reason.clone(),
+            });
+        } else {
+            not_found.push(id.clone());
+        }
+    }
+
+    let mut warnings = Vec::new();
+    if let Some(err) = metadata_error {
+        warnings.push(format!(
+            "Gong call details (title, date, duration, URL, attendees) could not be fetched for \
+             some calls, so those fields are null: {err}"
+        ));
+    } else if !missing_metadata.is_empty() {
+        warnings.push(format!(
+            "Gong returned no call details for {}, so title, date, duration, URL and attendees are null",
+            missing_metadata.join(", ")
+        ));
+    }
+    Ok(Assembled {
+        call_transcripts,
+        not_found,
+        failed,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gong::wire::{CallMetaData, CallTranscript, ExtensiveCall, Monologue, Sentence};
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn transcript(id: &str) -> CallTranscript {
+        CallTranscript {
+            call_id: id.into(),
+            transcript: vec![Monologue {
+                speaker_id: Some("1".into()),
+                topic: None,
+                sentences: vec![Sentence {
+                    start: 0,
+                    end: 1,
+                    text: "Hello.".into(),
+                }],
+            }],
+        }
+    }
+
+    fn call(id: &str) -> ExtensiveCall {
+        ExtensiveCall {
+            meta_data: CallMetaData {
+                id: id.into(),
+                title: Some(format!("Call {id}")),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn results_follow_request_order_and_unknown_ids_are_not_found() {
+        let data = CallData {
+            transcripts: vec![transcript("2"), transcript("1")],
+            calls: vec![call("1"), call("2")],
+            ..Default::default()
+        };
+        let out = assemble(&ids(&["1", "9", "2"]), data).unwrap();
+        let got: Vec<&str> = out
+            .call_transcripts
+            .iter()
+            .map(|t| t.call_id.as_str())
+            .collect();
+        assert_eq!(got, ["1", "2"]);
+        assert_eq!(out.not_found, ["9"]);
+        assert!(out.failed.is_empty());
+        assert!(out.warnings.is_empty());
+    }
+
+    #[test]
+    fn failed_batches_are_listed_and_metadata_failure_is_a_warning() {
+        let data = CallData {
+            transcripts: vec![transcript("1")],
+            calls: vec![],
+            transcript_error: Some(GongError::Upstream {
+                status: 500,
+                message: "boom".into(),
+            }),
+            metadata_error: Some(GongError::Transport("reset".into())),
+            failed_call_ids: ids(&["2"]),
+        };
+        let out = assemble(&ids(&["1", "2"]), data).unwrap();
+        assert_eq!(out.call_transcripts.len(), 1);
+        assert_eq!(out.call_transcripts[0].title, None);
+        assert_eq!(out.failed.len(), 1);
+        assert_eq!(out.failed[0].call_id, "2");
+        assert!(out.failed[0].reason.contains("500"));
+        assert_eq!(out.warnings.len(), 1);
+        assert!(out.warnings[0].contains("could not be fetched"));
+    }
+
+    #[test]
+    fn missing_metadata_without_an_error_is_a_warning_naming_the_call() {
+        let data = CallData {
+            transcripts: vec![transcript("1")],
+            ..Default::default()
+        };
+        let out = assemble(&ids(&["1"]), data).unwrap();
+        assert_eq!(out.warnings.len(), 1);
+        assert!(out.warnings[0].contains("for 1,") || out.warnings[0].contains("for 1 "));
+    }
+
+    #[test]
+    fn nothing_fetched_is_the_upstream_error() {
+        let data = CallData {
+            transcript_error: Some(GongError::DeadlineExceeded(std::time::Duration::from_secs(
+                1,
+            ))),
+            failed_call_ids: ids(&["1", "2"]),
+            ..Default::default()
+        };
+        let err = assemble(&ids(&["1", "2"]), data).unwrap_err();
+        assert!(matches!(err, GongError::DeadlineExceeded(_)));
+    }
+
+    #[test]
+    fn partly_failed_and_partly_unknown_is_still_an_answer() {
+        let data = CallData {
+            transcript_error: Some(GongError::Upstream {
+                status: 502,
+                message: "bad gateway".into(),
+            }),
+            failed_call_ids: ids(&["2"]),
+            ..Default::default()
+        };
+        let out = assemble(&ids(&["1", "2"]), data).unwrap();
+        assert_eq!(out.not_found, ["1"]);
+        assert_eq!(out.failed[0].call_id, "2");
+    }
+}

@@ -1,0 +1,264 @@
+//! [`Settings`]: everything the server needs, as a plain value.
+//!
+//! Nothing here reads the environment or files: the CLI fills `Settings` from flags and
+//! environment variables, tests build it directly. That keeps configuration parsing in one place
+//! (the binary) and lets tests start a server with any settings without touching process state.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use gong::{GongAuth, GongConfig};
+use secrecy::SecretString;
+use url::Url;
+
+/// Default listen address: loopback only, so a misconfigured server is not exposed by accident.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// Default ceiling on call ids per request: enough for an assistant's "latest calls" step,
+/// small enough that one request stays well inside ChatGPT's time and size budgets.
+pub const DEFAULT_MAX_CALL_IDS: usize = 50;
+/// Default ceiling on a request body: 64 KiB holds 50 ids many times over.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// Default whole-request ceiling: above Gong's 30 s deadline (so Gong's own, more precise error
+/// wins) and under ChatGPT's 45 s action limit (so the caller always gets an answer).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything `Application::build` needs to run the server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen; port 0 picks a free port (tests, demo).
+    pub addr: SocketAddr,
+    /// Accepted API keys; any one of them grants access.
+    pub api_keys: Vec<SecretString>,
+    /// Run without API keys. Without this flag the server refuses to start with no keys, so an
+    /// open transcript endpoint is always a deliberate choice.
+    pub insecure_no_auth: bool,
+    /// The public URL callers reach the server at, written into the OpenAPI `servers` list;
+    /// `None` means `http://<bound address>`.
+    pub public_url: Option<Url>,
+    /// How to reach Gong.
+    pub gong: GongConfig,
+    /// Most distinct call ids accepted in one request.
+    pub max_call_ids: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Whole-request ceiling; a backstop behind the Gong client's own deadline.
+    pub request_timeout: Duration,
+    /// Log line format, for whoever installs the subscriber ([`crate::telemetry::init`]); the
+    /// server itself only emits events, so embedding it in tests leaves logging to the test.
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// Settings with every limit at its default and no API keys.
+    pub fn new(addr: SocketAddr, gong: GongConfig) -> Self {
+        Self {
+            addr,
+            api_keys: Vec::new(),
+            insecure_no_auth: false,
+            public_url: None,
+            gong,
+            max_call_ids: DEFAULT_MAX_CALL_IDS,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            log_format: LogFormat::default(),
+        }
+    }
+
+    /// Checks the rules that make a configuration unsafe or unusable, before anything binds.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.api_keys.is_empty() && !self.insecure_no_auth {
+            return Err(ConfigError::NoApiKeys);
+        }
+        if self.max_call_ids == 0 {
+            return Err(ConfigError::Invalid(
+                "max call ids must be at least 1".into(),
+            ));
+        }
+        if self.max_body_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "max body bytes must be at least 1".into(),
+            ));
+        }
+        if self.request_timeout.is_zero() {
+            return Err(ConfigError::Invalid(
+                "request timeout must be above 0".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A configuration that cannot be used; messages name the setting to change.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// No API key and no explicit opt-out: refusing to serve transcripts to anyone.
+    #[error(
+        "no API keys configured: set CALLBRIEF_API_KEYS (comma-separated) or pass --api-keys; \
+         use --insecure-no-auth only for local experiments"
+    )]
+    NoApiKeys,
+    /// Gong credentials missing or given in more than one form.
+    #[error("{0}")]
+    GongCredentials(String),
+    /// Any other invalid value.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Splits `CALLBRIEF_API_KEYS` into keys: comma-separated, surrounding spaces trimmed, empty
+/// entries dropped (so a trailing comma does not create an empty, always-matching key).
+pub fn parse_api_keys(raw: &str) -> Vec<SecretString> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| SecretString::from(k.to_owned()))
+        .collect()
+}
+
+/// The Gong credentials a user may give, each optional; see [`gong_auth`].
+#[derive(Debug, Default, Clone)]
+pub struct GongCredentials {
+    /// `GONG_ACCESS_KEY`.
+    pub access_key: Option<String>,
+    /// `GONG_ACCESS_KEY_SECRET`.
+    pub access_key_secret: Option<SecretString>,
+    /// `GONG_API_KEY`: the original middleware's pre-encoded `base64(key:secret)`.
+    pub api_key: Option<SecretString>,
+    /// `GONG_BEARER_TOKEN`: an OAuth access token.
+    pub bearer_token: Option<SecretString>,
+}
+
+/// Picks the one Gong credential form given. Exactly one form is required: two forms at once
+/// would leave it unclear which one Gong sees, so that is an error rather than a silent choice.
+pub fn gong_auth(creds: GongCredentials) -> Result<GongAuth, ConfigError> {
+    let GongCredentials {
+        access_key,
+        access_key_secret,
+        api_key,
+        bearer_token,
+    } = creds;
+    let access_key = access_key.filter(|k| !k.trim().is_empty());
+    let access_key_secret = access_key_secret.filter(|s| !secret_is_blank(s));
+    let api_key = api_key.filter(|s| !secret_is_blank(s));
+    let bearer_token = bearer_token.filter(|s| !secret_is_blank(s));
+
+    let basic = match (access_key, access_key_secret) {
+        (Some(access_key), Some(access_key_secret)) => Some(GongAuth::Basic {
+            access_key,
+            access_key_secret,
+        }),
+        (Some(_), None) => {
+            return Err(ConfigError::GongCredentials(
+                "GONG_ACCESS_KEY is set but GONG_ACCESS_KEY_SECRET is missing".into(),
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError::GongCredentials(
+                "GONG_ACCESS_KEY_SECRET is set but GONG_ACCESS_KEY is missing".into(),
+            ))
+        }
+        (None, None) => None,
+    };
+    let mut forms: Vec<GongAuth> = [
+        basic,
+        api_key.map(GongAuth::Encoded),
+        bearer_token.map(GongAuth::Bearer),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if forms.len() > 1 {
+        return Err(ConfigError::GongCredentials(
+            "more than one form of Gong credentials given: set only one of \
+             GONG_ACCESS_KEY + GONG_ACCESS_KEY_SECRET, GONG_API_KEY, GONG_BEARER_TOKEN"
+                .into(),
+        ));
+    }
+    forms.pop().ok_or_else(|| {
+        ConfigError::GongCredentials(
+            "no Gong credentials: set GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET, \
+             or GONG_API_KEY, or GONG_BEARER_TOKEN"
+                .into(),
+        )
+    })
+}
+
+fn secret_is_blank(secret: &SecretString) -> bool {
+    use secrecy::ExposeSecret;
+    secret.expose_secret().trim().is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn secret(s: &str) -> Option<SecretString> {
+        Some(SecretString::from(s.to_owned()))
+    }
+
+    #[test]
+    fn api_keys_are_split_trimmed_and_empty_entries_dropped() {
+        let keys = parse_api_keys(" a , b,,c, ");
+        let keys: Vec<&str> = keys.iter().map(|k| k.expose_secret()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert!(parse_api_keys(" , ").is_empty());
+    }
+
+    #[test]
+    fn exactly_one_gong_credential_form_is_accepted() {
+        let basic = gong_auth(GongCredentials {
+            access_key: Some("k".into()),
+            access_key_secret: secret("s"),
+            ..Default::default()
+        });
+        assert!(matches!(basic, Ok(GongAuth::Basic { ref access_key, .. }) if access_key == "k"));
+        let encoded = gong_auth(GongCredentials {
+            api_key: secret("abc"),
+            ..Default::default()
+        });
+        assert!(matches!(encoded, Ok(GongAuth::Encoded(_))));
+        let bearer = gong_auth(GongCredentials {
+            bearer_token: secret("t"),
+            ..Default::default()
+        });
+        assert!(matches!(bearer, Ok(GongAuth::Bearer(_))));
+    }
+
+    #[test]
+    fn missing_partial_or_several_gong_credentials_are_errors() {
+        let none = gong_auth(GongCredentials::default()).unwrap_err();
+        assert!(none.to_string().contains("no Gong credentials"));
+        let half = gong_auth(GongCredentials {
+            access_key: Some("k".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(half
+            .to_string()
+            .contains("GONG_ACCESS_KEY_SECRET is missing"));
+        let two = gong_auth(GongCredentials {
+            api_key: secret("a"),
+            bearer_token: secret("b"),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(two.to_string().contains("more than one form"));
+        let blank = gong_auth(GongCredentials {
+            bearer_token: secret("  "),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(blank.to_string().contains("no Gong credentials"));
+    }
+}

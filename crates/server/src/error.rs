@@ -1,0 +1,256 @@
+//! [`ApiError`]: every non-200 answer, as one JSON shape.
+//!
+//! Callers are assistants that read the body to decide what to tell a person, so every error,
+//! including the framework's own rejections, says `{"error": "<code>", "message": "<what and why>"}`
+//! and never carries a stack trace, an upstream body or a secret.
+
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gong::GongError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The JSON body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `invalid_call_ids`, `unauthorized`, `upstream_timeout`.
+    pub error: String,
+    /// What went wrong, naming the field or the upstream step.
+    pub message: String,
+}
+
+/// An error answer: status, body, and (for rate limits) how long to wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status sent.
+    pub status: StatusCode,
+    /// Code and message sent.
+    pub body: ErrorBody,
+    /// Sent as `Retry-After` (whole seconds, rounded up) when set.
+    pub retry_after: Option<Duration>,
+    /// Sent as `WWW-Authenticate: Bearer` when true.
+    pub challenge: bool,
+}
+
+impl ApiError {
+    /// Any status with a code and a message.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                error: code.to_owned(),
+                message: message.into(),
+            },
+            retry_after: None,
+            challenge: false,
+        }
+    }
+
+    /// 400: the request body is wrong; `message` names the field.
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 401 with `WWW-Authenticate: Bearer`.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self {
+            challenge: true,
+            ..Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        }
+    }
+
+    /// 413: the body is over the configured limit.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body is larger than {limit} bytes"),
+        )
+    }
+
+    /// 415: the body is not declared as JSON.
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Content-Type must be application/json",
+        )
+    }
+
+    /// 404 for unknown paths.
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such route; see GET /openapi.json",
+        )
+    }
+
+    /// 405 for a known path with the wrong method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "method not allowed on this route; see GET /openapi.json",
+        )
+    }
+
+    /// 504 when the whole request ran past the server's own ceiling.
+    pub fn request_timeout(limit: Duration) -> Self {
+        Self::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            format!(
+                "the request did not finish within {} s; try again with fewer callIds",
+                limit.as_secs()
+            ),
+        )
+    }
+
+    /// 500 without details: the last resort when something unexpected happened inside.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the request id in the x-request-id header identifies it in the server logs",
+        )
+    }
+}
+
+impl From<GongError> for ApiError {
+    /// Maps a Gong failure to the status an assistant can act on: 502 when Gong failed or
+    /// answered garbage, 503 (with `Retry-After`) when it is rate limiting us, 504 when it was too slow.
+    fn from(err: GongError) -> Self {
+        match err {
+            GongError::Unauthorized { status, .. } => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_unauthorized",
+                format!(
+                    "Gong rejected callbrief's Gong credentials (HTTP {status}); \
+                     the server's GONG_* settings need fixing"
+                ),
+            ),
+            GongError::Upstream { status, message } => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_error",
+                format!("Gong failed to return transcripts (HTTP {status}): {message}"),
+            ),
+            GongError::InvalidResponse(detail) => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_invalid_response",
+                format!("Gong's transcript response could not be read: {detail}"),
+            ),
+            GongError::Transport(detail) => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_unreachable",
+                format!("could not reach Gong: {detail}"),
+            ),
+            GongError::RateLimited { retry_after } => ApiError {
+                retry_after: Some(retry_after.unwrap_or(Duration::from_secs(1))),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "upstream_rate_limited",
+                    "Gong's API rate limit is exhausted; retry after the Retry-After seconds",
+                )
+            },
+            GongError::DeadlineExceeded(limit) => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                format!(
+                    "Gong did not return the transcripts within {} s; try again with fewer callIds",
+                    limit.as_secs_f64().ceil() as u64
+                ),
+            ),
+            GongError::Config(_) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "misconfigured",
+                "callbrief's Gong settings are invalid; see the server logs",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        let headers = response.headers_mut();
+        if let Some(wait) = self.retry_after {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        if self.challenge {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gong_errors_map_to_gateway_statuses() {
+        let cases = [
+            (
+                GongError::Unauthorized {
+                    status: 401,
+                    message: "x".into(),
+                },
+                502,
+                "upstream_unauthorized",
+            ),
+            (
+                GongError::Upstream {
+                    status: 500,
+                    message: "x".into(),
+                },
+                502,
+                "upstream_error",
+            ),
+            (
+                GongError::InvalidResponse("x".into()),
+                502,
+                "upstream_invalid_response",
+            ),
+            (
+                GongError::Transport("x".into()),
+                502,
+                "upstream_unreachable",
+            ),
+            (
+                GongError::RateLimited { retry_after: None },
+                503,
+                "upstream_rate_limited",
+            ),
+            (
+                GongError::DeadlineExceeded(Duration::from_secs(30)),
+                504,
+                "upstream_timeout",
+            ),
+        ];
+        for (err, status, code) in cases {
+            let api = ApiError::from(err);
+            assert_eq!(api.status.as_u16(), status, "{code}");
+            assert_eq!(api.body.error, code);
+        }
+    }
+
+    #[test]
+    fn retry_after_is_rounded_up_to_whole_seconds() {
+        let api = ApiError::from(GongError::RateLimited {
+            retry_after: Some(Duration::from_millis(1500)),
+        });
+        let response = api.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+    }
+
+    #[test]
+    fn unauthorized_carries_a_bearer_challenge() {
+        let response = ApiError::unauthorized("no").into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+    }
+}

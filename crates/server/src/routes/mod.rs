@@ -1,0 +1,5 @@
+//! The HTTP routes. Each handler is small: validate, call one library function, shape the answer.
+
+pub mod health;
+pub mod openapi;
+pub mod transcripts;

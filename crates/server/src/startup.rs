@@ -1,0 +1,285 @@
+//! [`Application`]: binds the listener, wires routes and layers, and runs until told to stop.
+//!
+//! Binding happens in `build` (not `run`) so callers learn the real port before serving; with
+//! port 0 that is how tests and the demo run many servers side by side.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header::{self, HeaderName};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use gong::GongClient;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::auth::{self, ApiKeys};
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::routes;
+use crate::telemetry;
+
+/// What every handler shares: built once, read-only.
+pub struct AppState {
+    /// The one Gong client (one connection pool and rate limiter for the process).
+    pub gong: GongClient,
+    /// Most distinct call ids per request.
+    pub max_call_ids: usize,
+    /// Largest request body, for the 413 message.
+    pub max_body_bytes: usize,
+    /// The OpenAPI document, rendered once for the bound address.
+    pub openapi_json: String,
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+}
+
+impl Application {
+    /// Validates `settings`, builds the Gong client, binds the listener and wires the routes.
+    /// Fails (before binding) when no API key is configured without `insecure_no_auth`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate()?;
+        if settings.api_keys.is_empty() {
+            tracing::warn!("running WITHOUT authentication (--insecure-no-auth): anyone who can reach this server can read call transcripts");
+        }
+        if settings.gong.deadline >= settings.request_timeout {
+            tracing::warn!(
+                gong_deadline_secs = settings.gong.deadline.as_secs_f64(),
+                request_timeout_secs = settings.request_timeout.as_secs_f64(),
+                "the Gong deadline is not below the request timeout; slow Gong answers will end as a generic timeout"
+            );
+        }
+        let gong = GongClient::new(settings.gong.clone()).context("invalid Gong settings")?;
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("could not listen on {}", settings.addr))?;
+        let local_addr = listener
+            .local_addr()
+            .context("could not read the bound address")?;
+        let server_url = settings
+            .public_url
+            .as_ref()
+            .map(|u| u.as_str().to_owned())
+            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let state = Arc::new(AppState {
+            gong,
+            max_call_ids: settings.max_call_ids,
+            max_body_bytes: settings.max_body_bytes,
+            openapi_json: crate::openapi::document_json(&server_url, settings.max_call_ids),
+        });
+        let keys = Arc::new(ApiKeys::new(settings.api_keys.clone()));
+        let router = router(state, keys, &settings);
+        Ok(Self {
+            listener,
+            local_addr,
+            router,
+        })
+    }
+
+    /// The port actually bound (the chosen one when the settings said 0).
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://<bound address>`, for clients on this machine.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_with_shutdown(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes, then shuts down gracefully. Tests and the demo pass
+    /// their own future (e.g. a oneshot receiver) to stop the server deterministically.
+    pub async fn run_with_shutdown<F>(self, signal: F) -> std::io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        tracing::info!(addr = %self.local_addr, "callbrief listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(signal)
+            .await
+    }
+}
+
+/// Completes on Ctrl-C or (on Unix) SIGTERM, the signals orchestrators and terminals send.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// Routes and layers. Public routes (`/healthz`, `/openapi.json`) skip the API-key check.
+fn router(state: Arc<AppState>, keys: Arc<ApiKeys>, settings: &Settings) -> Router {
+    let protected = Router::new()
+        .route(
+            "/callTranscripts",
+            post(routes::transcripts::call_transcripts),
+        )
+        .route(
+            "/api/callTranscripts",
+            post(routes::transcripts::call_transcripts),
+        )
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+        .route_layer(middleware::from_fn_with_state(keys, auth::require_api_key));
+    let public = Router::new()
+        .route("/healthz", get(routes::health::healthz))
+        .route("/openapi.json", get(routes::openapi::openapi_json));
+
+    let router = protected
+        .merge(public)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+    with_layers(router, settings.request_timeout)
+}
+
+/// The cross-cutting layers, outermost first: credential headers marked sensitive, request id
+/// set and echoed, the request span, panics caught, and the whole-request timeout.
+fn with_layers(router: Router, request_timeout: Duration) -> Router {
+    let sensitive = [
+        header::AUTHORIZATION,
+        HeaderName::from_static(auth::X_API_KEY),
+        HeaderName::from_static(auth::X_FUNCTIONS_KEY),
+    ];
+    let layers = ServiceBuilder::new()
+        .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(
+            request_timeout,
+            self::request_timeout,
+        ));
+    router.layer(layers)
+}
+
+/// Backstop behind the Gong client's deadline: whatever happens, the caller gets a 504 JSON
+/// answer before ChatGPT's 45 s limit instead of a hung connection.
+async fn request_timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(limit_secs = limit.as_secs_f64(), "request timed out");
+            ApiError::request_timeout(limit).into_response()
+        }
+    }
+}
+
+/// A panic inside a handler becomes a 500 JSON answer without details; the panic message goes
+/// to the log only (it may name internals), tied to the request by the span.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %detail, "handler panicked");
+    ApiError::internal().into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use tower::ServiceExt;
+
+    async fn call(router: Router, path: &str) -> (StatusCode, Option<String>, serde_json::Value) {
+        let request = Request::builder().uri(path).body(Body::empty()).unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let id = response
+            .headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, id, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_500_json_without_details() {
+        async fn boom() -> &'static str {
+            panic!("secret internals")
+        }
+        let router = with_layers(
+            Router::new().route("/boom", get(boom)),
+            Duration::from_secs(5),
+        );
+        let (status, id, body) = call(router, "/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(id.is_some(), "the request id is echoed on a panic too");
+        assert_eq!(body["error"], "internal");
+        assert!(!body.to_string().contains("secret internals"));
+    }
+
+    #[tokio::test]
+    async fn a_slow_handler_is_cut_off_with_a_504_json() {
+        async fn slow() -> &'static str {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }
+        let router = with_layers(
+            Router::new().route("/slow", get(slow)),
+            Duration::from_millis(50),
+        );
+        let (status, _, body) = call(router, "/slow").await;
+        assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(body["error"], "timeout");
+    }
+}

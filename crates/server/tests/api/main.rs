@@ -1,0 +1,9 @@
+//! Black-box tests of the server over real HTTP, against the in-process Gong simulator.
+//! One test binary (modules below) keeps link time down.
+
+mod auth;
+mod faults;
+mod helpers;
+mod ops;
+mod transcripts;
+mod validation;

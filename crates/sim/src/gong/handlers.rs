@@ -1,0 +1,171 @@
+//! The five Gong endpoints. Each validates its input, selects from the org, paginates and
+//! renders; failures are Gong-shaped [`ApiError`]s.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::Json;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use super::query::{paginate, Selection};
+use super::render;
+use super::wire::{
+    request_id, CallTranscripts, Calls, CallsResponse, ExtensiveRequest, SpecificCall,
+    TranscriptRequest, UsersMetadata,
+};
+use super::SimState;
+use crate::org::UserRole;
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("Malformed request body: {e}")))
+}
+
+/// The query string's parameters (first value wins).
+fn params(raw: Option<String>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `POST /v2/calls/transcript`.
+pub async fn transcript(
+    State(state): State<Arc<SimState>>,
+    body: Bytes,
+) -> Result<Json<CallTranscripts>, ApiError> {
+    let req: TranscriptRequest = parse(&body)?;
+    let selection = Selection::from_filter(&req.filter)?;
+    let calls = selection.select(&state.org);
+    if calls.is_empty() {
+        return Err(ApiError::no_calls());
+    }
+    let (page, records) = paginate(
+        calls,
+        state.config.page_size,
+        req.cursor.as_deref(),
+        &selection.key("transcript"),
+    )?;
+    Ok(Json(CallTranscripts {
+        request_id: request_id(),
+        records,
+        call_transcripts: page.into_iter().map(render::transcript).collect(),
+    }))
+}
+
+/// `POST /v2/calls/extensive`.
+pub async fn extensive(
+    State(state): State<Arc<SimState>>,
+    body: Bytes,
+) -> Result<Json<Calls>, ApiError> {
+    let req: ExtensiveRequest = parse(&body)?;
+    let selection = Selection::from_filter(&req.filter)?;
+    let calls = selection.select(&state.org);
+    if calls.is_empty() {
+        return Err(ApiError::no_calls());
+    }
+    let (page, records) = paginate(
+        calls,
+        state.config.page_size,
+        req.cursor.as_deref(),
+        &selection.key("extensive"),
+    )?;
+    let calls = page
+        .into_iter()
+        .map(|c| render::extensive(c, &state.org, &req.content_selector))
+        .collect();
+    Ok(Json(Calls {
+        request_id: request_id(),
+        records,
+        calls,
+    }))
+}
+
+/// `GET /v2/calls?fromDateTime&toDateTime&workspaceId&cursor`.
+pub async fn list_calls(
+    State(state): State<Arc<SimState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<CallsResponse>, ApiError> {
+    let p = params(raw);
+    let selection = Selection::from_parts(
+        param(&p, "fromDateTime"),
+        param(&p, "toDateTime"),
+        param(&p, "workspaceId").map(str::to_string),
+        None,
+        None,
+    )?;
+    let calls = selection.select(&state.org);
+    if calls.is_empty() {
+        return Err(ApiError::no_calls());
+    }
+    let (page, records) = paginate(
+        calls,
+        state.config.page_size,
+        param(&p, "cursor"),
+        &selection.key("calls"),
+    )?;
+    Ok(Json(CallsResponse {
+        request_id: request_id(),
+        records,
+        calls: page
+            .into_iter()
+            .map(|c| render::basic(c, &state.org))
+            .collect(),
+    }))
+}
+
+/// `GET /v2/calls/{id}`.
+pub async fn get_call(
+    State(state): State<Arc<SimState>>,
+    Path(id): Path<String>,
+) -> Result<Json<SpecificCall>, ApiError> {
+    if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad_request(format!(
+            "id: '{id}' is not a valid call id"
+        )));
+    }
+    let call = state
+        .org
+        .call(&id)
+        .ok_or_else(|| ApiError::not_found("Call ID was not found"))?;
+    Ok(Json(SpecificCall {
+        request_id: request_id(),
+        call: render::basic(call, &state.org),
+    }))
+}
+
+/// `GET /v2/users?cursor`: everyone with a Gong seat (not the integration user).
+pub async fn list_users(
+    State(state): State<Arc<SimState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<UsersMetadata>, ApiError> {
+    let p = params(raw);
+    let users: Vec<_> = state
+        .org
+        .users
+        .iter()
+        .filter(|u| u.role != UserRole::Integration)
+        .collect();
+    let (page, records) = paginate(users, state.config.page_size, param(&p, "cursor"), "users")?;
+    Ok(Json(UsersMetadata {
+        request_id: request_id(),
+        records,
+        users: page
+            .into_iter()
+            .map(|u| render::user(u, &state.org))
+            .collect(),
+    }))
+}
+
+/// Any other path.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("The requested resource was not found")
+}

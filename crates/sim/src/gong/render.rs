@@ -1,0 +1,272 @@
+//! Pure conversion of sample-org records into Gong's wire shapes.
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde_json::json;
+
+use super::wire::{
+    CallBasicData, CallContext, CallData, CallTranscript, Content, ContentSelector, ContextField,
+    ContextLevel, ContextObject, ContextTiming, KeyPoint, Media, Monologue, Party, Sentence,
+    SpokenLanguage, Topic, UserMetadata, UserSettings,
+};
+use super::WORKSPACE_ID;
+use crate::org::{Call, SampleOrg, User};
+
+/// Gong's date-time form (`2024-05-01T15:00:00Z`).
+pub fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `CallBasicData` of a call; `primaryUserId` is the host's Gong user id.
+pub fn basic(call: &Call, org: &SampleOrg) -> CallBasicData {
+    CallBasicData {
+        id: call.gong_id.clone(),
+        url: call.url.clone(),
+        title: call.title.clone(),
+        scheduled: time(call.scheduled),
+        started: time(call.started),
+        duration: u64::from(call.duration),
+        primary_user_id: org
+            .user(&call.primary_user_id)
+            .map(|u| u.gong_id.clone())
+            .unwrap_or_default(),
+        direction: call.direction.clone(),
+        system: call.system.clone(),
+        scope: call.scope.clone(),
+        media: "Video".into(),
+        language: call.language.clone(),
+        workspace_id: WORKSPACE_ID.into(),
+        purpose: call.purpose.clone(),
+        meeting_url: call.meeting_url.clone(),
+        is_private: call.is_private,
+        calendar_event_id: format!(
+            "evt{}",
+            &call.gong_id[call.gong_id.len().saturating_sub(8)..]
+        ),
+    }
+}
+
+/// A call's transcript.
+pub fn transcript(call: &Call) -> CallTranscript {
+    CallTranscript {
+        call_id: call.gong_id.clone(),
+        transcript: call
+            .monologues
+            .iter()
+            .map(|m| Monologue {
+                speaker_id: m.speaker_id.clone(),
+                topic: m.topic.clone(),
+                sentences: m
+                    .sentences
+                    .iter()
+                    .map(|s| Sentence {
+                        start: s.start,
+                        end: s.end,
+                        text: s.text.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn field(name: &str, value: serde_json::Value) -> ContextField {
+    ContextField {
+        name: name.into(),
+        value,
+    }
+}
+
+fn object(
+    kind: &str,
+    id: &str,
+    fields: Vec<ContextField>,
+    level: ContextLevel,
+    timing: &str,
+) -> ContextObject {
+    ContextObject {
+        object_type: kind.into(),
+        object_id: id.into(),
+        fields: (level == ContextLevel::Extended).then_some(fields),
+        timing: timing.into(),
+    }
+}
+
+fn timing_of(selector: &ContentSelector) -> &'static str {
+    match selector.context_timing.as_ref().and_then(|t| t.first()) {
+        Some(ContextTiming::TimeOfCall) => "TimeOfCall",
+        _ => "Now",
+    }
+}
+
+/// The call's Salesforce context: its account and opportunity (`Basic`: ids only;
+/// `Extended`: with fields).
+fn call_context(
+    call: &Call,
+    org: &SampleOrg,
+    level: ContextLevel,
+    timing: &str,
+) -> Vec<CallContext> {
+    let mut objects = Vec::new();
+    if let Some(a) = org.account(&call.account_id) {
+        objects.push(object(
+            "Account",
+            &a.id,
+            vec![
+                field("Name", json!(a.name)),
+                field("Industry", json!(a.industry)),
+                field("Website", json!(a.website)),
+                field("NumberOfEmployees", json!(a.number_of_employees)),
+                field("OwnerId", json!(a.owner_id)),
+            ],
+            level,
+            timing,
+        ));
+    }
+    if let Some(o) = call
+        .opportunity_id
+        .as_deref()
+        .and_then(|id| org.opportunity(id))
+    {
+        objects.push(object(
+            "Opportunity",
+            &o.id,
+            vec![
+                field("Name", json!(o.name)),
+                field("StageName", json!(o.stage)),
+                field("Amount", json!(o.amount)),
+                field("CloseDate", json!(o.close_date.to_string())),
+                field("Probability", json!(o.probability)),
+                field("IsClosed", json!(o.is_closed)),
+                field("IsWon", json!(o.is_won)),
+            ],
+            level,
+            timing,
+        ));
+    }
+    vec![CallContext {
+        system: "Salesforce".into(),
+        objects,
+    }]
+}
+
+fn party(p: &crate::org::Party, org: &SampleOrg, level: ContextLevel, timing: &str) -> Party {
+    let context = if level == ContextLevel::None {
+        None
+    } else if let Some(contact) = p.contact_id.as_deref().and_then(|id| org.contact(id)) {
+        let fields = vec![
+            field("Name", json!(contact.name())),
+            field("Title", json!(contact.title)),
+            field("AccountId", json!(contact.account_id)),
+        ];
+        Some(vec![CallContext {
+            system: "Salesforce".into(),
+            objects: vec![object("Contact", &contact.id, fields, level, timing)],
+        }])
+    } else if let Some(user) = p.user_id.as_deref().and_then(|id| org.user_by_gong_id(id)) {
+        let fields = vec![
+            field("Name", json!(user.name())),
+            field("Title", json!(user.title)),
+        ];
+        Some(vec![CallContext {
+            system: "Salesforce".into(),
+            objects: vec![object("User", &user.id, fields, level, timing)],
+        }])
+    } else {
+        None
+    };
+    Party {
+        id: p.id.clone(),
+        email_address: p.email.clone(),
+        name: p.name.clone(),
+        title: p.title.clone(),
+        user_id: p.user_id.clone(),
+        speaker_id: p.speaker_id.clone(),
+        context,
+        affiliation: p.affiliation.as_str().into(),
+        methods: if p.name.is_some() {
+            vec!["Invitee".into(), "Attendee".into()]
+        } else {
+            vec!["Attendee".into()]
+        },
+    }
+}
+
+/// `CallData` of a call with what the content selector asks for: `metaData` always;
+/// `context` for `Basic`/`Extended`; `parties`, `media` and content parts (brief, keyPoints,
+/// topics) when exposed.
+pub fn extensive(call: &Call, org: &SampleOrg, selector: &ContentSelector) -> CallData {
+    let level = selector.context;
+    let timing = timing_of(selector);
+    let exposed = &selector.exposed_fields;
+    let c = &exposed.content;
+    let content = (c.brief || c.key_points || c.topics).then(|| Content {
+        topics: c.topics.then(|| {
+            call.topics
+                .iter()
+                .map(|(name, duration)| Topic {
+                    name: name.clone(),
+                    duration: *duration,
+                })
+                .collect()
+        }),
+        brief: c.brief.then(|| call.brief.clone()),
+        key_points: c.key_points.then(|| {
+            call.key_points
+                .iter()
+                .map(|k| KeyPoint { text: k.clone() })
+                .collect()
+        }),
+    });
+    CallData {
+        meta_data: basic(call, org),
+        context: (level != ContextLevel::None).then(|| call_context(call, org, level, timing)),
+        parties: exposed.parties.then(|| {
+            call.parties
+                .iter()
+                .map(|p| party(p, org, level, timing))
+                .collect()
+        }),
+        content,
+        media: exposed.media.then(|| Media {
+            audio_url: format!("https://media.gong.example/{}/audio.mp3", call.gong_id),
+            video_url: format!("https://media.gong.example/{}/video.mp4", call.gong_id),
+        }),
+    }
+}
+
+/// `UserMetadata` of a user with a Gong seat.
+pub fn user(u: &User, org: &SampleOrg) -> UserMetadata {
+    UserMetadata {
+        id: u.gong_id.clone(),
+        email_address: u.email.clone(),
+        created: time(org.anchor - Duration::days(400)),
+        active: true,
+        email_aliases: Vec::new(),
+        trusted_email_address: u.email.clone(),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        title: u.title.clone(),
+        personal_meeting_urls: vec![format!(
+            "https://zoom.us/my/{}",
+            u.first_name.to_lowercase()
+        )],
+        settings: UserSettings {
+            web_conferences_recorded: true,
+            prevent_web_conference_recording: false,
+            telephony_calls_imported: false,
+            emails_imported: true,
+            prevent_email_import: false,
+            non_recorded_meetings_imported: true,
+            gong_connect_enabled: true,
+        },
+        manager_id: u
+            .manager_id
+            .as_deref()
+            .and_then(|id| org.user(id))
+            .map(|m| m.gong_id.clone()),
+        spoken_languages: vec![SpokenLanguage {
+            language: "en-US".into(),
+            primary: true,
+        }],
+    }
+}

@@ -1,0 +1,94 @@
+//! Counters of what the simulator saw, so tests can assert concurrency, retries and rate
+//! limiting without measuring time.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Shared, cheap-to-clone request counters of one simulator instance.
+#[derive(Debug, Clone, Default)]
+pub struct SimStats {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    requests: AtomicU64,
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
+    rate_limited: AtomicU64,
+    server_errors: AtomicU64,
+    per_path: Mutex<HashMap<String, u64>>,
+}
+
+/// Marks one request as in flight until dropped.
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    inner: Arc<Inner>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl SimStats {
+    /// Total `/v2` requests received, whatever their outcome.
+    pub fn requests(&self) -> u64 {
+        self.inner.requests.load(Ordering::SeqCst)
+    }
+
+    /// Requests received for this exact path (e.g. `/v2/calls/transcript`).
+    pub fn requests_to(&self, path: &str) -> u64 {
+        self.inner
+            .per_path
+            .lock()
+            .map(|m| m.get(path).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    /// The most requests ever in flight at once.
+    pub fn max_in_flight(&self) -> u64 {
+        self.inner.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Requests in flight now.
+    pub fn in_flight(&self) -> u64 {
+        self.inner.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Requests answered 429 (rate limit, daily quota or injected).
+    pub fn rate_limited(&self) -> u64 {
+        self.inner.rate_limited.load(Ordering::SeqCst)
+    }
+
+    /// Requests answered 500 (injected).
+    pub fn server_errors(&self) -> u64 {
+        self.inner.server_errors.load(Ordering::SeqCst)
+    }
+
+    /// Counts a request and marks it in flight; returns its 1-based sequence number.
+    pub(crate) fn begin(&self, path: &str) -> (u64, InFlight) {
+        let seq = self.inner.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Ok(mut m) = self.inner.per_path.lock() {
+            *m.entry(path.to_string()).or_default() += 1;
+        }
+        let now = self.inner.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.inner.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        (
+            seq,
+            InFlight {
+                inner: self.inner.clone(),
+            },
+        )
+    }
+
+    pub(crate) fn count_rate_limited(&self) {
+        self.inner.rate_limited.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn count_server_error(&self) {
+        self.inner.server_errors.fetch_add(1, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,130 @@
+//! The deterministic sample org both simulators serve: the selling company's users, customer
+//! accounts with contacts and opportunities, and ~45 recorded calls whose transcripts carry
+//! MEDPICC/SPICED signals.
+
+mod builder;
+mod conversation;
+mod filler;
+mod ids;
+pub mod model;
+mod script;
+mod seed;
+
+pub use ids::salesforce_id;
+pub use model::*;
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveTime, Utc};
+
+use builder::Builder;
+
+/// Name of the account whose newest call has a party with neither name nor e-mail
+/// (affiliation `Unknown`), who still speaks.
+pub const UNNAMED_PARTY_ACCOUNT: &str = "Globex Manufacturing";
+/// Name of the account whose newest call has a monologue by a speaker id that is not in
+/// the call's parties.
+pub const UNLISTED_SPEAKER_ACCOUNT: &str = "Northwind Health";
+
+impl SampleOrg {
+    /// Builds the org for `today`: all dates are relative to `today` at midnight UTC (calls over
+    /// the last ~6 months, the newest two days before), everything else is fixed, so the same
+    /// `today` always gives an identical org.
+    ///
+    /// Edge cases that consumers must handle, present on purpose:
+    /// - the newest call of [`UNNAMED_PARTY_ACCOUNT`] has a party without name, title or e-mail
+    ///   (an unidentified dial-in) who speaks one monologue;
+    /// - the newest call of [`UNLISTED_SPEAKER_ACCOUNT`] has a monologue whose `speaker_id` is
+    ///   in no party;
+    /// - every call opens with small talk whose monologues have `topic: None`;
+    /// - on security & legal calls the sales manager listens without speaking: a party
+    ///   without `speaker_id`;
+    /// - the shared account's second-newest call is hosted by the rep it is shared with, not
+    ///   by its owner.
+    pub fn generate(today: NaiveDate) -> SampleOrg {
+        let anchor = today.and_time(NaiveTime::MIN).and_utc();
+        Builder::new(anchor).build()
+    }
+
+    /// The org for the current UTC date.
+    pub fn for_today() -> SampleOrg {
+        Self::generate(Utc::now().date_naive())
+    }
+
+    /// [`SampleOrg::for_today`] behind an `Arc`, the form the simulators take.
+    pub fn shared_for_today() -> Arc<SampleOrg> {
+        Arc::new(Self::for_today())
+    }
+
+    /// The call with this Gong id.
+    pub fn call(&self, gong_id: &str) -> Option<&Call> {
+        self.calls.iter().find(|c| c.gong_id == gong_id)
+    }
+
+    /// The account with this Salesforce id.
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+
+    /// The account with this exact name.
+    pub fn account_by_name(&self, name: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.name == name)
+    }
+
+    /// The contact with this Salesforce id.
+    pub fn contact(&self, id: &str) -> Option<&Contact> {
+        self.contacts.iter().find(|c| c.id == id)
+    }
+
+    /// The opportunity with this Salesforce id.
+    pub fn opportunity(&self, id: &str) -> Option<&Opportunity> {
+        self.opportunities.iter().find(|o| o.id == id)
+    }
+
+    /// The user with this Salesforce id.
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The user with this Gong user id.
+    pub fn user_by_gong_id(&self, gong_id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.gong_id == gong_id)
+    }
+
+    /// The user with this Salesforce login.
+    pub fn user_by_username(&self, username: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| u.username.eq_ignore_ascii_case(username))
+    }
+
+    /// The account's calls, newest first.
+    pub fn calls_for_account<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> impl Iterator<Item = &'a Call> + 'a {
+        self.calls
+            .iter()
+            .filter(move |c| c.account_id == account_id)
+    }
+
+    /// The account's contacts.
+    pub fn contacts_for_account<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> impl Iterator<Item = &'a Contact> + 'a {
+        self.contacts
+            .iter()
+            .filter(move |c| c.account_id == account_id)
+    }
+
+    /// The account's opportunities.
+    pub fn opportunities_for_account<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> impl Iterator<Item = &'a Opportunity> + 'a {
+        self.opportunities
+            .iter()
+            .filter(move |o| o.account_id == account_id)
+    }
+}

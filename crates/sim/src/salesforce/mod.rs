@@ -1,0 +1,290 @@
+//! A Salesforce simulator over the sample org: OAuth (authorization code, refresh token, client
+//! credentials and password grants, a login page, userinfo), the REST API's query (SOQL subset,
+//! `nextRecordsUrl` paging), search (SOSL subset) and record endpoints, Salesforce's error
+//! shapes, per-user sharing, token expiry and an API request quota.
+//!
+//! Every sample user logs in with their `Username` and [`DEMO_PASSWORD`]; `client_credentials`
+//! acts as the integration user, who sees everything. Any API version `vNN.0` is accepted.
+
+mod cursor;
+mod error;
+mod json;
+mod oauth;
+mod records;
+mod routes;
+mod schema;
+mod session;
+mod sharing;
+mod soql;
+mod sosl;
+#[cfg(test)]
+mod testorg;
+mod value;
+
+pub use error::{NOT_FOUND_MESSAGE, SESSION_EXPIRED};
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::http::{header, HeaderMap};
+use axum::routing::get;
+use axum::Router;
+use chrono::NaiveDate;
+use tokio::net::TcpListener;
+
+use crate::org::{salesforce_id, SampleOrg, User};
+use cursor::Cursors;
+use error::ApiError;
+use records::Store;
+use session::{Grant, Sessions};
+use sharing::Visibility;
+
+/// The password of every sample user (password grant and the login page).
+pub const DEMO_PASSWORD: &str = "demo-password";
+/// The default OAuth client id (the Connected App's consumer key).
+pub const DEMO_CLIENT_ID: &str = "demo-client-id";
+/// The default OAuth client secret (the Connected App's consumer secret).
+pub const DEMO_CLIENT_SECRET: &str = "demo-client-secret";
+/// Records per query page unless configured otherwise (Salesforce's default batch size).
+pub const DEFAULT_PAGE_SIZE: usize = 2000;
+/// API versions listed by `GET /services/data/` (every `vNN.0` is served).
+pub const LISTED_VERSIONS: [&str; 4] = ["59.0", "60.0", "61.0", "62.0"];
+
+/// The sample org's Salesforce organization id (`00D...`), part of every token and identity URL.
+pub fn organization_id() -> String {
+    salesforce_id("00D", 1)
+}
+
+/// Settings of one Salesforce simulator instance; the defaults are the demo credentials,
+/// Salesforce's page size, a two-hour session and no quota.
+#[derive(Debug, Clone)]
+pub struct SalesforceSimConfig {
+    /// The Connected App's consumer key.
+    pub client_id: String,
+    /// The Connected App's consumer secret.
+    pub client_secret: String,
+    /// The base URL to report as `instance_url` and in identity URLs; `None` means
+    /// `http://<bound address>` (or, for a bare [`router`], the request's `Host`).
+    pub public_url: Option<String>,
+    /// Records per query page (at least 1 is used).
+    pub page_size: usize,
+    /// Lifetime of access tokens.
+    pub token_ttl: Duration,
+    /// API requests the org may make in total (REST data requests only, not OAuth);
+    /// `None` turns the quota off.
+    pub api_quota: Option<u64>,
+}
+
+impl Default for SalesforceSimConfig {
+    fn default() -> Self {
+        SalesforceSimConfig {
+            client_id: DEMO_CLIENT_ID.into(),
+            client_secret: DEMO_CLIENT_SECRET.into(),
+            public_url: None,
+            page_size: DEFAULT_PAGE_SIZE,
+            token_ttl: Duration::from_secs(2 * 60 * 60),
+            api_quota: None,
+        }
+    }
+}
+
+/// Shared state of one simulator instance.
+pub(crate) struct SfState {
+    org: Arc<SampleOrg>,
+    store: Store,
+    config: SalesforceSimConfig,
+    today: NaiveDate,
+    org_id: String,
+    sessions: Mutex<Sessions>,
+    cursors: Mutex<Cursors>,
+    api_used: AtomicU64,
+}
+
+/// The user behind an accepted access token.
+pub(crate) struct Caller {
+    user_id: String,
+    visibility: Visibility,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave these tables half-updated in a harmful way.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The token of `Authorization: Bearer <token>` (or Salesforce's older `OAuth <token>`).
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let ok = scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth");
+    let token = token.trim();
+    (ok && !token.is_empty()).then_some(token)
+}
+
+impl SfState {
+    fn new(org: Arc<SampleOrg>, config: SalesforceSimConfig) -> SfState {
+        SfState {
+            store: Store::from_org(&org),
+            today: org.anchor.date_naive(),
+            org,
+            config,
+            org_id: organization_id(),
+            sessions: Mutex::new(Sessions::default()),
+            cursors: Mutex::new(Cursors::default()),
+            api_used: AtomicU64::new(0),
+        }
+    }
+
+    /// The base URL clients should use: the configured one, else `http://<Host>`.
+    fn base_url(&self, headers: &HeaderMap) -> String {
+        if let Some(url) = &self.config.public_url {
+            return url.trim_end_matches('/').to_string();
+        }
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+
+    fn user(&self, id: &str) -> Option<&User> {
+        let key = value::id_key(id);
+        self.org.users.iter().find(|u| value::id_key(&u.id) == key)
+    }
+
+    /// The session of the request's bearer token, without counting an API request.
+    fn session(&self, headers: &HeaderMap) -> Result<Grant, ApiError> {
+        let token = bearer(headers).ok_or_else(ApiError::invalid_session)?;
+        lock(&self.sessions)
+            .check_access(token, std::time::Instant::now())
+            .map_err(|_| ApiError::invalid_session())
+    }
+
+    /// Authenticates a REST data request and counts it against the quota.
+    fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        let grant = self.session(headers)?;
+        let used = self.api_used.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.config.api_quota.is_some_and(|quota| used > quota) {
+            return Err(ApiError::request_limit());
+        }
+        Ok(Caller {
+            visibility: Visibility::for_user(&self.org, &grant.user_id),
+            user_id: grant.user_id,
+        })
+    }
+
+    fn page_size(&self) -> usize {
+        self.config.page_size.max(1)
+    }
+}
+
+/// The simulator as an axum router (routes under `/services` and `/id`).
+pub fn router(org: Arc<SampleOrg>, config: SalesforceSimConfig) -> Router {
+    let state = Arc::new(SfState::new(org, config));
+    Router::new()
+        .route("/services/data", get(routes::versions))
+        .route("/services/data/", get(routes::versions))
+        .route("/services/data/{version}", get(routes::resources))
+        .route("/services/data/{version}/query", get(routes::query))
+        .route("/services/data/{version}/query/", get(routes::query))
+        .route(
+            "/services/data/{version}/query/{locator}",
+            get(routes::query_more),
+        )
+        .route("/services/data/{version}/search", get(routes::search))
+        .route("/services/data/{version}/search/", get(routes::search))
+        .route(
+            "/services/data/{version}/sobjects",
+            get(routes::describe_global),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{sobject}/describe",
+            get(routes::describe),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{sobject}/{id}",
+            get(routes::record),
+        )
+        .route("/services/oauth2/token", axum::routing::post(oauth::token))
+        .route(
+            "/services/oauth2/authorize",
+            get(oauth::authorize_page).post(oauth::authorize_submit),
+        )
+        .route(
+            "/services/oauth2/userinfo",
+            get(oauth::userinfo).post(oauth::userinfo),
+        )
+        .route(
+            "/services/oauth2/revoke",
+            axum::routing::post(oauth::revoke),
+        )
+        .route("/id/{org_id}/{user_id}", get(oauth::identity))
+        .fallback(routes::not_found)
+        .with_state(state)
+}
+
+/// Serves the simulator on `listener` until the task is dropped or fails. Without a
+/// configured `public_url`, `http://<listener address>` is reported as the instance URL.
+pub async fn serve(
+    listener: TcpListener,
+    org: Arc<SampleOrg>,
+    mut config: SalesforceSimConfig,
+) -> std::io::Result<()> {
+    if config.public_url.is_none() {
+        config.public_url = Some(format!("http://{}", listener.local_addr()?));
+    }
+    axum::serve(listener, router(org, config)).await
+}
+
+/// A simulator running in the background on a loopback port.
+#[derive(Debug, Clone)]
+pub struct RunningSalesforceSim {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT`: both the login URL and the instance URL.
+    pub base_url: String,
+}
+
+/// Starts a simulator on `127.0.0.1:0` in a background task, for tests and demos. The task
+/// keeps serving after the returned handle is dropped, until the runtime shuts down.
+pub async fn spawn(
+    org: Arc<SampleOrg>,
+    config: SalesforceSimConfig,
+) -> std::io::Result<RunningSalesforceSim> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = serve(listener, org, config).await {
+            tracing::warn!(error = %e, "salesforce simulator stopped");
+        }
+    });
+    Ok(RunningSalesforceSim {
+        addr,
+        base_url: format!("http://{addr}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_id_looks_like_salesforce() {
+        let id = organization_id();
+        assert_eq!(id.len(), 18);
+        assert!(id.starts_with("00D"));
+    }
+
+    #[test]
+    fn bearer_and_oauth_schemes_are_read() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer(&h), None);
+        h.insert(header::AUTHORIZATION, "Bearer abc".parse().unwrap());
+        assert_eq!(bearer(&h), Some("abc"));
+        h.insert(header::AUTHORIZATION, "OAuth xyz".parse().unwrap());
+        assert_eq!(bearer(&h), Some("xyz"));
+        h.insert(header::AUTHORIZATION, "Basic xyz".parse().unwrap());
+        assert_eq!(bearer(&h), None);
+    }
+}

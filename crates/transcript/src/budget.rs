@@ -1,0 +1,468 @@
+//! Fitting transcripts into a character budget, fairly, and reading on from where a cut fell.
+//!
+//! Assistants read responses up to a size limit (ChatGPT: 100,000 characters). When a set of
+//! transcripts does not fit, each call gets a fair share (max-min fairness, "water-filling"):
+//! calls smaller than the share keep everything, the larger ones split what is left equally.
+//! Every cut falls on a turn boundary (after a paragraph's `"\n\n"`), is marked by a visible line
+//! in the text, and is reported as a [`TranscriptSlice`] whose `next_offset` the caller passes
+//! back (as `offsets`) to get the rest. Offsets count characters (Unicode scalar values), as the
+//! limit does, never bytes.
+//!
+//! Sharing works a turn at a time: the call with the least text so far gets its next turn while
+//! it fits. That is water-filling at turn granularity, so no budget a whole turn could use is
+//! left idle, and every call gets its first turn whenever the budget holds
+//! [`min_budget`] — one marker plus the longest first turn per call.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::CleanTranscript;
+
+/// How text is counted against a budget.
+///
+/// A budget usually limits a whole JSON response, where a newline costs two characters (`\n`)
+/// and a quote two (`\"`); counting the escaped form keeps such a response inside its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Characters of the text itself (for Markdown or plain text).
+    Chars,
+    /// Characters the text takes inside a JSON string, as `serde_json` writes it.
+    JsonString,
+}
+
+impl Measure {
+    /// The cost of `text` under this measure.
+    pub fn cost(self, text: &str) -> usize {
+        match self {
+            Measure::Chars => text.chars().count(),
+            Measure::JsonString => text.chars().map(json_char_cost).sum(),
+        }
+    }
+}
+
+/// Characters `c` takes in a JSON string written by `serde_json` (which leaves non-ASCII as is).
+fn json_char_cost(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if (c as u32) < 0x20 => 6,
+        _ => 1,
+    }
+}
+
+/// What part of one call's transcript a response carries, so the caller can ask for the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptSlice {
+    /// Gong call id.
+    pub call_id: String,
+    /// Characters in the call's whole transcript.
+    pub total_chars: usize,
+    /// Character offset this response starts at (0 unless an offset was requested).
+    pub offset: usize,
+    /// Characters of transcript in this response, from `offset` on (the cut marker not counted).
+    pub returned_chars: usize,
+    /// Where to continue (pass it in `offsets` for this call id); `null` when nothing is left.
+    pub next_offset: Option<usize>,
+}
+
+impl TranscriptSlice {
+    /// Whether part of the call's transcript after this slice was left out.
+    pub fn is_cut(&self) -> bool {
+        self.next_offset.is_some()
+    }
+}
+
+/// Transcripts fitted into a budget, with one [`TranscriptSlice`] per transcript, same order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fitted {
+    /// The transcripts; a cut one's `content` ends with the [`cut_marker`] line.
+    pub transcripts: Vec<CleanTranscript>,
+    /// What each transcript carries.
+    pub slices: Vec<TranscriptSlice>,
+}
+
+impl Fitted {
+    /// Whether any transcript was cut.
+    pub fn is_cut(&self) -> bool {
+        self.slices.iter().any(TranscriptSlice::is_cut)
+    }
+}
+
+/// The line appended to a cut transcript: what was shown and how to read on.
+///
+/// Shown characters are `offset..next_offset` of `total`; numbers get thousands separators for
+/// people, the offsets object is ready to paste.
+pub fn cut_marker(call_id: &str, offset: usize, next_offset: usize, total: usize) -> String {
+    format!(
+        "[… transcript cut here: characters {} to {} of {} shown. To read on, call again with offsets {{{call_id:?}: {next_offset}}}]\n",
+        thousands(offset),
+        thousands(next_offset),
+        thousands(total),
+    )
+}
+
+/// `n` with a comma every three digits (`56,789`).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// Character offsets where turns end in `content`: after every `"\n\n"`, and at the end.
+/// Every offset callbrief hands out is one of these (or 0).
+pub fn turn_boundaries(content: &str) -> Vec<usize> {
+    turns(content)
+        .scan(0, |end, turn| {
+            *end += turn.chars().count();
+            Some(*end)
+        })
+        .collect()
+}
+
+/// `content` split into turns, each ending with its `"\n\n"` (the last one may not).
+fn turns(content: &str) -> impl Iterator<Item = &str> {
+    let mut rest = content;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.find("\n\n").map_or(rest.len(), |i| i + 2);
+        let (turn, tail) = rest.split_at(end);
+        rest = tail;
+        Some(turn)
+    })
+}
+
+/// The byte index of character `offset` in `text` (its length when `offset` is past the end).
+fn byte_index(text: &str, offset: usize) -> usize {
+    text.char_indices()
+        .nth(offset)
+        .map_or(text.len(), |(byte, _)| byte)
+}
+
+/// The smallest budget in which every transcript (from its offset on) shows at least its first
+/// turn when they cannot all be shown whole: per call, its longest possible marker plus its
+/// first turn.
+pub fn min_budget(
+    transcripts: &[CleanTranscript],
+    offsets: &HashMap<String, usize>,
+    measure: Measure,
+) -> usize {
+    transcripts
+        .iter()
+        .map(|t| {
+            let remaining = Remaining::new(t, offsets, measure);
+            match remaining.turns.first() {
+                Some(&(_, _, cost)) => remaining.marker_cost + cost,
+                None => 0,
+            }
+        })
+        .sum()
+}
+
+/// Skips the first `offsets[call_id]` characters of each transcript (an offset past the end
+/// leaves it empty), without any budget. Ids without an offset start at 0.
+pub fn apply_offsets(
+    transcripts: Vec<CleanTranscript>,
+    offsets: &HashMap<String, usize>,
+) -> Fitted {
+    fit(transcripts, offsets, usize::MAX, Measure::Chars)
+}
+
+/// One transcript from its offset on, split into turns.
+struct Remaining {
+    total_chars: usize,
+    offset: usize,
+    /// Byte index of `offset` in the content.
+    start_byte: usize,
+    /// Per turn: bytes, characters, cost.
+    turns: Vec<(usize, usize, usize)>,
+    /// Cost of the longest marker this transcript could need.
+    marker_cost: usize,
+}
+
+impl Remaining {
+    fn new(t: &CleanTranscript, offsets: &HashMap<String, usize>, measure: Measure) -> Remaining {
+        let total_chars = t.content.chars().count();
+        let offset = offsets
+            .get(&t.call_id)
+            .copied()
+            .unwrap_or(0)
+            .min(total_chars);
+        let start_byte = byte_index(&t.content, offset);
+        let turns = turns(&t.content[start_byte..])
+            .map(|turn| (turn.len(), turn.chars().count(), measure.cost(turn)))
+            .collect();
+        // Shown numbers never exceed the total, so this marker is the longest possible.
+        let marker_cost = measure.cost(&cut_marker(
+            &t.call_id,
+            total_chars,
+            total_chars,
+            total_chars,
+        ));
+        Remaining {
+            total_chars,
+            offset,
+            start_byte,
+            turns,
+            marker_cost,
+        }
+    }
+
+    fn cost(&self) -> usize {
+        self.turns.iter().map(|&(_, _, c)| c).sum()
+    }
+}
+
+/// Fits `transcripts`, each read from `offsets[call_id]` (characters; 0 when absent), into
+/// `budget` as counted by `measure`: the returned contents, markers included, never cost more
+/// than `budget` together. When everything fits nothing is cut and no marker is added.
+pub fn fit(
+    transcripts: Vec<CleanTranscript>,
+    offsets: &HashMap<String, usize>,
+    budget: usize,
+    measure: Measure,
+) -> Fitted {
+    let remaining: Vec<Remaining> = transcripts
+        .iter()
+        .map(|t| Remaining::new(t, offsets, measure))
+        .collect();
+    let whole: usize = remaining.iter().map(Remaining::cost).sum();
+    let taken = if whole <= budget {
+        remaining.iter().map(|r| r.turns.len()).collect()
+    } else {
+        share(&remaining, budget)
+    };
+    assemble(transcripts, &remaining, &taken)
+}
+
+/// How many turns each transcript keeps when they do not all fit: max-min fair at turn
+/// granularity, with room kept for a marker on every transcript that ends up cut.
+fn share(remaining: &[Remaining], budget: usize) -> Vec<usize> {
+    let n = remaining.len();
+    // Room for a marker on every transcript with something to show, in order, while it fits;
+    // a transcript that gets no marker room gets no text (a cut must always be marked).
+    let mut has_marker = vec![false; n];
+    let mut avail = budget;
+    for (i, r) in remaining.iter().enumerate() {
+        if !r.turns.is_empty() && r.marker_cost <= avail {
+            avail -= r.marker_cost;
+            has_marker[i] = true;
+        }
+    }
+    let mut taken = vec![0usize; n];
+    let mut spent = vec![0usize; n];
+    loop {
+        fill(remaining, &has_marker, &mut taken, &mut spent, &mut avail);
+        // A transcript that turned out whole needs no marker: its room goes back to the rest.
+        let mut released = false;
+        for (i, r) in remaining.iter().enumerate() {
+            if has_marker[i] && taken[i] == r.turns.len() {
+                has_marker[i] = false;
+                avail += r.marker_cost;
+                released = true;
+            }
+        }
+        if !released {
+            return taken;
+        }
+    }
+}
+
+/// Gives turns to the transcript with the least text so far, while its next turn fits in `avail`.
+fn fill(
+    remaining: &[Remaining],
+    has_marker: &[bool],
+    taken: &mut [usize],
+    spent: &mut [usize],
+    avail: &mut usize,
+) {
+    let mut heap: BinaryHeap<Reverse<(usize, usize)>> = remaining
+        .iter()
+        .enumerate()
+        .filter(|&(i, r)| has_marker[i] && taken[i] < r.turns.len())
+        .map(|(i, _)| Reverse((spent[i], i)))
+        .collect();
+    while let Some(Reverse((_, i))) = heap.pop() {
+        let (_, _, cost) = remaining[i].turns[taken[i]];
+        if cost > *avail {
+            continue;
+        }
+        *avail -= cost;
+        spent[i] += cost;
+        taken[i] += 1;
+        if taken[i] < remaining[i].turns.len() {
+            heap.push(Reverse((spent[i], i)));
+        }
+    }
+}
+
+/// Cuts each transcript after its `taken` turns and marks the cut ones.
+fn assemble(
+    transcripts: Vec<CleanTranscript>,
+    remaining: &[Remaining],
+    taken: &[usize],
+) -> Fitted {
+    let mut slices = Vec::with_capacity(transcripts.len());
+    let transcripts = transcripts
+        .into_iter()
+        .zip(remaining.iter().zip(taken))
+        .map(|(mut t, (r, &k))| {
+            let bytes: usize = r.turns[..k].iter().map(|&(b, _, _)| b).sum();
+            let chars: usize = r.turns[..k].iter().map(|&(_, c, _)| c).sum();
+            let end = r.offset + chars;
+            let cut = k < r.turns.len();
+            let mut content = t.content[r.start_byte..r.start_byte + bytes].to_string();
+            if cut {
+                content.push_str(&cut_marker(&t.call_id, r.offset, end, r.total_chars));
+            }
+            slices.push(TranscriptSlice {
+                call_id: t.call_id.clone(),
+                total_chars: r.total_chars,
+                offset: r.offset,
+                returned_chars: chars,
+                next_offset: cut.then_some(end),
+            });
+            t.content = content;
+            t
+        })
+        .collect();
+    Fitted {
+        transcripts,
+        slices,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(id: &str, content: &str) -> CleanTranscript {
+        CleanTranscript {
+            call_id: id.into(),
+            title: None,
+            started: None,
+            duration: None,
+            url: None,
+            content: content.into(),
+            speakers: Vec::new(),
+        }
+    }
+
+    fn turns_of(n: usize, len: usize, who: &str) -> String {
+        (0..n)
+            .map(|i| format!("{who}: {}\n\n", "x".repeat(len.saturating_sub(i % 3))))
+            .collect()
+    }
+
+    fn cost(f: &Fitted, m: Measure) -> usize {
+        f.transcripts.iter().map(|t| m.cost(&t.content)).sum()
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(56789), "56,789");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn marker_names_the_numbers_and_the_offsets_object() {
+        let m = cut_marker("7782342274025937895", 0, 12345, 56789);
+        assert_eq!(
+            m,
+            "[… transcript cut here: characters 0 to 12,345 of 56,789 shown. To read on, call again with offsets {\"7782342274025937895\": 12345}]\n"
+        );
+    }
+
+    #[test]
+    fn json_measure_counts_escapes() {
+        assert_eq!(Measure::Chars.cost("a\n\"é"), 4);
+        assert_eq!(Measure::JsonString.cost("a\n\"é"), 6);
+        assert_eq!(Measure::JsonString.cost("\u{1}"), 6);
+        let s = "Ann: \"hi\"\n\n\\ \t\u{1f}é";
+        let encoded = serde_json::to_string(s).unwrap();
+        assert_eq!(Measure::JsonString.cost(s), encoded.chars().count() - 2);
+    }
+
+    #[test]
+    fn boundaries_follow_paragraphs() {
+        assert_eq!(turn_boundaries("A: x\n\nB: yz\n\n"), vec![6, 13]);
+        assert_eq!(turn_boundaries("A: x\n\nB: tail"), vec![6, 13]);
+        assert_eq!(turn_boundaries(""), Vec::<usize>::new());
+        assert_eq!(turn_boundaries("é\n\n"), vec![3]);
+    }
+
+    #[test]
+    fn everything_fits_untouched() {
+        let ts = vec![call("1", "A: a\n\n"), call("2", "B: b\n\n")];
+        let f = fit(ts.clone(), &HashMap::new(), 12, Measure::Chars);
+        assert_eq!(f.transcripts, ts);
+        assert!(!f.is_cut());
+        assert_eq!(f.slices[0].returned_chars, 6);
+        assert_eq!(f.slices[1].next_offset, None);
+    }
+
+    #[test]
+    fn small_calls_keep_everything_large_ones_share_the_rest() {
+        let small = turns_of(3, 20, "S");
+        let big1 = turns_of(200, 100, "B");
+        let big2 = turns_of(200, 100, "C");
+        let ts = vec![call("1", &big1), call("2", &small), call("3", &big2)];
+        let budget = 6_000;
+        let f = fit(ts, &HashMap::new(), budget, Measure::Chars);
+        assert!(cost(&f, Measure::Chars) <= budget);
+        assert_eq!(f.slices[1].next_offset, None, "the small call is whole");
+        assert_eq!(f.transcripts[1].content, small);
+        let (a, c) = (f.slices[0].returned_chars, f.slices[2].returned_chars);
+        assert!(a.abs_diff(c) <= 105, "{a} vs {c}");
+        assert!(a > 2_000 && c > 2_000);
+        let tail = format!("\"1\": {a}}}]\n");
+        assert!(f.transcripts[0].content.ends_with(&tail));
+        assert_eq!(f.slices[0].next_offset, Some(a));
+    }
+
+    #[test]
+    fn offsets_resume_and_past_the_end_is_empty() {
+        let content = "A: one\n\nB: two\n\nC: three\n\n";
+        let offsets = HashMap::from([("1".to_string(), 8), ("2".to_string(), 999)]);
+        let f = apply_offsets(vec![call("1", content), call("2", content)], &offsets);
+        assert_eq!(f.transcripts[0].content, "B: two\n\nC: three\n\n");
+        assert_eq!(f.slices[0].offset, 8);
+        assert_eq!(f.slices[0].returned_chars, content.len() - 8);
+        assert_eq!(f.transcripts[1].content, "");
+        assert_eq!(f.slices[1].offset, content.len());
+        assert_eq!(f.slices[1].next_offset, None);
+    }
+
+    #[test]
+    fn a_budget_too_small_for_any_marker_returns_nothing() {
+        let ts = vec![call("1", &turns_of(10, 50, "A"))];
+        let f = fit(ts, &HashMap::new(), 10, Measure::Chars);
+        assert_eq!(f.transcripts[0].content, "");
+        assert_eq!(f.slices[0].returned_chars, 0);
+        assert_eq!(f.slices[0].next_offset, Some(0));
+    }
+
+    #[test]
+    fn first_turn_for_everyone_at_min_budget() {
+        let ts: Vec<_> = (0..5)
+            .map(|i| call(&i.to_string(), &turns_of(30, 40 + i * 10, "P")))
+            .collect();
+        let min = min_budget(&ts, &HashMap::new(), Measure::JsonString);
+        let f = fit(ts, &HashMap::new(), min, Measure::JsonString);
+        assert!(f.slices.iter().all(|s| s.returned_chars > 0));
+        assert!(cost(&f, Measure::JsonString) <= min);
+    }
+}
