@@ -93,6 +93,63 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub gong: GongArgs,
+
+    #[command(flatten)]
+    pub salesforce: SalesforceArgs,
+}
+
+/// How to reach Salesforce (optional for the transcript endpoint alone).
+#[derive(Debug, Args)]
+pub struct SalesforceArgs {
+    /// Salesforce instance URL (e.g. https://acme.my.salesforce.com).
+    #[arg(long, env = "SALESFORCE_INSTANCE_URL")]
+    pub salesforce_instance_url: Option<Url>,
+
+    /// Salesforce REST API version, e.g. v65.0.
+    #[arg(long, env = "SALESFORCE_API_VERSION", default_value = config::DEFAULT_SALESFORCE_API_VERSION)]
+    pub salesforce_api_version: String,
+
+    /// Where OAuth happens (login.salesforce.com, test.salesforce.com or the My Domain URL);
+    /// defaults to the instance URL.
+    #[arg(long, env = "SALESFORCE_LOGIN_URL")]
+    pub salesforce_login_url: Option<Url>,
+
+    /// Connected App consumer key.
+    #[arg(long, env = "SALESFORCE_CLIENT_ID")]
+    pub salesforce_client_id: Option<String>,
+
+    /// Connected App consumer secret.
+    #[arg(long, env = "SALESFORCE_CLIENT_SECRET", hide_env_values = true)]
+    pub salesforce_client_secret: Option<String>,
+}
+
+impl SalesforceArgs {
+    /// The settings, with the API version normalised to `vNN.0`.
+    pub fn to_settings(&self) -> anyhow::Result<config::SalesforceSettings> {
+        let raw = self.salesforce_api_version.trim();
+        let digits = raw.strip_prefix('v').unwrap_or(raw);
+        let valid = digits
+            .split_once('.')
+            .is_some_and(|(major, minor)| {
+                !major.is_empty()
+                    && major.bytes().all(|b| b.is_ascii_digit())
+                    && minor.bytes().all(|b| b.is_ascii_digit())
+            });
+        anyhow::ensure!(
+            valid,
+            "SALESFORCE_API_VERSION {raw:?} is not a version like v65.0"
+        );
+        Ok(config::SalesforceSettings {
+            instance_url: self.salesforce_instance_url.clone(),
+            api_version: format!("v{digits}"),
+            login_url: self.salesforce_login_url.clone(),
+            client_id: self.salesforce_client_id.clone(),
+            client_secret: self
+                .salesforce_client_secret
+                .clone()
+                .map(SecretString::from),
+        })
+    }
 }
 
 /// How to reach Gong. Exactly one credential form: access key + secret, `GONG_API_KEY`, or a
@@ -186,6 +243,7 @@ impl ServeArgs {
         settings.max_body_bytes = self.max_body_bytes;
         settings.request_timeout = Duration::from_secs(self.request_timeout_secs);
         settings.log_format = log_format;
+        settings.salesforce = self.salesforce.to_settings()?;
         settings.validate()?;
         Ok(settings)
     }

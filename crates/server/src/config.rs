@@ -56,6 +56,46 @@ pub struct Settings {
     /// Log line format, for whoever installs the subscriber ([`crate::telemetry::init`]); the
     /// server itself only emits events, so embedding it in tests leaves logging to the test.
     pub log_format: LogFormat,
+    /// How to reach Salesforce; every field optional until a feature needs it.
+    pub salesforce: SalesforceSettings,
+}
+
+/// Salesforce REST API version used when none is configured.
+pub const DEFAULT_SALESFORCE_API_VERSION: &str = "v65.0";
+
+/// Where Salesforce is and which Connected App talks to it. Plain values: the `salesforce`
+/// crate builds its client from them, the GPT setup kit prints them.
+#[derive(Debug, Clone)]
+pub struct SalesforceSettings {
+    /// `SALESFORCE_INSTANCE_URL`, e.g. `https://acme.my.salesforce.com`.
+    pub instance_url: Option<Url>,
+    /// `SALESFORCE_API_VERSION`, e.g. `v65.0`.
+    pub api_version: String,
+    /// `SALESFORCE_LOGIN_URL`: where OAuth happens; `None` means the instance URL.
+    pub login_url: Option<Url>,
+    /// `SALESFORCE_CLIENT_ID`: the Connected App's consumer key.
+    pub client_id: Option<String>,
+    /// `SALESFORCE_CLIENT_SECRET`: the Connected App's consumer secret.
+    pub client_secret: Option<SecretString>,
+}
+
+impl Default for SalesforceSettings {
+    fn default() -> Self {
+        Self {
+            instance_url: None,
+            api_version: DEFAULT_SALESFORCE_API_VERSION.to_owned(),
+            login_url: None,
+            client_id: None,
+            client_secret: None,
+        }
+    }
+}
+
+impl SalesforceSettings {
+    /// The OAuth host: the login URL when set, else the instance URL.
+    pub fn effective_login_url(&self) -> Option<&Url> {
+        self.login_url.as_ref().or(self.instance_url.as_ref())
+    }
 }
 
 impl Settings {
@@ -71,6 +111,7 @@ impl Settings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             log_format: LogFormat::default(),
+            salesforce: SalesforceSettings::default(),
         }
     }
 

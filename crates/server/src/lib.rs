@@ -15,5 +15,5 @@ pub mod startup;
 pub mod telemetry;
 pub mod validate;
 
-pub use config::{LogFormat, Settings};
+pub use config::{LogFormat, SalesforceSettings, Settings};
 pub use startup::Application;

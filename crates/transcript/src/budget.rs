@@ -237,17 +237,26 @@ pub fn fit(
         .map(|t| Remaining::new(t, offsets, measure))
         .collect();
     let whole: usize = remaining.iter().map(Remaining::cost).sum();
-    let taken = if whole <= budget {
-        remaining.iter().map(|r| r.turns.len()).collect()
+    let plan = if whole <= budget {
+        Plan {
+            taken: remaining.iter().map(|r| r.turns.len()).collect(),
+            marked: vec![false; remaining.len()],
+        }
     } else {
         share(&remaining, budget)
     };
-    assemble(transcripts, &remaining, &taken)
+    assemble(transcripts, &remaining, &plan)
+}
+
+/// How many turns each transcript keeps, and which ones carry a cut marker.
+struct Plan {
+    taken: Vec<usize>,
+    marked: Vec<bool>,
 }
 
 /// How many turns each transcript keeps when they do not all fit: max-min fair at turn
 /// granularity, with room kept for a marker on every transcript that ends up cut.
-fn share(remaining: &[Remaining], budget: usize) -> Vec<usize> {
+fn share(remaining: &[Remaining], budget: usize) -> Plan {
     let n = remaining.len();
     // Room for a marker on every transcript with something to show, in order, while it fits;
     // a transcript that gets no marker room gets no text (a cut must always be marked).
@@ -273,7 +282,10 @@ fn share(remaining: &[Remaining], budget: usize) -> Vec<usize> {
             }
         }
         if !released {
-            return taken;
+            return Plan {
+                taken,
+                marked: has_marker,
+            };
         }
     }
 }
@@ -306,23 +318,25 @@ fn fill(
     }
 }
 
-/// Cuts each transcript after its `taken` turns and marks the cut ones.
+/// Cuts each transcript after its planned turns and marks the cuts that have room for it (a
+/// transcript without room for a marker carries no text, so no unmarked cut is ever shown).
 fn assemble(
     transcripts: Vec<CleanTranscript>,
     remaining: &[Remaining],
-    taken: &[usize],
+    plan: &Plan,
 ) -> Fitted {
     let mut slices = Vec::with_capacity(transcripts.len());
     let transcripts = transcripts
         .into_iter()
-        .zip(remaining.iter().zip(taken))
-        .map(|(mut t, (r, &k))| {
+        .zip(remaining)
+        .zip(plan.taken.iter().zip(&plan.marked))
+        .map(|((mut t, r), (&k, &marked))| {
             let bytes: usize = r.turns[..k].iter().map(|&(b, _, _)| b).sum();
             let chars: usize = r.turns[..k].iter().map(|&(_, c, _)| c).sum();
             let end = r.offset + chars;
             let cut = k < r.turns.len();
             let mut content = t.content[r.start_byte..r.start_byte + bytes].to_string();
-            if cut {
+            if cut && marked {
                 content.push_str(&cut_marker(&t.call_id, r.offset, end, r.total_chars));
             }
             slices.push(TranscriptSlice {

@@ -1,0 +1,184 @@
+//! Properties of the character budget over generated transcripts.
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+use transcript::budget::{apply_offsets, fit, min_budget, turn_boundaries, Fitted, Measure};
+use transcript::CleanTranscript;
+
+/// One turn as the formatter writes it, with text that may need JSON escapes and non-ASCII.
+fn turn() -> impl Strategy<Value = String> {
+    ("[A-Z][a-z]{0,6}", "[a-zA-Z0-9 ,.?!\"\\\\éü€😀\t-]{0,120}")
+        .prop_map(|(name, text)| format!("{name}: {text}\n\n"))
+}
+
+fn transcript(index: usize) -> impl Strategy<Value = CleanTranscript> {
+    proptest::collection::vec(turn(), 0..40).prop_map(move |turns| CleanTranscript {
+        call_id: format!("{}", 1_000_000 + index),
+        title: Some(format!("Call {index}")),
+        started: None,
+        duration: None,
+        url: None,
+        content: turns.concat(),
+        speakers: Vec::new(),
+    })
+}
+
+fn transcripts() -> impl Strategy<Value = Vec<CleanTranscript>> {
+    (1usize..8).prop_flat_map(|n| (0..n).map(transcript).collect::<Vec<_>>())
+}
+
+fn measure() -> impl Strategy<Value = Measure> {
+    prop_oneof![Just(Measure::Chars), Just(Measure::JsonString)]
+}
+
+fn cost(fitted: &Fitted, measure: Measure) -> usize {
+    fitted
+        .transcripts
+        .iter()
+        .map(|t| measure.cost(&t.content))
+        .sum()
+}
+
+/// The transcript text a slice carries, without its cut marker.
+fn carried(fitted: &Fitted, i: usize) -> String {
+    fitted.transcripts[i]
+        .content
+        .chars()
+        .take(fitted.slices[i].returned_chars)
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn never_exceeds_the_budget(ts in transcripts(), budget in 0usize..20_000, m in measure()) {
+        let fitted = fit(ts, &HashMap::new(), budget, m);
+        prop_assert!(cost(&fitted, m) <= budget);
+    }
+
+    #[test]
+    fn cuts_only_at_turn_boundaries_and_marks_them(
+        ts in transcripts(), budget in 0usize..10_000, m in measure()
+    ) {
+        let originals = ts.clone();
+        let fitted = fit(ts, &HashMap::new(), budget, m);
+        for (i, original) in originals.iter().enumerate() {
+            let slice = &fitted.slices[i];
+            let text = carried(&fitted, i);
+            prop_assert!(original.content.starts_with(&text));
+            prop_assert_eq!(slice.total_chars, original.content.chars().count());
+            if let Some(next) = slice.next_offset {
+                prop_assert!(next == 0 || turn_boundaries(&original.content).contains(&next));
+                if fitted.transcripts[i].content.len() > text.len() {
+                    prop_assert!(fitted.transcripts[i].content[text.len()..].starts_with("[… transcript cut here"));
+                }
+            } else {
+                prop_assert_eq!(&fitted.transcripts[i].content, &original.content);
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_starves_when_the_budget_allows_a_minimum_share(
+        ts in transcripts(), extra in 0usize..5_000, m in measure()
+    ) {
+        let budget = min_budget(&ts, &HashMap::new(), m) + extra;
+        let fitted = fit(ts.clone(), &HashMap::new(), budget, m);
+        prop_assert!(cost(&fitted, m) <= budget);
+        for (i, t) in ts.iter().enumerate() {
+            if !t.content.is_empty() {
+                prop_assert!(fitted.slices[i].returned_chars > 0, "call {} starved", i);
+            }
+        }
+    }
+
+    #[test]
+    fn fair_share_small_calls_whole_large_ones_within_one_turn(
+        ts in transcripts(), budget in 0usize..20_000
+    ) {
+        let m = Measure::Chars;
+        let fitted = fit(ts.clone(), &HashMap::new(), budget, m);
+        // Every cut call got at least as much as any other call, less one turn and a marker.
+        let longest_turn = 150 + 12;
+        let cut: Vec<usize> = (0..ts.len()).filter(|&i| fitted.slices[i].is_cut()).collect();
+        for &i in &cut {
+            let mine = m.cost(&carried(&fitted, i));
+            for j in 0..ts.len() {
+                let theirs = m.cost(&carried(&fitted, j));
+                prop_assert!(
+                    mine + longest_turn + 200 >= theirs || fitted.slices[i].returned_chars == 0,
+                    "call {} got {} but call {} got {}", i, mine, j, theirs
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn successive_offsets_reproduce_the_whole_transcript(
+        ts in transcripts(), extra in 0usize..3_000, m in measure()
+    ) {
+        // Big enough for a marker and the longest turn per call, so every round moves on.
+        let budget = ts.len() * 700 + extra;
+        let mut read: Vec<String> = vec![String::new(); ts.len()];
+        let mut offsets: HashMap<String, usize> = HashMap::new();
+        for _round in 0..200 {
+            let fitted = fit(ts.clone(), &offsets, budget, m);
+            prop_assert!(cost(&fitted, m) <= budget);
+            offsets.clear();
+            for i in 0..ts.len() {
+                let slice = &fitted.slices[i];
+                if slice.offset == read[i].chars().count() {
+                    read[i].push_str(&carried(&fitted, i));
+                }
+                if let Some(next) = slice.next_offset {
+                    offsets.insert(slice.call_id.clone(), next);
+                } else {
+                    // Finished calls are asked past their end next round, and stay empty.
+                    offsets.insert(slice.call_id.clone(), slice.total_chars);
+                }
+            }
+            if fitted.slices.iter().all(|s| s.next_offset.is_none()) {
+                break;
+            }
+        }
+        for (i, t) in ts.iter().enumerate() {
+            prop_assert_eq!(&read[i], &t.content);
+        }
+    }
+
+    #[test]
+    fn offsets_skip_exactly_that_many_characters(ts in transcripts(), skip in 0usize..3_000) {
+        let offsets: HashMap<String, usize> =
+            ts.iter().map(|t| (t.call_id.clone(), skip)).collect();
+        let fitted = apply_offsets(ts.clone(), &offsets);
+        for (i, t) in ts.iter().enumerate() {
+            let expected: String = t.content.chars().skip(skip).collect();
+            prop_assert_eq!(&fitted.transcripts[i].content, &expected);
+            prop_assert_eq!(fitted.slices[i].next_offset, None);
+        }
+    }
+}
+
+#[test]
+fn ten_long_calls_fit_a_chatgpt_sized_budget() {
+    let turn = "Dana Whitfield: We are evaluating three vendors and the budget is approved for Q3, \"pending\" legal review.\n\n";
+    let ts: Vec<CleanTranscript> = (0..10)
+        .map(|i| CleanTranscript {
+            call_id: format!("77823422740259378{i:02}"),
+            title: Some(format!("Call {i}")),
+            started: None,
+            duration: Some(3600),
+            url: None,
+            content: turn.repeat(400),
+            speakers: Vec::new(),
+        })
+        .collect();
+    let budget = 100_000;
+    let fitted = fit(ts, &HashMap::new(), budget, Measure::JsonString);
+    let used = cost(&fitted, Measure::JsonString);
+    assert!(used <= budget);
+    assert!(used > budget - 10 * 200, "budget left idle: {used}");
+    let shares: Vec<usize> = fitted.slices.iter().map(|s| s.returned_chars).collect();
+    let (min, max) = (shares.iter().min(), shares.iter().max());
+    assert_eq!(min, max, "equal calls get equal shares: {shares:?}");
+}
