@@ -128,13 +128,11 @@ impl SalesforceArgs {
     pub fn to_settings(&self) -> anyhow::Result<config::SalesforceSettings> {
         let raw = self.salesforce_api_version.trim();
         let digits = raw.strip_prefix('v').unwrap_or(raw);
-        let valid = digits
-            .split_once('.')
-            .is_some_and(|(major, minor)| {
-                !major.is_empty()
-                    && major.bytes().all(|b| b.is_ascii_digit())
-                    && minor.bytes().all(|b| b.is_ascii_digit())
-            });
+        let valid = digits.split_once('.').is_some_and(|(major, minor)| {
+            !major.is_empty()
+                && major.bytes().all(|b| b.is_ascii_digit())
+                && minor.bytes().all(|b| b.is_ascii_digit())
+        });
         anyhow::ensure!(
             valid,
             "SALESFORCE_API_VERSION {raw:?} is not a version like v65.0"

@@ -9,6 +9,7 @@ pub mod assemble;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod gpt;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

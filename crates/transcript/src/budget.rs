@@ -109,7 +109,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
@@ -320,11 +320,7 @@ fn fill(
 
 /// Cuts each transcript after its planned turns and marks the cuts that have room for it (a
 /// transcript without room for a marker carries no text, so no unmarked cut is ever shown).
-fn assemble(
-    transcripts: Vec<CleanTranscript>,
-    remaining: &[Remaining],
-    plan: &Plan,
-) -> Fitted {
+fn assemble(transcripts: Vec<CleanTranscript>, remaining: &[Remaining], plan: &Plan) -> Fitted {
     let mut slices = Vec::with_capacity(transcripts.len());
     let transcripts = transcripts
         .into_iter()

@@ -17,7 +17,8 @@ mod speakers;
 pub use content::{seed_content, speaker_names};
 
 /// One call, cleaned for an assistant: metadata, attendees and the transcript as plain text.
-/// Field names and meanings match the seed's `callTranscripts` items; `speakers` is new.
+/// Field names and meanings match the `getTranscriptsByCallIds` action's `callTranscripts` items;
+/// `speakers` is an addition.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CleanTranscript {
@@ -26,10 +27,12 @@ pub struct CleanTranscript {
     /// Call title; `null` when Gong had no metadata for the call.
     pub title: Option<String>,
     /// Start time (ISO-8601); `null` when unknown.
+    #[schema(format = DateTime)]
     pub started: Option<String>,
     /// Duration in seconds; `null` when unknown.
     pub duration: Option<i64>,
     /// Link to the call in Gong; `null` when unknown.
+    #[schema(format = "uri")]
     pub url: Option<String>,
     /// The transcript: one paragraph per turn, `"<speaker>: <sentences>\n\n"`.
     pub content: String,

@@ -8,12 +8,12 @@ use transcript::CleanTranscript;
 
 /// One turn as the formatter writes it, with text that may need JSON escapes and non-ASCII.
 fn turn() -> impl Strategy<Value = String> {
-    ("[A-Z][a-z]{0,6}", "[a-zA-Z0-9 ,.?!\"\\\\éü€😀\t-]{0,120}")
+    ("[A-Z][a-z]{0,6}", "[a-zA-Z0-9 ,.?!\"\\\\éü€😀\t-]{0,80}")
         .prop_map(|(name, text)| format!("{name}: {text}\n\n"))
 }
 
 fn transcript(index: usize) -> impl Strategy<Value = CleanTranscript> {
-    proptest::collection::vec(turn(), 0..40).prop_map(move |turns| CleanTranscript {
+    proptest::collection::vec(turn(), 0..30).prop_map(move |turns| CleanTranscript {
         call_id: format!("{}", 1_000_000 + index),
         title: Some(format!("Call {index}")),
         started: None,
@@ -93,25 +93,32 @@ proptest! {
     }
 
     #[test]
-    fn fair_share_small_calls_whole_large_ones_within_one_turn(
+    fn fair_share_small_calls_whole_large_ones_within_two_turns(
         ts in transcripts(), budget in 0usize..20_000
     ) {
         let m = Measure::Chars;
         let fitted = fit(ts.clone(), &HashMap::new(), budget, m);
-        // Every cut call got at least as much as any other call, less one turn and a marker.
-        let longest_turn = 150 + 12;
+        // Every marked cut call got as much as any other call, less two turns and a marker
+        // (max-min fairness at turn granularity).
+        let longest_turn = 7 + 2 + 80 + 2;
         let cut: Vec<usize> = (0..ts.len()).filter(|&i| fitted.slices[i].is_cut()).collect();
         for &i in &cut {
             let mine = m.cost(&carried(&fitted, i));
             for j in 0..ts.len() {
                 let theirs = m.cost(&carried(&fitted, j));
                 prop_assert!(
-                    mine + longest_turn + 200 >= theirs || fitted.slices[i].returned_chars == 0,
+                    mine + 2 * longest_turn + 150 >= theirs || fitted.transcripts[i].content.is_empty(),
                     "call {} got {} but call {} got {}", i, mine, j, theirs
                 );
             }
         }
     }
+
+}
+
+proptest! {
+    // Each case reads every call to its end in many rounds: fewer cases keep the suite fast.
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn successive_offsets_reproduce_the_whole_transcript(
@@ -125,11 +132,10 @@ proptest! {
             let fitted = fit(ts.clone(), &offsets, budget, m);
             prop_assert!(cost(&fitted, m) <= budget);
             offsets.clear();
-            for i in 0..ts.len() {
+            for (i, text) in read.iter_mut().enumerate() {
                 let slice = &fitted.slices[i];
-                if slice.offset == read[i].chars().count() {
-                    read[i].push_str(&carried(&fitted, i));
-                }
+                prop_assert_eq!(slice.offset, text.chars().count());
+                text.push_str(&carried(&fitted, i));
                 if let Some(next) = slice.next_offset {
                     offsets.insert(slice.call_id.clone(), next);
                 } else {
@@ -145,7 +151,9 @@ proptest! {
             prop_assert_eq!(&read[i], &t.content);
         }
     }
+}
 
+proptest! {
     #[test]
     fn offsets_skip_exactly_that_many_characters(ts in transcripts(), skip in 0usize..3_000) {
         let offsets: HashMap<String, usize> =

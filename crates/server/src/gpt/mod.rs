@@ -1,12 +1,16 @@
 //! What a ChatGPT admin needs to build the GPT: the seed's Salesforce action document
 //! ([`salesforce_action`]), the Instructions texts ([`instructions`]) and the setup guide that
-//! puts them together with schema URLs and auth settings ([`guide`]).
+//! puts them together with schema URLs and auth settings ([`guide`]); [`Kit`] takes their inputs
+//! from the server's settings.
 //!
 //! Everything here is pure: settings in, text or documents out. Routes and the CLI only call it.
 
 pub mod guide;
 pub mod instructions;
+pub mod kit;
 pub mod salesforce_action;
+
+pub use kit::{Kit, KitError};
 
 use std::fmt;
 use std::str::FromStr;

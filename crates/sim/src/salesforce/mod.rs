@@ -225,14 +225,18 @@ pub fn router(org: Arc<SampleOrg>, config: SalesforceSimConfig) -> Router {
 }
 
 /// Serves the simulator on `listener` until the task is dropped or fails. Without a
-/// configured `public_url`, `http://<listener address>` is reported as the instance URL.
+/// configured `public_url`, `http://<listener address>` is reported as the instance URL
+/// (`http://<Host header>` when listening on a wildcard address).
 pub async fn serve(
     listener: TcpListener,
     org: Arc<SampleOrg>,
     mut config: SalesforceSimConfig,
 ) -> std::io::Result<()> {
-    if config.public_url.is_none() {
-        config.public_url = Some(format!("http://{}", listener.local_addr()?));
+    let addr = listener.local_addr()?;
+    // On a wildcard address (0.0.0.0) the bound address is no URL a client can use: the
+    // request's `Host` is reported instead.
+    if config.public_url.is_none() && !addr.ip().is_unspecified() {
+        config.public_url = Some(format!("http://{addr}"));
     }
     axum::serve(listener, router(org, config)).await
 }

@@ -1,0 +1,199 @@
+//! Every SOQL query and SOSL search callbrief sends, built in one place.
+//!
+//! Values from callers (names, ids) only ever enter as escaped literals or escaped search
+//! terms (`salesforce::escape`); object and field names come from [`GongFields`], checked to be
+//! API names when the service is built. Tests below show injection attempts staying literals.
+
+use salesforce::escape::{soql_string_literal, sosl_term};
+
+use crate::fields::GongFields;
+
+/// Most accounts a name search returns: enough to pick from, short enough to show as a list.
+pub const MAX_SEARCH_HITS: usize = 10;
+/// Most open opportunities listed in a briefing.
+pub const MAX_OPPORTUNITIES: usize = 20;
+/// Most contacts read for a briefing (the key ones are picked from these).
+pub const MAX_CONTACTS: usize = 50;
+
+/// SOSL for accounts whose name matches `name`, best for a person typing part of a name.
+///
+/// Each word is escaped; the words `and`, `or` and `not` are quoted so they stay words rather
+/// than operators (as Salesforce's SOSL guide recommends); the last word gets a trailing `*`
+/// so "Acm" finds "Acme Logistics".
+pub fn search_accounts(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let last = words.len().saturating_sub(1);
+    let term: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let operator = ["and", "or", "not"]
+                .iter()
+                .any(|op| word.eq_ignore_ascii_case(op));
+            if operator {
+                format!("\"{word}\"")
+            } else {
+                let wildcard = i == last && word.chars().last().is_some_and(char::is_alphanumeric);
+                format!("{}{}", sosl_term(word), if wildcard { "*" } else { "" })
+            }
+        })
+        .collect();
+    format!(
+        "FIND {{{}}} IN NAME FIELDS RETURNING Account(Id, Name, Industry, Website, BillingCity, \
+         BillingCountry, Owner.Name ORDER BY Name LIMIT {MAX_SEARCH_HITS}) LIMIT {MAX_SEARCH_HITS}",
+        term.join(" ")
+    )
+}
+
+/// SOQL for one account with what a briefing shows about it.
+pub fn account(account_id: &str) -> String {
+    format!(
+        "SELECT Id, Name, Industry, Website, NumberOfEmployees, AnnualRevenue, BillingCity, \
+         BillingCountry, Owner.Name FROM Account WHERE Id = {} LIMIT 1",
+        soql_string_literal(account_id)
+    )
+}
+
+/// SOQL for the account's open opportunities, the soonest to close first.
+pub fn open_opportunities(account_id: &str) -> String {
+    format!(
+        "SELECT Id, Name, StageName, Amount, CloseDate, Probability, Owner.Name FROM Opportunity \
+         WHERE AccountId = {} AND IsClosed = false ORDER BY CloseDate ASC LIMIT {MAX_OPPORTUNITIES}",
+        soql_string_literal(account_id)
+    )
+}
+
+/// SOQL for the account's contacts.
+pub fn contacts(account_id: &str) -> String {
+    format!(
+        "SELECT Id, Name, Title, Email FROM Contact WHERE AccountId = {} ORDER BY LastName ASC \
+         LIMIT {MAX_CONTACTS}",
+        soql_string_literal(account_id)
+    )
+}
+
+/// The call fields every call query selects, in a fixed order.
+fn call_fields(f: &GongFields) -> String {
+    format!(
+        "Id, {}, {}, {}, {}, {}",
+        f.call_id, f.title, f.start, f.duration, f.url
+    )
+}
+
+/// SOQL for the account's newest `limit` Gong calls (the seed's query, with configured names).
+pub fn account_calls(f: &GongFields, account_id: &str, limit: usize) -> String {
+    format!(
+        "SELECT {} FROM {} WHERE {} = {} ORDER BY {} DESC NULLS LAST LIMIT {limit}",
+        call_fields(f),
+        f.call_object,
+        f.account,
+        soql_string_literal(account_id),
+        f.start,
+    )
+}
+
+/// SOQL for the Gong call records among `call_ids` that the querying user can see. Salesforce
+/// applies the user's sharing, so what comes back is exactly what they may read.
+pub fn visible_calls(f: &GongFields, call_ids: &[String]) -> String {
+    let list: Vec<String> = call_ids.iter().map(|id| soql_string_literal(id)).collect();
+    format!(
+        "SELECT Id, {} FROM {} WHERE {} IN ({})",
+        f.call_id,
+        f.call_object,
+        f.call_id,
+        list.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_seed_queries_with_default_names() {
+        let q = account_calls(&GongFields::default(), "001Dm0000000001AAA", 2);
+        assert_eq!(
+            q,
+            "SELECT Id, Gong__Call_ID__c, Gong__Title__c, Gong__Call_Start__c, \
+             Gong__Call_Duration_sec__c, Gong__View_call__c FROM Gong__Gong_Call__c WHERE \
+             Gong__Primary_Account__c = '001Dm0000000001AAA' ORDER BY Gong__Call_Start__c DESC \
+             NULLS LAST LIMIT 2"
+        );
+        assert_eq!(
+            search_accounts("Acme"),
+            "FIND {Acme*} IN NAME FIELDS RETURNING Account(Id, Name, Industry, Website, \
+             BillingCity, BillingCountry, Owner.Name ORDER BY Name LIMIT 10) LIMIT 10"
+        );
+    }
+
+    #[test]
+    fn configured_names_are_used() {
+        let f = GongFields {
+            call_object: "ns__Call__c".into(),
+            call_id: "ns__Id__c".into(),
+            ..GongFields::default()
+        };
+        let q = visible_calls(&f, &["1".into(), "2".into()]);
+        assert_eq!(
+            q,
+            "SELECT Id, ns__Id__c FROM ns__Call__c WHERE ns__Id__c IN ('1', '2')"
+        );
+    }
+
+    #[test]
+    fn injection_attempts_stay_literals() {
+        let q = account("x' OR Name != '");
+        assert!(q.ends_with(r"WHERE Id = 'x\' OR Name != \'' LIMIT 1"), "{q}");
+        let q = visible_calls(&GongFields::default(), &["1') OR (Id != '".into()]);
+        assert!(q.ends_with(r"IN ('1\') OR (Id != \'')"), "{q}");
+        let q = open_opportunities("a\\' OR IsClosed = true OR Name = '");
+        assert!(q.contains(r"AccountId = 'a\\\' OR IsClosed = true OR Name = \''"), "{q}");
+    }
+
+    #[test]
+    fn search_terms_cannot_leave_the_braces_or_become_operators() {
+        let q = search_accounts("x} RETURNING User(Name");
+        assert!(q.starts_with(r"FIND {x\} RETURNING User\(Name*} IN NAME FIELDS"), "{q}");
+        let q = search_accounts("Acme OR Globex AND NOT x");
+        assert!(q.starts_with(r#"FIND {Acme "OR" Globex "AND" "NOT" x*}"#), "{q}");
+        let q = search_accounts("*a* ?");
+        assert!(q.starts_with(r"FIND {\*a\* \?} "), "{q}");
+        let q = search_accounts("AT&T");
+        assert!(q.starts_with(r"FIND {AT\&T*} "), "{q}");
+    }
+
+    /// The search term: the text between `FIND {` and the first unescaped `}`.
+    fn term_of(sosl: &str) -> Option<&str> {
+        let body = sosl.strip_prefix("FIND {")?;
+        let mut escaped = false;
+        for (i, c) in body.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '}' => return Some(&body[..i]),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    proptest! {
+        #[test]
+        fn any_name_stays_inside_the_search_term(name in any::<String>()) {
+            let q = search_accounts(&name);
+            let term = term_of(&q).expect("term ends");
+            let rest = &q["FIND {".len() + term.len()..];
+            prop_assert!(rest.starts_with("} IN NAME FIELDS RETURNING Account("));
+            prop_assert_eq!(rest.matches("RETURNING").count(), 1);
+        }
+
+        #[test]
+        fn any_id_stays_one_literal(id in any::<String>()) {
+            let q = account(&id);
+            prop_assert!(q.starts_with("SELECT Id, Name, Industry"));
+            prop_assert!(q.ends_with("' LIMIT 1"));
+            prop_assert_eq!(q.matches(" WHERE ").count() - id.matches(" WHERE ").count(), 1);
+        }
+    }
+}
