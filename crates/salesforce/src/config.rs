@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use url::Url;
 
 /// The API version used unless configured otherwise.
-pub const DEFAULT_API_VERSION: &str = "v62.0";
+pub const DEFAULT_API_VERSION: &str = "v65.0";
 
 /// How the client authenticates.
 #[derive(Clone)]

@@ -63,23 +63,23 @@ async fn query_sends_the_token_and_follows_next_records_url() {
     let server = MockServer::start().await;
     let soql = "SELECT Id, Name FROM Account WHERE Name = 'O\\'Brien & Co' ORDER BY Name";
     Mock::given(method("GET"))
-        .and(path("/services/data/v62.0/query"))
+        .and(path("/services/data/v65.0/query"))
         .and(query_param("q", soql))
         .and(header("authorization", "Bearer tok-1"))
         .and(header("accept", "application/json"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "totalSize": 3, "done": false,
-            "nextRecordsUrl": "/services/data/v62.0/query/01gD0000002HU6KIAW-2",
+            "nextRecordsUrl": "/services/data/v65.0/query/01gD0000002HU6KIAW-2",
             "records": [
-                {"attributes": {"type": "Account", "url": "/services/data/v62.0/sobjects/Account/001A"}, "Id": "001A", "Name": "A"},
-                {"attributes": {"type": "Account", "url": "/services/data/v62.0/sobjects/Account/001B"}, "Id": "001B", "Name": "B"}
+                {"attributes": {"type": "Account", "url": "/services/data/v65.0/sobjects/Account/001A"}, "Id": "001A", "Name": "A"},
+                {"attributes": {"type": "Account", "url": "/services/data/v65.0/sobjects/Account/001B"}, "Id": "001B", "Name": "B"}
             ]
         })))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/services/data/v62.0/query/01gD0000002HU6KIAW-2"))
+        .and(path("/services/data/v65.0/query/01gD0000002HU6KIAW-2"))
         .and(header("authorization", "Bearer tok-1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "totalSize": 3, "done": true,
@@ -221,7 +221,7 @@ async fn a_rejected_service_token_is_replaced_once() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/services/data/v62.0/query"))
+        .and(path("/services/data/v65.0/query"))
         .and(header("authorization", "Bearer new"))
         .respond_with(
             ResponseTemplate::new(200)
@@ -285,7 +285,7 @@ async fn with_access_token_acts_as_that_token() {
         .await;
     Mock::given(method("GET"))
         .and(path(
-            "/services/data/v62.0/sobjects/Account/001000000000001AAA",
+            "/services/data/v65.0/sobjects/Account/001000000000001AAA",
         ))
         .and(header("authorization", "Bearer user-2"))
         .respond_with(
@@ -298,7 +298,7 @@ async fn with_access_token_acts_as_that_token() {
         .await;
     Mock::given(method("GET"))
         .and(path(
-            "/services/data/v62.0/sobjects/Account/001000000000002AAA",
+            "/services/data/v65.0/sobjects/Account/001000000000002AAA",
         ))
         .respond_with(ResponseTemplate::new(404).set_body_json(
             json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]),
@@ -349,7 +349,7 @@ async fn error_answers_are_typed() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/services/data/v62.0/search"))
+        .and(path("/services/data/v65.0/search"))
         .respond_with(ResponseTemplate::new(503).set_body_string("<html>maintenance</html>"))
         .mount(&server)
         .await;
@@ -399,7 +399,7 @@ async fn next_records_url_elsewhere_is_refused() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "totalSize": 2, "done": false, "nextRecordsUrl": "https://evil.example/services/data/v62.0/query/x-1",
+            "totalSize": 2, "done": false, "nextRecordsUrl": "https://evil.example/services/data/v65.0/query/x-1",
             "records": [{"Id": "1"}]
         })))
         .expect(1)

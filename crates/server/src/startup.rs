@@ -83,7 +83,12 @@ impl Application {
             openapi_json: crate::openapi::document_json(&server_url, settings.max_call_ids),
         });
         let keys = Arc::new(ApiKeys::new(settings.api_keys.clone()));
-        let router = router(state, keys, &settings);
+        let gpt_kit = crate::gpt::Kit::new(
+            &server_url,
+            &settings.salesforce,
+            crate::gpt::GongNames::default(),
+        );
+        let router = router(state, keys, gpt_kit, &settings);
         Ok(Self {
             listener,
             local_addr,
@@ -149,8 +154,14 @@ pub async fn shutdown_signal() {
     tracing::info!("shutdown signal received; finishing in-flight requests");
 }
 
-/// Routes and layers. Public routes (`/healthz`, `/openapi.json`) skip the API-key check.
-fn router(state: Arc<AppState>, keys: Arc<ApiKeys>, settings: &Settings) -> Router {
+/// Routes and layers. Public routes (`/healthz`, `/openapi.json`, the GPT setup kit) skip the
+/// API-key check.
+fn router(
+    state: Arc<AppState>,
+    keys: Arc<ApiKeys>,
+    gpt_kit: Result<crate::gpt::Kit, crate::gpt::KitError>,
+    settings: &Settings,
+) -> Router {
     let protected = Router::new()
         .route(
             "/callTranscripts",
@@ -164,7 +175,8 @@ fn router(state: Arc<AppState>, keys: Arc<ApiKeys>, settings: &Settings) -> Rout
         .route_layer(middleware::from_fn_with_state(keys, auth::require_api_key));
     let public = Router::new()
         .route("/healthz", get(routes::health::healthz))
-        .route("/openapi.json", get(routes::openapi::openapi_json));
+        .route("/openapi.json", get(routes::openapi::openapi_json))
+        .merge(routes::gpt::router(gpt_kit));
 
     let router = protected
         .merge(public)

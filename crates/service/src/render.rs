@@ -194,7 +194,7 @@ mod tests {
     use crate::model::*;
     use transcript::Speaker;
 
-    pub(crate) fn sample() -> Briefing {
+    fn sample() -> Briefing {
         Briefing {
             account: AccountSummary {
                 id: "001000000000001AAA".into(),

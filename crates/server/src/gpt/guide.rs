@@ -114,12 +114,7 @@ fn variant_name(variant: Variant) -> &'static str {
     }
 }
 
-fn oauth_table(
-    out: &mut String,
-    authorization_url: &str,
-    token_url: &str,
-    client: &str,
-) {
+fn oauth_table(out: &mut String, authorization_url: &str, token_url: &str, client: &str) {
     out.push_str("| Field | Value |\n|---|---|\n");
     out.push_str(&format!(
         "| Client ID | {client}: its Consumer Key |\n\

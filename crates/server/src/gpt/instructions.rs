@@ -226,7 +226,10 @@ mod tests {
                 len <= MAX_INSTRUCTIONS_CHARS,
                 "{variant}/{methodology}: {len} characters"
             );
-            assert!(!text.contains('<') && !text.contains('>'), "{variant}/{methodology}");
+            assert!(
+                !text.contains('<') && !text.contains('>'),
+                "{variant}/{methodology}"
+            );
         }
     }
 
@@ -267,10 +270,18 @@ mod tests {
             Methodology::Spiced,
             &GongNames::default(),
         );
-        for op in ["searchAccounts", "getAccountBriefing", "methodology set to spiced"] {
+        for op in [
+            "searchAccounts",
+            "getAccountBriefing",
+            "methodology set to spiced",
+        ] {
             assert!(text.contains(op), "{op}");
         }
-        for op in ["executeSOSLSearch", "executeSOQLQuery", "getTranscriptsByCallIds"] {
+        for op in [
+            "executeSOSLSearch",
+            "executeSOQLQuery",
+            "getTranscriptsByCallIds",
+        ] {
             assert!(!text.contains(op), "{op}");
         }
         assert!(text.contains("\"Account Name - Id\""));
@@ -288,9 +299,9 @@ mod tests {
             account: "Conv__Customer__c".into(),
         };
         let text = instructions(Variant::TwoAction, Methodology::Medpicc, &gong);
-        assert!(text.contains(
-            "\nFIND {COMPANY} IN ALL FIELDS RETURNING Account(Id, Name) LIMIT 5\n"
-        ));
+        assert!(
+            text.contains("\nFIND {COMPANY} IN ALL FIELDS RETURNING Account(Id, Name) LIMIT 5\n")
+        );
         assert!(text.contains(
             "\nSELECT Conv__Gong_Id__c, Conv__Subject__c, Conv__Began__c FROM Conv__Call__c \
              WHERE Conv__Customer__c = 'ACCOUNT_ID' ORDER BY Conv__Began__c DESC LIMIT 2\n"

@@ -114,8 +114,8 @@ mod tests {
             doc["servers"][0]["url"],
             "https://acme.my.salesforce.com/services/data/v64.0"
         );
-        let flow = &doc["components"]["securitySchemes"]["salesforceOAuth"]["flows"]
-            ["authorizationCode"];
+        let flow =
+            &doc["components"]["securitySchemes"]["salesforceOAuth"]["flows"]["authorizationCode"];
         assert_eq!(
             flow["authorizationUrl"],
             "https://acme.my.salesforce.com/services/oauth2/authorize"
@@ -137,8 +137,8 @@ mod tests {
         )
         .unwrap();
         let doc: serde_json::Value = serde_json::from_str(&kit.salesforce_action_json()).unwrap();
-        let flow = &doc["components"]["securitySchemes"]["salesforceOAuth"]["flows"]
-            ["authorizationCode"];
+        let flow =
+            &doc["components"]["securitySchemes"]["salesforceOAuth"]["flows"]["authorizationCode"];
         assert_eq!(
             flow["tokenUrl"],
             "https://login.salesforce.com/services/oauth2/token"

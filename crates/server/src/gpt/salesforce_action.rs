@@ -162,7 +162,10 @@ pub fn rest_base_url(instance_url: &str, api_version: &str) -> String {
 
 /// Salesforce's OAuth authorization endpoint for a login (or My Domain) URL.
 pub fn authorize_url(login_url: &str) -> String {
-    format!("{}/services/oauth2/authorize", login_url.trim_end_matches('/'))
+    format!(
+        "{}/services/oauth2/authorize",
+        login_url.trim_end_matches('/')
+    )
 }
 
 /// Salesforce's OAuth token endpoint for a login (or My Domain) URL.
@@ -371,8 +374,14 @@ mod tests {
             doc["servers"][0]["url"],
             "https://acme.my.salesforce.com/services/data/v61.0"
         );
-        assert_eq!(doc["paths"]["/query"]["get"]["operationId"], "executeSOQLQuery");
-        assert_eq!(doc["paths"]["/search"]["get"]["operationId"], "executeSOSLSearch");
+        assert_eq!(
+            doc["paths"]["/query"]["get"]["operationId"],
+            "executeSOQLQuery"
+        );
+        assert_eq!(
+            doc["paths"]["/search"]["get"]["operationId"],
+            "executeSOSLSearch"
+        );
         assert_eq!(doc["paths"].as_object().unwrap().len(), 2);
     }
 
@@ -390,7 +399,10 @@ mod tests {
             assert_eq!(params[0]["in"], "query");
             assert_eq!(params[0]["required"], true);
             assert_eq!(params[0]["schema"]["type"], "string");
-            assert!(params[0]["description"].as_str().unwrap().len() <= 700, "{path}");
+            assert!(
+                params[0]["description"].as_str().unwrap().len() <= 700,
+                "{path}"
+            );
             assert!(op.get("requestBody").is_none());
         }
         assert!(!doc.to_string().contains("#/components/parameters"));
@@ -427,7 +439,10 @@ mod tests {
         let query = &schemas["QueryResult"];
         for field in ["totalSize", "done", "records"] {
             assert!(
-                query["required"].as_array().unwrap().contains(&json!(field)),
+                query["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(field)),
                 "{field}"
             );
         }
@@ -438,7 +453,9 @@ mod tests {
         );
         let record = &schemas["SObjectRecord"];
         assert_eq!(record["required"], json!(["attributes"]));
-        assert!(record["additionalProperties"].is_object() || record["additionalProperties"] == true);
+        assert!(
+            record["additionalProperties"].is_object() || record["additionalProperties"] == true
+        );
         assert_eq!(
             doc["paths"]["/query"]["get"]["responses"]["200"]["content"]["application/json"]
                 ["schema"]["$ref"],

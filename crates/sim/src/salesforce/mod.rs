@@ -50,7 +50,7 @@ pub const DEMO_CLIENT_SECRET: &str = "demo-client-secret";
 /// Records per query page unless configured otherwise (Salesforce's default batch size).
 pub const DEFAULT_PAGE_SIZE: usize = 2000;
 /// API versions listed by `GET /services/data/` (every `vNN.0` is served).
-pub const LISTED_VERSIONS: [&str; 4] = ["59.0", "60.0", "61.0", "62.0"];
+pub const LISTED_VERSIONS: [&str; 7] = ["59.0", "60.0", "61.0", "62.0", "63.0", "64.0", "65.0"];
 
 /// The sample org's Salesforce organization id (`00D...`), part of every token and identity URL.
 pub fn organization_id() -> String {

@@ -1,0 +1,193 @@
+//! Who is asking: [`Caller`], and the short-lived cache of Salesforce token checks.
+//!
+//! In Salesforce mode every request carries the person's own Salesforce access token. Asking
+//! Salesforce who it belongs to on every request would double the latency of each call, so the
+//! answer is kept for a short, settable time. The cache is keyed by a SHA-256 digest of the
+//! token: raw tokens are never stored as keys, so a memory dump of the map does not yield
+//! usable credentials by their keys. A revoked token keeps working for at most one TTL.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+
+/// Default time a token check is trusted: one minute.
+pub const DEFAULT_TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// Most cached token checks; beyond this, expired entries are dropped (and, if that is not
+/// enough, all of them), so a flood of distinct tokens cannot grow memory without bound.
+const MAX_CACHED_TOKENS: usize = 10_000;
+
+/// Who a request acts for, which decides what Salesforce lets it see.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A holder of a callbrief API key: Salesforce is reached with the service credentials,
+    /// and `/callTranscripts` serves any call id (the original middleware's model).
+    ServiceAccount,
+    /// A Salesforce user, signed in through OAuth: every Salesforce query runs with their
+    /// token, so Salesforce's sharing rules decide what they see.
+    SalesforceUser {
+        /// The user's access token (redacted in debug output).
+        token: SecretString,
+        /// Salesforce user id (`005...`).
+        user_id: String,
+        /// Full name, for logs and greetings.
+        name: String,
+    },
+}
+
+impl Caller {
+    /// The Salesforce user id, for logs (`None` for the service account).
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Caller::ServiceAccount => None,
+            Caller::SalesforceUser { user_id, .. } => Some(user_id),
+        }
+    }
+}
+
+/// What a successful token check established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Salesforce user id.
+    pub user_id: String,
+    /// Full name.
+    pub name: String,
+}
+
+/// Token checks that are still fresh, by digest of the token.
+#[derive(Debug)]
+pub struct TokenCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<[u8; 32], (Instant, Identity)>>,
+}
+
+/// The cache key of `token`.
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl TokenCache {
+    /// An empty cache whose entries live `ttl` (zero turns caching off).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Instant, Identity)>> {
+        // Entries are replaced whole, so a panic elsewhere cannot leave one half-written.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The identity checked for `token` less than a TTL before `now`.
+    pub fn get(&self, token: &str, now: Instant) -> Option<Identity> {
+        let key = digest(token);
+        let mut entries = self.lock();
+        match entries.get(&key) {
+            Some((at, identity)) if now.saturating_duration_since(*at) < self.ttl => {
+                Some(identity.clone())
+            }
+            Some(_) => {
+                entries.remove(&key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Remembers that `token` belonged to `identity` at `now`.
+    pub fn put(&self, token: &str, identity: Identity, now: Instant) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.lock();
+        if entries.len() >= MAX_CACHED_TOKENS {
+            let ttl = self.ttl;
+            entries.retain(|_, (at, _)| now.saturating_duration_since(*at) < ttl);
+            if entries.len() >= MAX_CACHED_TOKENS {
+                entries.clear();
+            }
+        }
+        entries.insert(digest(token), (now, identity));
+    }
+
+    /// How many checks are cached (expired ones included until touched).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether any key equals `bytes` (tests use it to show raw tokens are not keys).
+    #[cfg(test)]
+    fn has_key(&self, bytes: &[u8]) -> bool {
+        self.lock().keys().any(|k| k.as_slice() == bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn maya() -> Identity {
+        Identity {
+            user_id: "005A".into(),
+            name: "Maya Chen".into(),
+        }
+    }
+
+    #[test]
+    fn entries_expire_after_the_ttl() {
+        let cache = TokenCache::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        cache.put("tok", maya(), t0);
+        assert_eq!(cache.get("tok", t0 + Duration::from_secs(59)), Some(maya()));
+        assert_eq!(cache.get("other", t0), None);
+        assert_eq!(cache.get("tok", t0 + Duration::from_secs(60)), None);
+        assert!(cache.is_empty(), "an expired entry is dropped when read");
+    }
+
+    #[test]
+    fn keys_are_digests_not_tokens() {
+        let cache = TokenCache::new(Duration::from_secs(60));
+        let token = "00Dxx0000001gPL!AQ4AQFakeTokenValue0123456789abcdef";
+        cache.put(token, maya(), Instant::now());
+        assert!(!cache.has_key(token.as_bytes()));
+        assert!(!cache.has_key(&token.as_bytes()[..32]));
+        assert!(cache.has_key(&digest(token)));
+    }
+
+    #[test]
+    fn zero_ttl_caches_nothing_and_size_is_bounded() {
+        let off = TokenCache::new(Duration::ZERO);
+        off.put("t", maya(), Instant::now());
+        assert!(off.is_empty());
+        let cache = TokenCache::new(Duration::from_secs(60));
+        let now = Instant::now();
+        for i in 0..MAX_CACHED_TOKENS + 5 {
+            cache.put(&format!("t{i}"), maya(), now);
+        }
+        assert!(cache.len() <= MAX_CACHED_TOKENS);
+    }
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        let caller = Caller::SalesforceUser {
+            token: SecretString::from("00D!secret-token"),
+            user_id: "005A".into(),
+            name: "Maya".into(),
+        };
+        let text = format!("{caller:?}");
+        assert!(!text.contains("secret-token"), "{text}");
+        assert_eq!(caller.user_id(), Some("005A"));
+    }
+}
