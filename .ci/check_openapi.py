@@ -25,7 +25,7 @@ def refs(node, path="$"):
             yield from refs(value, f"{path}[{i}]")
 
 
-def gpt_rule_errors(doc):
+def gpt_rule_errors(doc, expected_operations=("getTranscriptsByCallIds",)):
     errors = []
     if not doc.get("openapi", "").startswith("3.1"):
         errors.append(f"openapi version is {doc.get('openapi')!r}, expected 3.1.x")
@@ -56,23 +56,34 @@ def gpt_rule_errors(doc):
                         f"{where}: parameter {param.get('name')} description is {len(text)} "
                         f"characters (max {MAX_PARAM_DESCRIPTION})"
                     )
-    if "getTranscriptsByCallIds" not in operations:
-        errors.append("operation getTranscriptsByCallIds missing")
+    for expected in expected_operations:
+        if expected not in operations:
+            errors.append(f"operation {expected} missing")
     for where, target in refs(doc):
         if target.startswith("#/components/parameters"):
             errors.append(f"{where}: $ref to {target} (parameters must be inline)")
     schemes = doc.get("components", {}).get("securitySchemes", {})
     if len(schemes) != 1:
         errors.append(f"{len(schemes)} security schemes; the GPT editor accepts exactly one")
+    for name, scheme in schemes.items():
+        if scheme.get("type") == "oauth2":
+            flow = scheme.get("flows", {}).get("authorizationCode")
+            if not flow:
+                errors.append(f"security scheme {name}: OAuth needs the authorizationCode flow")
+            elif not (flow.get("authorizationUrl") and flow.get("tokenUrl")):
+                errors.append(f"security scheme {name}: authorizationUrl and tokenUrl are required")
     return errors, len(operations)
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: check_openapi.py OPENAPI.json")
+    # check_openapi.py OPENAPI.json [OPERATION_ID,...]: the operations that must be present
+    # (default getTranscriptsByCallIds; the Salesforce action passes its own).
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: check_openapi.py OPENAPI.json [OPERATION_ID,...]")
+    expected = sys.argv[2].split(",") if len(sys.argv) == 3 else ["getTranscriptsByCallIds"]
     with open(sys.argv[1], encoding="utf-8") as f:
         doc = json.load(f)
-    errors, count = gpt_rule_errors(doc)
+    errors, count = gpt_rule_errors(doc, expected)
     try:
         validate(doc)
     except Exception as err:  # the validator raises several exception types

@@ -9,10 +9,13 @@
 //!
 //! Each case reports p50/p99 latency, requests/s, errors and the server's peak RSS (`VmHWM`,
 //! reset before each case through `/proc/<pid>/clear_refs`; where that is not allowed the
-//! column is the peak so far, and cases run in increasing concurrency). At 0 ms latency the bench
-//! also sends the server's two Gong requests (transcript and extensive with parties,
-//! concurrently) straight to the simulator: the difference of the p50s is the server's
-//! overhead.
+//! column is the peak so far, and cases run in increasing concurrency). At 0 ms latency and
+//! concurrency 1 the bench also sends the server's two Gong requests (transcript and extensive
+//! with parties, concurrently) straight to the simulator, alternating with the requests through
+//! the server so background load hits both alike: the difference of the p50s is the server's
+//! overhead. A line below the table splits the server's in-process share of it (decoding Gong's
+//! answers, assembling, fitting the size budget, encoding), timed in the bench with the server's
+//! own functions.
 //!
 //! Run: `cargo bench -p callbrief --bench load [-- --concurrency 1,8,64 ...]`.
 //!
@@ -35,6 +38,7 @@ use std::fmt::Write as _;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -57,6 +61,8 @@ const MAX_ROUND_TRIPS: f64 = 1.5;
 const MAX_OVERHEAD_MS: f64 = 2.0;
 /// Target 3: peak RSS at the highest concurrency, in MB (10^6 bytes).
 const MAX_RSS_MB: f64 = 100.0;
+/// Repetitions of the in-process breakdown.
+const BREAKDOWN_RUNS: usize = 50;
 
 /// The bench's parameters; see the module docs.
 #[derive(Debug, Parser)]
@@ -147,6 +153,13 @@ async fn run(params: Params) -> anyhow::Result<()> {
         concurrency,
         latencies,
     );
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let one_minute = load.split_whitespace().next().unwrap_or("?");
+        println!(
+            "  {} CPUs, load average {one_minute} at start (other work on the machine skews the figures)",
+            std::thread::available_parallelism().map_or(0, usize::from)
+        );
+    }
 
     let http = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
@@ -161,8 +174,9 @@ async fn run(params: Params) -> anyhow::Result<()> {
 
     let mut rows = Vec::new();
     let mut hwm_resettable = true;
+    let mut breakdown_line = None;
     for latency_ms in latencies {
-        let stack = Stack::start(latency_ms).await?;
+        let mut stack = Stack::start(latency_ms).await?;
         let size = load.check(&stack).await?;
         println!(
             "  upstream {latency_ms} ms: server pid {}, answer {} KB",
@@ -170,14 +184,27 @@ async fn run(params: Params) -> anyhow::Result<()> {
             size / 1000
         );
         if latency_ms == 0 {
-            let sample = load.direct(&stack.sim_url).await;
-            rows.push(Row::new("direct", latency_ms, 1, &sample, None));
+            breakdown_line = Some(match load.breakdown(&stack.sim_url).await {
+                Ok(b) => b.line(),
+                Err(e) => format!("in-process breakdown failed: {e:#}"),
+            });
         }
         for &c in &concurrency {
             hwm_resettable &= reset_peak_rss(stack.server.pid());
-            let sample = load.through_server(&stack.server_url, c).await;
+            let sample = if latency_ms == 0 && c == 1 {
+                // The overhead target compares these two: measured interleaved, one direct pair
+                // then one server request, so background load hits both alike.
+                let (direct, through) = load.paired(&stack).await;
+                rows.push(Row::new("direct", latency_ms, 1, &direct, None));
+                through
+            } else {
+                load.through_server(&stack.server_url, c).await
+            };
             let peak = memory_kb(stack.server.pid(), "VmHWM:");
             rows.push(Row::new("server", latency_ms, c, &sample, peak));
+            // A child that died makes every later figure meaningless.
+            stack.sim.ensure_running()?;
+            stack.server.ensure_running()?;
         }
         stack.stop();
     }
@@ -186,6 +213,9 @@ async fn run(params: Params) -> anyhow::Result<()> {
     print!("{}", render_table(&rows));
     if !hwm_resettable {
         println!("(peak RSS could not be reset between cases: the column is the peak so far)");
+    }
+    if let Some(line) = &breakdown_line {
+        println!("{line}");
     }
     println!();
     let verdicts = judge(&rows);
@@ -388,6 +418,9 @@ struct Load {
     cap: Duration,
 }
 
+/// One request (or pair of requests) to time; `Err` says what failed.
+type Op = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
+
 /// What one case measured.
 #[derive(Debug, Default)]
 struct Sample {
@@ -396,6 +429,20 @@ struct Sample {
     errors: usize,
     first_error: Option<String>,
     elapsed: Duration,
+}
+
+impl Sample {
+    /// Runs `op` once and records its latency or error.
+    async fn record(&mut self, op: &Op) {
+        let sent = Instant::now();
+        match op().await {
+            Ok(()) => self.latencies.push(sent.elapsed()),
+            Err(e) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(e);
+            }
+        }
+    }
 }
 
 impl Load {
@@ -433,53 +480,182 @@ impl Load {
         Ok(text.len())
     }
 
-    /// `POST /callTranscripts` at `concurrency`.
-    async fn through_server(&self, server_url: &str, concurrency: usize) -> Sample {
+    /// One `POST /callTranscripts` for the bench's calls.
+    fn server_op(&self, server_url: &str) -> Op {
         let http = self.http.clone();
         let url = format!("{server_url}/callTranscripts");
         let body = self.server_body();
-        let op = move || {
+        Arc::new(move || {
             let request = http
                 .post(&url)
                 .bearer_auth(API_KEY)
                 .header("content-type", "application/json")
                 .body(body.clone());
-            async move { fetch(request).await.map(drop) }
+            Box::pin(async move { fetch(request).await.map(drop) })
+        })
+    }
+
+    /// The server's two Gong requests (transcript, extensive with parties) for the bench's calls,
+    /// as the server sends them.
+    fn gong_requests(&self, http: &reqwest::Client, sim_url: &str) -> [reqwest::RequestBuilder; 2] {
+        let defaults = GongSimConfig::default();
+        let filter = serde_json::json!({ "callIds": self.call_ids });
+        let transcript = serde_json::json!({ "filter": filter });
+        let extensive = serde_json::json!({
+            "filter": filter,
+            "contentSelector": { "exposedFields": { "parties": true } },
+        });
+        let post = |path: &str, body: &serde_json::Value| {
+            http.post(format!("{sim_url}{path}"))
+                .basic_auth(&defaults.access_key, Some(&defaults.access_key_secret))
+                .header("content-type", "application/json")
+                .body(body.to_string())
         };
+        [
+            post("/v2/calls/transcript", &transcript),
+            post("/v2/calls/extensive", &extensive),
+        ]
+    }
+
+    /// The server's two Gong requests, concurrently, straight to the simulator.
+    fn direct_op(&self, sim_url: &str) -> Op {
+        let requests = Arc::new(self.gong_requests(&self.http, sim_url));
+        Arc::new(move || {
+            let [a, b] = requests.each_ref().map(reqwest::RequestBuilder::try_clone);
+            Box::pin(async move {
+                let (Some(a), Some(b)) = (a, b) else {
+                    return Err("request not clonable".to_owned());
+                };
+                let (a, b) = tokio::join!(fetch(a), fetch(b));
+                a.and(b).map(drop)
+            })
+        })
+    }
+
+    /// `POST /callTranscripts` at `concurrency`.
+    async fn through_server(&self, server_url: &str, concurrency: usize) -> Sample {
+        let op = self.server_op(server_url);
         // Warm-up: one request per worker, so connections exist before the clock starts.
         run_case(concurrency, concurrency, self.cap, op.clone()).await;
         run_case(concurrency, self.requests, self.cap, op).await
     }
 
-    /// The server's two Gong requests, concurrently, straight to the simulator, one pair at a time.
-    async fn direct(&self, sim_url: &str) -> Sample {
-        let defaults = GongSimConfig::default();
-        let filter = serde_json::json!({ "callIds": self.call_ids });
-        let transcript = serde_json::json!({ "filter": filter }).to_string();
-        let extensive = serde_json::json!({
-            "filter": filter,
-            "contentSelector": { "exposedFields": { "parties": true } },
-        })
-        .to_string();
-        let http = self.http.clone();
-        let base = sim_url.to_owned();
-        let op = move || {
-            let post = |path: &str, body: &str| {
-                http.post(format!("{base}{path}"))
-                    .basic_auth(&defaults.access_key, Some(&defaults.access_key_secret))
-                    .header("content-type", "application/json")
-                    .body(body.to_owned())
-            };
-            let a = post("/v2/calls/transcript", &transcript);
-            let b = post("/v2/calls/extensive", &extensive);
-            async move {
-                let (a, b) = tokio::join!(fetch(a), fetch(b));
-                a.and(b).map(drop)
+    /// The direct pair and the server request alternately, one at a time: (direct, server).
+    async fn paired(&self, stack: &Stack) -> (Sample, Sample) {
+        let direct = self.direct_op(&stack.sim_url);
+        let server = self.server_op(&stack.server_url);
+        for _ in 0..3 {
+            let _ = direct().await;
+            let _ = server().await;
+        }
+        let mut samples = (Sample::default(), Sample::default());
+        let started = Instant::now();
+        for _ in 0..self.requests {
+            if started.elapsed() >= self.cap {
+                break;
             }
-        };
-        run_case(1, 2, self.cap, op.clone()).await;
-        run_case(1, self.requests, self.cap, op).await
+            samples.0.record(&direct).await;
+            samples.1.record(&server).await;
+        }
+        samples.0.elapsed = samples.0.latencies.iter().sum();
+        samples.1.elapsed = samples.1.latencies.iter().sum();
+        samples
     }
+
+    /// Times the server's in-process work on one request's Gong answers, with the server's own
+    /// functions: decode both answers, assemble (clean transcripts, request order), fit the
+    /// answer into the default size budget, encode it.
+    async fn breakdown(&self, sim_url: &str) -> anyhow::Result<Breakdown> {
+        let [a, b] = self.gong_requests(&self.http, sim_url);
+        let transcript = a.send().await?.error_for_status()?.bytes().await?;
+        let extensive = b.send().await?.error_for_status()?.bytes().await?;
+        let ids = self.call_ids.clone();
+        tokio::task::spawn_blocking(move || breakdown(&ids, &transcript, &extensive)).await?
+    }
+}
+
+/// Median time of each in-process step of one request, and the sizes involved.
+#[derive(Debug, Default)]
+struct Breakdown {
+    transcript_bytes: usize,
+    answer_bytes: usize,
+    /// Decode Gong's transcripts, decode its call details, assemble, fit, encode.
+    steps: [Duration; 5],
+}
+
+impl Breakdown {
+    fn line(&self) -> String {
+        let [decode_t, decode_e, assemble, fit, encode] = self.steps.map(ms);
+        let total: f64 = self.steps.iter().copied().map(ms).sum();
+        format!(
+            "server work per request, in process (median of {BREAKDOWN_RUNS}): decode Gong transcripts {decode_t:.2} ms ({} KB), decode call details {decode_e:.2} ms, assemble {assemble:.2} ms, fit to {} chars {fit:.2} ms, encode {encode:.2} ms ({} KB); sum {total:.2} ms",
+            self.transcript_bytes / 1000,
+            server::config::DEFAULT_MAX_RESPONSE_CHARS,
+            self.answer_bytes / 1000,
+        )
+    }
+}
+
+/// The bulk of a 200 body (transcripts and the truncation report), so the bench does not
+/// depend on every field of the server's response type.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer<T, U> {
+    call_transcripts: Vec<T>,
+    not_found: Vec<String>,
+    warnings: Vec<String>,
+    truncation: U,
+}
+
+/// Runs the server's pure steps `BREAKDOWN_RUNS` times on the given Gong answers.
+fn breakdown(ids: &[String], transcript: &[u8], extensive: &[u8]) -> anyhow::Result<Breakdown> {
+    let mut steps: [Vec<Duration>; 5] = Default::default();
+    let mut answer_bytes = 0;
+    let no_offsets = std::collections::HashMap::new();
+    for _ in 0..BREAKDOWN_RUNS {
+        let t0 = Instant::now();
+        let transcripts: gong::wire::TranscriptResponse = serde_json::from_slice(transcript)?;
+        let t1 = Instant::now();
+        let calls: gong::wire::ExtensiveResponse = serde_json::from_slice(extensive)?;
+        let t2 = Instant::now();
+        let data = gong::CallData {
+            transcripts: transcripts.call_transcripts,
+            calls: calls.calls,
+            ..gong::CallData::default()
+        };
+        let assembled = server::assemble::assemble(ids, data)?;
+        let t3 = Instant::now();
+        let answer = service::budget::fit_response(
+            assembled.call_transcripts,
+            &no_offsets,
+            server::config::DEFAULT_MAX_RESPONSE_CHARS,
+            transcript::budget::Measure::JsonString,
+            |call_transcripts, truncation| Answer {
+                call_transcripts,
+                not_found: assembled.not_found.clone(),
+                warnings: assembled.warnings.clone(),
+                truncation,
+            },
+            |r| serde_json::to_string(r).unwrap_or_default(),
+        )?;
+        let t4 = Instant::now();
+        answer_bytes = serde_json::to_vec(&answer)?.len();
+        let t5 = Instant::now();
+        for (step, took) in steps
+            .iter_mut()
+            .zip([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4])
+        {
+            step.push(took);
+        }
+    }
+    Ok(Breakdown {
+        transcript_bytes: transcript.len(),
+        answer_bytes,
+        steps: steps.map(|mut v| {
+            v.sort_unstable();
+            percentile(&v, 0.5).unwrap_or_default()
+        }),
+    })
 }
 
 /// Sends `request` and reads the whole answer; anything but a 2xx is an error.
@@ -495,12 +671,7 @@ async fn fetch(request: reqwest::RequestBuilder) -> Result<usize, String> {
 }
 
 /// Runs `op` `requests` times with `concurrency` in flight, starting no new one after `cap`.
-async fn run_case<F, Fut>(concurrency: usize, requests: usize, cap: Duration, op: F) -> Sample
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), String>> + Send,
-{
-    let op = Arc::new(op);
+async fn run_case(concurrency: usize, requests: usize, cap: Duration, op: Op) -> Sample {
     let issued = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
@@ -510,14 +681,7 @@ where
         workers.spawn(async move {
             let mut sample = Sample::default();
             while issued.fetch_add(1, Ordering::Relaxed) < requests && started.elapsed() < cap {
-                let sent = Instant::now();
-                match op().await {
-                    Ok(()) => sample.latencies.push(sent.elapsed()),
-                    Err(e) => {
-                        sample.errors += 1;
-                        sample.first_error.get_or_insert(e);
-                    }
-                }
+                sample.record(&op).await;
             }
             sample
         });

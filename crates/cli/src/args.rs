@@ -30,13 +30,23 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP server (POST /callTranscripts, GET /openapi.json, GET /healthz).
     Serve(Box<ServeArgs>),
-    /// Run the simulators of the outside services (Gong) on local ports, for tests and demos.
+    /// Run the simulators of the outside services (Gong, Salesforce) on local ports, for tests
+    /// and demos.
     Sim(SimArgs),
-    /// Start the Gong simulator and the server on free local ports, fetch the newest calls of a
-    /// sample account like ChatGPT would, print what to try next, and serve until Ctrl-C.
+    /// Start the Gong and Salesforce simulators and the server on free local ports, walk the
+    /// GPT's flow (SOSL, SOQL, transcripts) over HTTP, print what to try next, and serve until Ctrl-C.
     Demo(DemoArgs),
-    /// Print the OpenAPI 3.1 document the server serves at /openapi.json.
+    /// Print the OpenAPI 3.1 document the server serves at /openapi.json (or, with
+    /// --salesforce, the Salesforce action at /openapi/salesforce.json).
     Openapi(OpenapiArgs),
+    /// Print the GPT setup guide: Instructions, schema URLs, auth settings and the callback URL.
+    GptSetup(Box<crate::gpt_setup::GptSetupArgs>),
+    /// Print the meeting-prep briefing pack for one account (Markdown, ready to paste into any
+    /// assistant, or JSON), using the service credentials.
+    Briefing(Box<crate::briefing::BriefingArgs>),
+    /// Serve MCP over stdin/stdout for desktop clients (Claude Desktop, IDEs) that start
+    /// callbrief themselves; acts with the service credentials, logs to stderr.
+    Mcp(Box<crate::mcp::McpArgs>),
 }
 
 /// `--log-format` values.
@@ -96,6 +106,29 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub salesforce: SalesforceArgs,
+
+    /// How callers authenticate: api-key (CALLBRIEF_API_KEYS; Salesforce through the service
+    /// credentials) or salesforce (each caller's own Salesforce access token, from the GPT's
+    /// Salesforce OAuth; every query runs as that person).
+    #[arg(long, env = "CALLBRIEF_AUTH", value_enum, default_value_t = crate::service_args::AuthArg::ApiKey)]
+    pub auth: crate::service_args::AuthArg,
+
+    /// Most characters in a response (ChatGPT's limit by default); transcripts are cut fairly
+    /// to fit, and callers may ask for another budget with maxChars.
+    #[arg(long, env = "CALLBRIEF_MAX_RESPONSE_CHARS", default_value_t = config::DEFAULT_MAX_RESPONSE_CHARS)]
+    pub max_response_chars: usize,
+
+    /// Most characters in one MCP tool answer at /mcp (MCP clients such as Claude take more
+    /// than ChatGPT actions); callers may ask for less with max_chars.
+    #[arg(long, env = "CALLBRIEF_MCP_MAX_CHARS", default_value_t = server::mcp::DEFAULT_MCP_MAX_CHARS)]
+    pub mcp_max_chars: usize,
+
+    /// Seconds a checked Salesforce access token is trusted before it is checked again.
+    #[arg(long, env = "CALLBRIEF_TOKEN_CACHE_SECS", default_value_t = service::DEFAULT_TOKEN_CACHE_TTL.as_secs())]
+    pub token_cache_secs: u64,
+
+    #[command(flatten)]
+    pub gong_fields: crate::service_args::GongFieldsArgs,
 }
 
 /// How to reach Salesforce (optional for the transcript endpoint alone).
@@ -121,6 +154,10 @@ pub struct SalesforceArgs {
     /// Connected App consumer secret.
     #[arg(long, env = "SALESFORCE_CLIENT_SECRET", hide_env_values = true)]
     pub salesforce_client_secret: Option<String>,
+
+    /// Time budget in seconds for one Salesforce operation (all pages and a token refresh).
+    #[arg(long, env = "SALESFORCE_DEADLINE_SECS", default_value_t = config::DEFAULT_SALESFORCE_DEADLINE.as_secs())]
+    pub salesforce_deadline_secs: u64,
 }
 
 impl SalesforceArgs {
@@ -146,6 +183,7 @@ impl SalesforceArgs {
                 .salesforce_client_secret
                 .clone()
                 .map(SecretString::from),
+            deadline: Duration::from_secs(self.salesforce_deadline_secs.max(1)),
         })
     }
 }
@@ -229,7 +267,8 @@ impl ServeArgs {
             .map(config::parse_api_keys)
             .unwrap_or_default();
         // Checked before Gong settings: an open transcript endpoint is the worse mistake.
-        if api_keys.is_empty() && !self.insecure_no_auth {
+        let auth_mode = config::AuthMode::from(self.auth);
+        if auth_mode == config::AuthMode::ApiKey && api_keys.is_empty() && !self.insecure_no_auth {
             return Err(config::ConfigError::NoApiKeys.into());
         }
         let gong = self.gong.to_config()?;
@@ -242,6 +281,11 @@ impl ServeArgs {
         settings.request_timeout = Duration::from_secs(self.request_timeout_secs);
         settings.log_format = log_format;
         settings.salesforce = self.salesforce.to_settings()?;
+        settings.auth_mode = auth_mode;
+        settings.max_response_chars = self.max_response_chars;
+        settings.mcp_max_chars = self.mcp_max_chars;
+        settings.token_cache_ttl = Duration::from_secs(self.token_cache_secs);
+        settings.gong_fields = self.gong_fields.to_fields()?;
         settings.validate()?;
         Ok(settings)
     }
@@ -254,8 +298,37 @@ pub struct SimArgs {
     #[arg(long, env = "CALLBRIEF_SIM_GONG_ADDR")]
     pub gong_addr: Option<SocketAddr>,
 
+    /// Run the Salesforce simulator on this address (e.g. 127.0.0.1:9002; port 0 picks a free port).
+    #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_ADDR")]
+    pub salesforce_addr: Option<SocketAddr>,
+
     #[command(flatten)]
     pub gong: GongSimArgs,
+
+    #[command(flatten)]
+    pub salesforce: SalesforceSimArgs,
+}
+
+/// Knobs of the Salesforce simulator. Unset flags keep its defaults (the demo Connected App,
+/// Salesforce's page size, no API quota).
+#[derive(Debug, Args)]
+pub struct SalesforceSimArgs {
+    /// Records per query page before `nextRecordsUrl` is returned (Salesforce's default is 2000).
+    #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_PAGE_SIZE")]
+    pub salesforce_page_size: Option<usize>,
+
+    /// REST requests the org may make before answering 403 REQUEST_LIMIT_EXCEEDED; 0 turns it off.
+    #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_API_QUOTA")]
+    pub salesforce_api_quota: Option<u64>,
+
+    /// The Connected App's consumer key the simulator accepts (same variable as `serve` reads,
+    /// so one environment configures both).
+    #[arg(long, env = "SALESFORCE_CLIENT_ID")]
+    pub salesforce_client_id: Option<String>,
+
+    /// The Connected App's consumer secret the simulator accepts.
+    #[arg(long, env = "SALESFORCE_CLIENT_SECRET", hide_env_values = true)]
+    pub salesforce_client_secret: Option<String>,
 }
 
 /// Knobs of the Gong simulator. Unset flags keep the simulator's defaults (Gong's real limits,
@@ -353,6 +426,17 @@ pub struct OpenapiArgs {
     /// Most distinct call ids per request, written into the document as maxItems.
     #[arg(long, env = "CALLBRIEF_MAX_CALL_IDS", default_value_t = config::DEFAULT_MAX_CALL_IDS)]
     pub max_call_ids: usize,
+
+    /// Print the Salesforce action document (GET /openapi/salesforce.json) instead; needs
+    /// SALESFORCE_INSTANCE_URL.
+    #[arg(long)]
+    pub salesforce: bool,
+
+    #[command(flatten)]
+    pub salesforce_settings: SalesforceArgs,
+
+    #[command(flatten)]
+    pub gong_fields: crate::service_args::GongFieldsArgs,
 }
 
 impl OpenapiArgs {
@@ -362,11 +446,15 @@ impl OpenapiArgs {
             self.max_call_ids > 0,
             "CALLBRIEF_MAX_CALL_IDS must be at least 1"
         );
-        let server_url = self
-            .public_url
-            .as_ref()
-            .map(|u| u.as_str().to_owned())
-            .unwrap_or_else(|| format!("http://{}", self.addr));
+        let server_url = crate::gpt_setup::public_url(self.public_url.as_ref(), self.addr);
+        if self.salesforce {
+            let kit = server::gpt::Kit::new(
+                &server_url,
+                &self.salesforce_settings.to_settings()?,
+                self.gong_fields.to_fields()?,
+            )?;
+            return Ok(kit.salesforce_action_json());
+        }
         Ok(server::openapi::document_json(
             &server_url,
             self.max_call_ids,

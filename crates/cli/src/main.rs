@@ -1,11 +1,16 @@
 //! `callbrief`: the one binary. `serve` runs the HTTP server, `sim` the simulators it is tested
-//! against, `demo` both plus a walkthrough, `openapi` prints the API document.
+//! against, `demo` both plus a walkthrough, `openapi` prints the API documents, `gpt-setup` the
+//! GPT setup guide.
 //!
 //! Errors end the process with exit code 1 and one line, `error: <what>: <why>`, never a debug dump.
 
 mod args;
+mod briefing;
 mod demo;
+mod gpt_setup;
+mod mcp;
 mod serve;
+mod service_args;
 mod sim;
 
 use std::process::ExitCode;
@@ -47,6 +52,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo::run(args).await
         }
         Command::Openapi(args) => print_stdout(&args.document()?),
+        Command::GptSetup(args) => print_stdout(&args.guide()?),
+        Command::Briefing(args) => {
+            // The pack goes to stdout; logs only for problems, on stderr.
+            server::telemetry::init(log_format, "warn");
+            print_stdout(&args.run().await?)
+        }
+        Command::Mcp(args) => {
+            // stdout is the protocol: logs go to stderr only (as `telemetry::init` writes them).
+            server::telemetry::init(log_format, "warn");
+            args.run().await
+        }
     }
 }
 

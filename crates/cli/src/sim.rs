@@ -3,29 +3,71 @@
 //! Simulators are independent servers over one shared sample org, so a Salesforce record and
 //! the Gong call it names always agree.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use sim::gong::{Faults, GongSimConfig};
-use sim::org::SampleOrg;
+use sim::org::{SampleOrg, UserRole};
+use sim::salesforce::SalesforceSimConfig;
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 
-use crate::args::{GongSimArgs, SimArgs};
+use crate::args::{GongSimArgs, SalesforceSimArgs, SimArgs};
 
-/// Starts the requested simulators and serves until a shutdown signal.
+/// Starts the requested simulators and serves until a shutdown signal or until one stops.
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
-    let Some(gong_addr) = args.gong_addr else {
-        anyhow::bail!("no simulator requested: pass --gong-addr 127.0.0.1:PORT");
-    };
-    let cfg = gong_sim_config(&args.gong)?;
-    let org = Arc::new(SampleOrg::for_today());
-    let listener = TcpListener::bind(gong_addr)
-        .await
-        .with_context(|| format!("could not listen on {gong_addr} for the Gong simulator"))?;
-    let addr = listener
-        .local_addr()
-        .context("could not read the Gong simulator's address")?;
+    if args.gong_addr.is_none() && args.salesforce_addr.is_none() {
+        anyhow::bail!(
+            "no simulator requested: pass --gong-addr 127.0.0.1:PORT and/or \
+             --salesforce-addr 127.0.0.1:PORT"
+        );
+    }
+    let gong_cfg = gong_sim_config(&args.gong)?;
+    let sf_cfg = salesforce_sim_config(&args.salesforce)?;
+    let org = SampleOrg::shared_for_today();
+    let mut running: JoinSet<anyhow::Result<()>> = JoinSet::new();
+
+    if let Some(gong_addr) = args.gong_addr {
+        let listener = TcpListener::bind(gong_addr)
+            .await
+            .with_context(|| format!("could not listen on {gong_addr} for the Gong simulator"))?;
+        let addr = listener
+            .local_addr()
+            .context("could not read the Gong simulator's address")?;
+        print_gong(&addr.to_string(), &org, &gong_cfg);
+        let org = org.clone();
+        running.spawn(async move {
+            sim::gong::serve(listener, org, gong_cfg)
+                .await
+                .context("the Gong simulator stopped")
+        });
+    }
+    if let Some(sf_addr) = args.salesforce_addr {
+        let listener = TcpListener::bind(sf_addr).await.with_context(|| {
+            format!("could not listen on {sf_addr} for the Salesforce simulator")
+        })?;
+        let addr = listener
+            .local_addr()
+            .context("could not read the Salesforce simulator's address")?;
+        print_salesforce(&addr.to_string(), &org, &sf_cfg);
+        let org = org.clone();
+        running.spawn(async move {
+            sim::salesforce::serve(listener, org, sf_cfg)
+                .await
+                .context("the Salesforce simulator stopped")
+        });
+    }
+
+    tokio::select! {
+        Some(ended) = running.join_next() => {
+            ended.context("a simulator task failed")??;
+        }
+        () = server::startup::shutdown_signal() => {}
+    }
+    Ok(())
+}
+
+fn print_gong(addr: &str, org: &SampleOrg, cfg: &GongSimConfig) {
     println!("Gong simulator listening on http://{addr}");
     println!(
         "  accepts Basic {}:{} and Bearer {}",
@@ -43,13 +85,53 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         cfg.daily_quota
             .map_or_else(|| "off".to_owned(), |n| n.to_string()),
     );
-    tokio::select! {
-        result = sim::gong::serve(listener, org, cfg) => {
-            result.context("the Gong simulator stopped")?;
-        }
-        () = server::startup::shutdown_signal() => {}
+}
+
+fn print_salesforce(addr: &str, org: &SampleOrg, cfg: &SalesforceSimConfig) {
+    println!("Salesforce simulator listening on http://{addr} (instance and login URL)");
+    println!(
+        "  Connected App {} / {}; API versions vNN.0; page size {}; API quota {}",
+        cfg.client_id,
+        cfg.client_secret,
+        cfg.page_size,
+        cfg.api_quota
+            .map_or_else(|| "off".to_owned(), |n| n.to_string()),
+    );
+    println!(
+        "  users (password {}; client_credentials acts as the integration user):",
+        sim::salesforce::DEMO_PASSWORD
+    );
+    for user in &org.users {
+        println!("    {:<36} {}", user.username, role_name(user.role));
     }
-    Ok(())
+}
+
+/// How a role is described to people.
+pub fn role_name(role: UserRole) -> &'static str {
+    match role {
+        UserRole::Rep => "rep: own and shared accounts",
+        UserRole::Manager => "manager: the team's accounts",
+        UserRole::Integration => "integration user: everything",
+    }
+}
+
+/// The Salesforce simulator configuration: its defaults, overridden by each flag given.
+pub fn salesforce_sim_config(args: &SalesforceSimArgs) -> anyhow::Result<SalesforceSimConfig> {
+    let mut cfg = SalesforceSimConfig::default();
+    if let Some(n) = args.salesforce_page_size {
+        anyhow::ensure!(n > 0, "--salesforce-page-size must be at least 1");
+        cfg.page_size = n;
+    }
+    if let Some(n) = args.salesforce_api_quota {
+        cfg.api_quota = (n > 0).then_some(n);
+    }
+    if let Some(id) = &args.salesforce_client_id {
+        cfg.client_id = id.clone();
+    }
+    if let Some(secret) = &args.salesforce_client_secret {
+        cfg.client_secret = secret.clone();
+    }
+    Ok(cfg)
 }
 
 /// The simulator configuration: its defaults, overridden by each flag given.
@@ -169,6 +251,37 @@ mod tests {
         assert_eq!(cfg.faults.slow_body, Some(Duration::from_millis(500)));
         assert!(cfg.faults.truncate_body);
         assert_eq!(cfg.bearer_tokens, ["tok"]);
+    }
+
+    #[test]
+    fn salesforce_flags_override_the_simulator_defaults() {
+        let parse = |flags: &[&str]| -> anyhow::Result<SalesforceSimConfig> {
+            let mut argv = vec!["callbrief", "sim", "--salesforce-addr", "127.0.0.1:0"];
+            argv.extend_from_slice(flags);
+            match Cli::try_parse_from(argv)?.command {
+                crate::args::Command::Sim(args) => salesforce_sim_config(&args.salesforce),
+                _ => anyhow::bail!("not sim"),
+            }
+        };
+        let defaults = parse(&[]).unwrap();
+        assert_eq!(defaults.client_id, sim::salesforce::DEMO_CLIENT_ID);
+        assert_eq!(defaults.api_quota, None);
+        let cfg = parse(&[
+            "--salesforce-page-size",
+            "3",
+            "--salesforce-api-quota",
+            "10",
+            "--salesforce-client-id",
+            "id",
+            "--salesforce-client-secret",
+            "secret",
+        ])
+        .unwrap();
+        assert_eq!(cfg.page_size, 3);
+        assert_eq!(cfg.api_quota, Some(10));
+        assert_eq!(cfg.client_id, "id");
+        assert_eq!(cfg.client_secret, "secret");
+        assert!(parse(&["--salesforce-page-size", "0"]).is_err());
     }
 
     #[test]

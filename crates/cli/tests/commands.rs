@@ -9,7 +9,11 @@ use std::time::Duration;
 fn callbrief() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
     for (key, _) in std::env::vars() {
-        if key.starts_with("CALLBRIEF_") || key.starts_with("GONG_") || key == "RUST_LOG" {
+        if key.starts_with("CALLBRIEF_")
+            || key.starts_with("GONG_")
+            || key.starts_with("SALESFORCE_")
+            || key == "RUST_LOG"
+        {
             cmd.env_remove(key);
         }
     }
@@ -28,7 +32,7 @@ fn output(cmd: &mut Command) -> (Output, String, String) {
 fn help_lists_every_command_and_setting() {
     let (out, stdout, _) = output(callbrief().arg("--help"));
     assert!(out.status.success());
-    for command in ["serve", "sim", "demo", "openapi"] {
+    for command in ["serve", "sim", "demo", "openapi", "gpt-setup"] {
         assert!(stdout.contains(command), "{command} missing:\n{stdout}");
     }
     let (out, stdout, _) = output(callbrief().args(["serve", "--help"]));
@@ -57,6 +61,8 @@ fn help_lists_every_command_and_setting() {
     assert!(out.status.success());
     for flag in [
         "--gong-addr",
+        "--salesforce-addr",
+        "--salesforce-page-size",
         "--page-size",
         "--no-rate-limit",
         "--fail-first",
@@ -136,6 +142,77 @@ fn openapi_prints_the_document() {
     );
 }
 
+#[test]
+fn openapi_salesforce_prints_the_salesforce_action() {
+    let (out, stdout, stderr) = output(callbrief().args([
+        "openapi",
+        "--salesforce",
+        "--salesforce-instance-url",
+        "https://acme.my.salesforce.com",
+        "--salesforce-api-version",
+        "61.0",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(
+        doc["servers"][0]["url"],
+        "https://acme.my.salesforce.com/services/data/v61.0"
+    );
+    assert_eq!(
+        doc["paths"]["/query"]["get"]["operationId"],
+        "executeSOQLQuery"
+    );
+    assert_eq!(
+        doc["paths"]["/search"]["get"]["operationId"],
+        "executeSOSLSearch"
+    );
+    assert_one_line_error(
+        callbrief().args(["openapi", "--salesforce"]),
+        "SALESFORCE_INSTANCE_URL",
+    );
+}
+
+#[test]
+fn gpt_setup_prints_the_guide_from_the_settings() {
+    let (out, stdout, stderr) = output(
+        callbrief()
+            .args([
+                "gpt-setup",
+                "--variant",
+                "two-action",
+                "--methodology",
+                "spiced",
+            ])
+            .env("CALLBRIEF_PUBLIC_URL", "https://cb.example.com")
+            .env("SALESFORCE_INSTANCE_URL", "https://acme.my.salesforce.com"),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with("# callbrief GPT setup: two actions"),
+        "{stdout}"
+    );
+    for needle in [
+        "**SPICED**",
+        "    https://cb.example.com/openapi/salesforce.json\n",
+        "`https://acme.my.salesforce.com/services/oauth2/token`",
+        "https://chatgpt.com/aip/<your GPT id>/oauth/callback",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?}:\n{stdout}");
+    }
+    let (out, stdout, stderr) = output(
+        callbrief()
+            .arg("gpt-setup")
+            .env("SALESFORCE_INSTANCE_URL", "https://acme.my.salesforce.com"),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("one action (recommended), MEDPICC"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("`http://127.0.0.1:8080/oauth/authorize`"));
+    assert_one_line_error(callbrief().arg("gpt-setup"), "SALESFORCE_INSTANCE_URL");
+}
+
 /// Reads a child's stream line by line on a thread, so the test can wait for a line with a
 /// deadline and still collect the rest afterwards.
 fn lines_of(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
@@ -173,6 +250,97 @@ impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn sim_runs_both_simulators_over_one_org() {
+    let mut sim = KillOnDrop(
+        callbrief()
+            .args([
+                "sim",
+                "--gong-addr",
+                "127.0.0.1:0",
+                "--salesforce-addr",
+                "127.0.0.1:0",
+                "--no-rate-limit",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn sim"),
+    );
+    let out = lines_of(sim.0.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    let gong_url = url_in(&wait_for_line(
+        &out,
+        "Gong simulator listening on",
+        &mut seen,
+    ));
+    let sf_url = url_in(&wait_for_line(
+        &out,
+        "Salesforce simulator listening on",
+        &mut seen,
+    ));
+    wait_for_line(&out, "maya.chen@callbrief-demo.com", &mut seen);
+
+    // The Gong call ids Salesforce holds for a rep's account are calls the Gong simulator has.
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{sf_url}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "demo-client-id"),
+            ("client_secret", "demo-client-secret"),
+            ("username", "maya.chen@callbrief-demo.com"),
+            ("password", "demo-password"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token JSON");
+    let access = token["access_token"].as_str().expect("access_token");
+    let calls: serde_json::Value = http
+        .get(format!("{sf_url}/services/data/v65.0/query"))
+        .query(&[(
+            "q",
+            "SELECT Gong__Call_ID__c FROM Gong__Gong_Call__c ORDER BY Gong__Call_Start__c DESC LIMIT 2",
+        )])
+        .bearer_auth(access)
+        .send()
+        .await
+        .expect("query")
+        .json()
+        .await
+        .expect("query JSON");
+    let ids: Vec<&str> = calls["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["Gong__Call_ID__c"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{calls}");
+    let transcripts: serde_json::Value = http
+        .post(format!("{gong_url}/v2/calls/transcript"))
+        .basic_auth("demo-access-key", Some("demo-access-key-secret"))
+        .json(&serde_json::json!({ "filter": { "callIds": ids } }))
+        .send()
+        .await
+        .expect("transcripts")
+        .json()
+        .await
+        .expect("transcripts JSON");
+    let got: Vec<&str> = transcripts["callTranscripts"]
+        .as_array()
+        .expect("callTranscripts")
+        .iter()
+        .filter_map(|t| t["callId"].as_str())
+        .collect();
+    assert_eq!(got.len(), 2, "{transcripts}");
+    for id in ids {
+        assert!(got.contains(&id), "{id} missing from Gong: {transcripts}");
     }
 }
 

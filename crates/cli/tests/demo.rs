@@ -12,7 +12,11 @@ fn run(args: &[&str], limit: Duration) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, _) in std::env::vars() {
-        if key.starts_with("CALLBRIEF_") || key.starts_with("GONG_") || key == "RUST_LOG" {
+        if key.starts_with("CALLBRIEF_")
+            || key.starts_with("GONG_")
+            || key.starts_with("SALESFORCE_")
+            || key == "RUST_LOG"
+        {
             cmd.env_remove(key);
         }
     }
@@ -40,9 +44,19 @@ fn demo_once_walks_through_and_exits_0() {
     );
 
     for needle in [
-        "Gong simulator  http://127.0.0.1:",
-        "callbrief       http://127.0.0.1:",
-        "API key         cb-demo-",
+        "Gong simulator        http://127.0.0.1:",
+        "Salesforce simulator  http://127.0.0.1:",
+        "callbrief             http://127.0.0.1:",
+        "API key               cb-demo-",
+        // The seed's flow: sign in, SOSL, confirm, SOQL with the configured names, transcripts.
+        "1. Sign in to Salesforce as maya.chen@callbrief-demo.com",
+        "2. executeSOSLSearch: FIND {Acme} IN ALL FIELDS RETURNING Account(Id, Name) LIMIT 5",
+        "   Acme Logistics - 001",
+        "The rep confirms \"Acme Logistics - 001",
+        "3. executeSOQLQuery: SELECT Gong__Call_ID__c, Gong__Title__c, Gong__Call_Start__c \
+         FROM Gong__Gong_Call__c WHERE Gong__Primary_Account__c = '001",
+        "ORDER BY Gong__Call_Start__c DESC LIMIT 2",
+        "4. getTranscriptsByCallIds for the 2 newest calls of \"Acme Logistics",
         "-> 200 OK",
         "Title",
         "Attendees",
@@ -51,6 +65,18 @@ fn demo_once_walks_through_and_exits_0() {
         "-H 'Authorization: Bearer cb-demo-",
         "/openapi.json",
         "/healthz",
+        "Gong URL",
+        // Where the GPT setup kit is, and who to sign in as.
+        "/gpt/instructions  (callbrief GPT setup: one action (recommended), MEDPICC;",
+        "/gpt/instructions?variant=two-action&methodology=spiced",
+        "callbrief gpt-setup",
+        "/openapi/salesforce.json  (",
+        "Sample users (password demo-password):",
+        "dana.whitfield@callbrief-demo.com",
+        "integration@callbrief-demo.com",
+        "curl -s -X POST http://127.0.0.1:",
+        "/services/oauth2/token -d grant_type=password",
+        "/search --data-urlencode 'q=FIND {Acme}",
         "Done (--once).",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
@@ -70,5 +96,17 @@ fn demo_once_walks_through_and_exits_0() {
         .filter(|l| l.contains(" min ") && l.contains("-"))
         .count();
     assert_eq!(rows, 2, "{stdout}");
+    // The calls the table shows are the ones the SOQL step found, each with its Gong URL.
+    let soql_ids: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split("  Gong call ").nth(1))
+        .collect();
+    assert_eq!(soql_ids.len(), 2, "{stdout}");
+    for id in soql_ids {
+        assert!(
+            stdout.contains(&format!("https://app.gong.io/call?id={id}")),
+            "{id}: {stdout}"
+        );
+    }
     assert!(!stderr.contains("ERROR"), "{stderr}");
 }

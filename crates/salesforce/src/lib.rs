@@ -8,6 +8,7 @@ mod config;
 pub mod datetime;
 mod error;
 pub mod escape;
+pub mod oauth_proxy;
 mod wire;
 
 pub use client::SalesforceClient;

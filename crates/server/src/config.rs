@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use gong::{GongAuth, GongConfig};
 use secrecy::SecretString;
+use service::GongFields;
 use url::Url;
 
 /// Default listen address: loopback only, so a misconfigured server is not exposed by accident.
@@ -21,6 +22,20 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 /// Default whole-request ceiling: above Gong's 30 s deadline (so Gong's own, more precise error
 /// wins) and under ChatGPT's 45 s action limit (so the caller always gets an answer).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// Default budget of a response, in characters: ChatGPT's limit on an action's response.
+pub const DEFAULT_MAX_RESPONSE_CHARS: usize = service::DEFAULT_MAX_CHARS;
+
+/// How callers prove who they are (`CALLBRIEF_AUTH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// `api-key`: a callbrief API key; Salesforce is reached with the service credentials.
+    #[default]
+    ApiKey,
+    /// `salesforce`: the caller's own Salesforce access token (what ChatGPT sends for an action
+    /// set up with Salesforce OAuth); every Salesforce query runs as that user.
+    Salesforce,
+}
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,10 +73,22 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How to reach Salesforce; every field optional until a feature needs it.
     pub salesforce: SalesforceSettings,
+    /// How callers authenticate (`CALLBRIEF_AUTH`).
+    pub auth_mode: AuthMode,
+    /// API names of the Gong managed package's call object and fields (`CALLBRIEF_GONG_*`).
+    pub gong_fields: GongFields,
+    /// Character budget of a response unless the caller asks for less (`CALLBRIEF_MAX_RESPONSE_CHARS`).
+    pub max_response_chars: usize,
+    /// How long a checked Salesforce token is trusted before it is checked again
+    /// (`CALLBRIEF_TOKEN_CACHE_SECS`).
+    pub token_cache_ttl: Duration,
+    /// Character budget of one MCP tool answer (`CALLBRIEF_MCP_MAX_CHARS`); MCP clients take
+    /// more than ChatGPT actions.
+    pub mcp_max_chars: usize,
 }
 
-/// Salesforce REST API version used when none is configured.
-pub const DEFAULT_SALESFORCE_API_VERSION: &str = "v65.0";
+/// Salesforce REST API version used when none is configured (the client's own default).
+pub const DEFAULT_SALESFORCE_API_VERSION: &str = salesforce::DEFAULT_API_VERSION;
 
 /// Where Salesforce is and which Connected App talks to it. Plain values: the `salesforce`
 /// crate builds its client from them, the GPT setup kit prints them.
@@ -77,7 +104,15 @@ pub struct SalesforceSettings {
     pub client_id: Option<String>,
     /// `SALESFORCE_CLIENT_SECRET`: the Connected App's consumer secret.
     pub client_secret: Option<SecretString>,
+    /// `SALESFORCE_DEADLINE_SECS`: time budget for one Salesforce operation (all pages and the
+    /// token refresh). Short, because a briefing waits for Salesforce before it asks Gong, and
+    /// both must fit in ChatGPT's 45 s.
+    pub deadline: Duration,
 }
+
+/// Default Salesforce deadline: Salesforce answers these small queries in well under a second;
+/// 5 s plus Gong's 30 s leaves a briefing inside the whole-request ceiling.
+pub const DEFAULT_SALESFORCE_DEADLINE: Duration = Duration::from_secs(5);
 
 impl Default for SalesforceSettings {
     fn default() -> Self {
@@ -87,6 +122,7 @@ impl Default for SalesforceSettings {
             login_url: None,
             client_id: None,
             client_secret: None,
+            deadline: DEFAULT_SALESFORCE_DEADLINE,
         }
     }
 }
@@ -112,14 +148,36 @@ impl Settings {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             log_format: LogFormat::default(),
             salesforce: SalesforceSettings::default(),
+            auth_mode: AuthMode::default(),
+            gong_fields: GongFields::default(),
+            max_response_chars: DEFAULT_MAX_RESPONSE_CHARS,
+            token_cache_ttl: service::DEFAULT_TOKEN_CACHE_TTL,
+            mcp_max_chars: crate::mcp::DEFAULT_MCP_MAX_CHARS,
         }
     }
 
     /// Checks the rules that make a configuration unsafe or unusable, before anything binds.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.api_keys.is_empty() && !self.insecure_no_auth {
-            return Err(ConfigError::NoApiKeys);
+        match self.auth_mode {
+            AuthMode::ApiKey if self.api_keys.is_empty() && !self.insecure_no_auth => {
+                return Err(ConfigError::NoApiKeys);
+            }
+            AuthMode::Salesforce if self.salesforce.instance_url.is_none() => {
+                return Err(ConfigError::Invalid(
+                    "CALLBRIEF_AUTH=salesforce needs SALESFORCE_INSTANCE_URL: tokens are checked \
+                     and queries run against that org"
+                        .into(),
+                ));
+            }
+            _ => {}
         }
+        service::budget::check_max_chars(self.max_response_chars)
+            .map_err(|e| ConfigError::Invalid(format!("CALLBRIEF_MAX_RESPONSE_CHARS {e}")))?;
+        service::budget::check_max_chars(self.mcp_max_chars)
+            .map_err(|e| ConfigError::Invalid(format!("CALLBRIEF_MCP_MAX_CHARS {e}")))?;
+        self.gong_fields
+            .validate()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if self.max_call_ids == 0 {
             return Err(ConfigError::Invalid(
                 "max call ids must be at least 1".into(),

@@ -7,14 +7,17 @@
 
 pub mod assemble;
 pub mod auth;
+pub mod caller_auth;
 pub mod config;
 pub mod error;
 pub mod gpt;
+pub mod mcp;
 pub mod openapi;
 pub mod routes;
+pub mod service_setup;
 pub mod startup;
 pub mod telemetry;
 pub mod validate;
 
-pub use config::{LogFormat, SalesforceSettings, Settings};
+pub use config::{AuthMode, LogFormat, SalesforceSettings, Settings};
 pub use startup::Application;

@@ -10,6 +10,7 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
+use crate::routes::accounts::{AccountCallsResponse, AccountsResponse};
 use crate::routes::transcripts::{
     CallId, FailedCall, RecordsInfo, TranscriptsRequest, TranscriptsResponse,
 };
@@ -19,14 +20,20 @@ use crate::routes::transcripts::{
 pub const SECURITY_SCHEME: &str = "apiKey";
 
 /// What the document's `info.description` says: purpose and every accepted key style.
-pub const API_DESCRIPTION: &str = "Gong call transcripts for assistants preparing sales meetings. \
-Authenticate with the API key as `Authorization: Bearer <key>`; `X-API-Key: <key>`, \
-`x-functions-key: <key>` and `?code=<key>` are accepted too.";
+pub const API_DESCRIPTION: &str = "Gong call transcripts and one-call account briefings for \
+assistants preparing sales meetings. Authenticate with the API key as `Authorization: Bearer <key>`; \
+`X-API-Key: <key>`, `x-functions-key: <key>` and `?code=<key>` are accepted too. When callbrief \
+runs with Salesforce sign-in, send the Salesforce access token as the bearer token instead.";
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "callbrief", description = API_DESCRIPTION),
-    paths(crate::routes::transcripts::call_transcripts),
+    paths(
+        crate::routes::transcripts::call_transcripts,
+        crate::routes::accounts::search_accounts,
+        crate::routes::accounts::list_account_calls,
+        crate::routes::accounts::account_briefing,
+    ),
     components(schemas(
         TranscriptsRequest,
         CallId,
@@ -36,10 +43,21 @@ Authenticate with the API key as `Authorization: Bearer <key>`; `X-API-Key: <key
         ErrorBody,
         transcript::CleanTranscript,
         transcript::Speaker,
+        transcript::budget::TranscriptSlice,
+        AccountsResponse,
+        AccountCallsResponse,
+        service::AccountHit,
+        service::CallRow,
+        service::Briefing,
+        service::Truncation,
+        service::Methodology,
     )),
     modifiers(&BearerKey),
     security(("apiKey" = [])),
-    tags((name = "transcripts", description = "Gong call transcripts")),
+    tags(
+        (name = "transcripts", description = "Gong call transcripts"),
+        (name = "accounts", description = "Salesforce accounts and meeting-prep briefings"),
+    ),
 )]
 struct ApiDoc;
 

@@ -25,7 +25,8 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::{self, ApiKeys};
-use crate::config::Settings;
+use crate::caller_auth;
+use crate::config::{AuthMode, Settings};
 use crate::error::ApiError;
 use crate::routes;
 use crate::telemetry;
@@ -40,6 +41,10 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The OpenAPI document, rendered once for the bound address.
     pub openapi_json: String,
+    /// Briefings, account lookups and access rules.
+    pub service: Arc<service::Service>,
+    /// Character budget of a response unless the caller asks for another.
+    pub max_response_chars: usize,
 }
 
 /// A bound, ready-to-run server.
@@ -54,7 +59,7 @@ impl Application {
     /// Fails (before binding) when no API key is configured without `insecure_no_auth`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
-        if settings.api_keys.is_empty() {
+        if settings.api_keys.is_empty() && settings.auth_mode == AuthMode::ApiKey {
             tracing::warn!("running WITHOUT authentication (--insecure-no-auth): anyone who can reach this server can read call transcripts");
         }
         if settings.gong.deadline >= settings.request_timeout {
@@ -76,17 +81,20 @@ impl Application {
             .as_ref()
             .map(|u| u.as_str().to_owned())
             .unwrap_or_else(|| format!("http://{local_addr}"));
+        let service = crate::service_setup::build_service(&settings, gong.clone())?;
         let state = Arc::new(AppState {
             gong,
             max_call_ids: settings.max_call_ids,
             max_body_bytes: settings.max_body_bytes,
             openapi_json: crate::openapi::document_json(&server_url, settings.max_call_ids),
+            service,
+            max_response_chars: settings.max_response_chars,
         });
         let keys = Arc::new(ApiKeys::new(settings.api_keys.clone()));
         let gpt_kit = crate::gpt::Kit::new(
             &server_url,
             &settings.salesforce,
-            crate::gpt::GongNames::default(),
+            settings.gong_fields.clone(),
         );
         let router = router(state, keys, gpt_kit, &settings);
         Ok(Self {
@@ -171,12 +179,40 @@ fn router(
             "/api/callTranscripts",
             post(routes::transcripts::call_transcripts),
         )
-        .layer(DefaultBodyLimit::max(settings.max_body_bytes))
-        .route_layer(middleware::from_fn_with_state(keys, auth::require_api_key));
+        .route("/accounts/search", get(routes::accounts::search_accounts))
+        .route(
+            "/accounts/{id}/calls",
+            get(routes::accounts::list_account_calls),
+        )
+        .route(
+            "/accounts/{id}/briefing",
+            get(routes::accounts::account_briefing),
+        )
+        .merge(crate::mcp::router(
+            state.service.clone(),
+            crate::mcp::McpConfig::from_settings(settings),
+        ))
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes));
+    // Every protected route acts for a Caller: the service account behind an API key, or the
+    // Salesforce user whose token the request carries.
+    let protected = match settings.auth_mode {
+        AuthMode::ApiKey => protected
+            .route_layer(middleware::from_fn(caller_auth::act_as_service_account))
+            .route_layer(middleware::from_fn_with_state(keys, auth::require_api_key)),
+        AuthMode::Salesforce => protected.route_layer(middleware::from_fn_with_state(
+            state.service.clone(),
+            caller_auth::require_salesforce_user,
+        )),
+    };
     let public = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/openapi.json", get(routes::openapi::openapi_json))
-        .merge(routes::gpt::router(gpt_kit));
+        .merge(routes::gpt::router(gpt_kit))
+        .merge(
+            routes::oauth::router(settings.salesforce.effective_login_url())
+                .layer(DefaultBodyLimit::max(settings.max_body_bytes)),
+        )
+        .merge(crate::mcp::public_router(settings));
 
     let router = protected
         .merge(public)

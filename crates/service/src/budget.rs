@@ -157,7 +157,7 @@ mod tests {
     use super::*;
     use serde::Serialize;
 
-    #[derive(Serialize)]
+    #[derive(Debug, Serialize)]
     struct Response {
         items: Vec<CleanTranscript>,
         truncation: Truncation,

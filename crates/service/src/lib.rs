@@ -1,1 +1,36 @@
-//! placeholder
+#![warn(missing_docs)]
+//! Briefings and access rules: what callbrief does, apart from how it is called.
+//!
+//! [`Service`] answers account searches, call listings, briefing packs and transcript requests
+//! for a [`Caller`], asking Salesforce as that caller so Salesforce's sharing decides what they
+//! see, and asking Gong only about calls Salesforce showed them. Around it sit pure parts:
+//! the SOQL/SOSL builders ([`query`]), record parsing ([`records`]), briefing assembly
+//! ([`briefing`]), the response budget ([`budget`]), methodologies and Markdown rendering.
+//! Nothing here knows about HTTP; the server and CLI map [`ServiceError`] to their own terms.
+
+pub mod briefing;
+pub mod budget;
+pub mod caller;
+pub mod error;
+pub mod fields;
+pub mod methodology;
+pub mod model;
+pub mod query;
+pub mod records;
+pub mod render;
+mod service;
+
+pub use budget::{Rendering, DEFAULT_MAX_CHARS};
+pub use caller::{Caller, DEFAULT_TOKEN_CACHE_TTL};
+pub use error::{ServiceError, Upstream};
+pub use fields::GongFields;
+pub use methodology::Methodology;
+pub use model::{
+    AccountHit, AccountSummary, Briefing, BriefingCall, BriefingTranscript, CallRow,
+    ContactSummary, OpportunitySummary, Truncation,
+};
+pub use render::render_markdown;
+pub use service::{
+    BriefingRequest, CallAccess, Service, ServiceOptions, TranscriptFetch, DEFAULT_BRIEFING_CALLS,
+    DEFAULT_CALL_LIST, MAX_BRIEFING_CALLS, MAX_CALL_LIST, MAX_SEARCH_CHARS, MIN_SEARCH_CHARS,
+};

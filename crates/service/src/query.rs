@@ -144,19 +144,31 @@ mod tests {
     #[test]
     fn injection_attempts_stay_literals() {
         let q = account("x' OR Name != '");
-        assert!(q.ends_with(r"WHERE Id = 'x\' OR Name != \'' LIMIT 1"), "{q}");
+        assert!(
+            q.ends_with(r"WHERE Id = 'x\' OR Name != \'' LIMIT 1"),
+            "{q}"
+        );
         let q = visible_calls(&GongFields::default(), &["1') OR (Id != '".into()]);
         assert!(q.ends_with(r"IN ('1\') OR (Id != \'')"), "{q}");
         let q = open_opportunities("a\\' OR IsClosed = true OR Name = '");
-        assert!(q.contains(r"AccountId = 'a\\\' OR IsClosed = true OR Name = \''"), "{q}");
+        assert!(
+            q.contains(r"AccountId = 'a\\\' OR IsClosed = true OR Name = \''"),
+            "{q}"
+        );
     }
 
     #[test]
     fn search_terms_cannot_leave_the_braces_or_become_operators() {
         let q = search_accounts("x} RETURNING User(Name");
-        assert!(q.starts_with(r"FIND {x\} RETURNING User\(Name*} IN NAME FIELDS"), "{q}");
+        assert!(
+            q.starts_with(r"FIND {x\} RETURNING User\(Name*} IN NAME FIELDS"),
+            "{q}"
+        );
         let q = search_accounts("Acme OR Globex AND NOT x");
-        assert!(q.starts_with(r#"FIND {Acme "OR" Globex "AND" "NOT" x*}"#), "{q}");
+        assert!(
+            q.starts_with(r#"FIND {Acme "OR" Globex "AND" "NOT" x*}"#),
+            "{q}"
+        );
         let q = search_accounts("*a* ?");
         assert!(q.starts_with(r"FIND {\*a\* \?} "), "{q}");
         let q = search_accounts("AT&T");
@@ -184,7 +196,7 @@ mod tests {
             let q = search_accounts(&name);
             let term = term_of(&q).expect("term ends");
             let rest = &q["FIND {".len() + term.len()..];
-            prop_assert!(rest.starts_with("} IN NAME FIELDS RETURNING Account("));
+            prop_assert!(rest.starts_with("} IN NAME FIELDS RETURNING Account("), "{}", q);
             prop_assert_eq!(rest.matches("RETURNING").count(), 1);
         }
 

@@ -174,7 +174,10 @@ pub fn render_markdown(b: &Briefing) -> String {
         let _ = writeln!(
             out,
             "### {} — {} (Gong call {})\n",
-            t.title.as_deref().unwrap_or("Untitled call").replace('\n', " "),
+            t.title
+                .as_deref()
+                .unwrap_or("Untitled call")
+                .replace('\n', " "),
             date_of(t.started.as_deref()).unwrap_or("date unknown"),
             t.call_id
         );
@@ -266,7 +269,9 @@ mod tests {
         assert!(md.contains(
             "| Discovery | 2024-05-02 | 1 h 05 min | Dana Whitfield (VP Operations, External) | https://app.gong.io/call?id=123 |"
         ));
-        assert!(md.contains("### Discovery — 2024-05-02 (Gong call 123)\n\nDana Whitfield: Hello.\n\n"));
+        assert!(
+            md.contains("### Discovery — 2024-05-02 (Gong call 123)\n\nDana Whitfield: Hello.\n\n")
+        );
         assert!(!md.contains("## Notes"));
     }
 
@@ -275,7 +280,8 @@ mod tests {
         let mut b = sample();
         b.calls.clear();
         b.transcripts.clear();
-        b.notes.push("No Gong calls are recorded for this account.".into());
+        b.notes
+            .push("No Gong calls are recorded for this account.".into());
         let md = render_markdown(&b);
         assert!(md.contains("No recorded calls."));
         assert!(md.contains("## Notes\n\n- No Gong calls are recorded for this account."));

@@ -38,19 +38,38 @@ impl Measure {
     pub fn cost(self, text: &str) -> usize {
         match self {
             Measure::Chars => text.chars().count(),
-            Measure::JsonString => text.chars().map(json_char_cost).sum(),
+            // Every character that costs more than one is ASCII, and UTF-8 continuation and
+            // lead bytes are all >= 0x80, so the extra cost can be summed per byte: several
+            // times faster than per `char` on transcript-sized text (a hot path per response).
+            Measure::JsonString => {
+                text.chars().count()
+                    + text
+                        .bytes()
+                        .map(|b| usize::from(JSON_EXTRA[usize::from(b)]))
+                        .sum::<usize>()
+            }
         }
     }
 }
 
-/// Characters `c` takes in a JSON string written by `serde_json` (which leaves non-ASCII as is).
-fn json_char_cost(c: char) -> usize {
-    match c {
-        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
-        c if (c as u32) < 0x20 => 6,
-        _ => 1,
+/// Extra characters each byte takes in a JSON string written by `serde_json` (which leaves
+/// non-ASCII as is): `\"`, `\\` and the short escapes add one, other control bytes (`\u00XX`) five.
+const JSON_EXTRA: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = 5;
+        b += 1;
     }
-}
+    table[b'"' as usize] = 1;
+    table[b'\\' as usize] = 1;
+    table[b'\n' as usize] = 1;
+    table[b'\r' as usize] = 1;
+    table[b'\t' as usize] = 1;
+    table[0x08] = 1;
+    table[0x0c] = 1;
+    table
+};
 
 /// What part of one call's transcript a response carries, so the caller can ask for the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

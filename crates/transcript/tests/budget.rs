@@ -50,6 +50,9 @@ fn carried(fitted: &Fitted, i: usize) -> String {
 }
 
 proptest! {
+    // Generating transcripts dominates the run time; 96 cases per property keep the suite fast.
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
     #[test]
     fn never_exceeds_the_budget(ts in transcripts(), budget in 0usize..20_000, m in measure()) {
         let fitted = fit(ts, &HashMap::new(), budget, m);
@@ -189,4 +192,14 @@ fn ten_long_calls_fit_a_chatgpt_sized_budget() {
     let shares: Vec<usize> = fitted.slices.iter().map(|s| s.returned_chars).collect();
     let (min, max) = (shares.iter().min(), shares.iter().max());
     assert_eq!(min, max, "equal calls get equal shares: {shares:?}");
+}
+
+proptest! {
+    /// `Measure::JsonString` is exactly what serde_json writes for the text, quotes excluded,
+    /// for any text: control characters, quotes, backslashes and multi-byte characters included.
+    #[test]
+    fn json_string_cost_is_serde_jsons_length(text in "(\\PC|[\\x00-\\x1f\"\\\\]){0,200}") {
+        let written = serde_json::to_string(&text).expect("strings always serialize");
+        prop_assert_eq!(Measure::JsonString.cost(&text), written.chars().count() - 2);
+    }
 }

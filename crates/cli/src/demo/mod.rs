@@ -1,12 +1,15 @@
 //! `callbrief demo`: the whole path on one machine, nothing to configure.
 //!
-//! Starts the Gong simulator and the server on free loopback ports with a fresh API key, then
-//! runs each walkthrough step over real HTTP exactly as ChatGPT would, and prints what a person
-//! needs to try it themselves. Each step is its own module so later steps slot in beside it.
+//! Starts the Gong and Salesforce simulators (over one sample org) and the server on free
+//! loopback ports with a fresh API key, then walks the seed's flow over real HTTP exactly as
+//! the GPT would: sign in to Salesforce, SOSL for the account, SOQL for its newest Gong calls,
+//! `POST /callTranscripts`. It then shows where the GPT setup kit is and what to try next. Each
+//! step is its own module.
 
+mod mcp;
+mod salesforce;
+mod setup;
 mod transcripts;
-
-use std::sync::Arc;
 
 use anyhow::Context;
 use gong::{GongAuth, GongConfig};
@@ -14,16 +17,22 @@ use secrecy::SecretString;
 use server::{Application, Settings};
 use sim::gong::GongSimConfig;
 use sim::org::SampleOrg;
+use sim::salesforce::SalesforceSimConfig;
+use url::Url;
 
 use crate::args::DemoArgs;
 
 /// Runs the demo; with `--once` returns after the walkthrough, otherwise serves until Ctrl-C.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let org = Arc::new(SampleOrg::for_today());
+    let org = SampleOrg::shared_for_today();
     let sim_cfg = GongSimConfig::default();
     let gong_sim = sim::gong::spawn(org.clone(), sim_cfg.clone())
         .await
         .context("could not start the Gong simulator")?;
+    let sf_cfg = SalesforceSimConfig::default();
+    let sf_sim = sim::salesforce::spawn(org.clone(), sf_cfg.clone())
+        .await
+        .context("could not start the Salesforce simulator")?;
 
     let gong_cfg = GongConfig::new(
         &gong_sim.base_url,
@@ -36,6 +45,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let api_key = format!("cb-demo-{}", uuid::Uuid::new_v4().simple());
     let mut settings = Settings::new("127.0.0.1:0".parse().context("loopback address")?, gong_cfg);
     settings.api_keys = vec![SecretString::from(api_key.clone())];
+    let sf_url = Url::parse(&sf_sim.base_url).context("invalid Salesforce simulator URL")?;
+    settings.salesforce.instance_url = Some(sf_url.clone());
+    settings.salesforce.login_url = Some(sf_url);
+    settings.salesforce.client_id = Some(sf_cfg.client_id.clone());
+    settings.salesforce.client_secret = Some(SecretString::from(sf_cfg.client_secret.clone()));
+    let api_version = settings.salesforce.api_version.clone();
+    let gong_fields = settings.gong_fields.clone();
     let app = Application::build(settings)
         .await
         .context("could not start the server")?;
@@ -48,19 +64,48 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     println!("callbrief demo");
     println!();
-    println!("  Gong simulator  {}", gong_sim.base_url);
-    println!("  callbrief       {base_url}");
-    println!("  API key         {api_key}");
+    println!("  Gong simulator        {}", gong_sim.base_url);
+    println!("  Salesforce simulator  {}", sf_sim.base_url);
+    println!("  callbrief             {base_url}");
+    println!("  API key               {api_key}");
+    println!();
+    println!("The seed's flow, as the GPT runs it:");
     println!();
 
     let http = reqwest::Client::builder()
         .build()
         .context("could not build the HTTP client")?;
-    let step = transcripts::walkthrough(&http, &base_url, &api_key, &org).await?;
+    let found = salesforce::walkthrough(
+        &http,
+        &salesforce::SalesforceTarget {
+            base_url: &sf_sim.base_url,
+            api_version: &api_version,
+            client_id: &sf_cfg.client_id,
+            client_secret: &sf_cfg.client_secret,
+        },
+        &gong_fields,
+    )
+    .await?;
+    let step = transcripts::walkthrough(
+        &http,
+        &base_url,
+        &api_key,
+        &format!("{} ({})", found.account_name, found.account_id),
+        &found.call_ids,
+    )
+    .await?;
+
+    setup::print_setup(&http, &base_url).await?;
+    setup::print_users(&org);
+    mcp::print_mcp(&http, &base_url, &api_key).await?;
 
     println!("Try it yourself:");
     println!();
-    println!("  {}", step.curl);
+    for curl in found.curls.iter().chain([&step.curl]) {
+        println!("  {curl}");
+    }
+    println!("  curl -s {base_url}/gpt/instructions");
+    println!("  curl -s {base_url}/openapi/salesforce.json");
     println!("  curl -s {base_url}/openapi.json");
     println!("  curl -s {base_url}/healthz");
     println!();

@@ -1,12 +1,11 @@
-//! Demo step: fetch transcripts. Picks a sample account and its two newest calls, asks
-//! `POST /callTranscripts` for them over HTTP as a GPT action would, and prints a calls table
-//! and a short transcript excerpt.
+//! Demo step: fetch transcripts. Asks `POST /callTranscripts` for the Gong call ids the
+//! Salesforce steps found, over HTTP as a GPT action would, and prints a calls table (title,
+//! date, duration, Gong URL, attendees) and a short transcript excerpt.
 
 use std::time::Instant;
 
 use anyhow::Context;
 use serde::Deserialize;
-use sim::org::SampleOrg;
 
 /// Lines of transcript shown in the excerpt.
 const EXCERPT_LINES: usize = 5;
@@ -47,33 +46,22 @@ struct Speaker {
     name: Option<String>,
 }
 
-/// Runs the step against the server at `base_url` and prints its results.
+/// Asks the server at `base_url` for the transcripts of `call_ids` (the newest calls of
+/// `account`) and prints the calls table and an excerpt.
 pub async fn walkthrough(
     http: &reqwest::Client,
     base_url: &str,
     api_key: &str,
-    org: &SampleOrg,
+    account: &str,
+    call_ids: &[String],
 ) -> anyhow::Result<StepOutput> {
-    let account = org
-        .accounts
-        .iter()
-        .find(|a| org.calls_for_account(&a.id).nth(1).is_some())
-        .context("the sample org has no account with two calls")?;
-    let call_ids: Vec<String> = org
-        .calls_for_account(&account.id)
-        .take(2)
-        .map(|c| c.gong_id.clone())
-        .collect();
     let body = serde_json::json!({ "callIds": call_ids });
 
     println!(
-        "Account \"{}\" ({}): its {} newest calls are {}",
-        account.name,
-        account.id,
-        call_ids.len(),
-        call_ids.join(", ")
+        "4. getTranscriptsByCallIds for the {} newest calls of \"{account}\"",
+        call_ids.len()
     );
-    println!("POST {base_url}/callTranscripts {body}");
+    println!("   POST {base_url}/callTranscripts {body}");
     let started = Instant::now();
     let response = http
         .post(format!("{base_url}/callTranscripts"))
@@ -94,7 +82,7 @@ pub async fn walkthrough(
     let answer: Response = serde_json::from_str(&text)
         .context("the /callTranscripts answer is not the expected JSON")?;
     println!(
-        "  -> {status} in {} ms, {} transcripts, {} characters",
+        "   -> {status} in {} ms, {} transcripts, {} characters",
         started.elapsed().as_millis(),
         answer.call_transcripts.len(),
         text.len()
@@ -128,7 +116,7 @@ pub async fn walkthrough(
 }
 
 fn print_table(calls: &[Transcript]) {
-    let rows: Vec<[String; 4]> = calls
+    let rows: Vec<[String; 5]> = calls
         .iter()
         .map(|c| {
             let attendees: Vec<&str> = c
@@ -147,11 +135,12 @@ fn print_table(calls: &[Transcript]) {
                 c.duration
                     .map(|d| format!("{} min", (d + 30) / 60))
                     .unwrap_or_else(|| "-".to_owned()),
+                c.url.clone().unwrap_or_else(|| "-".to_owned()),
                 attendees.join(", "),
             ]
         })
         .collect();
-    let header = ["Title", "Date", "Duration", "Attendees"];
+    let header = ["Title", "Date", "Duration", "Gong URL", "Attendees"];
     let width = |i: usize| {
         rows.iter()
             .map(|r| r[i].chars().count())
@@ -159,15 +148,15 @@ fn print_table(calls: &[Transcript]) {
             .max()
             .unwrap_or(0)
     };
-    let (w0, w1, w2) = (width(0), width(1), width(2));
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
     println!(
-        "  {:<w0$}  {:<w1$}  {:<w2$}  {}",
-        header[0], header[1], header[2], header[3]
+        "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
+        header[0], header[1], header[2], header[3], header[4]
     );
     for row in &rows {
         println!(
-            "  {:<w0$}  {:<w1$}  {:<w2$}  {}",
-            row[0], row[1], row[2], row[3]
+            "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
+            row[0], row[1], row[2], row[3], row[4]
         );
     }
 }

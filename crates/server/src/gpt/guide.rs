@@ -9,7 +9,7 @@ use url::Url;
 
 use super::instructions::instructions;
 use super::salesforce_action::{self, api_version_path, rest_base_url};
-use super::{GongNames, Methodology, Variant};
+use super::{GongFields, Methodology, Variant};
 
 /// The OAuth scope to enter for every OAuth action: REST access plus a refresh token.
 pub const OAUTH_SCOPE: &str = "api refresh_token";
@@ -39,7 +39,7 @@ pub struct GuideSettings<'a> {
     /// `SALESFORCE_API_VERSION`.
     pub salesforce_api_version: &'a str,
     /// The Gong package's API names.
-    pub gong: &'a GongNames,
+    pub gong: &'a GongFields,
 }
 
 impl GuideSettings<'_> {
@@ -57,7 +57,7 @@ pub fn guide(settings: &GuideSettings<'_>, variant: Variant, methodology: Method
     };
     out.push_str(&format!(
         "# callbrief GPT setup: {title}, {}\n\n",
-        methodology.display_name()
+        methodology.title()
     ));
     out.push_str(&format!(
         "Generated from this server's settings: callbrief at {}, Salesforce at {} \
@@ -66,7 +66,7 @@ pub fn guide(settings: &GuideSettings<'_>, variant: Variant, methodology: Method
         settings.salesforce_instance_url.trim_end_matches('/'),
         settings.salesforce_login_url.trim_end_matches('/'),
         api_version_path(settings.salesforce_api_version),
-        settings.gong.object,
+        settings.gong.call_object,
     ));
     let other_variant = match variant {
         Variant::OneAction => Variant::TwoAction,
@@ -81,7 +81,7 @@ pub fn guide(settings: &GuideSettings<'_>, variant: Variant, methodology: Method
          {other_variant}`) for {}; `?methodology={other_methodology}` (`--methodology \
          {other_methodology}`) for {}.\n\n",
         variant_name(other_variant),
-        other_methodology.display_name(),
+        other_methodology.title(),
     ));
 
     out.push_str(
@@ -230,7 +230,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn settings(gong: &GongNames) -> GuideSettings<'_> {
+    fn settings(gong: &GongFields) -> GuideSettings<'_> {
         GuideSettings {
             public_url: "https://callbrief.example.com/",
             salesforce_instance_url: "https://acme.my.salesforce.com",
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn snapshots() {
-        let gong = GongNames::default();
+        let gong = GongFields::default();
         for variant in Variant::ALL {
             insta::assert_snapshot!(
                 format!("guide_{variant}_medpicc"),
@@ -273,7 +273,7 @@ mod tests {
 
     #[test]
     fn only_the_gpt_id_is_left_as_a_placeholder() {
-        let gong = GongNames::default();
+        let gong = GongFields::default();
         for variant in Variant::ALL {
             for methodology in Methodology::ALL {
                 let text = guide(&settings(&gong), variant, methodology);
@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn one_action_points_oauth_at_callbriefs_domain() {
-        let gong = GongNames::default();
+        let gong = GongFields::default();
         let text = guide(&settings(&gong), Variant::OneAction, Methodology::Medpicc);
         for needle in [
             "    https://callbrief.example.com/openapi.json\n",
@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn two_action_points_the_salesforce_action_at_salesforce() {
-        let gong = GongNames::default();
+        let gong = GongFields::default();
         let text = guide(&settings(&gong), Variant::TwoAction, Methodology::Spiced);
         for needle in [
             "    https://callbrief.example.com/openapi/salesforce.json\n",
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn a_login_url_on_another_domain_is_flagged() {
-        let gong = GongNames::default();
+        let gong = GongFields::default();
         let mut s = settings(&gong);
         s.salesforce_login_url = "https://login.salesforce.com";
         let text = guide(&s, Variant::TwoAction, Methodology::Medpicc);

@@ -6,88 +6,19 @@
 //! in are spelled as capitalised words it is told about (COMPANY, ACCOUNT_ID), never as `<...>`.
 
 use super::salesforce_action::account_search_sosl;
-use super::{GongNames, Methodology, Variant};
+use super::{seed_calls_soql, GongFields, Methodology, Variant};
 
 /// ChatGPT's limit on a GPT's Instructions, in characters; tests keep every text under it.
 pub const MAX_INSTRUCTIONS_CHARS: usize = 8000;
 /// Calls the briefing covers unless the rep asks for more: the seed's "latest two calls".
 pub const DEFAULT_CALLS: usize = 2;
+/// The methodology section the seed marks optional (MEDPICC's Competition).
+const OPTIONAL_SECTION: &str = "Competition";
 /// SOSL's reserved characters, as the instructions list them.
 const SOSL_RESERVED: &str = "? & | ! { } [ ] ( ) ^ ~ * : \\ \" ' + -";
 
-/// One heading of a methodology: its name and what belongs under it.
-struct Element {
-    name: &'static str,
-    meaning: &'static str,
-}
-
-const MEDPICC: [Element; 8] = [
-    Element {
-        name: "Metrics",
-        meaning: "the measurable outcomes the customer expects, with their numbers",
-    },
-    Element {
-        name: "Economic Buyer",
-        meaning: "who controls the budget and signs, and what they care about",
-    },
-    Element {
-        name: "Decision Criteria",
-        meaning: "what the solution will be judged on",
-    },
-    Element {
-        name: "Decision Process",
-        meaning: "the steps, people and dates until a decision",
-    },
-    Element {
-        name: "Paper Process",
-        meaning: "legal, security and procurement steps to a signed contract",
-    },
-    Element {
-        name: "Identify Pain",
-        meaning: "the business problem, who feels it and what it costs",
-    },
-    Element {
-        name: "Champion",
-        meaning: "who sells for us inside the account, and how strong they are",
-    },
-    Element {
-        name: "Competition (optional)",
-        meaning: "alternatives being considered, including doing nothing; leave this section out when none was mentioned",
-    },
-];
-
-const SPICED: [Element; 5] = [
-    Element {
-        name: "Situation",
-        meaning: "how the customer works today: team, tools, process",
-    },
-    Element {
-        name: "Pain",
-        meaning: "what hurts, for whom, and why now",
-    },
-    Element {
-        name: "Impact",
-        meaning: "the measurable effect of solving it, with their numbers",
-    },
-    Element {
-        name: "Critical Event",
-        meaning: "the date or event that forces a decision",
-    },
-    Element {
-        name: "Decision",
-        meaning: "who decides, how, by when, and what could block it",
-    },
-];
-
-fn elements(methodology: Methodology) -> &'static [Element] {
-    match methodology {
-        Methodology::Medpicc => &MEDPICC,
-        Methodology::Spiced => &SPICED,
-    }
-}
-
 /// The Instructions text to paste into the GPT builder.
-pub fn instructions(variant: Variant, methodology: Methodology, gong: &GongNames) -> String {
+pub fn instructions(variant: Variant, methodology: Methodology, gong: &GongFields) -> String {
     let mut text = String::new();
     match variant {
         Variant::OneAction => one_action_steps(&mut text, methodology),
@@ -122,7 +53,7 @@ fn one_action_steps(text: &mut String, methodology: Methodology) {
     text.push_str("3. Write the briefing, using only what the action returned:\n");
 }
 
-fn two_action_steps(text: &mut String, gong: &GongNames) {
+fn two_action_steps(text: &mut String, gong: &GongFields) {
     text.push_str(
         "You prepare sales reps for customer meetings from their Salesforce accounts and \
          recorded Gong calls. You use two actions: the Salesforce action (executeSOSLSearch, \
@@ -142,7 +73,7 @@ fn two_action_steps(text: &mut String, gong: &GongNames) {
          executeSOQLQuery with q set to:\n{}\nwhere ACCOUNT_ID is the confirmed account's Id \
          (use {DEFAULT_CALLS} as the LIMIT unless the rep asks for more calls). If no records \
          come back, tell the rep there are no recorded Gong calls for this account.\n\n",
-        gong.latest_calls_soql("ACCOUNT_ID", DEFAULT_CALLS)
+        seed_calls_soql(gong, "ACCOUNT_ID", DEFAULT_CALLS)
     ));
     text.push_str(&format!(
         "3. Get the transcripts. Call getTranscriptsByCallIds with callIds set to the {} values \
@@ -175,10 +106,18 @@ fn write_up(text: &mut String, variant: Variant, methodology: Methodology) {
     );
     text.push_str(&format!(
         "- **{}**: one heading per element, in this order:\n",
-        methodology.display_name()
+        methodology.title()
     ));
-    for element in elements(methodology) {
-        text.push_str(&format!("  - {}: {}.\n", element.name, element.meaning));
+    for section in methodology.sections() {
+        let optional = if section.name == OPTIONAL_SECTION {
+            " (optional: leave it out when no alternative was mentioned)"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "  - {}{optional}: {}.\n",
+            section.name, section.look_for
+        ));
     }
     text.push_str(
         "  Under each heading, list the insights as bullets and end every bullet with the call \
@@ -203,7 +142,7 @@ mod tests {
     use super::*;
 
     fn all() -> Vec<(Variant, Methodology, String)> {
-        let gong = GongNames::default();
+        let gong = GongFields::default();
         Variant::ALL
             .into_iter()
             .flat_map(|v| Methodology::ALL.into_iter().map(move |m| (v, m)))
@@ -235,7 +174,7 @@ mod tests {
 
     #[test]
     fn every_methodology_element_is_a_heading_in_order() {
-        let gong = GongNames::default();
+        let gong = GongFields::default();
         for variant in Variant::ALL {
             let medpicc = instructions(variant, Methodology::Medpicc, &gong);
             let mut at = 0;
@@ -247,7 +186,7 @@ mod tests {
                 "Paper Process",
                 "Identify Pain",
                 "Champion",
-                "Competition (optional)",
+                "Competition (optional: leave it out when no alternative was mentioned)",
             ] {
                 let found = medpicc[at..]
                     .find(&format!("  - {name}: "))
@@ -268,7 +207,7 @@ mod tests {
         let text = instructions(
             Variant::OneAction,
             Methodology::Spiced,
-            &GongNames::default(),
+            &GongFields::default(),
         );
         for op in [
             "searchAccounts",
@@ -291,12 +230,13 @@ mod tests {
 
     #[test]
     fn two_action_writes_the_seed_queries_with_the_configured_names() {
-        let gong = GongNames {
-            object: "Conv__Call__c".into(),
+        let gong = GongFields {
+            call_object: "Conv__Call__c".into(),
             call_id: "Conv__Gong_Id__c".into(),
             title: "Conv__Subject__c".into(),
             start: "Conv__Began__c".into(),
             account: "Conv__Customer__c".into(),
+            ..GongFields::default()
         };
         let text = instructions(Variant::TwoAction, Methodology::Medpicc, &gong);
         assert!(

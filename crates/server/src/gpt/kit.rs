@@ -5,7 +5,7 @@ use crate::config::SalesforceSettings;
 
 use super::guide::{guide, GuideSettings};
 use super::salesforce_action::{self, ActionSettings};
-use super::{GongNames, Methodology, Variant};
+use super::{GongFields, Methodology, Variant};
 
 /// Why the kit cannot be generated: a setting it needs is missing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,7 +25,7 @@ pub struct Kit {
     instance_url: String,
     login_url: String,
     api_version: String,
-    gong: GongNames,
+    gong: GongFields,
 }
 
 impl Kit {
@@ -34,7 +34,7 @@ impl Kit {
     pub fn new(
         public_url: &str,
         salesforce: &SalesforceSettings,
-        gong: GongNames,
+        gong: GongFields,
     ) -> Result<Kit, KitError> {
         let instance = salesforce
             .instance_url
@@ -95,7 +95,7 @@ mod tests {
         let err = Kit::new(
             "https://cb.example.com",
             &salesforce(None, Some("https://login.salesforce.com")),
-            GongNames::default(),
+            GongFields::default(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("SALESFORCE_INSTANCE_URL"));
@@ -106,7 +106,7 @@ mod tests {
         let kit = Kit::new(
             "https://cb.example.com/",
             &salesforce(Some("https://acme.my.salesforce.com/"), None),
-            GongNames::default(),
+            GongFields::default(),
         )
         .unwrap();
         let doc: serde_json::Value = serde_json::from_str(&kit.salesforce_action_json()).unwrap();
@@ -133,7 +133,7 @@ mod tests {
                 Some("https://acme.my.salesforce.com"),
                 Some("https://login.salesforce.com"),
             ),
-            GongNames::default(),
+            GongFields::default(),
         )
         .unwrap();
         let doc: serde_json::Value = serde_json::from_str(&kit.salesforce_action_json()).unwrap();

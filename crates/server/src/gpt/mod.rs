@@ -15,118 +15,30 @@ pub use kit::{Kit, KitError};
 use std::fmt;
 use std::str::FromStr;
 
-/// The Gong for Salesforce managed package's API names the instructions and examples use.
-///
-/// They differ between package versions, so they are settings; the defaults are the current
-/// package's names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GongNames {
-    /// The call object, e.g. `Gong__Gong_Call__c`.
-    pub object: String,
-    /// The field holding the Gong call id, e.g. `Gong__Call_ID__c`.
-    pub call_id: String,
-    /// The call title field, e.g. `Gong__Title__c`.
-    pub title: String,
-    /// The call start date-time field, e.g. `Gong__Call_Start__c`.
-    pub start: String,
-    /// The lookup to the call's account, e.g. `Gong__Primary_Account__c`.
-    pub account: String,
+use salesforce::escape::soql_string_literal;
+pub use service::{GongFields, Methodology};
+
+/// The seed's query for an account's newest calls: `SELECT <call id>, <title>, <start> FROM
+/// <call object> WHERE <account> = '<account id>' ORDER BY <start> DESC LIMIT <limit>`, with the
+/// configured API names (checked to be API names by the settings) and the account id as an
+/// escaped SOQL literal.
+pub fn seed_calls_soql(fields: &GongFields, account_id: &str, limit: usize) -> String {
+    format!(
+        "SELECT {id}, {title}, {start} FROM {object} WHERE {account} = {literal} \
+         ORDER BY {start} DESC LIMIT {limit}",
+        id = fields.call_id,
+        title = fields.title,
+        start = fields.start,
+        object = fields.call_object,
+        account = fields.account,
+        literal = soql_string_literal(account_id),
+    )
 }
 
-impl Default for GongNames {
-    fn default() -> Self {
-        Self {
-            object: "Gong__Gong_Call__c".into(),
-            call_id: "Gong__Call_ID__c".into(),
-            title: "Gong__Title__c".into(),
-            start: "Gong__Call_Start__c".into(),
-            account: "Gong__Primary_Account__c".into(),
-        }
-    }
-}
-
-impl GongNames {
-    /// The seed's query for an account's newest calls, with `account_id` as the account literal
-    /// (the caller passes an already-escaped id or a stand-in the instructions explain).
-    pub fn latest_calls_soql(&self, account_id: &str, limit: usize) -> String {
-        format!(
-            "SELECT {id}, {title}, {start} FROM {object} WHERE {account} = '{account_id}' \
-             ORDER BY {start} DESC LIMIT {limit}",
-            id = self.call_id,
-            title = self.title,
-            start = self.start,
-            object = self.object,
-            account = self.account,
-        )
-    }
-}
-
-/// The sales methodology the write-up follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Methodology {
-    /// Metrics, Economic Buyer, Decision Criteria, Decision Process, Paper Process, Identify
-    /// Pain, Champion, (Competition): the seed's default.
-    #[default]
-    Medpicc,
-    /// Situation, Pain, Impact, Critical Event, Decision.
-    Spiced,
-}
-
-impl Methodology {
-    /// Every methodology, in the order they are listed to people.
-    pub const ALL: [Methodology; 2] = [Methodology::Medpicc, Methodology::Spiced];
-
-    /// The lowercase name used in query strings and flags.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Methodology::Medpicc => "medpicc",
-            Methodology::Spiced => "spiced",
-        }
-    }
-
-    /// The name as people write it.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Methodology::Medpicc => "MEDPICC",
-            Methodology::Spiced => "SPICED",
-        }
-    }
-}
-
-impl fmt::Display for Methodology {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A value that names no known methodology or variant; the message lists the accepted ones.
+/// The text names no known [`Variant`]; the message lists the accepted ones.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{what} {given:?} is not known; use one of: {accepted}")]
-pub struct UnknownChoice {
-    /// What was being chosen (`methodology`, `variant`).
-    pub what: &'static str,
-    /// The value given.
-    pub given: String,
-    /// The accepted values, comma-separated.
-    pub accepted: String,
-}
-
-impl FromStr for Methodology {
-    type Err = UnknownChoice;
-
-    /// Case-insensitive, surrounding spaces ignored.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim();
-        Self::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| UnknownChoice {
-                what: "methodology",
-                given: s.to_owned(),
-                accepted: Self::ALL.map(Methodology::as_str).join(", "),
-            })
-    }
-}
+#[error("unknown variant {0:?}; use one-action or two-action")]
+pub struct UnknownVariant(pub String);
 
 /// How the GPT is put together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -159,19 +71,14 @@ impl fmt::Display for Variant {
 }
 
 impl FromStr for Variant {
-    type Err = UnknownChoice;
+    type Err = UnknownVariant;
 
     /// Case-insensitive, surrounding spaces ignored; `one`/`two` are accepted as short forms.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase();
-        match wanted.as_str() {
+        match s.trim().to_ascii_lowercase().as_str() {
             "one-action" | "one" => Ok(Variant::OneAction),
             "two-action" | "two" => Ok(Variant::TwoAction),
-            _ => Err(UnknownChoice {
-                what: "variant",
-                given: s.to_owned(),
-                accepted: Self::ALL.map(Variant::as_str).join(", "),
-            }),
+            _ => Err(UnknownVariant(s.trim().to_owned())),
         }
     }
 }
@@ -181,42 +88,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn choices_parse_case_insensitively_and_round_trip() {
-        for m in Methodology::ALL {
-            assert_eq!(m.as_str().parse::<Methodology>(), Ok(m));
-            assert_eq!(m.display_name().parse::<Methodology>(), Ok(m));
-        }
+    fn variants_parse_case_insensitively_and_round_trip() {
         for v in Variant::ALL {
             assert_eq!(v.as_str().parse::<Variant>(), Ok(v));
             assert_eq!(v.as_str().to_uppercase().parse::<Variant>(), Ok(v));
         }
-        assert_eq!(" spiced ".parse::<Methodology>(), Ok(Methodology::Spiced));
+        assert_eq!(" two ".parse::<Variant>(), Ok(Variant::TwoAction));
     }
 
     #[test]
-    fn unknown_choices_name_the_accepted_values() {
-        let err = "bant".parse::<Methodology>().unwrap_err();
+    fn unknown_variants_name_the_accepted_values() {
+        let err = "three-action".parse::<Variant>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "methodology \"bant\" is not known; use one of: medpicc, spiced"
+            "unknown variant \"three-action\"; use one-action or two-action"
         );
-        let err = "three-action".parse::<Variant>().unwrap_err();
-        assert!(err.to_string().contains("one-action, two-action"));
     }
 
     #[test]
-    fn latest_calls_query_uses_the_configured_names() {
-        let names = GongNames {
-            object: "Acme__Call__c".into(),
+    fn seed_query_uses_the_configured_names_and_escapes_the_id() {
+        let fields = GongFields {
+            call_object: "Acme__Call__c".into(),
             call_id: "Acme__Id__c".into(),
             title: "Acme__Name__c".into(),
             start: "Acme__Start__c".into(),
             account: "Acme__Account__c".into(),
+            ..GongFields::default()
         };
         assert_eq!(
-            names.latest_calls_soql("001A", 2),
+            seed_calls_soql(&fields, "001A", 2),
             "SELECT Acme__Id__c, Acme__Name__c, Acme__Start__c FROM Acme__Call__c \
              WHERE Acme__Account__c = '001A' ORDER BY Acme__Start__c DESC LIMIT 2"
+        );
+        assert!(
+            seed_calls_soql(&GongFields::default(), "x' OR Name != '", 2)
+                .contains("= 'x\\' OR Name != \\''")
         );
     }
 }

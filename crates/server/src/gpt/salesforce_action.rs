@@ -24,7 +24,7 @@ use utoipa::openapi::{
 };
 use utoipa::{OpenApi, ToSchema};
 
-use super::GongNames;
+use super::{seed_calls_soql, GongFields};
 
 /// Name of the document's one security scheme.
 pub const SECURITY_SCHEME: &str = "salesforceOAuth";
@@ -130,7 +130,7 @@ pub struct ActionSettings<'a> {
     /// `SALESFORCE_LOGIN_URL`: where users sign in (the My Domain URL, usually the instance URL).
     pub login_url: &'a str,
     /// The Gong package's API names, used in the query example.
-    pub gong: &'a GongNames,
+    pub gong: &'a GongFields,
 }
 
 /// The version as it appears in REST paths: `62.0`, `v62.0` and `v62` all give `v62.0`.
@@ -182,11 +182,11 @@ pub fn account_search_sosl(term: &str) -> String {
 /// The example account Id shown in the query parameter's description.
 const EXAMPLE_ACCOUNT_ID: &str = "001XXXXXXXXXXXXXXX";
 
-fn query_param_description(gong: &GongNames) -> String {
+fn query_param_description(gong: &GongFields) -> String {
     format!(
         "A SOQL SELECT statement. Put text values in single quotes and escape ' and \\ inside \
          them with a backslash. Newest Gong calls of an account (use the account's Id): {}",
-        gong.latest_calls_soql(EXAMPLE_ACCOUNT_ID, 2)
+        seed_calls_soql(gong, EXAMPLE_ACCOUNT_ID, 2)
     )
 }
 
@@ -286,7 +286,7 @@ pub fn document(settings: &ActionSettings<'_>) -> utoipa::openapi::OpenApi {
         QUERY_SUMMARY,
         QUERY_DESCRIPTION,
         query_param_description(settings.gong),
-        &settings.gong.latest_calls_soql(EXAMPLE_ACCOUNT_ID, 2),
+        &seed_calls_soql(settings.gong, EXAMPLE_ACCOUNT_ID, 2),
         "QueryResult",
         &query_errors,
     );
@@ -352,7 +352,7 @@ mod tests {
     use super::*;
     use serde_json::{json, Value};
 
-    fn doc_with(gong: &GongNames) -> Value {
+    fn doc_with(gong: &GongFields) -> Value {
         let settings = ActionSettings {
             instance_url: "https://acme.my.salesforce.com/",
             api_version: "61.0",
@@ -363,7 +363,7 @@ mod tests {
     }
 
     fn doc() -> Value {
-        doc_with(&GongNames::default())
+        doc_with(&GongFields::default())
     }
 
     #[test]
@@ -470,12 +470,13 @@ mod tests {
 
     #[test]
     fn query_example_uses_the_configured_gong_names() {
-        let gong = GongNames {
-            object: "Custom_Call__c".into(),
+        let gong = GongFields {
+            call_object: "Custom_Call__c".into(),
             call_id: "Custom_Call_Id__c".into(),
             title: "Custom_Title__c".into(),
             start: "Custom_Start__c".into(),
             account: "Custom_Account__c".into(),
+            ..GongFields::default()
         };
         let doc = doc_with(&gong);
         let param = &doc["paths"]["/query"]["get"]["parameters"][0];

@@ -68,7 +68,8 @@ mod tests {
             allowed_hosts(Some(&public)),
             ["localhost", "127.0.0.1", "::1", "callbrief.example.com"]
         );
-        assert!(allowed_origins(Some(&public)).contains(&"https://callbrief.example.com:443".to_owned()));
+        assert!(allowed_origins(Some(&public))
+            .contains(&"https://callbrief.example.com:443".to_owned()));
     }
 
     #[test]

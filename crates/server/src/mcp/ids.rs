@@ -27,7 +27,9 @@ pub enum RecordIdError {
     #[error("unknown id {0:?}: ids look like \"account:<Salesforce Account id>\" or \"call:<Gong call id>\", as returned by search")]
     UnknownKind(String),
     /// The part after the prefix is empty.
-    #[error("id {0:?} names no record: put the Salesforce Account id or Gong call id after the prefix")]
+    #[error(
+        "id {0:?} names no record: put the Salesforce Account id or Gong call id after the prefix"
+    )]
     Empty(String),
 }
 
@@ -107,7 +109,10 @@ mod tests {
             RecordRef::parse("call:  "),
             Err(RecordIdError::Empty(_))
         ));
-        assert!(matches!(RecordRef::parse(""), Err(RecordIdError::UnknownKind(_))));
+        assert!(matches!(
+            RecordRef::parse(""),
+            Err(RecordIdError::UnknownKind(_))
+        ));
         // A multi-byte character where the prefix would end must not panic.
         assert!(RecordRef::parse("accounté").is_err());
     }
@@ -115,7 +120,10 @@ mod tests {
     #[test]
     fn the_error_says_what_an_id_looks_like() {
         let message = RecordRef::parse("x").unwrap_err().to_string();
-        assert!(message.contains("account:<Salesforce Account id>"), "{message}");
+        assert!(
+            message.contains("account:<Salesforce Account id>"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -9,9 +9,6 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use service::Methodology;
 
-/// Most calls a listing or briefing returns, as the REST routes allow.
-pub const MAX_CALLS: usize = 20;
-
 /// `search_accounts`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -26,8 +23,8 @@ pub struct SearchAccountsArgs {
 pub struct ListAccountCallsArgs {
     /// Salesforce Account id (15 or 18 characters, starts with 001), from search_accounts.
     pub account_id: String,
-    /// How many of the newest calls to list (1-20, default 10).
-    #[schemars(range(min = 1, max = 20))]
+    /// How many of the newest calls to list (1-100, default 10).
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<usize>,
 }
 
@@ -72,7 +69,7 @@ impl From<MethodologyArg> for Methodology {
 pub struct GetAccountBriefingArgs {
     /// Salesforce Account id (15 or 18 characters, starts with 001), from search_accounts.
     pub account_id: String,
-    /// How many of the newest calls to include (1-20, default 5).
+    /// How many of the newest calls to include (1-20, default 3).
     #[schemars(range(min = 1, max = 20))]
     pub calls: Option<usize>,
     /// The framework the briefing is written in (default medpicc).
@@ -132,7 +129,10 @@ mod tests {
     #[test]
     fn errors_name_the_tool_and_the_field() {
         let err = parse::<SearchAccountsArgs>("search_accounts", None).unwrap_err();
-        assert!(err.contains("search_accounts") && err.contains("name"), "{err}");
+        assert!(
+            err.contains("search_accounts") && err.contains("name"),
+            "{err}"
+        );
         let err = parse::<GetAccountBriefingArgs>(
             "get_account_briefing",
             args(json!({"account_id": "001A", "methodology": "bant"})),
@@ -149,7 +149,8 @@ mod tests {
 
     #[test]
     fn input_schemas_are_objects_with_required_fields() {
-        let schema = rmcp::handler::server::common::schema_for_input::<GetCallTranscriptsArgs>().unwrap();
+        let schema =
+            rmcp::handler::server::common::schema_for_input::<GetCallTranscriptsArgs>().unwrap();
         assert_eq!(schema["type"], "object");
         assert_eq!(schema["required"], json!(["call_ids"]));
     }

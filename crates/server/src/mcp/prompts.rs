@@ -56,8 +56,10 @@ pub fn render(methodology: Methodology, account_name: &str) -> GetPromptResult {
         method = methodology.as_str(),
         instructions = methodology.instructions(account_name),
     );
-    GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
-        .with_description(format!("{} meeting prep for {account_name}", methodology.title()))
+    GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]).with_description(format!(
+        "{} meeting prep for {account_name}",
+        methodology.title()
+    ))
 }
 
 #[cfg(test)]

@@ -20,7 +20,12 @@ const DEFS_REF_PREFIX: &str = "#/$defs/";
 pub fn output_schema<T: ToSchema>() -> Arc<JsonObject> {
     let mut referenced: Vec<(String, RefOr<Schema>)> = Vec::new();
     T::schemas(&mut referenced);
-    Arc::new(standalone(to_value(&T::schema()), referenced.iter().map(|(name, schema)| (name.clone(), to_value(schema)))))
+    Arc::new(standalone(
+        to_value(&T::schema()),
+        referenced
+            .iter()
+            .map(|(name, schema)| (name.clone(), to_value(schema))),
+    ))
 }
 
 /// Builds the standalone schema from the root schema and its named dependencies: pure, so the
@@ -92,8 +97,14 @@ mod tests {
     fn references_point_into_defs() {
         let schema = Value::Object((*output_schema::<Outer>()).clone());
         assert_eq!(schema["type"], "object");
-        assert_eq!(schema["properties"]["items"]["items"]["$ref"], "#/$defs/Inner");
-        assert_eq!(schema["$defs"]["Inner"]["properties"]["name"]["type"], "string");
+        assert_eq!(
+            schema["properties"]["items"]["items"]["$ref"],
+            "#/$defs/Inner"
+        );
+        assert_eq!(
+            schema["$defs"]["Inner"]["properties"]["name"]["type"],
+            "string"
+        );
         assert!(!schema.to_string().contains("#/components/"), "{schema}");
     }
 

@@ -77,15 +77,15 @@ async fn instructions(
     })?;
     let methodology = match query.methodology.as_deref() {
         None => Methodology::default(),
-        Some(raw) => raw.parse().map_err(|e: crate::gpt::UnknownChoice| {
-            ApiError::bad_request("invalid_methodology", e.to_string())
-        })?,
+        Some(raw) => raw
+            .parse::<Methodology>()
+            .map_err(|e| ApiError::bad_request("invalid_methodology", e.to_string()))?,
     };
     let variant = match query.variant.as_deref() {
         None => Variant::default(),
-        Some(raw) => raw.parse().map_err(|e: crate::gpt::UnknownChoice| {
-            ApiError::bad_request("invalid_variant", e.to_string())
-        })?,
+        Some(raw) => raw
+            .parse::<Variant>()
+            .map_err(|e| ApiError::bad_request("invalid_variant", e.to_string()))?,
     };
     let kit = state.kit.as_ref().map_err(not_configured)?;
     Ok((

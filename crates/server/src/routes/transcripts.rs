@@ -10,12 +10,15 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
+use service::{Caller, Truncation};
 use tower_http::request_id::RequestId;
+use transcript::budget::Measure;
 use transcript::CleanTranscript;
 use utoipa::ToSchema;
 
 use crate::assemble::{assemble, Assembled};
 use crate::error::{ApiError, ErrorBody};
+use crate::routes::params;
 use crate::startup::AppState;
 use crate::validate;
 
@@ -27,6 +30,13 @@ pub struct TranscriptsRequest {
     /// `Gong__Call_ID__c`. Duplicates are ignored; at most 50 distinct ids by default.
     #[schema(min_items = 1, max_items = 50)]
     pub call_ids: Vec<CallId>,
+    /// Most characters in the response (default 100,000, ChatGPT's limit); transcripts that
+    /// do not fit are cut fairly at turn boundaries and marked.
+    #[schema(minimum = 2000)]
+    pub max_chars: Option<usize>,
+    /// To read on after a cut: character offset per call id, as a cut marker names it,
+    /// e.g. `{"7782342274025937895": 12345}`.
+    pub offsets: Option<std::collections::HashMap<String, usize>>,
 }
 
 /// A Gong call id: a numeric string of 1 to 20 digits.
@@ -51,6 +61,11 @@ pub struct TranscriptsResponse {
     pub failed: Vec<FailedCall>,
     /// Partial problems that did not stop the answer, e.g. call details that could not be fetched.
     pub warnings: Vec<String>,
+    /// Requested ids that are not Gong calls the signed-in Salesforce user can see; they are
+    /// not fetched (always empty with an API key).
+    pub not_accessible: Vec<String>,
+    /// How the transcripts were fitted into the response's size budget, and where to read on.
+    pub truncation: Truncation,
 }
 
 /// Gong-style record counts (pages are merged, so this is always page 0 of 1).
@@ -110,6 +125,7 @@ calls of a Salesforce account. Unknown IDs are listed in notFound; IDs Gong fail
 )]
 pub async fn call_transcripts(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     request_id: Option<Extension<RequestId>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -127,7 +143,14 @@ pub async fn call_transcripts(
             ApiError::bad_request("invalid_body", "the request body could not be read")
         }
     })?;
-    let call_ids = validate::call_ids(&body, state.max_call_ids)?;
+    let requested = validate::call_ids(&body, state.max_call_ids)?;
+    let (max_chars, offsets) = params::transcript_budget(&body, state.max_response_chars)?;
+    // A Salesforce user gets only calls Salesforce shows them; the rest never reach Gong.
+    let access = state
+        .service
+        .accessible_call_ids(&caller, &requested)
+        .await?;
+    let call_ids = access.accessible;
 
     let data = state.gong.calls_with_transcripts(&call_ids).await;
     let Assembled {
@@ -143,7 +166,8 @@ pub async fn call_transcripts(
         }
     };
     tracing::info!(
-        requested = call_ids.len(),
+        requested = requested.len(),
+        not_accessible = access.not_accessible.len(),
         returned = call_transcripts.len(),
         not_found = not_found.len(),
         failed = failed.len(),
@@ -155,16 +179,27 @@ pub async fn call_transcripts(
     let request_id = request_id
         .and_then(|Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    Ok(Json(TranscriptsResponse {
-        request_id,
-        records: RecordsInfo {
-            total_records: count,
-            current_page_size: count,
-            current_page_number: 0,
-        },
+    let not_accessible = access.not_accessible;
+    let response = service::budget::fit_response(
         call_transcripts,
-        not_found,
-        failed,
-        warnings,
-    }))
+        &offsets,
+        max_chars,
+        Measure::JsonString,
+        |call_transcripts, truncation| TranscriptsResponse {
+            request_id: request_id.clone(),
+            records: RecordsInfo {
+                total_records: count,
+                current_page_size: count,
+                current_page_number: 0,
+            },
+            call_transcripts,
+            not_found: not_found.clone(),
+            failed: failed.clone(),
+            warnings: warnings.clone(),
+            not_accessible: not_accessible.clone(),
+            truncation,
+        },
+        |r| serde_json::to_string(r).unwrap_or_default(),
+    )?;
+    Ok(Json(response))
 }

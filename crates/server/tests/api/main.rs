@@ -1,9 +1,12 @@
 //! Black-box tests of the server over real HTTP, against the in-process Gong simulator.
 //! One test binary (modules below) keeps link time down.
 
+mod accounts;
 mod auth;
 mod faults;
+mod gpt;
 mod helpers;
+mod mcp;
 mod ops;
 mod transcripts;
 mod validation;

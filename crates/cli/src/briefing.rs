@@ -1,0 +1,137 @@
+//! `callbrief briefing "Acme"`: the briefing pack for one account, as Markdown ready to paste
+//! into any assistant (or as JSON), built with the service credentials from the same settings
+//! `serve` reads.
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, ValueEnum};
+use gong::GongClient;
+use salesforce::escape::is_salesforce_id;
+use server::config::AuthMode;
+use service::{
+    render_markdown, BriefingRequest, Caller, Methodology, Rendering, Service, ServiceOptions,
+    DEFAULT_BRIEFING_CALLS, DEFAULT_MAX_CHARS,
+};
+
+use crate::args::{GongArgs, SalesforceArgs};
+use crate::service_args::GongFieldsArgs;
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Markdown: instructions, tables and transcripts, ready to paste.
+    Markdown,
+    /// The JSON the REST API's getAccountBriefing returns (compact).
+    Json,
+}
+
+/// `callbrief briefing`.
+#[derive(Debug, Args)]
+pub struct BriefingArgs {
+    /// The account: part of its name (e.g. "Acme") or its Salesforce id (001...).
+    pub account: String,
+
+    /// How many of the newest calls to include (1 to 20).
+    #[arg(long, default_value_t = DEFAULT_BRIEFING_CALLS)]
+    pub calls: usize,
+
+    /// The sales methodology to write it up in: medpicc or spiced.
+    #[arg(long, default_value = "medpicc")]
+    pub methodology: Methodology,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Markdown)]
+    pub format: FormatArg,
+
+    /// Most characters of output; transcripts are cut fairly at turn boundaries to fit.
+    #[arg(long, env = "CALLBRIEF_MAX_RESPONSE_CHARS", default_value_t = DEFAULT_MAX_CHARS)]
+    pub max_chars: usize,
+
+    /// To read on after a cut: the offsets a cut marker names, e.g. '{"7782342274025937895": 12345}'.
+    #[arg(long)]
+    pub offsets: Option<String>,
+
+    #[command(flatten)]
+    pub gong: GongArgs,
+
+    #[command(flatten)]
+    pub salesforce: SalesforceArgs,
+
+    #[command(flatten)]
+    pub gong_fields: GongFieldsArgs,
+}
+
+impl BriefingArgs {
+    /// Builds the pack and returns it as text in the chosen format.
+    pub async fn run(&self) -> anyhow::Result<String> {
+        let gong = GongClient::new(self.gong.to_config()?).context("invalid Gong settings")?;
+        let salesforce = server::service_setup::salesforce_client(
+            &self.salesforce.to_settings()?,
+            AuthMode::ApiKey,
+        )?
+        .ok_or_else(|| {
+            anyhow!(
+                "the briefing needs Salesforce: set SALESFORCE_INSTANCE_URL, \
+                         SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET"
+            )
+        })?;
+        let options = ServiceOptions {
+            fields: self.gong_fields.to_fields()?,
+            ..ServiceOptions::default()
+        };
+        let service = Service::new(gong, Some(salesforce), options)?;
+        let caller = Caller::ServiceAccount;
+        let account_id = resolve_account(&service, &caller, &self.account).await?;
+        let offsets = server::routes::params::offsets_from_query(self.offsets.as_deref())
+            .map_err(|e| anyhow!(e.body.message))?;
+        let request = BriefingRequest {
+            offsets,
+            calls: self.calls,
+            methodology: self.methodology,
+            max_chars: self.max_chars,
+            rendering: match self.format {
+                FormatArg::Markdown => Rendering::Markdown,
+                FormatArg::Json => Rendering::Json,
+            },
+            ..BriefingRequest::new(account_id)
+        };
+        let briefing = service.briefing(&caller, &request).await?;
+        Ok(match self.format {
+            FormatArg::Markdown => render_markdown(&briefing),
+            FormatArg::Json => serde_json::to_string(&briefing)?,
+        })
+    }
+}
+
+/// The account id for `account`: an account id as given, else the one account whose name
+/// matches (exactly, ignoring case, when several do).
+async fn resolve_account(
+    service: &Service,
+    caller: &Caller,
+    account: &str,
+) -> anyhow::Result<String> {
+    let account = account.trim();
+    if is_salesforce_id(account) && account.starts_with("001") {
+        return Ok(account.to_owned());
+    }
+    let hits = service.search_accounts(caller, account).await?;
+    let exact: Vec<_> = hits
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case(account))
+        .collect();
+    match (hits.as_slice(), exact.as_slice()) {
+        ([], _) => bail!("no Salesforce account matches {account:?}"),
+        ([only], _) => Ok(only.id.clone()),
+        (_, [only]) => Ok(only.id.clone()),
+        _ => {
+            let list: Vec<String> = hits
+                .iter()
+                .map(|h| format!("  {} - {}", h.name, h.id))
+                .collect();
+            bail!(
+                "{} accounts match {account:?}; run again with one of these ids:\n{}",
+                hits.len(),
+                list.join("\n")
+            )
+        }
+    }
+}

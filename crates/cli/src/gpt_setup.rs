@@ -1,0 +1,125 @@
+//! `callbrief gpt-setup`: prints the GPT setup guide (Instructions, schema URLs, auth settings,
+//! callback URL) from the same settings `serve` reads, exactly as `GET /gpt/instructions` serves it.
+
+use std::net::SocketAddr;
+
+use clap::Args;
+use server::config;
+use server::gpt::{Kit, Methodology, Variant};
+use url::Url;
+
+use crate::args::SalesforceArgs;
+use crate::service_args::GongFieldsArgs;
+
+/// `callbrief gpt-setup`.
+#[derive(Debug, Args)]
+pub struct GptSetupArgs {
+    /// Sales methodology the briefing is written in: medpicc or spiced.
+    #[arg(long, default_value = "medpicc")]
+    pub methodology: Methodology,
+
+    /// one-action (recommended: callbrief's own action with Salesforce OAuth) or two-action
+    /// (the original Salesforce action plus callbrief's transcripts action).
+    #[arg(long, default_value = "one-action")]
+    pub variant: Variant,
+
+    /// Public base URL ChatGPT reaches callbrief at (e.g. https://callbrief.example.com).
+    #[arg(long, env = "CALLBRIEF_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+
+    /// Listen address, used for URLs when no public URL is given.
+    #[arg(long, env = "CALLBRIEF_ADDR", default_value = config::DEFAULT_ADDR)]
+    pub addr: SocketAddr,
+
+    #[command(flatten)]
+    pub salesforce: SalesforceArgs,
+
+    #[command(flatten)]
+    pub gong_fields: GongFieldsArgs,
+}
+
+impl GptSetupArgs {
+    /// The guide as Markdown; fails when Salesforce is not configured.
+    pub fn guide(&self) -> anyhow::Result<String> {
+        let public_url = public_url(self.public_url.as_ref(), self.addr);
+        let kit = Kit::new(
+            &public_url,
+            &self.salesforce.to_settings()?,
+            self.gong_fields.to_fields()?,
+        )?;
+        Ok(kit.guide(self.variant, self.methodology))
+    }
+}
+
+/// The URL callers reach the server at: the public URL, else `http://<addr>`.
+pub fn public_url(public_url: Option<&Url>, addr: SocketAddr) -> String {
+    public_url
+        .map(|u| u.as_str().to_owned())
+        .unwrap_or_else(|| format!("http://{addr}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+
+    fn guide(flags: &[&str]) -> anyhow::Result<String> {
+        let mut argv = vec!["callbrief", "gpt-setup"];
+        argv.extend_from_slice(flags);
+        match Cli::try_parse_from(argv)?.command {
+            Command::GptSetup(args) => args.guide(),
+            _ => anyhow::bail!("not gpt-setup"),
+        }
+    }
+
+    #[test]
+    fn flags_pick_the_variant_and_methodology() {
+        let text = guide(&[
+            "--salesforce-instance-url",
+            "https://acme.my.salesforce.com",
+            "--public-url",
+            "https://cb.example.com",
+            "--variant",
+            "two-action",
+            "--methodology",
+            "spiced",
+        ])
+        .unwrap();
+        assert!(text.starts_with("# callbrief GPT setup: two actions"));
+        assert!(text.contains("**SPICED**"));
+        assert!(text.contains("https://cb.example.com/openapi/salesforce.json"));
+    }
+
+    #[test]
+    fn configured_gong_names_are_written_in_and_checked() {
+        let text = guide(&[
+            "--salesforce-instance-url",
+            "https://acme.my.salesforce.com",
+            "--variant",
+            "two-action",
+            "--gong-call-object",
+            "Conv__Call__c",
+            "--gong-account-field",
+            "Conv__Account__c",
+        ])
+        .unwrap();
+        assert!(text.contains("FROM Conv__Call__c WHERE Conv__Account__c = 'ACCOUNT_ID'"));
+        let err = guide(&[
+            "--salesforce-instance-url",
+            "https://acme.my.salesforce.com",
+            "--gong-title-field",
+            "Name FROM User --",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("CALLBRIEF_GONG_TITLE_FIELD"), "{err}");
+    }
+
+    #[test]
+    fn unknown_values_are_errors() {
+        let err = guide(&["--methodology", "bant"]).unwrap_err().to_string();
+        assert!(err.contains("use medpicc or spiced"), "{err}");
+        let err = guide(&["--variant", "three"]).unwrap_err().to_string();
+        assert!(err.contains("use one-action or two-action"), "{err}");
+    }
+}

@@ -1,0 +1,188 @@
+//! `callbrief briefing`: the real binary against the Gong and Salesforce simulators.
+
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use sim::gong::GongSimConfig;
+use sim::org::SampleOrg;
+use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+
+struct Sims {
+    org: Arc<SampleOrg>,
+    gong: String,
+    salesforce: String,
+}
+
+async fn sims() -> Sims {
+    let org = SampleOrg::shared_for_today();
+    let gong = sim::gong::spawn(
+        org.clone(),
+        GongSimConfig {
+            rate_limit_per_sec: None,
+            daily_quota: None,
+            ..GongSimConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let salesforce = sim::salesforce::spawn(org.clone(), SalesforceSimConfig::default())
+        .await
+        .unwrap();
+    Sims {
+        org,
+        gong: gong.base_url,
+        salesforce: salesforce.base_url,
+    }
+}
+
+/// Runs `callbrief briefing <args>` against the simulators, off the async runtime that serves them.
+async fn briefing(sims: &Sims, args: &[&str], with_salesforce: bool) -> (Output, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CALLBRIEF_")
+            || key.starts_with("GONG_")
+            || key.starts_with("SALESFORCE_")
+        {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.arg("briefing")
+        .args(args)
+        .env("GONG_BASE_URL", &sims.gong)
+        .env("GONG_ACCESS_KEY", "demo-access-key")
+        .env("GONG_ACCESS_KEY_SECRET", "demo-access-key-secret")
+        .stdin(Stdio::null());
+    if with_salesforce {
+        cmd.env("SALESFORCE_INSTANCE_URL", &sims.salesforce)
+            .env("SALESFORCE_CLIENT_ID", DEMO_CLIENT_ID)
+            .env("SALESFORCE_CLIENT_SECRET", DEMO_CLIENT_SECRET);
+    }
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run callbrief"))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stdout, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prints_a_markdown_pack_for_an_account_by_name() {
+    let sims = sims().await;
+    let account = &sims.org.accounts[0];
+    let (out, stdout, stderr) = briefing(
+        &sims,
+        &[
+            &account.name,
+            "--calls",
+            "2",
+            "--methodology",
+            "spiced",
+            "--max-chars",
+            "20000",
+        ],
+        true,
+    )
+    .await;
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with(&format!("# Briefing pack: {}", account.name)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("## How to write this up (SPICED)"));
+    assert!(stdout.contains("| Title | Date | Duration | Attendees | Gong link |"));
+    let newest = sims.org.calls_for_account(&account.id).next().unwrap();
+    assert!(stdout.contains(&format!("(Gong call {})", newest.gong_id)));
+    assert!(
+        stdout.chars().count() <= 20_001,
+        "{}",
+        stdout.chars().count()
+    );
+
+    // The cut marker's offsets read on.
+    let marker = stdout
+        .lines()
+        .find(|l| l.starts_with("[… transcript cut here"))
+        .expect("a cut at 20,000 characters");
+    let offsets = &marker[marker.find('{').unwrap()..marker.rfind('}').unwrap() + 1];
+    let (out, more, stderr) = briefing(
+        &sims,
+        &[
+            &account.name,
+            "--calls",
+            "2",
+            "--max-chars",
+            "20000",
+            "--offsets",
+            offsets,
+        ],
+        true,
+    )
+    .await;
+    assert!(out.status.success(), "{stderr}");
+    assert_ne!(more, stdout);
+    let (out, _, stderr) = briefing(&sims, &[&account.name, "--offsets", "x"], true).await;
+    assert!(!out.status.success());
+    assert!(stderr.contains("offsets: "), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_by_id_and_clear_errors() {
+    let sims = sims().await;
+    let account = &sims.org.accounts[1];
+    let (out, stdout, stderr) = briefing(
+        &sims,
+        &[&account.id, "--format", "json", "--calls", "1"],
+        true,
+    )
+    .await;
+    assert!(out.status.success(), "{stderr}");
+    let body: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(body["account"]["id"], account.id.as_str());
+    assert_eq!(body["methodology"], "medpicc");
+    assert_eq!(body["calls"].as_array().unwrap().len(), 1);
+
+    let (out, _, stderr) = briefing(&sims, &["Zzyzx Nonexistent"], true).await;
+    assert!(!out.status.success());
+    assert!(stderr.contains("no Salesforce account matches"), "{stderr}");
+
+    let (out, _, stderr) = briefing(&sims, &["Acme"], false).await;
+    assert!(!out.status.success());
+    assert!(stderr.contains("SALESFORCE_INSTANCE_URL"), "{stderr}");
+}
+
+#[test]
+fn serve_and_briefing_help_name_the_new_settings() {
+    let out = Command::new(env!("CARGO_BIN_EXE_callbrief"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for env in [
+        "CALLBRIEF_AUTH",
+        "CALLBRIEF_MAX_RESPONSE_CHARS",
+        "CALLBRIEF_TOKEN_CACHE_SECS",
+        "CALLBRIEF_GONG_CALL_OBJECT",
+        "CALLBRIEF_GONG_CALL_ID_FIELD",
+        "CALLBRIEF_GONG_TITLE_FIELD",
+        "CALLBRIEF_GONG_START_FIELD",
+        "CALLBRIEF_GONG_DURATION_FIELD",
+        "CALLBRIEF_GONG_ACCOUNT_FIELD",
+        "CALLBRIEF_GONG_URL_FIELD",
+    ] {
+        assert!(help.contains(env), "{env} missing from serve --help");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_callbrief"))
+        .args(["briefing", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--calls",
+        "--methodology",
+        "--format",
+        "--max-chars",
+        "--offsets",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from briefing --help");
+    }
+}

@@ -1,0 +1,176 @@
+//! Who a REST request acts for, as a [`Caller`] in the request's extensions, and how the
+//! service's errors become HTTP answers.
+//!
+//! In API-key mode ([`crate::auth::require_api_key`] checks the key) every request acts as the
+//! service account. In Salesforce mode the bearer token is the person's Salesforce access
+//! token — what ChatGPT sends for an action set up with Salesforce OAuth — checked through the
+//! service (Salesforce's userinfo, cached briefly), and every Salesforce query runs as them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use service::{Caller, Service, ServiceError};
+
+use crate::error::ApiError;
+
+/// Middleware for API-key mode, behind the key check: the request acts as the service account.
+pub async fn act_as_service_account(mut request: Request, next: Next) -> Response {
+    request.extensions_mut().insert(Caller::ServiceAccount);
+    next.run(request).await
+}
+
+/// Middleware for Salesforce mode: checks the bearer token with Salesforce and stores the
+/// person as the request's [`Caller`], or answers 401 with `WWW-Authenticate: Bearer`.
+pub async fn require_salesforce_user(
+    State(service): State<Arc<Service>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(token) = bearer_token(request.headers()).map(str::to_owned) else {
+        return ApiError::unauthorized(
+            "missing Salesforce access token: sign in with Salesforce and send \
+             Authorization: Bearer <access token>",
+        )
+        .into_response();
+    };
+    match service.authenticate_salesforce_token(&token).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(err) => {
+            if matches!(err, ServiceError::Unauthorized { .. }) {
+                tracing::info!("rejected a request with an unaccepted Salesforce token");
+            }
+            ApiError::from(err).into_response()
+        }
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`, when there is one.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+impl From<ServiceError> for ApiError {
+    /// 400 names the parameter, 404 for accounts the caller cannot see, 401 only when the
+    /// caller's token is at fault, and the gateway statuses when Gong or Salesforce failed.
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Validation { field, message } => ApiError::bad_request(
+                "invalid_parameter",
+                format!("{field}: {message}"),
+            ),
+            ServiceError::NotFound { message } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
+            ServiceError::Unauthorized { message } => ApiError::unauthorized(message),
+            ServiceError::NotConfigured { message } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_configured", message)
+            }
+            ServiceError::RateLimited {
+                service,
+                retry_after,
+            } => ApiError {
+                retry_after: Some(retry_after.unwrap_or(Duration::from_secs(1))),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "upstream_rate_limited",
+                    format!("{service}'s rate limit or API quota is exhausted; retry after the Retry-After seconds"),
+                )
+            },
+            ServiceError::DeadlineExceeded { service, .. } => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                format!("{service} did not answer in time; try again, or ask for fewer calls"),
+            ),
+            ServiceError::Upstream { service, message } => {
+                tracing::warn!(%service, error = %message, "upstream failure");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_error",
+                    format!("{service} failed: {message}"),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use service::Upstream;
+
+    #[test]
+    fn service_errors_map_to_statuses_an_assistant_can_act_on() {
+        let cases = [
+            (
+                ServiceError::validation("name", "too short"),
+                400,
+                "invalid_parameter",
+            ),
+            (
+                ServiceError::NotFound {
+                    message: "x".into(),
+                },
+                404,
+                "not_found",
+            ),
+            (
+                ServiceError::Unauthorized {
+                    message: "x".into(),
+                },
+                401,
+                "unauthorized",
+            ),
+            (
+                ServiceError::RateLimited {
+                    service: Upstream::Salesforce,
+                    retry_after: None,
+                },
+                503,
+                "upstream_rate_limited",
+            ),
+            (
+                ServiceError::DeadlineExceeded {
+                    service: Upstream::Gong,
+                    limit: None,
+                },
+                504,
+                "upstream_timeout",
+            ),
+            (
+                ServiceError::Upstream {
+                    service: Upstream::Salesforce,
+                    message: "x".into(),
+                },
+                502,
+                "upstream_error",
+            ),
+        ];
+        for (err, status, code) in cases {
+            let api = ApiError::from(err);
+            assert_eq!(api.status.as_u16(), status, "{code}");
+            assert_eq!(api.body.error, code);
+        }
+        let api = ApiError::from(ServiceError::validation("name", "too short"));
+        assert_eq!(api.body.message, "name: too short");
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_case_insensitively() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(header::AUTHORIZATION, "bearer  abc ".parse().unwrap());
+        assert_eq!(bearer_token(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert_eq!(bearer_token(&headers), None);
+    }
+}

@@ -1,0 +1,193 @@
+//! The tool list: names, descriptions, schemas and annotations, and the structured outputs.
+//!
+//! Every tool only reads (Salesforce records and Gong calls the caller may see), so all carry
+//! `readOnlyHint: true`; they reach nothing beyond the company's own CRM and call recorder, so
+//! `openWorldHint: false`. Outputs of the four account tools are the REST API's JSON shapes, so a
+//! client gets the same fields whichever door it uses.
+
+use std::sync::Arc;
+
+use rmcp::handler::server::common::schema_for_input;
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::Serialize;
+use service::{AccountHit, Briefing, CallRow, Truncation};
+use transcript::CleanTranscript;
+use utoipa::ToSchema;
+
+use super::params::{
+    FetchArgs, GetAccountBriefingArgs, GetCallTranscriptsArgs, ListAccountCallsArgs,
+    SearchAccountsArgs, SearchArgs,
+};
+use super::schema::output_schema;
+use crate::routes::transcripts::FailedCall;
+
+/// `search_accounts`: find the account by name.
+pub const SEARCH_ACCOUNTS: &str = "search_accounts";
+/// `list_account_calls`: the account's newest Gong calls.
+pub const LIST_ACCOUNT_CALLS: &str = "list_account_calls";
+/// `get_call_transcripts`: transcripts of chosen calls.
+pub const GET_CALL_TRANSCRIPTS: &str = "get_call_transcripts";
+/// `get_account_briefing`: the one-call meeting-prep pack.
+pub const GET_ACCOUNT_BRIEFING: &str = "get_account_briefing";
+/// `search`: ChatGPT deep research's search.
+pub const SEARCH: &str = "search";
+/// `fetch`: ChatGPT deep research's fetch.
+pub const FETCH: &str = "fetch";
+
+/// `search_accounts` output.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountsOutput {
+    /// Matching accounts the caller can see; confirm the right one with the person.
+    pub accounts: Vec<AccountHit>,
+}
+
+/// `list_account_calls` output.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallsOutput {
+    /// The account the calls belong to.
+    pub account_id: String,
+    /// The newest calls, newest first.
+    pub calls: Vec<CallRow>,
+}
+
+/// `get_call_transcripts` output.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptsOutput {
+    /// One entry per call with a transcript, in the order asked (possibly cut; see `truncation`).
+    pub call_transcripts: Vec<CleanTranscript>,
+    /// Ids that are not Gong calls the caller can see in Salesforce; never fetched.
+    pub not_accessible: Vec<String>,
+    /// Ids Gong has no transcript for.
+    pub not_found: Vec<String>,
+    /// Ids Gong failed on; retrying may help.
+    pub failed: Vec<FailedCall>,
+    /// Partial problems that did not stop the answer.
+    pub warnings: Vec<String>,
+    /// How the transcripts were fitted into the size budget, and where to read on.
+    pub truncation: Truncation,
+}
+
+/// The annotations every tool carries: read-only, idempotent, closed world.
+fn read_only(title: &str) -> ToolAnnotations {
+    ToolAnnotations::with_title(title)
+        .read_only(true)
+        .destructive(false)
+        .idempotent(true)
+        .open_world(false)
+}
+
+fn input<T: JsonSchema + 'static>() -> Arc<JsonObject> {
+    // Every argument type is a struct, whose schema root is an object: this cannot fail.
+    schema_for_input::<T>().unwrap_or_default()
+}
+
+fn tool(
+    name: &'static str,
+    title: &str,
+    description: &'static str,
+    input: Arc<JsonObject>,
+) -> Tool {
+    Tool::new(name, description, input).annotate(read_only(title))
+}
+
+/// Every tool, as `tools/list` shows them.
+pub fn list() -> Vec<Tool> {
+    vec![
+        tool(
+            SEARCH_ACCOUNTS,
+            "Search accounts",
+            "Find Salesforce accounts by name (or part of it) among those you can see. Returns id, \
+             name, industry, website, location and owner. When several match, ask the person which \
+             one they mean before fetching a briefing.",
+            input::<SearchAccountsArgs>(),
+        )
+        .with_raw_output_schema(output_schema::<AccountsOutput>()),
+        tool(
+            LIST_ACCOUNT_CALLS,
+            "List account calls",
+            "List an account's newest recorded Gong calls (title, start, duration, Gong link, call \
+             id), newest first. Use the call ids with get_call_transcripts.",
+            input::<ListAccountCallsArgs>(),
+        )
+        .with_raw_output_schema(output_schema::<CallsOutput>()),
+        tool(
+            GET_CALL_TRANSCRIPTS,
+            "Get call transcripts",
+            "Transcripts of Gong calls by call id, with title, date, duration, Gong link and \
+             attendees. Long transcripts are cut fairly at turn boundaries to fit max_chars; \
+             truncation.calls[].nextOffset says where to read on (pass it back in offsets).",
+            input::<GetCallTranscriptsArgs>(),
+        )
+        .with_raw_output_schema(output_schema::<TranscriptsOutput>()),
+        tool(
+            GET_ACCOUNT_BRIEFING,
+            "Get account briefing",
+            "Everything to prepare a meeting with one account in one call: the account, open \
+             opportunities, key contacts, the newest calls with attendees, their transcripts, and \
+             instructions for writing a MEDPICC or SPICED briefing that cites each call and date. \
+             The text is the briefing as Markdown.",
+            input::<GetAccountBriefingArgs>(),
+        )
+        .with_raw_output_schema(output_schema::<Briefing>()),
+        tool(
+            SEARCH,
+            "Search",
+            "Search the accounts you can see in Salesforce and their recent Gong calls. Returns \
+             {\"results\": [{id, title, url}]}; pass an id to fetch for the full record.",
+            input::<SearchArgs>(),
+        ),
+        tool(
+            FETCH,
+            "Fetch",
+            "Fetch one search result by id: an account (\"account:<id>\") as a meeting-prep \
+             briefing with its calls and transcripts, or a call (\"call:<id>\") as its transcript. \
+             Returns {id, title, text, url, metadata}.",
+            input::<FetchArgs>(),
+        ),
+    ]
+}
+
+/// One tool by name, for the transport's header checks.
+pub fn get(name: &str) -> Option<Tool> {
+    list().into_iter().find(|t| t.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn six_read_only_tools_with_object_input_schemas() {
+        let tools = list();
+        assert_eq!(tools.len(), 6);
+        for t in &tools {
+            assert_eq!(t.input_schema["type"], "object", "{}", t.name);
+            let a = t.annotations.as_ref().unwrap();
+            assert_eq!(a.read_only_hint, Some(true), "{}", t.name);
+            assert_eq!(a.open_world_hint, Some(false), "{}", t.name);
+            assert!(t.description.as_ref().is_some_and(|d| !d.is_empty()));
+        }
+        for name in [
+            SEARCH_ACCOUNTS,
+            LIST_ACCOUNT_CALLS,
+            GET_CALL_TRANSCRIPTS,
+            GET_ACCOUNT_BRIEFING,
+        ] {
+            let schema = get(name).unwrap().output_schema.unwrap();
+            assert_eq!(schema["type"], "object", "{name}");
+        }
+        assert!(get(SEARCH).unwrap().output_schema.is_none());
+        assert!(get("nope").is_none());
+    }
+
+    #[test]
+    fn the_briefing_schema_inlines_its_parts() {
+        let schema = serde_json::Value::Object((*output_schema::<Briefing>()).clone());
+        assert!(schema["$defs"]["AccountSummary"].is_object(), "{schema}");
+        assert!(!schema.to_string().contains("#/components/"));
+    }
+}

@@ -1,0 +1,192 @@
+//! The one-action flow: `GET /accounts/search` (find the account), `GET /accounts/{id}/calls`
+//! (its newest Gong calls) and `GET /accounts/{id}/briefing` (everything for the meeting in
+//! one call). Each acts for the request's [`Caller`], so Salesforce decides what it sees.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::{Extension, Json};
+use serde::Serialize;
+use service::{
+    AccountHit, Briefing, BriefingRequest, CallRow, Caller, Methodology, Rendering,
+    DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST,
+};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::params::{number, offsets_from_query, query_map};
+use crate::startup::AppState;
+
+/// `GET /accounts/search` answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountsResponse {
+    /// Matching accounts the caller can see (at most 10); confirm the right one with the person.
+    pub accounts: Vec<AccountHit>,
+}
+
+/// `GET /accounts/{id}/calls` answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountCallsResponse {
+    /// The account the calls belong to.
+    pub account_id: String,
+    /// The newest calls, newest first.
+    pub calls: Vec<CallRow>,
+}
+
+/// Summary of `searchAccounts` (≤ 300 characters).
+pub const SEARCH_SUMMARY: &str = "Find Salesforce accounts by name";
+/// Description of `searchAccounts` (≤ 300 characters).
+pub const SEARCH_DESCRIPTION: &str = "Searches the Salesforce accounts the user can see by name \
+(at least 2 letters; the last word may be partial). Show the results as 'Name - id' and ask the \
+user to confirm one before getting its briefing.";
+/// Summary of `listAccountCalls` (≤ 300 characters).
+pub const CALLS_SUMMARY: &str = "List an account's newest Gong calls";
+/// Description of `listAccountCalls` (≤ 300 characters).
+pub const CALLS_DESCRIPTION: &str = "Lists the newest recorded Gong calls of a Salesforce account \
+(title, start, duration, Gong link, Gong call id), newest first. Not needed before a briefing, \
+which includes the calls.";
+/// Summary of `getAccountBriefing` (≤ 300 characters).
+pub const BRIEFING_SUMMARY: &str = "Get a meeting-prep briefing for an account";
+/// Description of `getAccountBriefing` (≤ 300 characters).
+pub const BRIEFING_DESCRIPTION: &str = "One call for everything: account, open opportunities, key \
+contacts, the newest calls with attendees, their transcripts and instructions for writing the \
+briefing (MEDPICC or SPICED). Long transcripts are cut fairly; truncation says how to read on.";
+
+/// Finds accounts by name, as the caller sees them in Salesforce.
+#[utoipa::path(
+    get,
+    path = "/accounts/search",
+    operation_id = "searchAccounts",
+    summary = SEARCH_SUMMARY,
+    description = SEARCH_DESCRIPTION,
+    tag = "accounts",
+    params(
+        ("name" = String, Query, description = "Part of the account name, at least 2 letters or digits, e.g. `Acme`.", min_length = 2, max_length = 100),
+    ),
+    responses(
+        (status = 200, description = "Matching accounts (may be empty).", body = AccountsResponse),
+        (status = 400, description = "Missing or too short name.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
+        (status = 502, description = "Salesforce failed.", body = ErrorBody),
+        (status = 503, description = "Salesforce not configured or rate limited.", body = ErrorBody),
+        (status = 504, description = "Salesforce did not answer in time.", body = ErrorBody),
+    ),
+    security(("apiKey" = [])),
+    extensions(("x-openai-isConsequential" = json!(false))),
+)]
+pub async fn search_accounts(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<AccountsResponse>, ApiError> {
+    let query = query_map(query.as_deref());
+    let name = query.get("name").map(String::as_str).unwrap_or_default();
+    if name.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            "name: required, e.g. /accounts/search?name=Acme",
+        ));
+    }
+    let accounts = state.service.search_accounts(&caller, name).await?;
+    Ok(Json(AccountsResponse { accounts }))
+}
+
+/// Lists an account's newest Gong calls.
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/calls",
+    operation_id = "listAccountCalls",
+    summary = CALLS_SUMMARY,
+    description = CALLS_DESCRIPTION,
+    tag = "accounts",
+    params(
+        ("id" = String, Path, description = "Salesforce account id (15 or 18 characters, starts with 001) from searchAccounts.", min_length = 15, max_length = 18),
+        ("limit" = Option<u32>, Query, description = "How many calls, 1 to 100; default 10.", minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "The account's newest calls.", body = AccountCallsResponse),
+        (status = 400, description = "Invalid id or limit.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
+        (status = 404, description = "No such account the caller can see.", body = ErrorBody),
+        (status = 502, description = "Salesforce failed.", body = ErrorBody),
+        (status = 503, description = "Salesforce not configured or rate limited.", body = ErrorBody),
+        (status = 504, description = "Salesforce did not answer in time.", body = ErrorBody),
+    ),
+    security(("apiKey" = [])),
+    extensions(("x-openai-isConsequential" = json!(false))),
+)]
+pub async fn list_account_calls(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<AccountCallsResponse>, ApiError> {
+    let query = query_map(query.as_deref());
+    let limit = number(&query, "limit", DEFAULT_CALL_LIST)?;
+    let calls = state.service.account_calls(&caller, &id, limit).await?;
+    Ok(Json(AccountCallsResponse {
+        account_id: id,
+        calls,
+    }))
+}
+
+/// The briefing pack for one account.
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/briefing",
+    operation_id = "getAccountBriefing",
+    summary = BRIEFING_SUMMARY,
+    description = BRIEFING_DESCRIPTION,
+    tag = "accounts",
+    params(
+        ("id" = String, Path, description = "Salesforce account id (15 or 18 characters, starts with 001) from searchAccounts.", min_length = 15, max_length = 18),
+        ("calls" = Option<u32>, Query, description = "How many of the newest calls to include, 1 to 20; default 3.", minimum = 1, maximum = 20),
+        ("methodology" = inline(Option<Methodology>), Query, description = "How to write the briefing up: medpicc (default) or spiced."),
+        ("maxChars" = Option<u32>, Query, description = "Most characters in the response; default 100000 (ChatGPT's limit). Transcripts are cut fairly to fit.", minimum = 2000),
+        ("offsets" = Option<String>, Query, description = "To read on after a cut: the offsets object a cut marker names, e.g. {\"7782342274025937895\": 12345}, or 7782342274025937895:12345. Each call's transcript starts there."),
+    ),
+    responses(
+        (status = 200, description = "The briefing pack.", body = Briefing),
+        (status = 400, description = "Invalid id or parameter; the message names it.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
+        (status = 404, description = "No such account the caller can see.", body = ErrorBody),
+        (status = 502, description = "Salesforce or Gong failed.", body = ErrorBody),
+        (status = 503, description = "Not configured or rate limited; see Retry-After.", body = ErrorBody),
+        (status = 504, description = "An upstream did not answer in time.", body = ErrorBody),
+    ),
+    security(("apiKey" = [])),
+    extensions(("x-openai-isConsequential" = json!(false))),
+)]
+pub async fn account_briefing(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Briefing>, ApiError> {
+    let query = query_map(query.as_deref());
+    let methodology = match query.get("methodology").map(|m| m.trim()) {
+        None | Some("") => Methodology::default(),
+        Some(m) => m
+            .parse()
+            .map_err(|e: service::methodology::UnknownMethodology| {
+                ApiError::bad_request("invalid_parameter", format!("methodology: {e}"))
+            })?,
+    };
+    let request = BriefingRequest {
+        account_id: id,
+        calls: number(&query, "calls", DEFAULT_BRIEFING_CALLS)?,
+        methodology,
+        max_chars: number(&query, "maxChars", state.max_response_chars)?,
+        offsets: offsets_from_query(query.get("offsets").map(String::as_str))?,
+        rendering: Rendering::Json,
+    };
+    let briefing = state.service.briefing(&caller, &request).await?;
+    tracing::info!(
+        calls = briefing.calls.len(),
+        truncated = briefing.truncation.truncated,
+        "served a briefing"
+    );
+    Ok(Json(briefing))
+}

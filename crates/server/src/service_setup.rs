@@ -1,0 +1,62 @@
+//! Building the [`Service`] from [`Settings`]: the Salesforce client (when configured) and the
+//! service options, in one place for the server and anything else that embeds it.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use gong::GongClient;
+use salesforce::{Credentials, SalesforceClient, SalesforceConfig};
+use secrecy::SecretString;
+use service::{Service, ServiceOptions};
+
+use crate::config::{AuthMode, SalesforceSettings, Settings};
+
+/// The Salesforce client for `settings`, or `None` when there is nothing it could do.
+///
+/// With a Connected App's id and secret it holds service credentials (client credentials flow,
+/// acting as the app's integration user) for API-key callers. Without them, Salesforce mode
+/// still needs a client as the template of every per-user client; it then has no identity of
+/// its own. API-key mode without credentials has no use for Salesforce.
+pub fn salesforce_client(
+    sf: &SalesforceSettings,
+    auth_mode: AuthMode,
+) -> anyhow::Result<Option<SalesforceClient>> {
+    let Some(instance_url) = sf.instance_url.clone() else {
+        return Ok(None);
+    };
+    let credentials = match (&sf.client_id, &sf.client_secret) {
+        (Some(client_id), Some(client_secret)) => Credentials::ClientCredentials {
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+        },
+        _ if auth_mode == AuthMode::Salesforce => {
+            Credentials::AccessToken(SecretString::from(String::new()))
+        }
+        _ => {
+            tracing::warn!("SALESFORCE_INSTANCE_URL is set without SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET: the account routes are unavailable to API-key callers");
+            return Ok(None);
+        }
+    };
+    let mut config = SalesforceConfig::new(instance_url, credentials);
+    config.api_version = sf.api_version.clone();
+    config.deadline = sf.deadline;
+    config.request_timeout = config.request_timeout.min(sf.deadline);
+    if let Some(login) = sf.effective_login_url() {
+        config.login_url = login.clone();
+    }
+    SalesforceClient::new(config)
+        .map(Some)
+        .context("invalid Salesforce settings")
+}
+
+/// The service the routes call, over `gong` and the configured Salesforce.
+pub fn build_service(settings: &Settings, gong: GongClient) -> anyhow::Result<Arc<Service>> {
+    let salesforce = salesforce_client(&settings.salesforce, settings.auth_mode)?;
+    let options = ServiceOptions {
+        fields: settings.gong_fields.clone(),
+        token_cache_ttl: settings.token_cache_ttl,
+        ..ServiceOptions::default()
+    };
+    let service = Service::new(gong, salesforce, options).context("invalid Gong field settings")?;
+    Ok(Arc::new(service))
+}

@@ -1,0 +1,604 @@
+//! The account routes, Salesforce sign-in and the size budget, over real HTTP against the
+//! Gong and Salesforce simulators.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use server::AuthMode;
+use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
+
+use crate::helpers::{assert_error, json, org, sim_config, spawn_app_with, TestApp, API_KEY};
+
+/// A server whose Salesforce is a fresh simulator (`sf`), in `mode`.
+struct SfApp {
+    app: TestApp,
+    sf_base: String,
+}
+
+async fn spawn_sf_app(mode: AuthMode, sf: SalesforceSimConfig) -> SfApp {
+    let sf = sim::salesforce::spawn(org(), sf)
+        .await
+        .expect("spawn sf sim");
+    let sf_base = sf.base_url.clone();
+    let app = spawn_app_with(sim_config(), |s| {
+        s.auth_mode = mode;
+        s.salesforce.instance_url = Some(url::Url::parse(&sf.base_url).unwrap());
+        s.salesforce.client_id = Some(DEMO_CLIENT_ID.into());
+        s.salesforce.client_secret = Some(SecretString::from(DEMO_CLIENT_SECRET));
+    })
+    .await;
+    SfApp { app, sf_base }
+}
+
+fn user(first_name: &str) -> sim::org::User {
+    org()
+        .users
+        .iter()
+        .find(|u| u.first_name == first_name)
+        .unwrap()
+        .clone()
+}
+
+/// An account `owner` owns that is neither owned by nor shared with `other`.
+fn own_account(owner: &str, other: &str) -> sim::org::Account {
+    let (owner, other) = (user(owner).id, user(other).id);
+    org()
+        .accounts
+        .iter()
+        .find(|a| a.owner_id == owner && !a.shared_with.contains(&other))
+        .unwrap()
+        .clone()
+}
+
+fn call_ids(account_id: &str) -> Vec<String> {
+    org()
+        .calls_for_account(account_id)
+        .map(|c| c.gong_id.clone())
+        .collect()
+}
+
+impl SfApp {
+    async fn token_from(&self, base: &str, first_name: &str) -> String {
+        let body: Value = self
+            .app
+            .http
+            .post(format!("{base}/services/oauth2/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", DEMO_CLIENT_ID),
+                ("client_secret", DEMO_CLIENT_SECRET),
+                ("username", user(first_name).username.as_str()),
+                ("password", DEMO_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    async fn token(&self, first_name: &str) -> String {
+        self.token_from(&self.sf_base, first_name).await
+    }
+
+    async fn get(&self, path: &str, bearer: &str) -> reqwest::Response {
+        self.app
+            .http
+            .get(format!("{}{path}", self.app.base_url))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post_transcripts(&self, body: &Value, bearer: &str) -> reqwest::Response {
+        self.app
+            .http
+            .post(format!("{}/callTranscripts", self.app.base_url))
+            .bearer_auth(bearer)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The body as text, its length in characters, and the JSON.
+async fn sized(response: reqwest::Response) -> (u16, usize, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: {e}: {text}"));
+    (status, text.chars().count(), value)
+}
+
+#[tokio::test]
+async fn api_key_mode_serves_search_calls_and_briefing() {
+    let sf = spawn_sf_app(AuthMode::ApiKey, SalesforceSimConfig::default()).await;
+    let account = own_account("Maya", "Priya");
+    let first_word = account.name.split_whitespace().next().unwrap().to_owned();
+
+    let (status, body) = json(
+        sf.get(&format!("/accounts/search?name={first_word}"), API_KEY)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["id"] == account.id.as_str() && a["name"] == account.name.as_str()));
+
+    let (status, body) = json(
+        sf.get(&format!("/accounts/{}/calls?limit=2", account.id), API_KEY)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["accountId"], account.id.as_str());
+    let got: Vec<&str> = body["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["callId"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, call_ids(&account.id)[..2]);
+
+    let path = format!(
+        "/accounts/{}/briefing?calls=2&methodology=SPICED",
+        account.id
+    );
+    let (status, size, body) = sized(sf.get(&path, API_KEY).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(size <= 100_000, "{size}");
+    assert_eq!(body["account"]["name"], account.name.as_str());
+    assert_eq!(body["methodology"], "spiced");
+    assert!(body["instructions"]
+        .as_str()
+        .unwrap()
+        .contains("Critical Event"));
+    assert_eq!(body["calls"].as_array().unwrap().len(), 2);
+    assert!(!body["calls"][0]["attendees"].as_array().unwrap().is_empty());
+    assert!(!body["transcripts"][0]["content"]
+        .as_str()
+        .unwrap()
+        .is_empty());
+    assert!(body["opportunities"].as_array().is_some());
+    assert!(body["contacts"].as_array().is_some());
+
+    // No key, no answer.
+    let response = sf
+        .app
+        .http
+        .get(format!("{}/accounts/search?name=Acme", sf.app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 401, "unauthorized", "missing API key").await;
+}
+
+#[tokio::test]
+async fn bad_ids_names_and_parameters_get_clear_400s() {
+    let sf = spawn_sf_app(AuthMode::ApiKey, SalesforceSimConfig::default()).await;
+    let id = own_account("Maya", "Priya").id;
+    let cases = [
+        ("/accounts/search".to_owned(), "name: required"),
+        (
+            "/accounts/search?name=a".to_owned(),
+            "name: give at least 2",
+        ),
+        (
+            format!("/accounts/search?name={}", "x".repeat(101)),
+            "name: must be at most 100",
+        ),
+        (
+            "/accounts/001%27%20OR%20Id%20!%3D%20%27/briefing".to_owned(),
+            "id: must be a Salesforce account id",
+        ),
+        (
+            "/accounts/003000000000001AAA/calls".to_owned(),
+            "id: must be a Salesforce account id",
+        ),
+        (
+            format!("/accounts/{id}/calls?limit=0"),
+            "limit: must be between 1 and 100",
+        ),
+        (
+            format!("/accounts/{id}/calls?limit=ten"),
+            "limit: must be a whole number",
+        ),
+        (
+            format!("/accounts/{id}/briefing?calls=21"),
+            "calls: must be between 1 and 20",
+        ),
+        (
+            format!("/accounts/{id}/briefing?methodology=meddic"),
+            "methodology: unknown methodology",
+        ),
+        (
+            format!("/accounts/{id}/briefing?maxChars=10"),
+            "maxChars: must be between",
+        ),
+        (format!("/accounts/{id}/briefing?offsets=abc"), "offsets: "),
+    ];
+    for (path, needle) in cases {
+        assert_error(
+            sf.get(&path, API_KEY).await,
+            400,
+            "invalid_parameter",
+            needle,
+        )
+        .await;
+    }
+    let response = sf
+        .get("/accounts/001000000000000AAA/briefing", API_KEY)
+        .await;
+    assert_error(response, 404, "not_found", "search by name").await;
+}
+
+#[tokio::test]
+async fn each_user_sees_only_their_own_briefings_and_transcripts() {
+    let sf = spawn_sf_app(AuthMode::Salesforce, SalesforceSimConfig::default()).await;
+    let (maya, priya) = (sf.token("Maya").await, sf.token("Priya").await);
+    for (me, token, other) in [("Maya", &maya, "Priya"), ("Priya", &priya, "Maya")] {
+        let mine = own_account(me, other);
+        let theirs = own_account(other, me);
+
+        let (status, body) = json(
+            sf.get(&format!("/accounts/{}/briefing?calls=20", mine.id), token)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{me}: {body}");
+        let got: Vec<&str> = body["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["callId"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, call_ids(&mine.id));
+
+        let response = sf
+            .get(&format!("/accounts/{}/briefing", theirs.id), token)
+            .await;
+        assert_error(response, 404, "not_found", "that you can see").await;
+        let response = sf
+            .get(&format!("/accounts/{}/calls", theirs.id), token)
+            .await;
+        assert_error(response, 404, "not_found", "that you can see").await;
+
+        let (_, body) = json(
+            sf.get(
+                &format!("/accounts/search?name={}", theirs.name.replace(' ', "%20")),
+                token,
+            )
+            .await,
+        )
+        .await;
+        assert!(
+            body["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["id"] != theirs.id.as_str()),
+            "{body}"
+        );
+
+        // /callTranscripts: the other user's calls are withheld, never fetched.
+        let (own, foreign) = (call_ids(&mine.id), call_ids(&theirs.id));
+        let asked = vec![foreign[0].clone(), own[0].clone(), own[1].clone()];
+        let (status, body) = json(
+            sf.post_transcripts(&json!({ "callIds": asked }), token)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let got: Vec<&str> = body["callTranscripts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["callId"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, [own[0].as_str(), own[1].as_str()]);
+        assert_eq!(body["notAccessible"], json!([foreign[0]]));
+        assert_eq!(body["notFound"], json!([]));
+        assert_eq!(body["records"]["totalRecords"], 2);
+    }
+}
+
+#[tokio::test]
+async fn the_manager_sees_the_team_and_api_keys_do_not_work_in_salesforce_mode() {
+    let sf = spawn_sf_app(AuthMode::Salesforce, SalesforceSimConfig::default()).await;
+    let dana = sf.token("Dana").await;
+    for rep in ["Maya", "Priya"] {
+        let account = own_account(rep, "Sam");
+        let (status, body) = json(
+            sf.get(&format!("/accounts/{}/calls?limit=1", account.id), &dana)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{rep}: {body}");
+    }
+    let response = sf.get("/accounts/search?name=Acme", API_KEY).await;
+    assert_error(response, 401, "unauthorized", "Salesforce").await;
+    let response = sf
+        .post_transcripts(&json!({"callIds": ["1"]}), API_KEY)
+        .await;
+    assert_error(response, 401, "unauthorized", "Salesforce").await;
+}
+
+#[tokio::test]
+async fn forged_expired_and_other_org_tokens_get_401() {
+    let sf = spawn_sf_app(
+        AuthMode::Salesforce,
+        SalesforceSimConfig {
+            token_ttl: Duration::from_millis(500),
+            ..SalesforceSimConfig::default()
+        },
+    )
+    .await;
+    let other = sim::salesforce::spawn(org(), SalesforceSimConfig::default())
+        .await
+        .unwrap();
+    let foreign = sf.token_from(&other.base_url, "Maya").await;
+    let expired = sf.token("Maya").await;
+    let id = own_account("Maya", "Priya").id;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    for token in [
+        "00D000000000001!forged-token",
+        foreign.as_str(),
+        expired.as_str(),
+    ] {
+        let response = sf.get(&format!("/accounts/{id}/briefing"), token).await;
+        assert_eq!(
+            response
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap()),
+            Some("Bearer")
+        );
+        assert_error(response, 401, "unauthorized", "sign in again").await;
+        let response = sf.post_transcripts(&json!({"callIds": ["1"]}), token).await;
+        assert_error(response, 401, "unauthorized", "sign in again").await;
+    }
+    let response = sf
+        .app
+        .http
+        .get(format!("{}/accounts/{id}/briefing", sf.app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        response,
+        401,
+        "unauthorized",
+        "missing Salesforce access token",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_budget_holds_for_ten_long_calls_and_offsets_read_on() {
+    let sf = spawn_sf_app(AuthMode::Salesforce, SalesforceSimConfig::default()).await;
+    let dana = sf.token("Dana").await;
+    let org = org();
+    let mut longest: Vec<&sim::org::Call> = org.calls.iter().collect();
+    longest.sort_by_key(|c| std::cmp::Reverse(c.duration));
+    let ids: Vec<String> = longest[..10].iter().map(|c| c.gong_id.clone()).collect();
+
+    let (status, size, body) =
+        sized(sf.post_transcripts(&json!({ "callIds": ids }), &dana).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(size <= 100_000, "{size}");
+    assert!(size > 95_000, "budget left idle: {size}");
+    assert_eq!(body["truncation"]["truncated"], true);
+    assert_eq!(body["truncation"]["maxChars"], 100_000);
+    let transcripts = body["callTranscripts"].as_array().unwrap();
+    assert_eq!(transcripts.len(), 10);
+    assert!(transcripts.iter().all(|t| t["content"]
+        .as_str()
+        .unwrap()
+        .contains("[… transcript cut here")));
+
+    // Reading on with the offsets given, at a smaller budget, continues exactly where it cut.
+    let slices = body["truncation"]["calls"].as_array().unwrap();
+    let offsets: HashMap<String, u64> = slices
+        .iter()
+        .map(|s| {
+            (
+                s["callId"].as_str().unwrap().to_owned(),
+                s["nextOffset"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let first = &ids[0];
+    let request =
+        json!({ "callIds": [first], "maxChars": 20_000, "offsets": { first: offsets[first] } });
+    let (status, size, next) = sized(sf.post_transcripts(&request, &dana).await).await;
+    assert_eq!(status, 200, "{next}");
+    assert!(size <= 20_000, "{size}");
+    let call = org.call(first).unwrap().clone();
+    let whole = crate::helpers::expected_content(&call);
+    let continued = next["callTranscripts"][0]["content"].as_str().unwrap();
+    let returned = next["truncation"]["calls"][0]["returnedChars"]
+        .as_u64()
+        .unwrap() as usize;
+    let expected: String = whole
+        .chars()
+        .skip(offsets[first] as usize)
+        .take(returned)
+        .collect();
+    assert!(continued.starts_with(&expected));
+    assert!(returned > 0);
+
+    // A briefing at a small budget holds it too.
+    let account = own_account("Maya", "Priya");
+    let path = format!("/accounts/{}/briefing?calls=20&maxChars=15000", account.id);
+    let (status, size, body) = sized(sf.get(&path, &dana).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(size <= 15_000, "{size}");
+    assert_eq!(body["truncation"]["truncated"], true);
+}
+
+#[tokio::test]
+async fn the_oauth_round_trip_ends_in_a_briefing() {
+    let sf = spawn_sf_app(AuthMode::Salesforce, SalesforceSimConfig::default()).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let callback = "https://chatgpt.com/aip/g-123/oauth/callback";
+    let params = [
+        ("response_type", "code"),
+        ("client_id", DEMO_CLIENT_ID),
+        ("redirect_uri", callback),
+        ("state", "st-42 &x"),
+        ("scope", "api refresh_token"),
+    ];
+
+    // 1. ChatGPT sends the person to callbrief's authorize URL; callbrief sends them on.
+    let response = http
+        .get(format!("{}/oauth/authorize", sf.app.base_url))
+        .query(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let sent_on = url::Url::parse(&location).unwrap();
+    assert_eq!(
+        format!(
+            "{}{}",
+            sent_on.origin().ascii_serialization(),
+            sent_on.path()
+        ),
+        format!("{}/services/oauth2/authorize", sf.sf_base)
+    );
+    let kept: HashMap<String, String> = sent_on.query_pairs().into_owned().collect();
+    for (k, v) in params {
+        assert_eq!(kept[k], v, "{k} kept");
+    }
+
+    // 2. The person signs in on Salesforce's page, which sends them back to ChatGPT with a code.
+    let page = http.get(&location).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let mut form: Vec<(&str, String)> = params.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    form.push(("username", user("Maya").username));
+    form.push(("password", DEMO_PASSWORD.into()));
+    let back = http
+        .post(format!("{}/services/oauth2/authorize", sf.sf_base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 302);
+    let back = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
+    let answer: HashMap<String, String> = back.query_pairs().into_owned().collect();
+    assert_eq!(answer["state"], "st-42 &x");
+
+    // 3. ChatGPT trades the code at callbrief's token URL; Salesforce's answer comes back as is.
+    let token_form = [
+        ("grant_type", "authorization_code"),
+        ("code", answer["code"].as_str()),
+        ("redirect_uri", callback),
+        ("client_id", DEMO_CLIENT_ID),
+        ("client_secret", DEMO_CLIENT_SECRET),
+    ];
+    let response = http
+        .post(format!("{}/oauth/token", sf.app.base_url))
+        .form(&token_form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let token: Value = response.json().await.unwrap();
+    let access = token["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(token["token_type"], "Bearer");
+
+    // The same code again: Salesforce's error, passed through with its status.
+    let response = http
+        .post(format!("{}/oauth/token", sf.app.base_url))
+        .form(&token_form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "invalid_grant");
+
+    // 4. ChatGPT calls the action with the token: a briefing, as Maya.
+    let account = own_account("Maya", "Priya");
+    let (status, body) = json(
+        sf.get(&format!("/accounts/{}/briefing", account.id), &access)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["account"]["id"], account.id.as_str());
+    let response = sf
+        .get(
+            &format!("/accounts/{}/briefing", own_account("Priya", "Maya").id),
+            &access,
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn oauth_routes_without_salesforce_say_what_to_set() {
+    let app = crate::helpers::spawn_app().await;
+    let response = app
+        .http
+        .get(format!("{}/oauth/authorize?state=x", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 503, "not_configured", "SALESFORCE_LOGIN_URL").await;
+    let response = app
+        .http
+        .post(format!("{}/oauth/token", app.base_url))
+        .form(&[("grant_type", "authorization_code")])
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 503, "not_configured", "SALESFORCE_INSTANCE_URL").await;
+    let response = app
+        .http
+        .get(format!("{}/accounts/search?name=Acme", app.base_url))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 503, "not_configured", "SALESFORCE_INSTANCE_URL").await;
+}
+
+#[tokio::test]
+async fn salesforce_mode_needs_an_instance_and_no_api_keys() {
+    let gong = sim::gong::spawn(org(), sim_config()).await.unwrap();
+    let mut settings = server::Settings::new(
+        "127.0.0.1:0".parse().unwrap(),
+        crate::helpers::gong_config(&gong.base_url),
+    );
+    settings.auth_mode = AuthMode::Salesforce;
+    let err = server::Application::build(settings.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("SALESFORCE_INSTANCE_URL"), "{err}");
+    settings.salesforce.instance_url = Some(url::Url::parse("http://127.0.0.1:9").unwrap());
+    assert!(server::Application::build(settings.clone()).await.is_ok());
+    settings.gong_fields.title = "Title, (SELECT Id FROM User)".into();
+    let err = server::Application::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string().contains("CALLBRIEF_GONG_TITLE_FIELD"),
+        "{err}"
+    );
+}

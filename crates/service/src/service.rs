@@ -1,0 +1,514 @@
+//! [`Service`]: the operations front doors call, each acting for a [`Caller`].
+//!
+//! Salesforce is always asked as the caller (their own token in Salesforce mode, the service
+//! credentials for API-key callers), and Gong is only ever asked about calls Salesforce just
+//! listed for that caller, so a person can never read a transcript of an account they cannot
+//! see in Salesforce.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use gong::{CallData, GongClient};
+use salesforce::escape::is_salesforce_id;
+use salesforce::{SalesforceClient, SalesforceError};
+use secrecy::SecretString;
+use serde_json::Value;
+
+use crate::briefing::{assemble, briefing_transcript};
+use crate::budget::{check_max_chars, fit_briefing, Rendering, DEFAULT_MAX_CHARS};
+use crate::caller::{Caller, Identity, TokenCache, DEFAULT_TOKEN_CACHE_TTL};
+use crate::error::ServiceError;
+use crate::fields::GongFields;
+use crate::methodology::Methodology;
+use crate::model::{AccountHit, Briefing, CallRow};
+use crate::{query, records};
+
+/// Fewest characters (letters or digits) of a name search.
+pub const MIN_SEARCH_CHARS: usize = 2;
+/// Longest name search accepted.
+pub const MAX_SEARCH_CHARS: usize = 100;
+/// Calls a briefing covers unless asked otherwise.
+pub const DEFAULT_BRIEFING_CALLS: usize = 3;
+/// Most calls one briefing covers.
+pub const MAX_BRIEFING_CALLS: usize = 20;
+/// Calls listed unless asked otherwise.
+pub const DEFAULT_CALL_LIST: usize = 10;
+/// Most calls one listing returns.
+pub const MAX_CALL_LIST: usize = 100;
+/// Call ids per visibility query: keeps each SOQL text (sent in a URL) short.
+const VISIBILITY_CHUNK: usize = 100;
+
+/// Settings of the service beyond its clients.
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// API names of the Gong call object and fields.
+    pub fields: GongFields,
+    /// How long a Salesforce token check is trusted (default 60 s; zero turns caching off).
+    pub token_cache_ttl: Duration,
+    /// When set, tokens of users in any other Salesforce org are refused.
+    pub expected_org_id: Option<String>,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        Self {
+            fields: GongFields::default(),
+            token_cache_ttl: DEFAULT_TOKEN_CACHE_TTL,
+            expected_org_id: None,
+        }
+    }
+}
+
+/// What a briefing should cover and how large it may be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BriefingRequest {
+    /// Salesforce account id (15 or 18 characters).
+    pub account_id: String,
+    /// How many of the newest calls to include (1 to [`MAX_BRIEFING_CALLS`]).
+    pub calls: usize,
+    /// The framework to write it up in.
+    pub methodology: Methodology,
+    /// Budget of the whole rendered response, in characters.
+    pub max_chars: usize,
+    /// Where to start each call's transcript (characters, by Gong call id), to read on after a cut.
+    pub offsets: HashMap<String, usize>,
+    /// How the response will be written (decides how characters are counted).
+    pub rendering: Rendering,
+}
+
+impl BriefingRequest {
+    /// A request with the defaults: 3 calls, MEDPICC, 100,000 characters of JSON.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into(),
+            calls: DEFAULT_BRIEFING_CALLS,
+            methodology: Methodology::default(),
+            max_chars: DEFAULT_MAX_CHARS,
+            offsets: HashMap::new(),
+            rendering: Rendering::Json,
+        }
+    }
+}
+
+/// Which requested call ids the caller may read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallAccess {
+    /// Ids the caller may read, in request order.
+    pub accessible: Vec<String>,
+    /// Ids that are not Gong call records the caller can see in Salesforce, in request order.
+    pub not_accessible: Vec<String>,
+}
+
+/// Transcripts fetched for the calls a caller may read.
+#[derive(Debug, Default)]
+pub struct TranscriptFetch {
+    /// Which ids were fetched and which were withheld.
+    pub access: CallAccess,
+    /// What Gong returned for `access.accessible`.
+    pub data: CallData,
+}
+
+/// The briefing and access operations, shared by every front door.
+pub struct Service {
+    gong: GongClient,
+    salesforce: Option<SalesforceClient>,
+    options: ServiceOptions,
+    tokens: TokenCache,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("gong", &self.gong)
+            .field("salesforce", &self.salesforce)
+            .field("fields", &self.options.fields)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Distinct values of `items`, first occurrence kept.
+fn distinct(items: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    items
+        .iter()
+        .filter(|i| seen.insert(i.as_str()))
+        .cloned()
+        .collect()
+}
+
+impl Service {
+    /// The service over a Gong client and, when configured, a Salesforce client. That client
+    /// is used as is for API-key callers (so it should hold service credentials) and as the
+    /// template of every per-user client. Fails when a Gong field name is not an API name.
+    pub fn new(
+        gong: GongClient,
+        salesforce: Option<SalesforceClient>,
+        options: ServiceOptions,
+    ) -> Result<Self, ServiceError> {
+        options.fields.validate()?;
+        Ok(Self {
+            gong,
+            salesforce,
+            tokens: TokenCache::new(options.token_cache_ttl),
+            options,
+        })
+    }
+
+    /// The Gong object and field names in use.
+    pub fn fields(&self) -> &GongFields {
+        &self.options.fields
+    }
+
+    /// The Gong client, for front doors that fetch transcripts themselves.
+    pub fn gong(&self) -> &GongClient {
+        &self.gong
+    }
+
+    /// Whether Salesforce is configured.
+    pub fn has_salesforce(&self) -> bool {
+        self.salesforce.is_some()
+    }
+
+    fn base_salesforce(&self) -> Result<&SalesforceClient, ServiceError> {
+        self.salesforce
+            .as_ref()
+            .ok_or_else(|| ServiceError::NotConfigured {
+                message: "Salesforce is not configured: set SALESFORCE_INSTANCE_URL (and \
+                          SALESFORCE_CLIENT_ID / SALESFORCE_CLIENT_SECRET for API-key callers)"
+                    .into(),
+            })
+    }
+
+    /// The Salesforce client that acts for `caller`, and whether it uses the caller's own token.
+    fn salesforce_for(&self, caller: &Caller) -> Result<(SalesforceClient, bool), ServiceError> {
+        let base = self.base_salesforce()?;
+        Ok(match caller {
+            Caller::ServiceAccount => (base.clone(), false),
+            Caller::SalesforceUser { token, .. } => (base.with_access_token(token.clone()), true),
+        })
+    }
+
+    /// Checks a Salesforce access token (Salesforce's userinfo, cached for the TTL) and returns
+    /// the caller it stands for. Forged, expired, revoked and other-org tokens are
+    /// [`ServiceError::Unauthorized`]; an unreachable Salesforce is not (the token may be fine).
+    pub async fn authenticate_salesforce_token(&self, token: &str) -> Result<Caller, ServiceError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(ServiceError::Unauthorized {
+                message: "missing Salesforce access token".into(),
+            });
+        }
+        let caller = |identity: Identity| Caller::SalesforceUser {
+            token: SecretString::from(token.to_owned()),
+            user_id: identity.user_id,
+            name: identity.name,
+        };
+        if let Some(identity) = self.tokens.get(token, Instant::now()) {
+            return Ok(caller(identity));
+        }
+        let client = self
+            .base_salesforce()?
+            .with_access_token(SecretString::from(token.to_owned()));
+        let info = client.userinfo().await.map_err(|err| match err {
+            SalesforceError::Unauthorized { .. }
+            | SalesforceError::NotFound { .. }
+            | SalesforceError::Api { status: 403, .. } => ServiceError::Unauthorized {
+                message: "Salesforce did not accept the access token (forged, expired, revoked or \
+                          from another org); sign in again"
+                    .into(),
+            },
+            other => ServiceError::from_salesforce(other, true),
+        })?;
+        if let Some(expected) = &self.options.expected_org_id {
+            if !same_id(expected, &info.organization_id) {
+                tracing::info!("refused a Salesforce token of another org");
+                return Err(ServiceError::Unauthorized {
+                    message: "the access token belongs to another Salesforce org".into(),
+                });
+            }
+        }
+        let identity = Identity {
+            user_id: info.user_id,
+            name: info.name,
+        };
+        self.tokens.put(token, identity.clone(), Instant::now());
+        tracing::debug!(user_id = %identity.user_id, "salesforce token accepted");
+        Ok(caller(identity))
+    }
+
+    /// Accounts whose name matches `name` (at least 2 letters or digits), as the caller sees them.
+    pub async fn search_accounts(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<Vec<AccountHit>, ServiceError> {
+        let name = name.trim();
+        let letters = name.chars().filter(|c| c.is_alphanumeric()).count();
+        if letters < MIN_SEARCH_CHARS {
+            return Err(ServiceError::validation(
+                "name",
+                format!("give at least {MIN_SEARCH_CHARS} letters or digits of the account name"),
+            ));
+        }
+        if name.chars().count() > MAX_SEARCH_CHARS {
+            return Err(ServiceError::validation(
+                "name",
+                format!("must be at most {MAX_SEARCH_CHARS} characters"),
+            ));
+        }
+        let (client, as_user) = self.salesforce_for(caller)?;
+        let found = client
+            .search(&query::search_accounts(name))
+            .await
+            .map_err(|e| ServiceError::from_salesforce(e, as_user))?;
+        Ok(found
+            .iter()
+            .filter(|r| {
+                r.pointer("/attributes/type")
+                    .and_then(Value::as_str)
+                    .is_none_or(|t| t == "Account")
+            })
+            .filter_map(records::account_hit)
+            .collect())
+    }
+
+    /// The account's newest `limit` Gong calls (1 to [`MAX_CALL_LIST`]), newest first.
+    /// An account the caller cannot see is [`ServiceError::NotFound`].
+    pub async fn account_calls(
+        &self,
+        caller: &Caller,
+        account_id: &str,
+        limit: usize,
+    ) -> Result<Vec<CallRow>, ServiceError> {
+        check_account_id(account_id)?;
+        check_range("limit", limit, MAX_CALL_LIST)?;
+        let (client, as_user) = self.salesforce_for(caller)?;
+        let fields = &self.options.fields;
+        let (account_soql, calls_soql) = (
+            query::account(account_id),
+            query::account_calls(fields, account_id, limit),
+        );
+        let (account, calls) = tokio::join!(
+            client.query::<Value>(&account_soql),
+            client.query::<Value>(&calls_soql),
+        );
+        let sf = |e| ServiceError::from_salesforce(e, as_user);
+        if account.map_err(sf)?.is_empty() {
+            return Err(not_found(account_id));
+        }
+        Ok(calls
+            .map_err(sf)?
+            .iter()
+            .filter_map(|r| records::call_row(fields, r))
+            .collect())
+    }
+
+    /// The briefing pack: account, open opportunities, key contacts, the newest calls with
+    /// attendees, their transcripts (fitted into `max_chars`) and the write-up instructions.
+    /// Transcripts are fetched only for the calls Salesforce lists for the caller.
+    pub async fn briefing(
+        &self,
+        caller: &Caller,
+        request: &BriefingRequest,
+    ) -> Result<Briefing, ServiceError> {
+        let account_id = request.account_id.as_str();
+        check_account_id(account_id)?;
+        check_range("calls", request.calls, MAX_BRIEFING_CALLS)?;
+        let max_chars = check_max_chars(request.max_chars)?;
+        let (client, as_user) = self.salesforce_for(caller)?;
+        let fields = &self.options.fields;
+        let soql = [
+            query::account(account_id),
+            query::open_opportunities(account_id),
+            query::contacts(account_id),
+            query::account_calls(fields, account_id, request.calls),
+        ];
+        let (account, opportunities, contacts, calls) = tokio::join!(
+            client.query::<Value>(&soql[0]),
+            client.query::<Value>(&soql[1]),
+            client.query::<Value>(&soql[2]),
+            client.query::<Value>(&soql[3]),
+        );
+        let sf = |e| ServiceError::from_salesforce(e, as_user);
+        let account = account
+            .map_err(sf)?
+            .first()
+            .and_then(records::account_summary)
+            .ok_or_else(|| not_found(account_id))?;
+        let opportunities: Vec<_> = opportunities
+            .map_err(sf)?
+            .iter()
+            .filter_map(records::opportunity)
+            .collect();
+        let contacts: Vec<_> = contacts
+            .map_err(sf)?
+            .iter()
+            .filter_map(records::contact)
+            .collect();
+        let rows: Vec<CallRow> = calls
+            .map_err(sf)?
+            .iter()
+            .filter_map(|r| records::call_row(fields, r))
+            .collect();
+
+        let ids: Vec<String> =
+            distinct(&rows.iter().map(|r| r.call_id.clone()).collect::<Vec<_>>());
+        let gong = if ids.is_empty() {
+            None
+        } else {
+            Some(self.gong.calls_with_transcripts(&ids).await)
+        };
+        let parts = assemble(&account.name, &rows, gong, &contacts);
+        tracing::info!(
+            user_id = caller.user_id().unwrap_or("service"),
+            calls = parts.calls.len(),
+            transcripts = parts.transcripts.len(),
+            "briefing assembled"
+        );
+
+        let methodology = request.methodology;
+        let instructions = methodology.instructions(&account.name);
+        fit_briefing(
+            parts.transcripts,
+            &request.offsets,
+            max_chars,
+            request.rendering,
+            |transcripts, truncation| Briefing {
+                account: account.clone(),
+                methodology,
+                instructions: instructions.clone(),
+                opportunities: opportunities.clone(),
+                contacts: parts.contacts.clone(),
+                calls: parts.calls.clone(),
+                notes: parts.notes.clone(),
+                truncation,
+                transcripts: transcripts.into_iter().map(briefing_transcript).collect(),
+            },
+        )
+    }
+
+    /// Splits `call_ids` into those the caller may read and the rest. API-key callers may read
+    /// every id (the original middleware's model); a Salesforce user only the ids of Gong call
+    /// records Salesforce shows them.
+    pub async fn accessible_call_ids(
+        &self,
+        caller: &Caller,
+        call_ids: &[String],
+    ) -> Result<CallAccess, ServiceError> {
+        let ids = distinct(call_ids);
+        if matches!(caller, Caller::ServiceAccount) {
+            return Ok(CallAccess {
+                accessible: ids,
+                not_accessible: Vec::new(),
+            });
+        }
+        let (client, as_user) = self.salesforce_for(caller)?;
+        let fields = &self.options.fields;
+        let soql: Vec<String> = ids
+            .chunks(VISIBILITY_CHUNK)
+            .map(|chunk| query::visible_calls(fields, chunk))
+            .collect();
+        let queries = soql.iter().map(|q| client.query::<Value>(q));
+        let mut visible = HashSet::new();
+        for result in futures::future::join_all(queries).await {
+            for record in result.map_err(|e| ServiceError::from_salesforce(e, as_user))? {
+                if let Some(id) = records::text(&record, &fields.call_id) {
+                    visible.insert(id.trim().to_owned());
+                }
+            }
+        }
+        let (accessible, not_accessible) = ids.into_iter().partition(|id| visible.contains(id));
+        Ok(CallAccess {
+            accessible,
+            not_accessible,
+        })
+    }
+
+    /// Transcripts and call details for the ids the caller may read; the others are withheld
+    /// (listed in `access.not_accessible`) and never sent to Gong.
+    pub async fn call_transcripts(
+        &self,
+        caller: &Caller,
+        call_ids: &[String],
+    ) -> Result<TranscriptFetch, ServiceError> {
+        let access = self.accessible_call_ids(caller, call_ids).await?;
+        if !access.not_accessible.is_empty() {
+            tracing::info!(
+                user_id = caller.user_id().unwrap_or("service"),
+                withheld = access.not_accessible.len(),
+                "call ids withheld: not visible to the caller in Salesforce"
+            );
+        }
+        let data = self.gong.calls_with_transcripts(&access.accessible).await?;
+        Ok(TranscriptFetch { access, data })
+    }
+}
+
+/// Whether two Salesforce ids name the same record (15- and 18-character forms compare equal).
+fn same_id(a: &str, b: &str) -> bool {
+    a.get(..15).unwrap_or(a) == b.get(..15).unwrap_or(b)
+}
+
+fn not_found(account_id: &str) -> ServiceError {
+    ServiceError::NotFound {
+        message: format!(
+            "no account {account_id} that you can see in Salesforce; search by name to find its id"
+        ),
+    }
+}
+
+fn check_account_id(account_id: &str) -> Result<(), ServiceError> {
+    if is_salesforce_id(account_id) && account_id.starts_with("001") {
+        Ok(())
+    } else {
+        Err(ServiceError::validation(
+            "id",
+            "must be a Salesforce account id: 15 or 18 letters and digits starting with 001, \
+             as returned by the account search",
+        ))
+    }
+}
+
+fn check_range(field: &str, value: usize, max: usize) -> Result<(), ServiceError> {
+    if (1..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(ServiceError::validation(
+            field,
+            format!("must be between 1 and {max}; got {value}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_ids_must_be_account_shaped() {
+        assert!(check_account_id("001Dm0000000001AAA").is_ok());
+        assert!(check_account_id("001Dm0000000001").is_ok());
+        for bad in [
+            "",
+            "003Dm0000000001AAA",
+            "001' OR Id != '",
+            "001Dm00000000/1AAA",
+        ] {
+            let err = check_account_id(bad).unwrap_err();
+            assert!(matches!(err, ServiceError::Validation { ref field, .. } if field == "id"));
+        }
+    }
+
+    #[test]
+    fn ids_compare_in_both_forms() {
+        assert!(same_id("00D000000000001", "00D000000000001AAA"));
+        assert!(!same_id("00D000000000002", "00D000000000001AAA"));
+    }
+
+    #[test]
+    fn ranges_name_the_field() {
+        assert!(check_range("calls", 0, 20).is_err());
+        assert!(check_range("calls", 21, 20).is_err());
+        assert!(check_range("calls", 20, 20).is_ok());
+    }
+}
