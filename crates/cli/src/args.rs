@@ -427,6 +427,12 @@ pub struct OpenapiArgs {
     #[arg(long, env = "CALLBRIEF_MAX_CALL_IDS", default_value_t = config::DEFAULT_MAX_CALL_IDS)]
     pub max_call_ids: usize,
 
+    /// How the server's callers authenticate, which decides the document's security scheme:
+    /// api-key (bearer API key) or salesforce (OAuth through <public URL>/oauth/authorize and
+    /// /oauth/token), as `serve` with the same CALLBRIEF_AUTH.
+    #[arg(long, env = "CALLBRIEF_AUTH", value_enum, default_value_t = crate::service_args::AuthArg::ApiKey)]
+    pub auth: crate::service_args::AuthArg,
+
     /// Print the Salesforce action document (GET /openapi/salesforce.json) instead; needs
     /// SALESFORCE_INSTANCE_URL.
     #[arg(long)]
@@ -458,6 +464,7 @@ impl OpenapiArgs {
         Ok(server::openapi::document_json(
             &server_url,
             self.max_call_ids,
+            self.auth.into(),
         ))
     }
 }

@@ -143,6 +143,49 @@ fn openapi_prints_the_document() {
 }
 
 #[test]
+fn openapi_security_follows_callbrief_auth() {
+    let document = |cmd: &mut Command| -> serde_json::Value {
+        let (out, stdout, stderr) =
+            output(cmd.env("CALLBRIEF_PUBLIC_URL", "https://cb.example.com/"));
+        assert!(out.status.success(), "{stderr}");
+        serde_json::from_str(&stdout).expect("JSON")
+    };
+    let schemes = |doc: &serde_json::Value| doc["components"]["securitySchemes"].clone();
+
+    let doc = document(callbrief().args(["openapi"]));
+    assert_eq!(schemes(&doc)["apiKey"]["scheme"], "bearer", "{doc}");
+
+    let doc = document(
+        callbrief()
+            .args(["openapi"])
+            .env("CALLBRIEF_AUTH", "salesforce"),
+    );
+    let schemes_found = schemes(&doc);
+    assert_eq!(
+        schemes_found.as_object().unwrap().len(),
+        1,
+        "{schemes_found}"
+    );
+    let flow = &schemes_found["salesforceOAuth"]["flows"]["authorizationCode"];
+    assert_eq!(
+        flow["authorizationUrl"],
+        "https://cb.example.com/oauth/authorize"
+    );
+    assert_eq!(flow["tokenUrl"], "https://cb.example.com/oauth/token");
+    assert!(flow["scopes"].get("api").is_some() && flow["scopes"].get("refresh_token").is_some());
+
+    // The flag wins over the environment, as for `serve`.
+    let doc = document(
+        callbrief()
+            .args(["openapi", "--auth", "api-key"])
+            .env("CALLBRIEF_AUTH", "salesforce"),
+    );
+    assert_eq!(schemes(&doc)["apiKey"]["scheme"], "bearer", "{doc}");
+    let (out, _, stderr) = output(callbrief().args(["openapi"]).env("CALLBRIEF_AUTH", "ldap"));
+    assert!(!out.status.success() && stderr.contains("ldap"), "{stderr}");
+}
+
+#[test]
 fn openapi_salesforce_prints_the_salesforce_action() {
     let (out, stdout, stderr) = output(callbrief().args([
         "openapi",

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use service::{Caller, Service, ServiceError};
 
 use crate::error::ApiError;
+use crate::mcp::discovery::{resource_metadata_url, PublicBase};
 
 /// Middleware for API-key mode, behind the key check: the request acts as the service account.
 pub async fn act_as_service_account(mut request: Request, next: Next) -> Response {
@@ -23,31 +24,77 @@ pub async fn act_as_service_account(mut request: Request, next: Next) -> Respons
     next.run(request).await
 }
 
+/// What the Salesforce-mode check needs: the service that checks tokens and, on routes OAuth
+/// clients discover by themselves (MCP), where the protected-resource metadata is.
+#[derive(Clone)]
+pub struct SalesforceAuth {
+    service: Arc<Service>,
+    resource_metadata: Option<PublicBase>,
+}
+
+impl SalesforceAuth {
+    /// The check for REST routes: a `401` says `WWW-Authenticate: Bearer` (ChatGPT actions know
+    /// their OAuth settings from the GPT builder).
+    pub fn new(service: Arc<Service>) -> Self {
+        Self {
+            service,
+            resource_metadata: None,
+        }
+    }
+
+    /// The check for `/mcp`: a `401` also names the resource's metadata,
+    /// `Bearer resource_metadata="<base>/.well-known/oauth-protected-resource/mcp"`, which MCP
+    /// clients follow to find the sign-in (MCP authorization, 2025-06-18). `base` is the one
+    /// the discovery routes answer with.
+    pub fn with_resource_metadata(self, base: PublicBase) -> Self {
+        Self {
+            resource_metadata: Some(base),
+            ..self
+        }
+    }
+
+    /// The answer to a request that is not let through, with the challenge this route's
+    /// clients need.
+    fn reject(&self, err: ApiError, headers: &HeaderMap) -> Response {
+        match &self.resource_metadata {
+            Some(base) => err
+                .with_resource_metadata(&resource_metadata_url(&base.for_request(headers)))
+                .into_response(),
+            None => err.into_response(),
+        }
+    }
+}
+
 /// Middleware for Salesforce mode: checks the bearer token with Salesforce and stores the
-/// person as the request's [`Caller`], or answers 401 with `WWW-Authenticate: Bearer`.
+/// person as the request's [`Caller`], or answers 401 with a `WWW-Authenticate` challenge
+/// ([`SalesforceAuth`] decides which).
 pub async fn require_salesforce_user(
-    State(service): State<Arc<Service>>,
+    State(auth): State<Arc<SalesforceAuth>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(token) = bearer_token(request.headers()).map(str::to_owned) else {
-        return ApiError::unauthorized(
+    let checked = match bearer_token(request.headers()).map(str::to_owned) {
+        None => Err(ApiError::unauthorized(
             "missing Salesforce access token: sign in with Salesforce and send \
              Authorization: Bearer <access token>",
-        )
-        .into_response();
+        )),
+        Some(token) => auth
+            .service
+            .authenticate_salesforce_token(&token)
+            .await
+            .map_err(|err| {
+                if matches!(err, ServiceError::Unauthorized { .. }) {
+                    tracing::info!("rejected a request with an unaccepted Salesforce token");
+                }
+                ApiError::from(err)
+            }),
     };
-    match service.authenticate_salesforce_token(&token).await {
+    match checked {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
-        Err(err) => {
-            if matches!(err, ServiceError::Unauthorized { .. }) {
-                tracing::info!("rejected a request with an unaccepted Salesforce token");
-            }
-            ApiError::from(err).into_response()
-        }
+        Err(err) => auth.reject(err, request.headers()),
     }
 }
 

@@ -30,8 +30,9 @@ pub struct ApiError {
     pub body: ErrorBody,
     /// Sent as `Retry-After` (whole seconds, rounded up) when set.
     pub retry_after: Option<Duration>,
-    /// Sent as `WWW-Authenticate: Bearer` when true.
-    pub challenge: bool,
+    /// Sent as `WWW-Authenticate` when set: `Bearer`, with parameters when the caller can learn
+    /// more (see [`ApiError::with_resource_metadata`]).
+    pub challenge: Option<String>,
 }
 
 impl ApiError {
@@ -44,7 +45,7 @@ impl ApiError {
                 message: message.into(),
             },
             retry_after: None,
-            challenge: false,
+            challenge: None,
         }
     }
 
@@ -56,9 +57,22 @@ impl ApiError {
     /// 401 with `WWW-Authenticate: Bearer`.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self {
-            challenge: true,
+            challenge: Some("Bearer".to_owned()),
             ..Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
         }
+    }
+
+    /// The challenge with `resource_metadata="<url>"` (RFC 9728 §5.1), which tells an OAuth
+    /// client where to read how to sign in; MCP clients require it on a `401`. Answers without a
+    /// challenge are left alone, and so is a URL a quoted string cannot carry.
+    pub fn with_resource_metadata(mut self, url: &str) -> Self {
+        let quotable = url
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+        if self.challenge.is_some() && quotable && !url.is_empty() {
+            self.challenge = Some(format!("Bearer resource_metadata=\"{url}\""));
+        }
+        self
     }
 
     /// 413: the body is over the configured limit.
@@ -180,8 +194,10 @@ impl IntoResponse for ApiError {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
-        if self.challenge {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        if let Some(challenge) = self.challenge {
+            let value = HeaderValue::from_str(&challenge)
+                .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+            headers.insert(header::WWW_AUTHENTICATE, value);
         }
         response
     }
@@ -252,5 +268,29 @@ mod tests {
         let response = ApiError::unauthorized("no").into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+    }
+
+    #[test]
+    fn resource_metadata_joins_the_challenge_of_a_401_only() {
+        let url = "https://cb.example.com/.well-known/oauth-protected-resource/mcp";
+        let response = ApiError::unauthorized("no")
+            .with_resource_metadata(url)
+            .into_response();
+        assert_eq!(
+            response.headers()[header::WWW_AUTHENTICATE],
+            format!("Bearer resource_metadata=\"{url}\"").as_str()
+        );
+        let not_found = ApiError::not_found().with_resource_metadata(url);
+        assert_eq!(not_found.challenge, None);
+        let response = not_found.into_response();
+        assert!(response.headers().get(header::WWW_AUTHENTICATE).is_none());
+    }
+
+    #[test]
+    fn a_url_that_would_break_the_quoted_string_is_left_out() {
+        for url in ["http://a\"b", "http://a b", "http://a\\b", ""] {
+            let api = ApiError::unauthorized("no").with_resource_metadata(url);
+            assert_eq!(api.challenge.as_deref(), Some("Bearer"), "{url:?}");
+        }
     }
 }

@@ -25,9 +25,10 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::{self, ApiKeys};
-use crate::caller_auth;
+use crate::caller_auth::{self, SalesforceAuth};
 use crate::config::{AuthMode, Settings};
 use crate::error::ApiError;
+use crate::mcp::discovery::PublicBase;
 use crate::routes;
 use crate::telemetry;
 
@@ -86,7 +87,11 @@ impl Application {
             gong,
             max_call_ids: settings.max_call_ids,
             max_body_bytes: settings.max_body_bytes,
-            openapi_json: crate::openapi::document_json(&server_url, settings.max_call_ids),
+            openapi_json: crate::openapi::document_json(
+                &server_url,
+                settings.max_call_ids,
+                settings.auth_mode,
+            ),
             service,
             max_response_chars: settings.max_response_chars,
         });
@@ -170,7 +175,7 @@ fn router(
     gpt_kit: Result<crate::gpt::Kit, crate::gpt::KitError>,
     settings: &Settings,
 ) -> Router {
-    let protected = Router::new()
+    let rest = Router::new()
         .route(
             "/callTranscripts",
             post(routes::transcripts::call_transcripts),
@@ -187,23 +192,35 @@ fn router(
         .route(
             "/accounts/{id}/briefing",
             get(routes::accounts::account_briefing),
-        )
-        .merge(crate::mcp::router(
-            state.service.clone(),
-            crate::mcp::McpConfig::from_settings(settings),
-        ))
-        .layer(DefaultBodyLimit::max(settings.max_body_bytes));
+        );
+    let mcp = crate::mcp::router(
+        state.service.clone(),
+        crate::mcp::McpConfig::from_settings(settings),
+    );
     // Every protected route acts for a Caller: the service account behind an API key, or the
-    // Salesforce user whose token the request carries.
+    // Salesforce user whose token the request carries. In Salesforce mode `/mcp` gets its own
+    // instance of the check, whose 401 names the OAuth discovery document MCP clients follow.
     let protected = match settings.auth_mode {
-        AuthMode::ApiKey => protected
+        AuthMode::ApiKey => rest
+            .merge(mcp)
             .route_layer(middleware::from_fn(caller_auth::act_as_service_account))
             .route_layer(middleware::from_fn_with_state(keys, auth::require_api_key)),
-        AuthMode::Salesforce => protected.route_layer(middleware::from_fn_with_state(
-            state.service.clone(),
-            caller_auth::require_salesforce_user,
-        )),
-    };
+        AuthMode::Salesforce => {
+            let rest_auth = SalesforceAuth::new(state.service.clone());
+            let mcp_auth = rest_auth
+                .clone()
+                .with_resource_metadata(PublicBase::new(settings.public_url.as_ref()));
+            rest.route_layer(middleware::from_fn_with_state(
+                Arc::new(rest_auth),
+                caller_auth::require_salesforce_user,
+            ))
+            .merge(mcp.route_layer(middleware::from_fn_with_state(
+                Arc::new(mcp_auth),
+                caller_auth::require_salesforce_user,
+            )))
+        }
+    }
+    .layer(DefaultBodyLimit::max(settings.max_body_bytes));
     let public = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/openapi.json", get(routes::openapi::openapi_json))

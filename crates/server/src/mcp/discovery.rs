@@ -19,9 +19,47 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use url::Url;
 
+use crate::routes::oauth::{AUTHORIZE_PATH, TOKEN_PATH};
+
 /// Salesforce OAuth scopes a connector needs: the REST API, and refresh tokens so a person
 /// signs in once.
 pub const SCOPES: [&str; 2] = ["api", "refresh_token"];
+
+/// Where RFC 9728 puts protected-resource metadata: this prefix, then the resource's path.
+pub const PROTECTED_RESOURCE_PATH: &str = "/.well-known/oauth-protected-resource";
+/// Where RFC 8414 puts authorization-server metadata.
+pub const AUTHORIZATION_SERVER_PATH: &str = "/.well-known/oauth-authorization-server";
+
+/// callbrief's base URL as discovery answers spell it: the configured public URL, or without
+/// one `http://<Host>` of the request (local use). The documents and the `401` challenge that
+/// points at them share it, so a client is never sent to a URL the documents disown.
+#[derive(Debug, Clone, Default)]
+pub struct PublicBase(Option<String>);
+
+impl PublicBase {
+    /// The base for a server whose public URL is `public_url` (`None`: taken per request).
+    pub fn new(public_url: Option<&Url>) -> Self {
+        Self(public_url.map(|u| u.as_str().trim_end_matches('/').to_owned()))
+    }
+
+    /// The base URL for a request with `headers`, without a trailing slash.
+    pub fn for_request(&self, headers: &HeaderMap) -> String {
+        self.0.clone().unwrap_or_else(|| {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            format!("http://{host}")
+        })
+    }
+}
+
+/// The URL of the `/mcp` resource's metadata for `base` (RFC 9728 §3.1: the well-known prefix
+/// goes between the host and the resource's path), as named in `WWW-Authenticate` on a `401`
+/// from `/mcp` (MCP authorization, 2025-06-18).
+pub fn resource_metadata_url(base: &str) -> String {
+    format!("{base}{PROTECTED_RESOURCE_PATH}{}", super::MCP_PATH)
+}
 
 /// The discovery routes. `public_url` is callbrief's public base URL; without it the base is
 /// taken from the request's `Host` (local use).
@@ -29,32 +67,15 @@ pub fn router<S>(public_url: Option<&Url>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    let base = Arc::new(public_url.map(|u| u.as_str().trim_end_matches('/').to_owned()));
+    let base = Arc::new(PublicBase::new(public_url));
     Router::new()
+        .route(PROTECTED_RESOURCE_PATH, get(protected_resource))
         .route(
-            "/.well-known/oauth-protected-resource",
+            &format!("{PROTECTED_RESOURCE_PATH}{}", super::MCP_PATH),
             get(protected_resource),
         )
-        .route(
-            "/.well-known/oauth-protected-resource/mcp",
-            get(protected_resource),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(authorization_server),
-        )
+        .route(AUTHORIZATION_SERVER_PATH, get(authorization_server))
         .with_state(base)
-}
-
-/// The base URL answers are written for.
-fn base_url(configured: &Option<String>, headers: &HeaderMap) -> String {
-    configured.clone().unwrap_or_else(|| {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        format!("http://{host}")
-    })
 }
 
 /// RFC 9728 metadata of the `/mcp` resource.
@@ -72,8 +93,8 @@ pub fn protected_resource_document(base: &str) -> Value {
 pub fn authorization_server_document(base: &str) -> Value {
     json!({
         "issuer": base,
-        "authorization_endpoint": format!("{base}/oauth/authorize"),
-        "token_endpoint": format!("{base}/oauth/token"),
+        "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
+        "token_endpoint": format!("{base}{TOKEN_PATH}"),
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "code_challenge_methods_supported": ["S256"],
@@ -83,17 +104,17 @@ pub fn authorization_server_document(base: &str) -> Value {
 }
 
 async fn protected_resource(
-    State(base): State<Arc<Option<String>>>,
+    State(base): State<Arc<PublicBase>>,
     headers: HeaderMap,
 ) -> Json<Value> {
-    Json(protected_resource_document(&base_url(&base, &headers)))
+    Json(protected_resource_document(&base.for_request(&headers)))
 }
 
 async fn authorization_server(
-    State(base): State<Arc<Option<String>>>,
+    State(base): State<Arc<PublicBase>>,
     headers: HeaderMap,
 ) -> Json<Value> {
-    Json(authorization_server_document(&base_url(&base, &headers)))
+    Json(authorization_server_document(&base.for_request(&headers)))
 }
 
 #[cfg(test)]
@@ -118,10 +139,22 @@ mod tests {
     fn without_a_public_url_the_host_header_is_the_base() {
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
-        assert_eq!(base_url(&None, &headers), "http://127.0.0.1:8080");
         assert_eq!(
-            base_url(&Some("https://cb.example.com".into()), &headers),
+            PublicBase::new(None).for_request(&headers),
+            "http://127.0.0.1:8080"
+        );
+        let public: Url = "https://cb.example.com/".parse().unwrap();
+        assert_eq!(
+            PublicBase::new(Some(&public)).for_request(&headers),
             "https://cb.example.com"
+        );
+    }
+
+    #[test]
+    fn the_resource_metadata_url_is_the_well_known_path_of_mcp() {
+        assert_eq!(
+            resource_metadata_url("https://cb.example.com"),
+            "https://cb.example.com/.well-known/oauth-protected-resource/mcp"
         );
     }
 }

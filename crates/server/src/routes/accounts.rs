@@ -73,7 +73,6 @@ briefing (MEDPICC or SPICED). Long transcripts are cut fairly; truncation says h
         (status = 503, description = "Salesforce not configured or rate limited.", body = ErrorBody),
         (status = 504, description = "Salesforce did not answer in time.", body = ErrorBody),
     ),
-    security(("apiKey" = [])),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
 pub async fn search_accounts(
@@ -114,7 +113,6 @@ pub async fn search_accounts(
         (status = 503, description = "Salesforce not configured or rate limited.", body = ErrorBody),
         (status = 504, description = "Salesforce did not answer in time.", body = ErrorBody),
     ),
-    security(("apiKey" = [])),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
 pub async fn list_account_calls(
@@ -156,7 +154,6 @@ pub async fn list_account_calls(
         (status = 503, description = "Not configured or rate limited; see Retry-After.", body = ErrorBody),
         (status = 504, description = "An upstream did not answer in time.", body = ErrorBody),
     ),
-    security(("apiKey" = [])),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
 pub async fn account_briefing(

@@ -20,6 +20,12 @@ use url::Url;
 
 use crate::error::ApiError;
 
+/// Path of the authorize front: what a GPT action's (and an MCP client's) authorization URL
+/// points at.
+pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
+/// Path of the token front: what a GPT action's (and an MCP client's) token URL points at.
+pub const TOKEN_PATH: &str = "/oauth/token";
+
 /// Where the routes send people and token requests.
 struct OAuthState {
     /// `{login}/services/oauth2/authorize`, or why there is none.
@@ -52,8 +58,8 @@ where
             .and_then(|u| TokenProxy::new(u).map_err(|e| e.to_string())),
     });
     Router::new()
-        .route("/oauth/authorize", get(authorize))
-        .route("/oauth/token", post(token))
+        .route(AUTHORIZE_PATH, get(authorize))
+        .route(TOKEN_PATH, post(token))
         .with_state(state)
 }
 

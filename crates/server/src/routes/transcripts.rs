@@ -113,14 +113,13 @@ calls of a Salesforce account. Unknown IDs are listed in notFound; IDs Gong fail
     responses(
         (status = 200, description = "Transcripts of the calls found.", body = TranscriptsResponse),
         (status = 400, description = "Invalid body; the message names the field.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid API key.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
         (status = 413, description = "Body too large.", body = ErrorBody),
         (status = 415, description = "Content-Type is not application/json.", body = ErrorBody),
         (status = 502, description = "Gong failed or answered something unreadable.", body = ErrorBody),
         (status = 503, description = "Gong rate limit reached; see Retry-After.", body = ErrorBody),
         (status = 504, description = "Gong did not answer in time.", body = ErrorBody),
     ),
-    security(("apiKey" = [])),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
 pub async fn call_transcripts(

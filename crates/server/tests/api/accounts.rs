@@ -602,3 +602,73 @@ async fn salesforce_mode_needs_an_instance_and_no_api_keys() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn the_documents_oauth_urls_are_callbriefs_own_and_sign_in_works_through_them() {
+    let sf = spawn_sf_app(AuthMode::Salesforce, SalesforceSimConfig::default()).await;
+    let (status, doc) = json(
+        sf.app
+            .http
+            .get(format!("{}/openapi.json", sf.app.base_url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(
+        schemes.len(),
+        1,
+        "the GPT editor takes one scheme: {schemes:?}"
+    );
+    let flow = &schemes["salesforceOAuth"]["flows"]["authorizationCode"];
+    let authorize = flow["authorizationUrl"].as_str().unwrap();
+    let token_url = flow["tokenUrl"].as_str().unwrap();
+    assert_eq!(authorize, format!("{}/oauth/authorize", sf.app.base_url));
+    assert_eq!(token_url, format!("{}/oauth/token", sf.app.base_url));
+    assert!(flow["scopes"].get("api").is_some() && flow["scopes"].get("refresh_token").is_some());
+
+    // The authorization URL hands the sign-in to Salesforce.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(authorize)
+        .query(&[("response_type", "code"), ("state", "s")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with(&format!("{}/services/oauth2/authorize?", sf.sf_base)),
+        "{location}"
+    );
+
+    // The token URL returns Salesforce's token, and the token opens the documented operations.
+    let (status, answer) = json(
+        sf.app
+            .http
+            .post(token_url)
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", DEMO_CLIENT_ID),
+                ("client_secret", DEMO_CLIENT_SECRET),
+                ("username", user("Maya").username.as_str()),
+                ("password", DEMO_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let token = answer["access_token"].as_str().unwrap();
+    let account = own_account("Maya", "Priya");
+    let response = sf
+        .get(&format!("/accounts/{}/briefing", account.id), token)
+        .await;
+    assert_eq!(response.status(), 200);
+}

@@ -265,7 +265,8 @@ async fn the_python_sdk_calls_every_tool_as_a_salesforce_user() {
 // ---------------------------------------------------------------------------------------------
 // Auth, as on REST
 
-async fn assert_challenge(response: reqwest::Response) {
+/// Asserts a 401 JSON answer whose `WWW-Authenticate` is exactly `expected`.
+async fn assert_challenge(response: reqwest::Response, expected: &str) {
     assert_eq!(response.status(), 401);
     let challenge = response
         .headers()
@@ -273,31 +274,88 @@ async fn assert_challenge(response: reqwest::Response) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    assert!(challenge.starts_with("Bearer"), "{challenge:?}");
+    assert_eq!(challenge, expected);
     let body: Value = response.json().await.expect("JSON error body");
     assert_eq!(body["error"], "unauthorized", "{body}");
+}
+
+/// The challenge of a `401` from `/mcp` in Salesforce mode, for a server whose base is `base`.
+fn mcp_challenge(base: &str) -> String {
+    format!("Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\"")
 }
 
 #[tokio::test]
 async fn missing_or_wrong_api_keys_get_401_with_a_bearer_challenge() {
     let app = spawn(AuthMode::ApiKey, |_| {}).await;
-    assert_challenge(app.rpc(None, "tools/list", json!({})).await).await;
-    assert_challenge(app.rpc(Some("not-the-key"), "tools/list", json!({})).await).await;
+    assert_challenge(app.rpc(None, "tools/list", json!({})).await, "Bearer").await;
+    assert_challenge(
+        app.rpc(Some("not-the-key"), "tools/list", json!({})).await,
+        "Bearer",
+    )
+    .await;
     let listed = app.rpc(Some(API_KEY), "tools/list", json!({})).await;
     assert_eq!(listed.status(), 200);
 }
 
 #[tokio::test]
-async fn missing_or_forged_salesforce_tokens_get_401_with_a_bearer_challenge() {
+async fn missing_or_forged_salesforce_tokens_get_401_naming_the_resource_metadata() {
     let app = spawn(AuthMode::Salesforce, |_| {}).await;
-    assert_challenge(app.rpc(None, "tools/list", json!({})).await).await;
+    let expected = mcp_challenge(&app.base_url);
+    assert_challenge(app.rpc(None, "tools/list", json!({})).await, &expected).await;
     assert_challenge(
         app.rpc(Some("00Dforged!token"), "tools/list", json!({}))
             .await,
+        &expected,
     )
     .await;
     // The API key is not a Salesforce token.
-    assert_challenge(app.rpc(Some(API_KEY), "tools/list", json!({})).await).await;
+    assert_challenge(
+        app.rpc(Some(API_KEY), "tools/list", json!({})).await,
+        &expected,
+    )
+    .await;
+
+    // The challenge leads to the metadata of /mcp, as an MCP client follows it.
+    let metadata_url = expected
+        .strip_prefix("Bearer resource_metadata=\"")
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap();
+    let response = app.http.get(metadata_url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let prm: Value = response.json().await.unwrap();
+    assert_eq!(prm["resource"], json!(app.mcp_url()), "{prm}");
+
+    // REST routes keep the plain challenge: ChatGPT actions take their OAuth settings from the
+    // GPT builder.
+    let response = app
+        .http
+        .get(format!("{}/accounts/search?name=Acme", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_challenge(response, "Bearer").await;
+    let response = app
+        .http
+        .post(format!("{}/callTranscripts", app.base_url))
+        .bearer_auth("00Dforged!token")
+        .json(&json!({"callIds": ["1"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_challenge(response, "Bearer").await;
+}
+
+#[tokio::test]
+async fn the_mcp_challenge_names_the_public_url() {
+    let app = spawn(AuthMode::Salesforce, |s| {
+        s.public_url = Some("https://cb.example.com/".parse().unwrap());
+    })
+    .await;
+    assert_challenge(
+        app.rpc(None, "tools/list", json!({})).await,
+        &mcp_challenge("https://cb.example.com"),
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
