@@ -164,19 +164,12 @@ impl SalesforceArgs {
     /// The settings, with the API version normalised to `vNN.0`.
     pub fn to_settings(&self) -> anyhow::Result<config::SalesforceSettings> {
         let raw = self.salesforce_api_version.trim();
-        let digits = raw.strip_prefix('v').unwrap_or(raw);
-        let valid = digits.split_once('.').is_some_and(|(major, minor)| {
-            !major.is_empty()
-                && major.bytes().all(|b| b.is_ascii_digit())
-                && minor.bytes().all(|b| b.is_ascii_digit())
-        });
-        anyhow::ensure!(
-            valid,
-            "SALESFORCE_API_VERSION {raw:?} is not a version like v65.0"
-        );
+        let api_version = salesforce::normalize_version(raw).ok_or_else(|| {
+            anyhow::anyhow!("SALESFORCE_API_VERSION {raw:?} is not a version like v65.0")
+        })?;
         Ok(config::SalesforceSettings {
             instance_url: self.salesforce_instance_url.clone(),
-            api_version: format!("v{digits}"),
+            api_version,
             login_url: self.salesforce_login_url.clone(),
             client_id: self.salesforce_client_id.clone(),
             client_secret: self

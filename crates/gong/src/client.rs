@@ -251,22 +251,13 @@ impl GongClient {
         ids: &'a [String],
         deadline: Instant,
     ) -> Vec<BatchResult<'a, wire::CallTranscript>> {
-        let batches = batch::chunks(ids, self.inner.batch_size).map(|chunk| async move {
-            let filter = ids_filter(chunk);
-            let pages = paging::collect::<wire::TranscriptResponse>(
-                &self.inner.transport,
-                deadline,
-                |cursor| {
-                    let body = wire::TranscriptRequest {
-                        cursor: cursor.map(str::to_owned),
-                        filter: filter.clone(),
-                    };
-                    Call::post("v2/calls/transcript", &body)
-                },
-            );
-            (chunk, self.within(deadline, pages).await)
-        });
-        join_all(batches).await
+        self.post_batches::<wire::TranscriptResponse, _>(
+            "v2/calls/transcript",
+            ids,
+            deadline,
+            |cursor, filter| wire::TranscriptRequest { cursor, filter },
+        )
+        .await
     }
 
     /// `/v2/calls/extensive` for `ids` (already de-duplicated), one concurrent request chain per batch.
@@ -276,20 +267,34 @@ impl GongClient {
         selector: &wire::ContentSelector,
         deadline: Instant,
     ) -> Vec<BatchResult<'a, wire::ExtensiveCall>> {
+        self.post_batches::<wire::ExtensiveResponse, _>(
+            "v2/calls/extensive",
+            ids,
+            deadline,
+            |cursor, filter| wire::ExtensiveRequest {
+                cursor,
+                filter,
+                content_selector: selector.clone(),
+            },
+        )
+        .await
+    }
+
+    /// Every page of the POST endpoint `path` for `ids` in batches, one concurrent request chain
+    /// per batch; `body` writes a page's request from its cursor and the batch's filter.
+    async fn post_batches<'a, P: Page, B: serde::Serialize>(
+        &self,
+        path: &'static str,
+        ids: &'a [String],
+        deadline: Instant,
+        body: impl Fn(Option<String>, wire::CallsFilter) -> B,
+    ) -> Vec<BatchResult<'a, P::Item>> {
+        let body = &body;
         let batches = batch::chunks(ids, self.inner.batch_size).map(|chunk| async move {
             let filter = ids_filter(chunk);
-            let pages = paging::collect::<wire::ExtensiveResponse>(
-                &self.inner.transport,
-                deadline,
-                |cursor| {
-                    let body = wire::ExtensiveRequest {
-                        cursor: cursor.map(str::to_owned),
-                        filter: filter.clone(),
-                        content_selector: selector.clone(),
-                    };
-                    Call::post("v2/calls/extensive", &body)
-                },
-            );
+            let pages = paging::collect::<P>(&self.inner.transport, deadline, |cursor| {
+                Call::post(path, &body(cursor.map(str::to_owned), filter.clone()))
+            });
             (chunk, self.within(deadline, pages).await)
         });
         join_all(batches).await

@@ -126,18 +126,12 @@ impl Transport {
             }
             let wait = after.unwrap_or_else(|| retry::backoff(self.initial_backoff, retries));
             let remaining = deadline.saturating_duration_since(Instant::now());
-            if wait >= remaining {
-                tracing::warn!(
-                    method = %call.method,
-                    path = call.path,
-                    status,
-                    attempt,
-                    wait_ms = wait.as_millis(),
-                    error = %error,
-                    "gong request not retried: the wait would outlast the deadline"
-                );
-                return Err(error);
-            }
+            let outlasts_deadline = wait >= remaining;
+            let next = if outlasts_deadline {
+                "gong request not retried: the wait would outlast the deadline"
+            } else {
+                "gong request will be retried"
+            };
             tracing::warn!(
                 method = %call.method,
                 path = call.path,
@@ -145,8 +139,11 @@ impl Transport {
                 attempt,
                 wait_ms = wait.as_millis(),
                 error = %error,
-                "gong request will be retried"
+                "{next}"
             );
+            if outlasts_deadline {
+                return Err(error);
+            }
             tokio::time::sleep(wait).await;
             retries += 1;
             if decode {

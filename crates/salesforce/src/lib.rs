@@ -12,7 +12,7 @@ pub mod oauth_proxy;
 mod wire;
 
 pub use client::SalesforceClient;
-pub use config::{Credentials, SalesforceConfig, DEFAULT_API_VERSION};
+pub use config::{normalize_version, Credentials, SalesforceConfig, DEFAULT_API_VERSION};
 pub use error::SalesforceError;
 pub use secrecy::SecretString;
 pub use wire::UserInfo;

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use transcript::budget::group_thousands;
+
 use crate::model::{Briefing, BriefingCall};
 
 /// Text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
@@ -42,14 +44,7 @@ fn money(amount: Option<f64>) -> String {
     let Some(amount) = amount else {
         return "—".to_owned();
     };
-    let whole = format!("{:.0}", amount.abs());
-    let mut out = String::new();
-    for (i, d) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
+    let mut out = group_thousands(&format!("{:.0}", amount.abs()));
     if amount < 0.0 {
         out.insert(0, '-');
     }

@@ -125,7 +125,12 @@ pub fn cut_marker(call_id: &str, offset: usize, next_offset: usize, total: usize
 
 /// `n` with a comma every three digits (`56,789`).
 fn thousands(n: usize) -> String {
-    let digits = n.to_string();
+    group_thousands(&n.to_string())
+}
+
+/// A run of digits with a comma every three from the right (`"56789"` gives `"56,789"`). One
+/// formatter for every number a reader sees: offsets in cut markers, amounts in briefings.
+pub fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -404,6 +409,16 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(56789), "56,789");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn digit_runs_longer_than_any_usize_are_grouped_too() {
+        assert_eq!(group_thousands(""), "");
+        assert_eq!(group_thousands("12"), "12");
+        assert_eq!(
+            group_thousands("123456789012345678901234"),
+            "123,456,789,012,345,678,901,234"
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@
 
 use anyhow::Context;
 use serde::Deserialize;
-use server::gpt::salesforce_action::{account_search_sosl, QueryResult, SearchResult};
+use server::gpt::salesforce_action::{
+    account_search_sosl, rest_base_url, QueryResult, SearchResult,
+};
 use server::gpt::GongFields;
 
 /// The sample rep the demo signs in as.
@@ -68,20 +70,15 @@ pub async fn walkthrough(
     )
     .await?;
     println!("   -> access token for {}", token.instance_url);
-    let rest = format!(
-        "{}/services/data/{}",
-        token.instance_url.trim_end_matches('/'),
-        target.api_version
-    );
+    let rest = rest_base_url(&token.instance_url, target.api_version);
 
     let sosl = account_search_sosl(&salesforce::escape::sosl_term(SEARCH_TERM));
     println!("2. executeSOSLSearch: {sosl}");
-    let search: SearchResult = read_json(
-        http.get(format!("{rest}/search"))
-            .query(&[("q", &sosl)])
-            .bearer_auth(&token.access_token)
-            .send()
-            .await,
+    let search: SearchResult = rest_get(
+        http,
+        &format!("{rest}/search"),
+        &sosl,
+        &token.access_token,
         "the SOSL search",
     )
     .await?;
@@ -104,12 +101,11 @@ pub async fn walkthrough(
 
     let soql = server::gpt::seed_calls_soql(gong, &account_id, LATEST_CALLS);
     println!("3. executeSOQLQuery: {soql}");
-    let query: QueryResult = read_json(
-        http.get(format!("{rest}/query"))
-            .query(&[("q", &soql)])
-            .bearer_auth(&token.access_token)
-            .send()
-            .await,
+    let query: QueryResult = rest_get(
+        http,
+        &format!("{rest}/query"),
+        &soql,
+        &token.access_token,
         "the SOQL query",
     )
     .await?;
@@ -153,6 +149,25 @@ pub async fn walkthrough(
         call_ids,
         curls,
     })
+}
+
+/// `GET url?q=<q>` as the signed-in rep: the shape of both Salesforce action operations.
+async fn rest_get<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    q: &str,
+    access_token: &str,
+    what: &str,
+) -> anyhow::Result<T> {
+    read_json(
+        http.get(url)
+            .query(&[("q", q)])
+            .bearer_auth(access_token)
+            .send()
+            .await,
+        what,
+    )
+    .await
 }
 
 /// Sends a request's answer through status and JSON checks, naming `what` in errors.

@@ -9,14 +9,14 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use super::query::{paginate, Selection};
+use super::query::{is_gong_id, paginate, Selection};
 use super::render;
 use super::wire::{
-    request_id, CallTranscripts, Calls, CallsResponse, ExtensiveRequest, SpecificCall,
+    request_id, CallTranscripts, Calls, CallsResponse, ExtensiveRequest, Records, SpecificCall,
     TranscriptRequest, UsersMetadata,
 };
 use super::SimState;
-use crate::org::UserRole;
+use crate::org::{Call, UserRole};
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body)
@@ -37,6 +37,26 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// The page of the selected calls that `cursor` asks for, for `endpoint`'s cursors. Gong
+/// answers 404 when no call matches at all.
+fn page_of_calls<'a>(
+    state: &'a SimState,
+    selection: &Selection,
+    cursor: Option<&str>,
+    endpoint: &str,
+) -> Result<(Vec<&'a Call>, Records), ApiError> {
+    let calls = selection.select(&state.org);
+    if calls.is_empty() {
+        return Err(ApiError::no_calls());
+    }
+    paginate(
+        calls,
+        state.config.page_size,
+        cursor,
+        &selection.key(endpoint),
+    )
+}
+
 /// `POST /v2/calls/transcript`.
 pub async fn transcript(
     State(state): State<Arc<SimState>>,
@@ -44,16 +64,7 @@ pub async fn transcript(
 ) -> Result<Json<CallTranscripts>, ApiError> {
     let req: TranscriptRequest = parse(&body)?;
     let selection = Selection::from_filter(&req.filter)?;
-    let calls = selection.select(&state.org);
-    if calls.is_empty() {
-        return Err(ApiError::no_calls());
-    }
-    let (page, records) = paginate(
-        calls,
-        state.config.page_size,
-        req.cursor.as_deref(),
-        &selection.key("transcript"),
-    )?;
+    let (page, records) = page_of_calls(&state, &selection, req.cursor.as_deref(), "transcript")?;
     Ok(Json(CallTranscripts {
         request_id: request_id(),
         records,
@@ -68,16 +79,7 @@ pub async fn extensive(
 ) -> Result<Json<Calls>, ApiError> {
     let req: ExtensiveRequest = parse(&body)?;
     let selection = Selection::from_filter(&req.filter)?;
-    let calls = selection.select(&state.org);
-    if calls.is_empty() {
-        return Err(ApiError::no_calls());
-    }
-    let (page, records) = paginate(
-        calls,
-        state.config.page_size,
-        req.cursor.as_deref(),
-        &selection.key("extensive"),
-    )?;
+    let (page, records) = page_of_calls(&state, &selection, req.cursor.as_deref(), "extensive")?;
     let calls = page
         .into_iter()
         .map(|c| render::extensive(c, &state.org, &req.content_selector))
@@ -102,16 +104,7 @@ pub async fn list_calls(
         None,
         None,
     )?;
-    let calls = selection.select(&state.org);
-    if calls.is_empty() {
-        return Err(ApiError::no_calls());
-    }
-    let (page, records) = paginate(
-        calls,
-        state.config.page_size,
-        param(&p, "cursor"),
-        &selection.key("calls"),
-    )?;
+    let (page, records) = page_of_calls(&state, &selection, param(&p, "cursor"), "calls")?;
     Ok(Json(CallsResponse {
         request_id: request_id(),
         records,
@@ -127,7 +120,7 @@ pub async fn get_call(
     State(state): State<Arc<SimState>>,
     Path(id): Path<String>,
 ) -> Result<Json<SpecificCall>, ApiError> {
-    if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_gong_id(&id) {
         return Err(ApiError::bad_request(format!(
             "id: '{id}' is not a valid call id"
         )));

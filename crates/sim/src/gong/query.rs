@@ -39,11 +39,13 @@ pub fn parse_time(field: &str, value: Option<&str>) -> Result<Option<DateTime<Ut
         .transpose()
 }
 
+/// Whether `id` has the shape of a Gong id: 1 to 20 ASCII digits.
+pub fn is_gong_id(id: &str) -> bool {
+    (1..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn numeric(field: &str, ids: &[String]) -> Result<BTreeSet<String>, ApiError> {
-    match ids
-        .iter()
-        .find(|id| id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()))
-    {
+    match ids.iter().find(|id| !is_gong_id(id)) {
         Some(bad) => Err(ApiError::bad_request(format!(
             "{field}: '{bad}' is not a valid id"
         ))),

@@ -20,6 +20,7 @@ mod sosl;
 #[cfg(test)]
 mod testorg;
 mod value;
+mod wildcard;
 
 pub use error::{NOT_FOUND_MESSAGE, SESSION_EXPIRED};
 

@@ -49,6 +49,19 @@ fn params(raw: Option<String>) -> HashMap<String, String> {
     .unwrap_or_default()
 }
 
+/// The `q` parameter of a query or search, or Salesforce's `400` (`code`, `message`) when it
+/// is missing or blank.
+fn required_q(
+    raw: Option<String>,
+    code: &'static str,
+    message: &'static str,
+) -> Result<String, ApiError> {
+    params(raw)
+        .remove("q")
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request(code, message))
+}
+
 fn scope<'a>(state: &'a SfState, caller: &'a Caller) -> Scope<'a> {
     Scope {
         store: &state.store,
@@ -91,12 +104,7 @@ pub async fn query(
 ) -> ApiResult {
     check_version(&version)?;
     let caller = state.caller(&headers)?;
-    let Some(q) = params(raw).remove("q").filter(|q| !q.trim().is_empty()) else {
-        return Err(ApiError::bad_request(
-            "MALFORMED_QUERY",
-            "A query string has to be specified",
-        ));
-    };
+    let q = required_q(raw, "MALFORMED_QUERY", "A query string has to be specified")?;
     let plan = plan_query(&q, state.today)?;
     let scope = scope(&state, &caller);
     let rows = select(&plan, scope, |_| true);
@@ -178,12 +186,11 @@ pub async fn search(
 ) -> ApiResult {
     check_version(&version)?;
     let caller = state.caller(&headers)?;
-    let Some(q) = params(raw).remove("q").filter(|q| !q.trim().is_empty()) else {
-        return Err(ApiError::bad_request(
-            "MALFORMED_SEARCH",
-            "A search string has to be specified",
-        ));
-    };
+    let q = required_q(
+        raw,
+        "MALFORMED_SEARCH",
+        "A search string has to be specified",
+    )?;
     let search = plan_search(&q, state.today)?;
     let hits = run_search(&search, scope(&state, &caller), &version);
     tracing::debug!(hits = hits.len(), "salesforce sim search");

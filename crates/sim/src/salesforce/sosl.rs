@@ -18,6 +18,7 @@ use crate::salesforce::soql::eval::{project, select, Scope};
 use crate::salesforce::soql::lexer::{tokenize, Tok};
 use crate::salesforce::soql::parser::Parser;
 use crate::salesforce::soql::plan::{FieldPath, Plan, Projection, Resolver};
+use crate::salesforce::wildcard::{self, Wildcard};
 
 /// Salesforce's default (and largest) number of search results.
 pub const DEFAULT_SEARCH_LIMIT: u64 = 2000;
@@ -35,19 +36,8 @@ pub enum FieldScope {
     Phone,
 }
 
-/// One element of a term word.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Glob {
-    /// A character (lower case).
-    Char(char),
-    /// `*`: any run of characters.
-    Many,
-    /// `?`: one character.
-    One,
-}
-
 /// Words that must appear one after the other.
-pub type Phrase = Vec<Vec<Glob>>;
+pub type Phrase = Vec<Vec<Wildcard>>;
 
 /// Phrases that must all match (or, when negated, must not).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -247,13 +237,13 @@ fn phrase(chunk: &[Marked]) -> Phrase {
     let mut word = Vec::new();
     for (c, escaped) in chunk {
         let glob = match (c, escaped) {
-            ('*', false) => Some(Glob::Many),
-            ('?', false) => Some(Glob::One),
-            (c, _) if c.is_alphanumeric() => Some(Glob::Char(*c)),
+            ('*', false) => Some(Wildcard::Many),
+            ('?', false) => Some(Wildcard::One),
+            (c, _) if c.is_alphanumeric() => Some(Wildcard::Char(*c)),
             _ => None,
         };
         match glob {
-            Some(Glob::Char(c)) => word.extend(c.to_lowercase().map(Glob::Char)),
+            Some(Wildcard::Char(c)) => word.extend(c.to_lowercase().map(Wildcard::Char)),
             Some(g) => word.push(g),
             None if !word.is_empty() => words.push(std::mem::take(&mut word)),
             None => {}
@@ -307,36 +297,6 @@ pub fn parse_term(raw: &str) -> Result<Term, QueryError> {
     Ok(Term { groups })
 }
 
-fn glob_match(pattern: &[Glob], word: &[char]) -> bool {
-    let (mut p, mut t) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while t < word.len() {
-        match pattern.get(p) {
-            Some(Glob::Many) => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(Glob::One) => {
-                p += 1;
-                t += 1;
-            }
-            Some(Glob::Char(c)) if *c == word[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    p = sp + 1;
-                    t = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|g| *g == Glob::Many)
-}
-
 /// The words of a text, lower case.
 pub fn words(text: &str) -> Vec<Vec<char>> {
     text.split(|c: char| !c.is_alphanumeric())
@@ -348,8 +308,12 @@ pub fn words(text: &str) -> Vec<Vec<char>> {
 fn phrase_in(phrase: &Phrase, fields: &[Vec<Vec<char>>]) -> bool {
     fields.iter().any(|ws| {
         ws.len() >= phrase.len()
-            && (0..=ws.len() - phrase.len())
-                .any(|i| phrase.iter().zip(&ws[i..]).all(|(p, w)| glob_match(p, w)))
+            && (0..=ws.len() - phrase.len()).any(|i| {
+                phrase
+                    .iter()
+                    .zip(&ws[i..])
+                    .all(|(p, w)| wildcard::matches(p, w))
+            })
     })
 }
 

@@ -3,13 +3,14 @@
 
 use std::cmp::Ordering;
 
-use super::lexer::{CmpOp, LikeItem};
+use super::lexer::CmpOp;
 use super::plan::{FieldPath, Filter, Plan, SortKey, Test};
 use crate::salesforce::json::Json;
 use crate::salesforce::records::{Record, Store};
 use crate::salesforce::schema::ObjectType;
 use crate::salesforce::sharing::Visibility;
 use crate::salesforce::value::{id_key, Value};
+use crate::salesforce::wildcard::{self, Wildcard};
 
 /// The records one user may see.
 #[derive(Clone, Copy)]
@@ -152,43 +153,16 @@ fn test_value(v: &Value, test: &Test) -> bool {
 }
 
 /// Case-insensitive `LIKE` matching (`%` any run, `_` one character).
-pub fn like(pattern: &[LikeItem], text: &str) -> bool {
+pub fn like(pattern: &[Wildcard], text: &str) -> bool {
     let text: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
-    let pattern: Vec<LikeItem> = pattern
+    let pattern: Vec<Wildcard> = pattern
         .iter()
         .flat_map(|item| match item {
-            LikeItem::Char(c) => c.to_lowercase().map(LikeItem::Char).collect::<Vec<_>>(),
+            Wildcard::Char(c) => c.to_lowercase().map(Wildcard::Char).collect::<Vec<_>>(),
             other => vec![other.clone()],
         })
         .collect();
-    // Iterative wildcard matching with backtracking to the last `%`.
-    let (mut p, mut t) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some(LikeItem::Many) => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(LikeItem::One) => {
-                p += 1;
-                t += 1;
-            }
-            Some(LikeItem::Char(c)) if *c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    p = sp + 1;
-                    t = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|i| *i == LikeItem::Many)
+    wildcard::matches(&pattern, &text)
 }
 
 /// The `attributes` object of a record.
@@ -289,9 +263,9 @@ mod tests {
         let p = |s: &str| {
             s.chars()
                 .map(|c| match c {
-                    '%' => LikeItem::Many,
-                    '_' => LikeItem::One,
-                    c => LikeItem::Char(c),
+                    '%' => Wildcard::Many,
+                    '_' => Wildcard::One,
+                    c => Wildcard::Char(c),
                 })
                 .collect::<Vec<_>>()
         };

@@ -3,6 +3,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use super::error::{ErrorCode, QueryError};
+use crate::salesforce::wildcard::Wildcard;
 
 /// A position in the query text: 1-based line and column (in characters) and the byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,17 +33,6 @@ pub enum CmpOp {
     Ge,
 }
 
-/// One element of a `LIKE` pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LikeItem {
-    /// A character that must match (case-insensitively).
-    Char(char),
-    /// `%`: any run of characters.
-    Many,
-    /// `_`: exactly one character.
-    One,
-}
-
 /// A string literal: its value, and the same text as a `LIKE` pattern (where `\%` and `\_`
 /// stay literal characters while `%` and `_` are wildcards).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +40,7 @@ pub struct StrLit {
     /// The unescaped value.
     pub value: String,
     /// The value as a `LIKE` pattern.
-    pub like: Vec<LikeItem>,
+    pub like: Vec<Wildcard>,
 }
 
 /// What a token is.
@@ -279,12 +269,12 @@ impl<'a> Lexer<'a> {
                             .error(esc_pos, "mismatched character '<EOF>' expecting '''".into()));
                     };
                     let (ch, item) = match e {
-                        'n' => ('\n', LikeItem::Char('\n')),
-                        'r' => ('\r', LikeItem::Char('\r')),
-                        't' => ('\t', LikeItem::Char('\t')),
-                        'b' => ('\u{8}', LikeItem::Char('\u{8}')),
-                        'f' => ('\u{c}', LikeItem::Char('\u{c}')),
-                        '\'' | '"' | '\\' | '%' | '_' => (e, LikeItem::Char(e)),
+                        'n' => ('\n', Wildcard::Char('\n')),
+                        'r' => ('\r', Wildcard::Char('\r')),
+                        't' => ('\t', Wildcard::Char('\t')),
+                        'b' => ('\u{8}', Wildcard::Char('\u{8}')),
+                        'f' => ('\u{c}', Wildcard::Char('\u{c}')),
+                        '\'' | '"' | '\\' | '%' | '_' => (e, Wildcard::Char(e)),
                         other => {
                             let text = self.src.get(start.offset..self.pos.offset).unwrap_or("");
                             return Err(QueryError::plain(
@@ -300,15 +290,15 @@ impl<'a> Lexer<'a> {
                 }
                 '%' => {
                     value.push(c);
-                    like.push(LikeItem::Many);
+                    like.push(Wildcard::Many);
                 }
                 '_' => {
                     value.push(c);
-                    like.push(LikeItem::One);
+                    like.push(Wildcard::One);
                 }
                 other => {
                     value.push(other);
-                    like.push(LikeItem::Char(other));
+                    like.push(Wildcard::Char(other));
                 }
             }
         }
@@ -450,9 +440,9 @@ mod tests {
         let t = toks(r"'O\'Brien \\ 50\% _x'");
         let Tok::Str(s) = &t[0] else { panic!("{t:?}") };
         assert_eq!(s.value, r"O'Brien \ 50% _x");
-        assert!(s.like.contains(&LikeItem::Char('%')));
-        assert!(s.like.contains(&LikeItem::One));
-        assert!(!s.like.contains(&LikeItem::Many));
+        assert!(s.like.contains(&Wildcard::Char('%')));
+        assert!(s.like.contains(&Wildcard::One));
+        assert!(!s.like.contains(&Wildcard::Many));
     }
 
     #[test]

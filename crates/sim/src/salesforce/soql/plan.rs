@@ -5,10 +5,11 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 
 use super::ast::{Cond, DateFn, FieldRef, LitKind, Literal, Operator, OrderItem, Query, Selection};
 use super::error::{ErrorCode, QueryError};
-use super::lexer::{CmpOp, LikeItem, Pos};
+use super::lexer::{CmpOp, Pos};
 use super::parser::parse_query;
 use crate::salesforce::schema::{FieldDef, FieldKind, ObjectType};
 use crate::salesforce::value::{is_id_shaped, Value};
+use crate::salesforce::wildcard::Wildcard;
 
 /// Salesforce's largest `OFFSET`.
 pub const MAX_OFFSET: u64 = 2000;
@@ -61,7 +62,7 @@ pub enum Test {
     /// Compare with a relative date: the range `[start, end)`.
     Range(CmpOp, Value, Value),
     /// Match a `LIKE` pattern.
-    Like(Vec<LikeItem>),
+    Like(Vec<Wildcard>),
     /// Equal to one of the values.
     In(Vec<Value>),
     /// Equal to none of the values.
