@@ -48,7 +48,7 @@ fn demo_once_walks_through_and_exits_0() {
         "Salesforce simulator  http://127.0.0.1:",
         "callbrief             http://127.0.0.1:",
         "API key               cb-demo-",
-        // The seed's flow: sign in, SOSL, confirm, SOQL with the configured names, transcripts.
+        // The two-action flow: sign in, SOSL, confirm, SOQL with the configured names, transcripts.
         "1. Sign in to Salesforce as maya.chen@callbrief-demo.com",
         "2. executeSOSLSearch: FIND {Acme} IN ALL FIELDS RETURNING Account(Id, Name) LIMIT 5",
         "   Acme Logistics - 001",

@@ -15,7 +15,7 @@ pub enum GongAuth {
         /// The access key's secret.
         access_key_secret: SecretString,
     },
-    /// The seed's `GONG_API_KEY`: the already base64-encoded `key:secret`, sent as `Basic <value>`.
+    /// The original middleware's `GONG_API_KEY`: the already base64-encoded `key:secret`, sent as `Basic <value>`.
     Encoded(SecretString),
     /// An OAuth access token, sent as `Authorization: Bearer <token>`.
     Bearer(SecretString),

@@ -118,7 +118,7 @@ pub struct ContentSelector {
 }
 
 impl ContentSelector {
-    /// The seed's selector, metadata plus parties only: serializes exactly as
+    /// The original middleware's selector, metadata plus parties only: serializes exactly as
     /// `{"exposedFields":{"parties":true}}`.
     pub fn parties_only() -> Self {
         Self {

@@ -10,7 +10,7 @@ use wiremock::matchers::{body_json, header, method, path, query_param, query_par
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 #[tokio::test]
-async fn transcript_and_extensive_requests_have_the_seed_shape_on_every_page() {
+async fn transcript_and_extensive_requests_have_the_middleware_shape_on_every_page() {
     let server = MockServer::start().await;
     let filter = json!({"callIds": ["111", "222"]});
     post("/v2/calls/transcript")
@@ -71,7 +71,7 @@ async fn transcript_and_extensive_requests_have_the_seed_shape_on_every_page() {
 }
 
 #[test]
-fn parties_only_selector_serializes_exactly_as_the_seed() {
+fn parties_only_selector_serializes_exactly_as_the_middleware() {
     let value = serde_json::to_value(wire::ContentSelector::parties_only()).unwrap();
     assert_eq!(value, json!({"exposedFields": {"parties": true}}));
 }

@@ -1,5 +1,5 @@
-//! The client against the Salesforce simulator over real HTTP: the seed's flow, paging, per-user
-//! tokens, escaping of hostile text, and a token that expires mid-session.
+//! The client against the Salesforce simulator over real HTTP: the two-action flow, paging,
+//! per-user tokens, escaping of hostile text, and a token that expires mid-session.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +56,7 @@ struct Call {
 }
 
 #[tokio::test]
-async fn the_seed_flow_with_escaped_input() {
+async fn the_two_action_flow_with_escaped_input() {
     let (org, base) = start(SalesforceSimConfig::default()).await;
     let acme = org.account_by_name("Acme Logistics").unwrap();
     let owner = org.users.iter().find(|u| u.id == acme.owner_id).unwrap();

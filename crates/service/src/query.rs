@@ -80,7 +80,8 @@ fn call_fields(f: &GongFields) -> String {
     )
 }
 
-/// SOQL for the account's newest `limit` Gong calls (the seed's query, with configured names).
+/// SOQL for the account's newest `limit` Gong calls (the two-action flow's query, with configured
+/// names).
 pub fn account_calls(f: &GongFields, account_id: &str, limit: usize) -> String {
     format!(
         "SELECT {} FROM {} WHERE {} = {} ORDER BY {} DESC NULLS LAST LIMIT {limit}",
@@ -111,7 +112,7 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn the_seed_queries_with_default_names() {
+    fn the_calls_query_with_default_names() {
         let q = account_calls(&GongFields::default(), "001Dm0000000001AAA", 2);
         assert_eq!(
             q,

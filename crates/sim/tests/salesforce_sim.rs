@@ -163,7 +163,7 @@ fn error_message(body: &Value) -> &str {
 }
 
 #[tokio::test]
-async fn the_seeds_two_queries_verbatim() {
+async fn the_two_action_flows_queries_verbatim() {
     let sim = start(SalesforceSimConfig::default()).await;
     let owner = sim
         .org

@@ -1,10 +1,11 @@
-//! The seed's transcript text: one paragraph per monologue, `"<speaker>: <sentences>\n\n"`.
+//! The original middleware's transcript text, one paragraph per monologue:
+//! `"<speaker>: <sentences>\n\n"`.
 //!
-//! Byte for byte what the seed's middleware produced: it looked names up with
-//! `speakerMap[speakerId] || 'Unknown Speaker'`, so a speaker id missing from the parties, a
-//! party without a name and a party whose name is the empty string all read "Unknown Speaker";
-//! when two parties share a speaker id the later one wins. Sentences are joined with one space;
-//! a monologue without sentences still yields `"<speaker>: \n\n"`. (The seed would also have
+//! Byte for byte what the original middleware produced: it looked names up with
+//! `speakerMap[speakerId] || 'Unknown Speaker'`, so a speaker id missing from the parties, a party
+//! without a name and a party whose name is the empty string all read "Unknown Speaker"; when two
+//! parties share a speaker id the later one wins. Sentences are joined with one space; a monologue
+//! without sentences still yields `"<speaker>: \n\n"`. (The original middleware would also have
 //! matched a monologue *without* a speaker id to a party *without* one, through JavaScript's
 //! `"undefined"` key; here such a monologue is simply "Unknown Speaker".)
 
@@ -14,9 +15,9 @@ use gong::wire;
 
 use crate::UNKNOWN_SPEAKER;
 
-/// `speakerId → name` for one call's parties, as the seed built it: later parties overwrite
-/// earlier ones with the same speaker id, and a party without a name maps to `""` (read as
-/// "Unknown Speaker"). Parties without a speaker id never spoke and are left out.
+/// `speakerId → name` for one call's parties, as the original middleware built it: later parties
+/// overwrite earlier ones with the same speaker id, and a party without a name maps to `""` (read
+/// as "Unknown Speaker"). Parties without a speaker id never spoke and are left out.
 pub fn speaker_names(parties: &[wire::Party]) -> HashMap<String, String> {
     borrowed_names(parties)
         .into_iter()
@@ -35,17 +36,17 @@ pub(crate) fn borrowed_names(parties: &[wire::Party]) -> HashMap<&str, &str> {
     names
 }
 
-/// The seed's `content` for `monologues`, naming speakers from `speaker_names`
+/// The original middleware's `content` for `monologues`, naming speakers from `speaker_names`
 /// (`speakerId → name`, as built by [`speaker_names`]).
-pub fn seed_content(
+pub fn middleware_content(
     monologues: &[wire::Monologue],
     speaker_names: &HashMap<String, String>,
 ) -> String {
     render(monologues, |id| speaker_names.get(id).map(String::as_str))
 }
 
-/// The seed's `content`, looking names up with `name_of`. Sized exactly before writing: whole
-/// hours of transcript go through here on every request.
+/// The original middleware's `content`, looking names up with `name_of`. Sized exactly before
+/// writing: whole hours of transcript go through here on every request.
 pub(crate) fn render<'n>(
     monologues: &[wire::Monologue],
     name_of: impl Fn(&str) -> Option<&'n str>,

@@ -1,8 +1,8 @@
 #![warn(missing_docs)]
 //! Pure transformation: Gong transcript and call payloads in, clean transcripts out.
 //!
-//! No I/O here, so every rule (the seed's `content` format, speaker lists, size budgets) is unit-
-//! and property-tested, and benchmarked without a network.
+//! No I/O here, so every rule (the original middleware's `content` format, speaker lists, size
+//! budgets) is unit- and property-tested, and benchmarked without a network.
 
 use std::collections::HashMap;
 
@@ -14,7 +14,7 @@ pub mod budget;
 mod content;
 mod speakers;
 
-pub use content::{seed_content, speaker_names};
+pub use content::{middleware_content, speaker_names};
 
 /// One call, cleaned for an assistant: metadata, attendees and the transcript as plain text.
 /// Field names and meanings match the `getTranscriptsByCallIds` action's `callTranscripts` items;
@@ -54,14 +54,15 @@ pub struct Speaker {
     pub email_domain: Option<String>,
 }
 
-/// The speaker label used when a monologue's speaker has no name (the seed's wording).
+/// The label for a monologue whose speaker has no name (the original middleware's wording).
 pub const UNKNOWN_SPEAKER: &str = "Unknown Speaker";
 
 /// Joins transcripts with call metadata, in the transcripts' order; a call without metadata keeps
 /// its transcript with `null` metadata fields.
 ///
 /// Speaker names come only from the call's own parties, so names never leak from one call into
-/// another. When `calls` holds the same id twice, the later entry wins (as in the seed).
+/// another. When `calls` holds the same id twice, the later entry wins (as in the original
+/// middleware).
 pub fn clean_transcripts(
     transcripts: &[wire::CallTranscript],
     calls: &[wire::ExtensiveCall],

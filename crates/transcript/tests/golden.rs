@@ -1,11 +1,11 @@
-//! The seed's `content` format, checked against hand-written expected output.
+//! The original middleware's `content` format, checked against hand-written expected output.
 
 use std::collections::HashMap;
 
 use gong::wire::{CallTranscript, ExtensiveCall, ExtensiveResponse, TranscriptResponse};
 use serde_json::json;
 use transcript::{
-    clean_transcripts, seed_content, speaker_names, CleanTranscript, UNKNOWN_SPEAKER,
+    clean_transcripts, middleware_content, speaker_names, CleanTranscript, UNKNOWN_SPEAKER,
 };
 
 fn transcripts(value: serde_json::Value) -> Vec<CallTranscript> {
@@ -20,7 +20,7 @@ fn calls(value: serde_json::Value) -> Vec<ExtensiveCall> {
         .calls
 }
 
-/// A call with every awkward case the seed's middleware met: a party without a name, a party
+/// A call with every awkward case the original middleware met: a party without a name, a party
 /// with an empty name, a speaker missing from the parties, a silent invitee, a null topic and a
 /// monologue without sentences.
 fn awkward_call() -> (Vec<CallTranscript>, Vec<ExtensiveCall>) {
@@ -86,7 +86,7 @@ Unknown Speaker: \n\n\
 Carl Buyer: Our CFO  signs off.  Then legal.\n\n";
 
 #[test]
-fn content_is_byte_for_byte_the_seed_format() {
+fn content_is_byte_for_byte_the_middleware_format() {
     let (t, c) = awkward_call();
     let cleaned = clean_transcripts(&t, &c);
     assert_eq!(cleaned.len(), 1);
@@ -122,7 +122,7 @@ fn metadata_and_speakers_come_from_the_same_call() {
 }
 
 #[test]
-fn serialized_item_has_the_seed_fields_plus_speakers() {
+fn serialized_item_has_the_middleware_fields_plus_speakers() {
     let (t, c) = awkward_call();
     let value = serde_json::to_value(&clean_transcripts(&t, &c)[0]).unwrap();
     let mut keys: Vec<&str> = value
@@ -195,7 +195,7 @@ fn order_follows_the_transcripts_not_the_metadata() {
 }
 
 #[test]
-fn later_party_with_the_same_speaker_id_wins_as_in_the_seed() {
+fn later_party_with_the_same_speaker_id_wins_as_in_the_middleware() {
     let c = calls(json!({"calls": [{"metaData": {"id": "1"}, "parties": [
         {"speakerId": "s", "name": "First"},
         {"speakerId": "s", "name": "Second"},
@@ -217,12 +217,15 @@ fn later_party_with_the_same_speaker_id_wins_as_in_the_seed() {
 }
 
 #[test]
-fn seed_content_is_usable_on_its_own() {
+fn middleware_content_is_usable_on_its_own() {
     let (t, c) = awkward_call();
     let names: HashMap<String, String> = speaker_names(&c[0].parties);
-    assert_eq!(seed_content(&t[0].transcript, &names), AWKWARD_CONTENT);
-    assert_eq!(seed_content(&[], &names), "");
-    assert!(seed_content(&t[0].transcript, &HashMap::new())
+    assert_eq!(
+        middleware_content(&t[0].transcript, &names),
+        AWKWARD_CONTENT
+    );
+    assert_eq!(middleware_content(&[], &names), "");
+    assert!(middleware_content(&t[0].transcript, &HashMap::new())
         .lines()
         .filter(|l| !l.is_empty())
         .all(|l| l.starts_with(UNKNOWN_SPEAKER)));

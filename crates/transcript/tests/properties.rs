@@ -91,7 +91,7 @@ fn calls() -> impl Strategy<Value = (Vec<CallTranscript>, Vec<ExtensiveCall>)> {
         })
 }
 
-/// The name the seed would print for `speaker` in `call`.
+/// The name the original middleware would print for `speaker` in `call`.
 fn expected_label<'a>(call: Option<&'a ExtensiveCall>, speaker: Option<&str>) -> &'a str {
     let Some(speaker) = speaker else {
         return UNKNOWN_SPEAKER;

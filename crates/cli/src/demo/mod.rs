@@ -1,7 +1,7 @@
 //! `callbrief demo`: the whole path on one machine, nothing to configure.
 //!
 //! Starts the Gong and Salesforce simulators (over one sample org) and the server on free
-//! loopback ports with a fresh API key, then walks the seed's flow over real HTTP exactly as
+//! loopback ports with a fresh API key, then walks the two-action flow over real HTTP exactly as
 //! the GPT would: sign in to Salesforce, SOSL for the account, SOQL for its newest Gong calls,
 //! `POST /callTranscripts`. It then shows where the GPT setup kit is and what to try next. Each
 //! step is its own module.
@@ -69,7 +69,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  callbrief             {base_url}");
     println!("  API key               {api_key}");
     println!();
-    println!("The seed's flow, as the GPT runs it:");
+    println!("The two-action flow, as the GPT runs it:");
     println!();
 
     let http = reqwest::Client::builder()

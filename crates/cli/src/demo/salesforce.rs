@@ -1,7 +1,7 @@
-//! Demo steps in Salesforce, done over HTTP the way the GPT's Salesforce action does them: sign
-//! a sample rep in (password grant, standing in for the OAuth consent screen), find the account
-//! with the seed's SOSL, let the "rep" confirm it, then read its newest Gong calls with the
-//! seed's SOQL using the configured object and field API names.
+//! Demo steps in Salesforce, done over HTTP the way the GPT's Salesforce action does them: sign a
+//! sample rep in (password grant, standing in for the OAuth consent screen), find the account with
+//! the two-action flow's SOSL, let the "rep" confirm it, then read its newest Gong calls with the
+//! two-action flow's SOQL using the configured object and field API names.
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -16,7 +16,7 @@ pub const DEMO_USERNAME: &str = "maya.chen@callbrief-demo.com";
 pub const SEARCH_TERM: &str = "Acme";
 /// The account the rep confirms among the matches.
 pub const CONFIRMED_ACCOUNT: &str = "Acme Logistics";
-/// Calls the seed's query asks for.
+/// Calls the two-action flow's query asks for.
 const LATEST_CALLS: usize = 2;
 
 /// Where the Salesforce simulator is and which Connected App and API version to use.
@@ -99,7 +99,7 @@ pub async fn walkthrough(
     );
     println!("   The rep confirms \"{account_name} - {account_id}\".");
 
-    let soql = server::gpt::seed_calls_soql(gong, &account_id, LATEST_CALLS);
+    let soql = server::gpt::latest_calls_soql(gong, &account_id, LATEST_CALLS);
     println!("3. executeSOQLQuery: {soql}");
     let query: QueryResult = rest_get(
         http,

@@ -1,18 +1,18 @@
 //! The GPT's Instructions text, for each [`Variant`] and [`Methodology`].
 //!
-//! The texts walk the assistant through the seed's flow (find the account, have the rep
+//! The texts walk the assistant through the chosen variant's flow (find the account, have the rep
 //! confirm it, fetch the calls, write the briefing) with the configured Gong object and field
 //! API names written in, so an admin pastes them as they are. Runtime values the assistant fills
 //! in are spelled as capitalised words it is told about (COMPANY, ACCOUNT_ID), never as `<...>`.
 
 use super::salesforce_action::account_search_sosl;
-use super::{seed_calls_soql, GongFields, Methodology, Variant};
+use super::{latest_calls_soql, GongFields, Methodology, Variant};
 
 /// ChatGPT's limit on a GPT's Instructions, in characters; tests keep every text under it.
 pub const MAX_INSTRUCTIONS_CHARS: usize = 8000;
-/// Calls the briefing covers unless the rep asks for more: the seed's "latest two calls".
+/// Calls the briefing covers unless the rep asks for more: the original "latest two calls".
 pub const DEFAULT_CALLS: usize = 2;
-/// The methodology section the seed marks optional (MEDPICC's Competition).
+/// The methodology section the original two-action GPT marks optional (MEDPICC's Competition).
 const OPTIONAL_SECTION: &str = "Competition";
 /// SOSL's reserved characters, as the instructions list them.
 const SOSL_RESERVED: &str = "? & | ! { } [ ] ( ) ^ ~ * : \\ \" ' + -";
@@ -73,7 +73,7 @@ fn two_action_steps(text: &mut String, gong: &GongFields) {
          executeSOQLQuery with q set to:\n{}\nwhere ACCOUNT_ID is the confirmed account's Id \
          (use {DEFAULT_CALLS} as the LIMIT unless the rep asks for more calls). If no records \
          come back, tell the rep there are no recorded Gong calls for this account.\n\n",
-        seed_calls_soql(gong, "ACCOUNT_ID", DEFAULT_CALLS)
+        latest_calls_soql(gong, "ACCOUNT_ID", DEFAULT_CALLS)
     ));
     text.push_str(&format!(
         "3. Get the transcripts. Call getTranscriptsByCallIds with callIds set to the {} values \
@@ -229,7 +229,7 @@ mod tests {
     }
 
     #[test]
-    fn two_action_writes_the_seed_queries_with_the_configured_names() {
+    fn two_action_writes_its_queries_with_the_configured_names() {
         let gong = GongFields {
             call_object: "Conv__Call__c".into(),
             call_id: "Conv__Gong_Id__c".into(),

@@ -1,4 +1,4 @@
-//! What a ChatGPT admin needs to build the GPT: the seed's Salesforce action document
+//! What a ChatGPT admin needs to build the GPT: the two-action flow's Salesforce action document
 //! ([`salesforce_action`]), the Instructions texts ([`instructions`]) and the setup guide that
 //! puts them together with schema URLs and auth settings ([`guide`]); [`Kit`] takes their inputs
 //! from the server's settings.
@@ -18,11 +18,11 @@ use std::str::FromStr;
 use salesforce::escape::soql_string_literal;
 pub use service::{GongFields, Methodology};
 
-/// The seed's query for an account's newest calls: `SELECT <call id>, <title>, <start> FROM
-/// <call object> WHERE <account> = '<account id>' ORDER BY <start> DESC LIMIT <limit>`, with the
-/// configured API names (checked to be API names by the settings) and the account id as an
+/// The two-action flow's query for an account's newest calls: `SELECT <call id>, <title>, <start>
+/// FROM <call object> WHERE <account> = '<account id>' ORDER BY <start> DESC LIMIT <limit>`, with
+/// the configured API names (checked to be API names by the settings) and the account id as an
 /// escaped SOQL literal.
-pub fn seed_calls_soql(fields: &GongFields, account_id: &str, limit: usize) -> String {
+pub fn latest_calls_soql(fields: &GongFields, account_id: &str, limit: usize) -> String {
     format!(
         "SELECT {id}, {title}, {start} FROM {object} WHERE {account} = {literal} \
          ORDER BY {start} DESC LIMIT {limit}",
@@ -47,7 +47,7 @@ pub enum Variant {
     /// briefing, and the rep's own Salesforce permissions through OAuth.
     #[default]
     OneAction,
-    /// The seed's setup: a Salesforce action (SOSL, SOQL) plus callbrief's transcripts action.
+    /// The original setup: a Salesforce action (SOSL, SOQL) plus callbrief's transcripts action.
     TwoAction,
 }
 
@@ -106,7 +106,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_query_uses_the_configured_names_and_escapes_the_id() {
+    fn calls_query_uses_the_configured_names_and_escapes_the_id() {
         let fields = GongFields {
             call_object: "Acme__Call__c".into(),
             call_id: "Acme__Id__c".into(),
@@ -116,12 +116,12 @@ mod tests {
             ..GongFields::default()
         };
         assert_eq!(
-            seed_calls_soql(&fields, "001A", 2),
+            latest_calls_soql(&fields, "001A", 2),
             "SELECT Acme__Id__c, Acme__Name__c, Acme__Start__c FROM Acme__Call__c \
              WHERE Acme__Account__c = '001A' ORDER BY Acme__Start__c DESC LIMIT 2"
         );
         assert!(
-            seed_calls_soql(&GongFields::default(), "x' OR Name != '", 2)
+            latest_calls_soql(&GongFields::default(), "x' OR Name != '", 2)
                 .contains("= 'x\\' OR Name != \\''")
         );
     }

@@ -1,4 +1,4 @@
-//! The seed's "Salesforce action": an OpenAPI 3.1 document that lets a GPT run SOQL
+//! The two-action flow's "Salesforce action": an OpenAPI 3.1 document that lets a GPT run SOQL
 //! (`executeSOQLQuery`, `GET /query`) and SOSL (`executeSOSLSearch`, `GET /search`) against
 //! Salesforce's REST API directly, signed in as the rep through Salesforce OAuth.
 //!
@@ -24,7 +24,7 @@ use utoipa::openapi::{
 };
 use utoipa::{OpenApi, ToSchema};
 
-use super::{seed_calls_soql, GongFields};
+use super::{latest_calls_soql, GongFields};
 
 /// Name of the document's one security scheme.
 pub const SECURITY_SCHEME: &str = "salesforceOAuth";
@@ -186,7 +186,7 @@ fn query_param_description(gong: &GongFields) -> String {
     format!(
         "A SOQL SELECT statement. Put text values in single quotes and escape ' and \\ inside \
          them with a backslash. Newest Gong calls of an account (use the account's Id): {}",
-        seed_calls_soql(gong, EXAMPLE_ACCOUNT_ID, 2)
+        latest_calls_soql(gong, EXAMPLE_ACCOUNT_ID, 2)
     )
 }
 
@@ -286,7 +286,7 @@ pub fn document(settings: &ActionSettings<'_>) -> utoipa::openapi::OpenApi {
         QUERY_SUMMARY,
         QUERY_DESCRIPTION,
         query_param_description(settings.gong),
-        &seed_calls_soql(settings.gong, EXAMPLE_ACCOUNT_ID, 2),
+        &latest_calls_soql(settings.gong, EXAMPLE_ACCOUNT_ID, 2),
         "QueryResult",
         &query_errors,
     );
@@ -367,7 +367,7 @@ mod tests {
     }
 
     #[test]
-    fn server_and_operations_match_the_seed() {
+    fn server_and_operations_match_the_two_action_flow() {
         let doc = doc();
         assert_eq!(doc["openapi"], "3.1.0");
         assert_eq!(

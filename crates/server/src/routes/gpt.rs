@@ -1,5 +1,5 @@
 //! The GPT setup routes, public like `/openapi.json` (they hold no secret):
-//! `GET /openapi/salesforce.json`, the seed's Salesforce action document, and
+//! `GET /openapi/salesforce.json`, the two-action GPT's Salesforce action document, and
 //! `GET /gpt/instructions?methodology=medpicc|spiced&variant=one-action|two-action`, the setup
 //! guide as Markdown.
 

@@ -139,7 +139,7 @@ async fn the_documented_operations_work_against_salesforce_as_documented() {
     let access = token["access_token"].as_str().unwrap();
     let server_url = doc["servers"][0]["url"].as_str().unwrap();
 
-    // Run each operation with its documented example, then the seed's query for a real
+    // Run each operation with its documented example, then the two-action flow's query for a real
     // account, and check every answer against the documented response schema.
     let search_example = doc["paths"]["/search"]["get"]["parameters"][0]["example"]
         .as_str()
@@ -170,11 +170,11 @@ async fn the_documented_operations_work_against_salesforce_as_documented() {
         .as_str()
         .unwrap();
     assert!(query_example.contains("'001XXXXXXXXXXXXXXX'"));
-    let seed_query = query_example.replace("001XXXXXXXXXXXXXXX", account_id);
+    let calls_query = query_example.replace("001XXXXXXXXXXXXXXX", account_id);
     let (status, calls) = json(
         app.http
             .get(format!("{server_url}/query"))
-            .query(&[("q", &seed_query)])
+            .query(&[("q", &calls_query)])
             .bearer_auth(access)
             .send()
             .await
@@ -309,14 +309,14 @@ async fn configured_gong_names_replace_the_package_defaults_everywhere() {
         };
     })
     .await;
-    let seed_query = "SELECT Conv__External_Id__c, Conv__Subject__c, Conv__Started_At__c FROM \
+    let calls_query = "SELECT Conv__External_Id__c, Conv__Subject__c, Conv__Started_At__c FROM \
                       Conv__Conversation__c WHERE Conv__Customer__c = 'ACCOUNT_ID' ORDER BY \
                       Conv__Started_At__c DESC LIMIT 2";
     for methodology in ["medpicc", "spiced"] {
         let url = format!("/gpt/instructions?variant=two-action&methodology={methodology}");
         let (status, _, body) = text(get(&app, &url).await).await;
         assert_eq!(status, 200, "{body}");
-        assert!(body.contains(seed_query), "{url}:\n{body}");
+        assert!(body.contains(calls_query), "{url}:\n{body}");
         assert!(body.contains("callIds set to the Conv__External_Id__c values"));
         assert!(
             !body.contains("Gong__"),

@@ -1,5 +1,5 @@
-//! The happy path and the improvements over the seed: full content, every page, notFound,
-//! duplicates, order.
+//! The happy path and the improvements over the original middleware: full content, every page,
+//! notFound, duplicates, order.
 
 use serde_json::json;
 use sim::org::{UNLISTED_SPEAKER_ACCOUNT, UNNAMED_PARTY_ACCOUNT};

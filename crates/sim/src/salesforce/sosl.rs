@@ -396,7 +396,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_search() {
+    fn the_two_action_flow_search() {
         let rows = search(
             MAYA,
             "FIND {Acme} IN ALL FIELDS RETURNING Account(Id, Name) LIMIT 5",
