@@ -108,5 +108,65 @@ fn demo_once_walks_through_and_exits_0() {
             "{id}: {stdout}"
         );
     }
+    // The one-action flow, between the two-action flow and the setup kit: search, confirm,
+    // one briefing with a non-empty calls table, and curl lines for both requests.
+    let one_action: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("The one-action flow (recommended), as the GPT runs it:"))
+        .take_while(|l| !l.starts_with("GPT setup kit:"))
+        .collect();
+    let section = one_action.join("\n");
+    assert!(
+        stdout.find("4. getTranscriptsByCallIds") < stdout.find("The one-action flow")
+            && !one_action.is_empty(),
+        "{stdout}"
+    );
+    for needle in [
+        "1. searchAccounts: GET http://127.0.0.1:",
+        "/accounts/search?name=Acme",
+        "   Acme Logistics - 001",
+        "The rep confirms \"Acme Logistics - 001",
+        "2. getAccountBriefing: GET http://127.0.0.1:",
+        "/briefing?calls=3&methodology=medpicc",
+        "-> 200 OK",
+        " 3 calls, 3 transcripts, ",
+        "  Account       Acme Logistics, ",
+        "  Open deals    ",
+        "  Key contacts  ",
+        "  Instructions (MEDPICC), first lines:",
+    ] {
+        assert!(
+            section.contains(needle),
+            "missing {needle:?} in:\n{section}"
+        );
+    }
+    let calls_table: Vec<&str> = one_action
+        .iter()
+        .skip_while(|l| !(l.contains("Title") && l.contains("Attendees")))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .copied()
+        .collect();
+    assert_eq!(calls_table.len(), 3, "{section}");
+    assert!(
+        calls_table
+            .iter()
+            .all(|l| l.contains("Acme Logistics") && l.contains(", ")),
+        "{calls_table:?}"
+    );
+    for needle in [
+        "/accounts/search?name=Acme' -H 'Authorization: Bearer cb-demo-",
+        "/briefing?calls=3&methodology=medpicc' -H 'Authorization: Bearer cb-demo-",
+        "callbrief briefing \"Acme Logistics\"",
+    ] {
+        let line = stdout
+            .lines()
+            .skip_while(|l| !l.starts_with("Try it yourself:"))
+            .find(|l| l.contains(needle));
+        assert!(
+            line.is_some(),
+            "missing {needle:?} under Try it yourself:\n{stdout}"
+        );
+    }
     assert!(!stderr.contains("ERROR"), "{stderr}");
 }

@@ -3,12 +3,15 @@
 //! Starts the Gong and Salesforce simulators (over one sample org) and the server on free
 //! loopback ports with a fresh API key, then walks the two-action flow over real HTTP exactly as
 //! the GPT would: sign in to Salesforce, SOSL for the account, SOQL for its newest Gong calls,
-//! `POST /callTranscripts`. It then shows where the GPT setup kit is and what to try next. Each
-//! step is its own module.
+//! `POST /callTranscripts`; then the recommended one-action flow: `GET /accounts/search` and
+//! `GET /accounts/{id}/briefing`. It then shows where the GPT setup kit is and what to try next.
+//! Each step is its own module.
 
+mod briefing;
 mod mcp;
 mod salesforce;
 mod setup;
+mod table;
 mod transcripts;
 
 use anyhow::Context;
@@ -94,6 +97,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         &found.call_ids,
     )
     .await?;
+    let one_action = briefing::walkthrough(&http, &base_url, &api_key).await?;
 
     setup::print_setup(&http, &base_url).await?;
     setup::print_users(&org);
@@ -101,9 +105,25 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     println!("Try it yourself:");
     println!();
-    for curl in found.curls.iter().chain([&step.curl]) {
+    for curl in found
+        .curls
+        .iter()
+        .chain([&step.curl])
+        .chain(&one_action.curls)
+    {
         println!("  {curl}");
     }
+    println!(
+        "  {}",
+        briefing::cli_line(&[
+            ("GONG_BASE_URL", gong_sim.base_url.as_str()),
+            ("GONG_ACCESS_KEY", sim_cfg.access_key.as_str()),
+            ("GONG_ACCESS_KEY_SECRET", sim_cfg.access_key_secret.as_str()),
+            ("SALESFORCE_INSTANCE_URL", sf_sim.base_url.as_str()),
+            ("SALESFORCE_CLIENT_ID", sf_cfg.client_id.as_str()),
+            ("SALESFORCE_CLIENT_SECRET", sf_cfg.client_secret.as_str()),
+        ])
+    );
     println!("  curl -s {base_url}/gpt/instructions");
     println!("  curl -s {base_url}/openapi/salesforce.json");
     println!("  curl -s {base_url}/openapi.json");

@@ -171,7 +171,7 @@ async fn rest_get<T: serde::de::DeserializeOwned>(
 }
 
 /// Sends a request's answer through status and JSON checks, naming `what` in errors.
-async fn read_json<T: serde::de::DeserializeOwned>(
+pub(super) async fn read_json<T: serde::de::DeserializeOwned>(
     sent: reqwest::Result<reqwest::Response>,
     what: &str,
 ) -> anyhow::Result<T> {

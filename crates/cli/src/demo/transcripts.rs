@@ -10,7 +10,7 @@ use serde::Deserialize;
 /// Lines of transcript shown in the excerpt.
 const EXCERPT_LINES: usize = 5;
 /// Longest excerpt line, in characters.
-const EXCERPT_WIDTH: usize = 110;
+const EXCERPT_WIDTH: usize = super::table::LINE_WIDTH;
 
 /// What the step leaves for the rest of the demo.
 pub struct StepOutput {
@@ -140,25 +140,10 @@ fn print_table(calls: &[Transcript]) {
             ]
         })
         .collect();
-    let header = ["Title", "Date", "Duration", "Gong URL", "Attendees"];
-    let width = |i: usize| {
-        rows.iter()
-            .map(|r| r[i].chars().count())
-            .chain([header[i].len()])
-            .max()
-            .unwrap_or(0)
-    };
-    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
-    println!(
-        "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
-        header[0], header[1], header[2], header[3], header[4]
+    super::table::print(
+        ["Title", "Date", "Duration", "Gong URL", "Attendees"],
+        &rows,
     );
-    for row in &rows {
-        println!(
-            "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
-            row[0], row[1], row[2], row[3], row[4]
-        );
-    }
 }
 
 /// The first non-empty lines of a transcript, each cut to a terminal-friendly width.
@@ -167,14 +152,7 @@ fn excerpt(content: &str) -> Vec<String> {
         .lines()
         .filter(|l| !l.trim().is_empty())
         .take(EXCERPT_LINES)
-        .map(|line| {
-            if line.chars().count() > EXCERPT_WIDTH {
-                let cut: String = line.chars().take(EXCERPT_WIDTH - 1).collect();
-                format!("{cut}…")
-            } else {
-                line.to_owned()
-            }
-        })
+        .map(|line| super::table::clip(line, EXCERPT_WIDTH))
         .collect()
 }
 

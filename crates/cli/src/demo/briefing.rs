@@ -1,0 +1,387 @@
+//! Demo step: the one-action flow, the recommended GPT setup. Finds the account with
+//! `GET /accounts/search`, lets the "rep" confirm it, then asks `GET /accounts/{id}/briefing`
+//! for everything at once, over HTTP as the GPT's action would, and prints a compact summary of
+//! the pack: account, open deals, key contacts, calls, size and the start of the instructions.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use super::salesforce::{read_json, CONFIRMED_ACCOUNT, SEARCH_TERM};
+use super::table;
+
+/// Calls the briefing asks for.
+const BRIEFING_CALLS: usize = 3;
+/// The methodology the briefing is written up in.
+const METHODOLOGY: &str = "medpicc";
+/// Key contacts shown; the rest are counted.
+const SHOWN_CONTACTS: usize = 4;
+/// Lines of the write-up instructions shown.
+const INSTRUCTION_LINES: usize = 3;
+
+/// What the step leaves for the rest of the demo.
+pub struct StepOutput {
+    /// curl lines repeating the step's requests.
+    pub curls: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchAnswer {
+    accounts: Vec<Hit>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Hit {
+    id: String,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Briefing {
+    account: Account,
+    methodology: String,
+    instructions: String,
+    #[serde(default)]
+    opportunities: Vec<Opportunity>,
+    #[serde(default)]
+    contacts: Vec<Contact>,
+    #[serde(default)]
+    calls: Vec<Call>,
+    #[serde(default)]
+    notes: Vec<String>,
+    truncation: Truncation,
+    #[serde(default)]
+    transcripts: Vec<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Account {
+    name: String,
+    owner: Option<String>,
+    industry: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Opportunity {
+    name: String,
+    stage: Option<String>,
+    amount: Option<f64>,
+    close_date: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Contact {
+    name: String,
+    title: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Call {
+    title: Option<String>,
+    started: Option<String>,
+    #[serde(default)]
+    attendees: Vec<Attendee>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Attendee {
+    name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Truncation {
+    max_chars: usize,
+    truncated: bool,
+}
+
+/// Runs `searchAccounts` and `getAccountBriefing` against the server at `base_url` with
+/// `api_key` and prints what each returned.
+pub async fn walkthrough(
+    http: &reqwest::Client,
+    base_url: &str,
+    api_key: &str,
+) -> anyhow::Result<StepOutput> {
+    println!("The one-action flow (recommended), as the GPT runs it:");
+    println!();
+
+    let search_url = format!("{base_url}/accounts/search?name={SEARCH_TERM}");
+    println!("1. searchAccounts: GET {search_url}");
+    let found: SearchAnswer = read_json(
+        http.get(&search_url).bearer_auth(api_key).send().await,
+        "GET /accounts/search",
+    )
+    .await?;
+    for hit in &found.accounts {
+        println!("   {} - {}", hit.name, hit.id);
+    }
+    let confirmed = found
+        .accounts
+        .iter()
+        .find(|hit| hit.name == CONFIRMED_ACCOUNT)
+        .with_context(|| format!("/accounts/search did not find {CONFIRMED_ACCOUNT:?}"))?;
+    anyhow::ensure!(
+        salesforce::escape::is_salesforce_id(&confirmed.id),
+        "/accounts/search returned an account id that is not an id: {:?}",
+        confirmed.id
+    );
+    println!(
+        "   The rep confirms \"{} - {}\".",
+        confirmed.name, confirmed.id
+    );
+
+    let briefing_url = format!(
+        "{base_url}/accounts/{}/briefing?calls={BRIEFING_CALLS}&methodology={METHODOLOGY}",
+        confirmed.id
+    );
+    println!("2. getAccountBriefing: GET {briefing_url}");
+    let started = Instant::now();
+    let response = http
+        .get(&briefing_url)
+        .bearer_auth(api_key)
+        .send()
+        .await
+        .context("GET /accounts/{id}/briefing failed")?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .context("could not read the briefing")?;
+    anyhow::ensure!(
+        status.is_success(),
+        "GET /accounts/{{id}}/briefing answered {status}: {text}"
+    );
+    let pack: Briefing =
+        serde_json::from_str(&text).context("the briefing is not the expected JSON")?;
+    println!(
+        "   -> {status} in {} ms, {} calls, {} transcripts, {} characters (limit {}, {})",
+        started.elapsed().as_millis(),
+        pack.calls.len(),
+        pack.transcripts.len(),
+        text.chars().count(),
+        pack.truncation.max_chars,
+        if pack.truncation.truncated {
+            "transcripts cut to fit"
+        } else {
+            "nothing cut"
+        }
+    );
+    for note in &pack.notes {
+        println!("   note: {note}");
+    }
+    println!();
+    for line in summary(&pack) {
+        println!("{line}");
+    }
+    println!();
+
+    let auth = format!("-H 'Authorization: Bearer {api_key}'");
+    Ok(StepOutput {
+        curls: vec![
+            format!("curl -s '{search_url}' {auth}"),
+            format!("curl -s '{briefing_url}' {auth}"),
+        ],
+    })
+}
+
+/// The pack in a few aligned lines: who, what is open, who matters, which calls, how to write
+/// it up.
+fn summary(pack: &Briefing) -> Vec<String> {
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+    let mut facts: Vec<[String; 2]> = vec![[
+        "Account".to_owned(),
+        format!(
+            "{}, {}, owner {}",
+            pack.account.name,
+            dash(&pack.account.industry),
+            dash(&pack.account.owner)
+        ),
+    ]];
+    let deals = table::align(
+        &pack
+            .opportunities
+            .iter()
+            .map(|o| {
+                [
+                    o.name.clone(),
+                    dash(&o.stage),
+                    o.amount.map(amount).unwrap_or_else(|| "-".to_owned()),
+                    format!("closes {}", dash(&o.close_date)),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
+    labelled(&mut facts, "Open deals", deals, "none");
+    let mut people: Vec<String> = pack
+        .contacts
+        .iter()
+        .take(SHOWN_CONTACTS)
+        .map(|c| match &c.title {
+            Some(title) => format!("{}, {title}", c.name),
+            None => c.name.clone(),
+        })
+        .collect();
+    if pack.contacts.len() > SHOWN_CONTACTS {
+        people.push(format!("and {} more", pack.contacts.len() - SHOWN_CONTACTS));
+    }
+    labelled(&mut facts, "Key contacts", people, "none");
+    let mut lines = table::align(&facts);
+
+    lines.push(String::new());
+    let calls: Vec<[String; 3]> = pack
+        .calls
+        .iter()
+        .map(|c| {
+            let attendees: Vec<&str> = c
+                .attendees
+                .iter()
+                .map(|a| a.name.as_deref().unwrap_or("(unnamed)"))
+                .collect();
+            [
+                dash(&c.title),
+                c.started
+                    .as_deref()
+                    .map(|s| s.chars().take(10).collect())
+                    .unwrap_or_else(|| "-".to_owned()),
+                attendees.join(", "),
+            ]
+        })
+        .collect();
+    lines.extend(table::render(["Title", "Date", "Attendees"], &calls));
+
+    lines.push(String::new());
+    lines.push(format!(
+        "  Instructions ({}), first lines:",
+        pack.methodology.to_uppercase()
+    ));
+    lines.extend(
+        pack.instructions
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(INSTRUCTION_LINES)
+            .map(|l| format!("    {}", table::clip(l.trim_end(), table::LINE_WIDTH - 4))),
+    );
+    lines
+}
+
+/// Adds `values` under `label` (the label on the first line only), or `empty` when none.
+fn labelled(rows: &mut Vec<[String; 2]>, label: &str, values: Vec<String>, empty: &str) {
+    if values.is_empty() {
+        rows.push([label.to_owned(), empty.to_owned()]);
+    }
+    for (i, value) in values.into_iter().enumerate() {
+        let label = if i == 0 { label } else { "" };
+        rows.push([label.to_owned(), value.trim_start().to_owned()]);
+    }
+}
+
+/// An amount with thousands separators and no cents, e.g. `240,000`.
+fn amount(value: f64) -> String {
+    let whole = value.abs().round();
+    let digits = format!("{whole:.0}");
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if value < 0.0 && whole > 0.0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+/// The `callbrief briefing` command line that builds the same pack as Markdown from the
+/// settings in `env` (the simulators' addresses and credentials).
+pub fn cli_line(env: &[(&str, &str)]) -> String {
+    let mut line: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+    line.push_str(&format!("callbrief briefing \"{CONFIRMED_ACCOUNT}\""));
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn amounts_are_grouped_by_thousands() {
+        assert_eq!(amount(240_000.0), "240,000");
+        assert_eq!(amount(1_234_567.4), "1,234,567");
+        assert_eq!(amount(999.6), "1,000");
+        assert_eq!(amount(0.0), "0");
+        assert_eq!(amount(-1500.0), "-1,500");
+    }
+
+    fn pack(contacts: usize, opportunities: usize) -> Briefing {
+        let contacts: Vec<_> = (0..contacts)
+            .map(|i| json!({"id": "003", "name": format!("Person {i}"), "title": "CFO", "callsAttended": 1}))
+            .collect();
+        let opportunities: Vec<_> = (0..opportunities)
+            .map(|i| json!({"id": "006", "name": format!("Deal {i}"), "stage": "Negotiation", "amount": 240000, "closeDate": "2027-02-02"}))
+            .collect();
+        serde_json::from_value(json!({
+            "account": {"id": "001", "name": "Acme Logistics", "owner": "Maya Chen", "industry": null},
+            "methodology": "medpicc",
+            "instructions": "Write it up.\n\n1. Account\n2. Calls\n3. Focus\n4. MEDPICC",
+            "opportunities": opportunities,
+            "contacts": contacts,
+            "calls": [{"callId": "1", "title": "Kickoff", "started": "2026-11-22T18:32:22Z", "duration": 60,
+                       "attendees": [{"name": "Maya Chen", "affiliation": "Internal"}, {"name": null, "affiliation": "Unknown"}],
+                       "hasTranscript": true}],
+            "notes": [],
+            "truncation": {"maxChars": 100000, "truncated": false, "calls": []},
+            "transcripts": [{"callId": "1", "content": "Maya Chen: Hi"}],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn summary_shows_the_pack_in_aligned_lines() {
+        let lines = summary(&pack(5, 1));
+        let text = lines.join("\n");
+        assert!(
+            text.contains("  Account       Acme Logistics, -, owner Maya Chen"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  Open deals    Deal 0  Negotiation  240,000  closes 2027-02-02"),
+            "{text}"
+        );
+        assert!(text.contains("  Key contacts  Person 0, CFO\n                Person 1, CFO"));
+        assert!(
+            text.contains("Person 3, CFO\n                and 1 more"),
+            "{text}"
+        );
+        assert!(!text.contains("Person 4"), "{text}");
+        assert!(
+            text.contains("  Kickoff  2026-11-22  Maya Chen, (unnamed)"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "  Instructions (MEDPICC), first lines:\n    Write it up.\n    1. Account\n    2. Calls"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn summary_says_when_nothing_is_open() {
+        let text = summary(&pack(0, 0)).join("\n");
+        assert!(text.contains("  Open deals    none"), "{text}");
+        assert!(text.contains("  Key contacts  none"), "{text}");
+    }
+
+    #[test]
+    fn cli_line_sets_the_environment_before_the_command() {
+        assert_eq!(
+            cli_line(&[("GONG_BASE_URL", "http://127.0.0.1:1")]),
+            "GONG_BASE_URL=http://127.0.0.1:1 callbrief briefing \"Acme Logistics\""
+        );
+    }
+}
