@@ -28,13 +28,15 @@ pub struct Cli {
 /// What to run.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP server (POST /callTranscripts, GET /openapi.json, GET /healthz).
+    /// Run the HTTP server: account search and briefings, call transcripts, their OpenAPI
+    /// documents, the GPT setup kit, OAuth for ChatGPT, and MCP at /mcp.
     Serve(Box<ServeArgs>),
     /// Run the simulators of the outside services (Gong, Salesforce) on local ports, for tests
     /// and demos.
     Sim(SimArgs),
-    /// Start the Gong and Salesforce simulators and the server on free local ports, walk the
-    /// GPT's flow (SOSL, SOQL, transcripts) over HTTP, print what to try next, and serve until Ctrl-C.
+    /// Start the Gong and Salesforce simulators and the server on free local ports, walk both GPT
+    /// flows over HTTP (SOSL, SOQL and transcripts; search and briefing), print what to try next,
+    /// and serve until Ctrl-C.
     Demo(DemoArgs),
     /// Print the OpenAPI 3.1 document the server serves at /openapi.json (or, with
     /// --salesforce, the Salesforce action at /openapi/salesforce.json).
