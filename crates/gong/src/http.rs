@@ -205,7 +205,7 @@ impl Transport {
             }
         };
         let outcome = match retry::classify(status) {
-            StatusClass::Success => match serde_json::from_slice::<T>(&body) {
+            StatusClass::Success => match decode::<T>(&body) {
                 Ok(value) => Outcome::Done(Some(value)),
                 Err(e) => retry_decode(GongError::InvalidResponse(format!(
                     "the answer from {} is not the expected JSON ({})",
@@ -246,6 +246,17 @@ impl Transport {
             }),
         };
         (Some(code), outcome)
+    }
+}
+
+/// Decodes a 200 body. Validating the UTF-8 of the whole body at once and decoding it as a
+/// `str` is faster than `from_slice`, which validates every string on its own (transcripts
+/// are tens of thousands of short strings); a body that is not UTF-8 goes through
+/// `from_slice`, so errors read exactly as before.
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
     }
 }
 
@@ -366,6 +377,25 @@ mod tests {
                 .count(),
             MAX_MESSAGE_CHARS + 1
         );
+    }
+
+    #[test]
+    fn decoding_a_str_or_bytes_fails_alike() {
+        let cases: [&[u8]; 4] = [
+            br#"{"text": 5, "start": 1}"#,
+            br#"{"text": "cut"#,
+            b"{\"text\": \"\xff\"}",
+            br#"{"text": "ok", "start": 1, "end": 2}"#,
+        ];
+        for body in cases {
+            let ours = decode::<wire::Sentence>(body);
+            let plain = serde_json::from_slice::<wire::Sentence>(body);
+            match (ours, plain) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b),
+                (Err(a), Err(b)) => assert_eq!(describe_json_error(&a), describe_json_error(&b)),
+                (a, b) => panic!("{a:?} vs {b:?}"),
+            }
+        }
     }
 
     #[test]

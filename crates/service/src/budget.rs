@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use transcript::budget::{fit, Measure, TranscriptSlice};
+use transcript::budget::{Measure, Measured, TranscriptSlice};
 use transcript::CleanTranscript;
 
 use crate::error::ServiceError;
@@ -74,24 +74,31 @@ pub fn fit_response<R>(
     build: impl Fn(Vec<CleanTranscript>, Truncation) -> R,
     render: impl Fn(&R) -> String,
 ) -> Result<R, ServiceError> {
-    let skeleton: Vec<CleanTranscript> = transcripts
+    // Counted once: the totals size the report, and the same counts do the fitting.
+    let measured = Measured::new(transcripts, offsets, measure);
+    let skeleton: Vec<CleanTranscript> = measured
+        .transcripts()
         .iter()
         .map(|t| CleanTranscript {
+            call_id: t.call_id.clone(),
+            title: t.title.clone(),
+            started: t.started.clone(),
+            duration: t.duration,
+            url: t.url.clone(),
             content: String::new(),
-            ..t.clone()
+            speakers: t.speakers.clone(),
         })
         .collect();
-    let longest_report: Vec<TranscriptSlice> = transcripts
+    let longest_report: Vec<TranscriptSlice> = measured
+        .transcripts()
         .iter()
-        .map(|t| {
-            let total = char_len(&t.content);
-            TranscriptSlice {
-                call_id: t.call_id.clone(),
-                total_chars: total,
-                offset: total,
-                returned_chars: total,
-                next_offset: Some(total),
-            }
+        .zip(measured.total_chars())
+        .map(|(t, total)| TranscriptSlice {
+            call_id: t.call_id.clone(),
+            total_chars: total,
+            offset: total,
+            returned_chars: total,
+            next_offset: Some(total),
         })
         .collect();
     // `truncated` is `true` or `false`: measure both and keep the longer.
@@ -116,7 +123,7 @@ pub fn fit_response<R>(
             ),
         ));
     }
-    let fitted = fit(transcripts, offsets, max_chars - overhead, measure);
+    let fitted = measured.fit(max_chars - overhead);
     let report = Truncation {
         max_chars,
         truncated: fitted.is_cut(),

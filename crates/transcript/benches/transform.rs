@@ -4,19 +4,26 @@
 //! Synthetic but shaped like real speech: ~150 words a minute, sentences of 5–20 words,
 //! monologues of 1–5 sentences (3 on average), 4 speakers per call of whom one is missing from
 //! the parties. Measures `clean_transcripts` and, for the same data, decoding Gong's transcript
-//! payload (the other per-request cost on the way from Gong to the assistant).
+//! payload (the other per-request cost on the way from Gong to the assistant), and fitting the
+//! five longest calls of a request into ChatGPT's 100,000-character response limit.
 
+use std::collections::HashMap;
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use gong::wire::{
     CallMetaData, CallTranscript, ExtensiveCall, Monologue, Party, Records, Sentence,
     TranscriptResponse,
 };
+use transcript::budget::{self, Measure};
 
 const CALLS: usize = 10;
 const MINUTES: usize = 60;
 const WORDS_PER_MINUTE: usize = 150;
+/// Calls per `/callTranscripts` request in the fit bench (the load bench's five one-hour calls).
+const FIT_CALLS: usize = 5;
+/// ChatGPT's limit on an action's response, in characters.
+const FIT_BUDGET: usize = 100_000;
 
 const WORDS: &[&str] = &[
     "budget",
@@ -191,6 +198,27 @@ fn bench(c: &mut Criterion) {
             serde_json::from_slice::<TranscriptResponse>(black_box(&payload))
                 .expect("payload decodes")
         })
+    });
+    group.finish();
+
+    let cleaned = transcript::clean_transcripts(&transcripts[..FIT_CALLS], &calls[..FIT_CALLS]);
+    let fit_bytes: usize = cleaned.iter().map(|t| t.content.len()).sum();
+    let no_offsets = HashMap::new();
+    let mut group = c.benchmark_group("budget");
+    group.throughput(Throughput::Bytes(fit_bytes as u64));
+    group.bench_function("fit/5x60min", |b| {
+        b.iter_batched(
+            || cleaned.clone(),
+            |ts| {
+                budget::fit(
+                    black_box(ts),
+                    black_box(&no_offsets),
+                    FIT_BUDGET,
+                    Measure::JsonString,
+                )
+            },
+            BatchSize::SmallInput,
+        )
     });
     group.finish();
 }

@@ -36,40 +36,66 @@ pub enum Measure {
 impl Measure {
     /// The cost of `text` under this measure.
     pub fn cost(self, text: &str) -> usize {
+        self.chars_and_cost(text).1
+    }
+
+    /// Characters in `text` and its cost, in one pass over its bytes.
+    fn chars_and_cost(self, text: &str) -> (usize, usize) {
         match self {
-            Measure::Chars => text.chars().count(),
-            // Every character that costs more than one is ASCII, and UTF-8 continuation and
-            // lead bytes are all >= 0x80, so the extra cost can be summed per byte: several
-            // times faster than per `char` on transcript-sized text (a hot path per response).
+            Measure::Chars => {
+                let chars = text.chars().count();
+                (chars, chars)
+            }
             Measure::JsonString => {
-                text.chars().count()
-                    + text
-                        .bytes()
-                        .map(|b| usize::from(JSON_EXTRA[usize::from(b)]))
-                        .sum::<usize>()
+                let (chars, extra) = chars_and_json_extra(text.as_bytes());
+                (chars, chars + extra)
             }
         }
     }
 }
 
-/// Extra characters each byte takes in a JSON string written by `serde_json` (which leaves
-/// non-ASCII as is): `\"`, `\\` and the short escapes add one, other control bytes (`\u00XX`) five.
-const JSON_EXTRA: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = 5;
-        b += 1;
+/// Characters (UTF-8 bytes that are not continuation bytes) and the extra characters a JSON
+/// string needs for `bytes`, in one pass. Every character that costs more than one is ASCII,
+/// and UTF-8 continuation and lead bytes are all >= 0x80, so both sums are per byte; counting
+/// blocks of bytes into `u8` sums without branches or table look-ups lets the compiler use
+/// vector instructions (this runs over every transcript of every response).
+fn chars_and_json_extra(bytes: &[u8]) -> (usize, usize) {
+    /// Bytes per block: at most five extra per byte, times this, stays below 256, so the
+    /// block sums fit in a `u8`.
+    const BLOCK: usize = 32;
+    let mut chars = 0usize;
+    let mut extra = 0usize;
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    for block in &mut blocks {
+        let (mut c, mut e) = (0u8, 0u8);
+        for &b in block {
+            c += u8::from(is_char_start(b));
+            e += json_extra(b);
+        }
+        chars += usize::from(c);
+        extra += usize::from(e);
     }
-    table[b'"' as usize] = 1;
-    table[b'\\' as usize] = 1;
-    table[b'\n' as usize] = 1;
-    table[b'\r' as usize] = 1;
-    table[b'\t' as usize] = 1;
-    table[0x08] = 1;
-    table[0x0c] = 1;
-    table
-};
+    for &b in blocks.remainder() {
+        chars += usize::from(is_char_start(b));
+        extra += usize::from(json_extra(b));
+    }
+    (chars, extra)
+}
+
+/// Whether `b` starts a character (is not a UTF-8 continuation byte `0b10xx_xxxx`).
+fn is_char_start(b: u8) -> bool {
+    (b as i8) >= -0x40
+}
+
+/// Extra characters byte `b` takes in a JSON string written by `serde_json` (which leaves
+/// non-ASCII as is): `\"`, `\\` and the short escapes (`\n`, `\r`, `\t`, `\b`, `\f`) add one,
+/// other control bytes (`\u00XX`) five. Branch-free, so blocks of bytes vectorize.
+fn json_extra(b: u8) -> u8 {
+    let control = u8::from(b < 0x20);
+    let short = u8::from((b == b'\n') | (b == b'\r') | (b == b'\t') | (b == 0x08) | (b == 0x0c));
+    let quoted = u8::from((b == b'"') | (b == b'\\'));
+    control * 5 - short * 4 + quoted
+}
 
 /// What part of one call's transcript a response carries, so the caller can ask for the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -144,9 +170,10 @@ pub fn group_thousands(digits: &str) -> String {
 /// Character offsets where turns end in `content`: after every `"\n\n"`, and at the end.
 /// Every offset callbrief hands out is one of these (or 0).
 pub fn turn_boundaries(content: &str) -> Vec<usize> {
-    turns(content)
+    scan(content, Measure::Chars)
+        .iter()
         .scan(0, |end, turn| {
-            *end += turn.chars().count();
+            *end += turn.chars;
             Some(*end)
         })
         .collect()
@@ -159,11 +186,49 @@ fn turns(content: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        let end = rest.find("\n\n").map_or(rest.len(), |i| i + 2);
+        let end = paragraph_end(rest).map_or(rest.len(), |i| i + 2);
         let (turn, tail) = rest.split_at(end);
         rest = tail;
         Some(turn)
     })
+}
+
+/// The byte index of the first `"\n\n"` in `text`: `text.find("\n\n")`, but searching for
+/// single newlines (a fast byte search) and checking the byte after, which is several times
+/// faster on transcripts, where nearly every newline is half of a paragraph break.
+fn paragraph_end(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find('\n') {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b'\n') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The size of one turn, as a budget counts it.
+#[derive(Debug, Clone, Copy)]
+struct Turn {
+    bytes: usize,
+    chars: usize,
+    cost: usize,
+}
+
+/// Each turn of `text` measured, in one pass over the text per turn (the split included).
+fn scan(text: &str, measure: Measure) -> Vec<Turn> {
+    turns(text)
+        .map(|turn| {
+            let (chars, cost) = measure.chars_and_cost(turn);
+            Turn {
+                bytes: turn.len(),
+                chars,
+                cost,
+            }
+        })
+        .collect()
 }
 
 /// The byte index of character `offset` in `text` (its length when `offset` is past the end).
@@ -186,7 +251,7 @@ pub fn min_budget(
         .map(|t| {
             let remaining = Remaining::new(t, offsets, measure);
             match remaining.turns.first() {
-                Some(&(_, _, cost)) => remaining.marker_cost + cost,
+                Some(turn) => remaining.marker_cost + turn.cost,
                 None => 0,
             }
         })
@@ -208,24 +273,26 @@ struct Remaining {
     offset: usize,
     /// Byte index of `offset` in the content.
     start_byte: usize,
-    /// Per turn: bytes, characters, cost.
-    turns: Vec<(usize, usize, usize)>,
+    turns: Vec<Turn>,
     /// Cost of the longest marker this transcript could need.
     marker_cost: usize,
 }
 
 impl Remaining {
     fn new(t: &CleanTranscript, offsets: &HashMap<String, usize>, measure: Measure) -> Remaining {
-        let total_chars = t.content.chars().count();
-        let offset = offsets
-            .get(&t.call_id)
-            .copied()
-            .unwrap_or(0)
-            .min(total_chars);
-        let start_byte = byte_index(&t.content, offset);
-        let turns = turns(&t.content[start_byte..])
-            .map(|turn| (turn.len(), turn.chars().count(), measure.cost(turn)))
-            .collect();
+        let requested = offsets.get(&t.call_id).copied().unwrap_or(0);
+        let (total_chars, offset, start_byte, turns) = if requested == 0 {
+            // The usual case: one scan gives the turns and, summed, the total.
+            let turns = scan(&t.content, measure);
+            let total_chars = turns.iter().map(|turn| turn.chars).sum();
+            (total_chars, 0, 0, turns)
+        } else {
+            let total_chars = t.content.chars().count();
+            let offset = requested.min(total_chars);
+            let start_byte = byte_index(&t.content, offset);
+            let turns = scan(&t.content[start_byte..], measure);
+            (total_chars, offset, start_byte, turns)
+        };
         // Shown numbers never exceed the total, so this marker is the longest possible.
         let marker_cost = measure.cost(&cut_marker(
             &t.call_id,
@@ -243,7 +310,62 @@ impl Remaining {
     }
 
     fn cost(&self) -> usize {
-        self.turns.iter().map(|&(_, _, c)| c).sum()
+        self.turns.iter().map(|turn| turn.cost).sum()
+    }
+}
+
+/// Transcripts measured once for a budget: split into turns from their offsets on, each turn's
+/// characters and cost counted. Lets a caller learn the totals (e.g. to size a truncation
+/// report) and then fit, without counting the texts twice.
+pub struct Measured {
+    transcripts: Vec<CleanTranscript>,
+    remaining: Vec<Remaining>,
+}
+
+impl Measured {
+    /// Measures `transcripts`, each read from `offsets[call_id]` (characters; 0 when absent),
+    /// counting text as `measure` does.
+    pub fn new(
+        transcripts: Vec<CleanTranscript>,
+        offsets: &HashMap<String, usize>,
+        measure: Measure,
+    ) -> Measured {
+        let remaining = transcripts
+            .iter()
+            .map(|t| Remaining::new(t, offsets, measure))
+            .collect();
+        Measured {
+            transcripts,
+            remaining,
+        }
+    }
+
+    /// The transcripts, whole and in order, as given.
+    pub fn transcripts(&self) -> &[CleanTranscript] {
+        &self.transcripts
+    }
+
+    /// Characters in each whole transcript (offsets ignored), in order.
+    pub fn total_chars(&self) -> impl Iterator<Item = usize> + '_ {
+        self.remaining.iter().map(|r| r.total_chars)
+    }
+
+    /// [`fit`] on the measured transcripts.
+    pub fn fit(self, budget: usize) -> Fitted {
+        let Measured {
+            transcripts,
+            remaining,
+        } = self;
+        let whole: usize = remaining.iter().map(Remaining::cost).sum();
+        let plan = if whole <= budget {
+            Plan {
+                taken: remaining.iter().map(|r| r.turns.len()).collect(),
+                marked: vec![false; remaining.len()],
+            }
+        } else {
+            share(&remaining, budget)
+        };
+        assemble(transcripts, &remaining, &plan)
     }
 }
 
@@ -256,20 +378,7 @@ pub fn fit(
     budget: usize,
     measure: Measure,
 ) -> Fitted {
-    let remaining: Vec<Remaining> = transcripts
-        .iter()
-        .map(|t| Remaining::new(t, offsets, measure))
-        .collect();
-    let whole: usize = remaining.iter().map(Remaining::cost).sum();
-    let plan = if whole <= budget {
-        Plan {
-            taken: remaining.iter().map(|r| r.turns.len()).collect(),
-            marked: vec![false; remaining.len()],
-        }
-    } else {
-        share(&remaining, budget)
-    };
-    assemble(transcripts, &remaining, &plan)
+    Measured::new(transcripts, offsets, measure).fit(budget)
 }
 
 /// How many turns each transcript keeps, and which ones carry a cut marker.
@@ -329,7 +438,7 @@ fn fill(
         .map(|(i, _)| Reverse((spent[i], i)))
         .collect();
     while let Some(Reverse((_, i))) = heap.pop() {
-        let (_, _, cost) = remaining[i].turns[taken[i]];
+        let cost = remaining[i].turns[taken[i]].cost;
         if cost > *avail {
             continue;
         }
@@ -344,6 +453,7 @@ fn fill(
 
 /// Cuts each transcript after its planned turns and marks the cuts that have room for it (a
 /// transcript without room for a marker carries no text, so no unmarked cut is ever shown).
+/// Cuts happen in place: the text kept is not copied.
 fn assemble(transcripts: Vec<CleanTranscript>, remaining: &[Remaining], plan: &Plan) -> Fitted {
     let mut slices = Vec::with_capacity(transcripts.len());
     let transcripts = transcripts
@@ -351,13 +461,16 @@ fn assemble(transcripts: Vec<CleanTranscript>, remaining: &[Remaining], plan: &P
         .zip(remaining)
         .zip(plan.taken.iter().zip(&plan.marked))
         .map(|((mut t, r), (&k, &marked))| {
-            let bytes: usize = r.turns[..k].iter().map(|&(b, _, _)| b).sum();
-            let chars: usize = r.turns[..k].iter().map(|&(_, c, _)| c).sum();
+            let bytes: usize = r.turns[..k].iter().map(|turn| turn.bytes).sum();
+            let chars: usize = r.turns[..k].iter().map(|turn| turn.chars).sum();
             let end = r.offset + chars;
             let cut = k < r.turns.len();
-            let mut content = t.content[r.start_byte..r.start_byte + bytes].to_string();
+            // Both ends are character boundaries: the offset's byte index and a turn's end.
+            t.content.truncate(r.start_byte + bytes);
+            t.content.drain(..r.start_byte);
             if cut && marked {
-                content.push_str(&cut_marker(&t.call_id, r.offset, end, r.total_chars));
+                t.content
+                    .push_str(&cut_marker(&t.call_id, r.offset, end, r.total_chars));
             }
             slices.push(TranscriptSlice {
                 call_id: t.call_id.clone(),
@@ -366,7 +479,6 @@ fn assemble(transcripts: Vec<CleanTranscript>, remaining: &[Remaining], plan: &P
                 returned_chars: chars,
                 next_offset: cut.then_some(end),
             });
-            t.content = content;
             t
         })
         .collect();
@@ -428,6 +540,50 @@ mod tests {
             m,
             "[… transcript cut here: characters 0 to 12,345 of 56,789 shown. To read on, call again with offsets {\"7782342274025937895\": 12345}]\n"
         );
+    }
+
+    /// Extra characters per byte in a JSON string written by `serde_json`, as a table: the
+    /// specification `json_extra` computes without look-ups.
+    const JSON_EXTRA: [u8; 256] = {
+        let mut table = [0u8; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            table[b] = 5;
+            b += 1;
+        }
+        table[b'"' as usize] = 1;
+        table[b'\\' as usize] = 1;
+        table[b'\n' as usize] = 1;
+        table[b'\r' as usize] = 1;
+        table[b'\t' as usize] = 1;
+        table[0x08] = 1;
+        table[0x0c] = 1;
+        table
+    };
+
+    #[test]
+    fn json_extra_matches_the_table_for_every_byte() {
+        for b in 0..=u8::MAX {
+            assert_eq!(json_extra(b), JSON_EXTRA[usize::from(b)], "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn block_counts_match_a_byte_at_a_time() {
+        let text = "Ann: \"hi\"\n\n\\ \t\u{1f}é€😀 ".repeat(13);
+        for end in 0..text.len() {
+            let bytes = &text.as_bytes()[..end];
+            let chars = bytes.iter().filter(|&&b| is_char_start(b)).count();
+            let extra: usize = bytes
+                .iter()
+                .map(|&b| usize::from(JSON_EXTRA[usize::from(b)]))
+                .sum();
+            assert_eq!(
+                chars_and_json_extra(bytes),
+                (chars, extra),
+                "first {end} bytes"
+            );
+        }
     }
 
     #[test]
