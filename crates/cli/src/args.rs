@@ -160,6 +160,11 @@ pub struct SalesforceArgs {
     /// Time budget in seconds for one Salesforce operation (all pages and a token refresh).
     #[arg(long, env = "SALESFORCE_DEADLINE_SECS", default_value_t = config::DEFAULT_SALESFORCE_DEADLINE.as_secs())]
     pub salesforce_deadline_secs: u64,
+
+    /// Salesforce org id (00D...) whose users may sign in with CALLBRIEF_AUTH=salesforce; tokens
+    /// of other orgs are refused. Recommended whenever the instance URL is not your own My Domain.
+    #[arg(long, env = "SALESFORCE_ORG_ID")]
+    pub salesforce_org_id: Option<String>,
 }
 
 impl SalesforceArgs {
@@ -179,6 +184,15 @@ impl SalesforceArgs {
                 .clone()
                 .map(SecretString::from),
             deadline: Duration::from_secs(self.salesforce_deadline_secs.max(1)),
+            org_id: match self.salesforce_org_id.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(id) if salesforce::escape::is_salesforce_id(id) && id.starts_with("00D") => {
+                    Some(id.to_owned())
+                }
+                Some(id) => anyhow::bail!(
+                    "SALESFORCE_ORG_ID {id:?} is not a Salesforce org id (00D followed by 12 or 15 characters)"
+                ),
+            },
         })
     }
 }

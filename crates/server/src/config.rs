@@ -108,6 +108,10 @@ pub struct SalesforceSettings {
     /// token refresh). Short, because a briefing waits for Salesforce before it asks Gong, and
     /// both must fit in ChatGPT's 45 s.
     pub deadline: Duration,
+    /// `SALESFORCE_ORG_ID`: the org (`00D...`) whose users may sign in. In salesforce mode a
+    /// token of a user of any other org is refused, even where the instance URL is a shared
+    /// host that would vouch for it.
+    pub org_id: Option<String>,
 }
 
 /// Default Salesforce deadline: Salesforce answers these small queries in well under a second;
@@ -123,6 +127,7 @@ impl Default for SalesforceSettings {
             client_id: None,
             client_secret: None,
             deadline: DEFAULT_SALESFORCE_DEADLINE,
+            org_id: None,
         }
     }
 }

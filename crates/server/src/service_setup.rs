@@ -55,7 +55,7 @@ pub fn build_service(settings: &Settings, gong: GongClient) -> anyhow::Result<Ar
     let options = ServiceOptions {
         fields: settings.gong_fields.clone(),
         token_cache_ttl: settings.token_cache_ttl,
-        ..ServiceOptions::default()
+        expected_org_id: settings.salesforce.org_id.clone(),
     };
     let service = Service::new(gong, salesforce, options).context("invalid Gong field settings")?;
     Ok(Arc::new(service))

@@ -1,8 +1,9 @@
 //! Logging setup and the per-request span.
 //!
 //! Logs carry method, path (never the query: `?code=` may hold an API key), status, latency and
-//! the request id; never bodies (they hold transcript text) and never credential headers (marked
-//! sensitive before any layer could print them).
+//! the request id; never bodies (they hold transcript text, which is also why the MCP library's
+//! debug logs are kept off) and never credential headers (marked sensitive before any layer
+//! could print them).
 
 use std::io::IsTerminal;
 
@@ -18,10 +19,9 @@ use crate::config::LogFormat;
 /// `RUST_LOG` overrides `default_filter`. Safe to call more than once (later calls are no-ops),
 /// so tests and the demo can call it freely.
 pub fn init(format: LogFormat, default_filter: &str) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let directives = std::env::var("RUST_LOG").unwrap_or_else(|_| default_filter.to_owned());
     let builder = fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter(&directives, default_filter))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
@@ -35,6 +35,20 @@ pub fn init(format: LogFormat, default_filter: &str) {
     };
     // An already installed subscriber is fine: the first one wins.
     drop(result);
+}
+
+/// Most verbose level of the MCP library's own logs: at `debug` it prints every tool call's
+/// arguments and whole result (transcript text), so `RUST_LOG=debug` must not reach it.
+const MCP_LIBRARY_CEILING: &str = "rmcp=info";
+
+/// The filter for `directives` (`RUST_LOG` syntax; `default_filter` when they do not parse),
+/// with the MCP library held to `info` whatever they say (see [`MCP_LIBRARY_CEILING`]).
+pub fn log_filter(directives: &str, default_filter: &str) -> EnvFilter {
+    let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new(default_filter));
+    match MCP_LIBRARY_CEILING.parse() {
+        Ok(ceiling) => filter.add_directive(ceiling),
+        Err(_) => filter,
+    }
 }
 
 /// The span every request runs in: method, path and request id. The query string is left out

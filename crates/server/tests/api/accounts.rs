@@ -18,6 +18,15 @@ struct SfApp {
 }
 
 async fn spawn_sf_app(mode: AuthMode, sf: SalesforceSimConfig) -> SfApp {
+    spawn_sf_app_with(mode, sf, |_| {}).await
+}
+
+/// [`spawn_sf_app`], with further changes to the server's settings.
+async fn spawn_sf_app_with(
+    mode: AuthMode,
+    sf: SalesforceSimConfig,
+    tweak: impl FnOnce(&mut server::Settings),
+) -> SfApp {
     let sf = sim::salesforce::spawn(org(), sf)
         .await
         .expect("spawn sf sim");
@@ -27,6 +36,7 @@ async fn spawn_sf_app(mode: AuthMode, sf: SalesforceSimConfig) -> SfApp {
         s.salesforce.instance_url = Some(url::Url::parse(&sf.base_url).unwrap());
         s.salesforce.client_id = Some(DEMO_CLIENT_ID.into());
         s.salesforce.client_secret = Some(SecretString::from(DEMO_CLIENT_SECRET));
+        tweak(s);
     })
     .await;
     SfApp { app, sf_base }
@@ -379,6 +389,34 @@ async fn forged_expired_and_other_org_tokens_get_401() {
         "missing Salesforce access token",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_pinned_org_refuses_tokens_of_any_other_org() {
+    let id = own_account("Maya", "Priya").id;
+    let other_org = "00D000000000099AAA";
+    assert_ne!(other_org, sim::salesforce::organization_id());
+    let pinned_elsewhere =
+        spawn_sf_app_with(AuthMode::Salesforce, SalesforceSimConfig::default(), |s| {
+            s.salesforce.org_id = Some(other_org.into())
+        })
+        .await;
+    let token = pinned_elsewhere.token("Maya").await;
+    let response = pinned_elsewhere
+        .get(&format!("/accounts/{id}/briefing?calls=1"), &token)
+        .await;
+    assert_error(response, 401, "unauthorized", "another Salesforce org").await;
+
+    let pinned_here =
+        spawn_sf_app_with(AuthMode::Salesforce, SalesforceSimConfig::default(), |s| {
+            s.salesforce.org_id = Some(sim::salesforce::organization_id())
+        })
+        .await;
+    let token = pinned_here.token("Maya").await;
+    let response = pinned_here
+        .get(&format!("/accounts/{id}/briefing?calls=1"), &token)
+        .await;
+    assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod auth;
 mod faults;
 mod gpt;
 mod helpers;
+mod logs;
 mod mcp;
 mod ops;
 mod transcripts;
