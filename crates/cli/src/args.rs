@@ -33,14 +33,14 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Run the simulators of the outside services (Gong, Salesforce) on local ports, for tests
     /// and demos.
-    Sim(SimArgs),
+    Sim(Box<SimArgs>),
     /// Start the Gong and Salesforce simulators and the server on free local ports, walk both GPT
     /// flows over HTTP (SOSL, SOQL and transcripts; search and briefing), print what to try next,
     /// and serve until Ctrl-C.
     Demo(DemoArgs),
     /// Print the OpenAPI 3.1 document the server serves at /openapi.json (or, with
     /// --salesforce, the Salesforce action at /openapi/salesforce.json).
-    Openapi(OpenapiArgs),
+    Openapi(Box<OpenapiArgs>),
     /// Print the GPT setup guide: Instructions, schema URLs, auth settings and the callback URL.
     GptSetup(Box<crate::gpt_setup::GptSetupArgs>),
     /// Print the meeting-prep briefing pack for one account (Markdown, ready to paste into any

@@ -44,7 +44,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Sim(args) => {
             server::telemetry::init(log_format, "info");
-            sim::run(args).await
+            sim::run(*args).await
         }
         Command::Demo(args) => {
             // The walkthrough's own output is the point; logs only for problems.
