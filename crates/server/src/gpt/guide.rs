@@ -146,7 +146,13 @@ fn one_action_sections(out: &mut String, settings: &GuideSettings<'_>) {
         "The authorization and token URLs are callbrief's own (ChatGPT requires them on the \
          action's domain); callbrief forwards them to Salesforce at `{}` and `{}`. Run the \
          server with `CALLBRIEF_AUTH=salesforce` so each call runs with the rep's own \
-         Salesforce permissions.\n\n",
+         Salesforce permissions.\n\n\
+         Use a Connected App for the GPT that allows only the authorization-code flow (no \
+         client credentials or username-password flow), or one that requires no secret: \
+         everyone who sets up the GPT sees its key and secret. callbrief's token URL passes \
+         only `authorization_code` and `refresh_token`. The server's own service credentials \
+         (`SALESFORCE_CLIENT_ID`, `SALESFORCE_CLIENT_SECRET`) belong to a separate Connected \
+         App whose secret stays on the server.\n\n",
         salesforce_action::authorize_url(settings.salesforce_login_url),
         salesforce_action::token_url(settings.salesforce_login_url),
     ));

@@ -95,6 +95,46 @@ impl SfApp {
         self.token_from(&self.sf_base, first_name).await
     }
 
+    /// Signs `first_name` in as a GPT does: Salesforce's sign-in page answers with a code,
+    /// which is traded at `token_url` (callbrief's `/oauth/token`). Returns the token answer.
+    async fn sign_in_with_code(&self, token_url: &str, first_name: &str) -> (u16, Value) {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let callback = "https://chatgpt.com/aip/g-123/oauth/callback";
+        let back = http
+            .post(format!("{}/services/oauth2/authorize", self.sf_base))
+            .form(&[
+                ("response_type", "code"),
+                ("client_id", DEMO_CLIENT_ID),
+                ("redirect_uri", callback),
+                ("state", "s"),
+                ("username", user(first_name).username.as_str()),
+                ("password", DEMO_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.status(), 302);
+        let back = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
+        let answer: HashMap<String, String> = back.query_pairs().into_owned().collect();
+        json(
+            http.post(token_url)
+                .form(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", answer["code"].as_str()),
+                    ("redirect_uri", callback),
+                    ("client_id", DEMO_CLIENT_ID),
+                    ("client_secret", DEMO_CLIENT_SECRET),
+                ])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     async fn get(&self, path: &str, bearer: &str) -> reqwest::Response {
         self.app
             .http
@@ -686,22 +726,7 @@ async fn the_documents_oauth_urls_are_callbriefs_own_and_sign_in_works_through_t
     );
 
     // The token URL returns Salesforce's token, and the token opens the documented operations.
-    let (status, answer) = json(
-        sf.app
-            .http
-            .post(token_url)
-            .form(&[
-                ("grant_type", "password"),
-                ("client_id", DEMO_CLIENT_ID),
-                ("client_secret", DEMO_CLIENT_SECRET),
-                ("username", user("Maya").username.as_str()),
-                ("password", DEMO_PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, answer) = sf.sign_in_with_code(token_url, "Maya").await;
     assert_eq!(status, 200, "{answer}");
     let token = answer["access_token"].as_str().unwrap();
     let account = own_account("Maya", "Priya");
@@ -709,4 +734,57 @@ async fn the_documents_oauth_urls_are_callbriefs_own_and_sign_in_works_through_t
         .get(&format!("/accounts/{}/briefing", account.id), token)
         .await;
     assert_eq!(response.status(), 200);
+}
+
+/// The Connected App's key and secret are typed into every rep's connector: the token URL must
+/// not turn them into a token of the integration user, who sees every rep's accounts.
+#[tokio::test]
+async fn the_token_url_refuses_grants_that_are_not_a_persons_sign_in() {
+    let sf = spawn_sf_app(AuthMode::Salesforce, SalesforceSimConfig::default()).await;
+    let token_url = format!("{}/oauth/token", sf.app.base_url);
+    let maya = user("Maya");
+    for form in [
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", DEMO_CLIENT_SECRET),
+        ],
+        vec![
+            ("grant_type", "password"),
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", DEMO_CLIENT_SECRET),
+            ("username", maya.username.as_str()),
+            ("password", DEMO_PASSWORD),
+        ],
+    ] {
+        let response = sf
+            .app
+            .http
+            .post(&token_url)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let (status, body) = json(response).await;
+        assert_eq!(status, 400, "{form:?}: {body}");
+        assert_eq!(body["error"], "unsupported_grant_type", "{body}");
+        assert!(body.get("access_token").is_none(), "{body}");
+    }
+    // The same credentials as HTTP Basic change nothing.
+    let response = sf
+        .app
+        .http
+        .post(&token_url)
+        .basic_auth(DEMO_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json(response).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "unsupported_grant_type");
+    // A person's own sign-in still works through the same URL.
+    let (status, token) = sf.sign_in_with_code(&token_url, "Maya").await;
+    assert_eq!(status, 200, "{token}");
 }
