@@ -9,6 +9,7 @@ use salesforce::datetime::parse_datetime;
 use salesforce::escape::{soql_like_contains, soql_string_literal, sosl_term};
 use salesforce::{Credentials, SalesforceClient, SalesforceConfig, SalesforceError, SecretString};
 use serde::Deserialize;
+use sim::clock::ManualClock;
 use sim::org::{SampleOrg, UserRole};
 use sim::salesforce::{
     spawn, SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
@@ -202,14 +203,19 @@ async fn paging_and_per_user_tokens() {
 
 #[tokio::test]
 async fn expired_service_tokens_are_replaced_and_user_tokens_are_not() {
-    let (_, base) = start(SalesforceSimConfig {
-        token_ttl: Duration::from_millis(300),
-        ..Default::default()
-    })
+    let clock = ManualClock::new();
+    let (_, base) = start(
+        SalesforceSimConfig {
+            token_ttl: Duration::from_secs(60),
+            ..Default::default()
+        }
+        .with_clock(clock.clone()),
+    )
     .await;
     let service = client(&base, integration());
     assert!(!service.search("FIND {Acme}").await.unwrap().is_empty());
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The token the client holds is now past its lifetime: the client signs in again.
+    clock.advance(Duration::from_secs(60));
     assert!(!service.search("FIND {Acme}").await.unwrap().is_empty());
 
     let user = service.with_access_token(SecretString::from("00Dnot-a-token"));

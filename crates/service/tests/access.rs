@@ -14,6 +14,7 @@ use service::{
     BriefingRequest, Caller, GongFields, Methodology, Rendering, Service, ServiceError,
     ServiceOptions, Truncation,
 };
+use sim::clock::ManualClock;
 use sim::gong::GongSimConfig;
 use sim::org::{SampleOrg, UserRole};
 use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
@@ -324,10 +325,14 @@ async fn transcripts_come_back_only_for_the_callers_calls() {
 
 #[tokio::test]
 async fn forged_expired_revoked_and_other_org_tokens_are_unauthorized() {
-    let env = env_with(SalesforceSimConfig {
-        token_ttl: Duration::from_millis(400),
-        ..SalesforceSimConfig::default()
-    })
+    let clock = ManualClock::new();
+    let env = env_with(
+        SalesforceSimConfig {
+            token_ttl: Duration::from_secs(60),
+            ..SalesforceSimConfig::default()
+        }
+        .with_clock(clock.clone()),
+    )
     .await;
     let service = env.service();
     let unauthorized =
@@ -353,7 +358,7 @@ async fn forged_expired_revoked_and_other_org_tokens_are_unauthorized() {
 
     // Expired: issued, never checked, outlived.
     let token = env.token("Maya").await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    clock.advance(Duration::from_secs(60));
     assert!(unauthorized(
         service.authenticate_salesforce_token(&token).await
     ));

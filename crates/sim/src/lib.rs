@@ -3,8 +3,10 @@
 //! The [`org`] module builds the sample org (people, accounts, deals and recorded calls with
 //! realistic sales conversations); [`gong`] serves it with Gong API v2's shapes, limits and
 //! failure modes, so the rest of the project can be tested and demonstrated without Gong;
-//! the `salesforce` module serves the same org as Salesforce's REST API.
+//! the `salesforce` module serves the same org as Salesforce's REST API. Both read the time from
+//! a [`clock::Clock`], so tests can move it instead of waiting for it.
 
+pub mod clock;
 pub mod gong;
 pub mod org;
 pub mod salesforce;

@@ -3,14 +3,16 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
+use sim::clock::ManualClock;
 use sim::gong::{self, Faults, GongSimConfig, RunningSim, NO_CALLS_FOUND};
 use sim::org::SampleOrg;
+use tokio::time::Instant;
 
 /// One org for the whole test binary: generating it is the slowest part of a test.
 fn org() -> Arc<SampleOrg> {
@@ -443,20 +445,31 @@ async fn every_answer_has_a_fresh_request_id() {
 
 #[tokio::test]
 async fn more_than_the_per_second_limit_is_429_with_retry_after() {
-    let (sim, org) = start(GongSimConfig {
-        rate_limit_per_sec: Some(2),
-        daily_quota: None,
-        ..GongSimConfig::default()
-    })
+    let clock = ManualClock::new();
+    let (sim, org) = start(
+        GongSimConfig {
+            rate_limit_per_sec: Some(2),
+            daily_quota: None,
+            ..GongSimConfig::default()
+        }
+        .with_clock(clock.clone()),
+    )
     .await;
     let url = format!("/v2/calls/{}", org.calls[0].gong_id);
     let answers = futures::future::join_all((0..6).map(|_| get(&sim, &url))).await;
     let limited: Vec<_> = answers.into_iter().filter(|r| r.status() == 429).collect();
-    assert!(limited.len() >= 3, "at most 2 of 6 pass within one second");
+    assert_eq!(limited.len(), 4, "2 of 6 pass within one second");
     assert_eq!(limited[0].headers()["retry-after"], "1");
-    assert_eq!(sim.stats.rate_limited(), limited.len() as u64);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(sim.stats.rate_limited(), 4);
+    assert_eq!(sim.stats.max_per_second(), 6);
+    // The window is a sliding second: one tick short of it, still full.
+    clock.advance(Duration::from_millis(999));
+    assert_eq!(get(&sim, &url).await.status(), 429);
+    clock.advance(Duration::from_millis(1));
     assert_eq!(get(&sim, &url).await.status(), 200);
+    assert_eq!(get(&sim, &url).await.status(), 200);
+    assert_eq!(get(&sim, &url).await.status(), 429);
+    assert_eq!((sim.stats.requests(), sim.stats.rate_limited()), (10, 6));
 }
 
 #[tokio::test]
@@ -479,6 +492,38 @@ async fn the_daily_quota_is_429_with_retry_after() {
         .unwrap();
     assert!((1..=86_400).contains(&retry));
     assert!(error_of(resp, 429).await.contains("quota"));
+}
+
+#[tokio::test]
+async fn the_daily_quota_resets_at_utc_midnight() {
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2025, 6, 1, 23, 59, 58).unwrap());
+    let (sim, org) = start(
+        GongSimConfig {
+            rate_limit_per_sec: None,
+            daily_quota: Some(2),
+            ..GongSimConfig::default()
+        }
+        .with_clock(clock.clone()),
+    )
+    .await;
+    let url = format!("/v2/calls/{}", org.calls[0].gong_id);
+    for _ in 0..2 {
+        assert_eq!(get(&sim, &url).await.status(), 200);
+    }
+    let resp = get(&sim, &url).await;
+    assert_eq!(
+        resp.headers()["retry-after"],
+        "2",
+        "two seconds to midnight"
+    );
+    error_of(resp, 429).await;
+    clock.advance(Duration::from_secs(1));
+    let resp = get(&sim, &url).await;
+    assert_eq!(resp.headers()["retry-after"], "1");
+    error_of(resp, 429).await;
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(get(&sim, &url).await.status(), 200);
+    assert_eq!(sim.stats.rate_limited(), 2);
 }
 
 #[tokio::test]
@@ -536,7 +581,9 @@ async fn the_error_rate_is_seeded_and_reproducible() {
     assert!(outcomes(1, 1.0).await.iter().all(|s| *s == 500));
 }
 
-#[tokio::test]
+// Paused tokio time: the injected delays run on tokio's timer, so they pass without waiting and
+// every reading below is exact.
+#[tokio::test(start_paused = true)]
 async fn latency_delays_answers_and_concurrency_is_counted() {
     let faults = Faults {
         latency: Duration::from_millis(200),
@@ -551,12 +598,16 @@ async fn latency_delays_answers_and_concurrency_is_counted() {
     let t = Instant::now();
     let answers = futures::future::join_all((0..4).map(|_| get(&sim, &url))).await;
     assert!(answers.iter().all(|r| r.status() == 200));
-    assert!(t.elapsed() >= Duration::from_millis(200));
+    assert_eq!(
+        t.elapsed(),
+        Duration::from_millis(200),
+        "on the paused clock"
+    );
     assert_eq!(sim.stats.max_in_flight(), 4);
     assert_eq!(sim.stats.in_flight(), 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_slow_body_arrives_whole_but_late() {
     let faults = Faults {
         slow_body: Some(Duration::from_millis(500)),
@@ -577,7 +628,8 @@ async fn a_slow_body_arrives_whole_but_late() {
     assert_eq!(resp.status(), 200);
     assert!(resp.headers().get("content-length").is_none());
     let body: Value = resp.json().await.unwrap();
-    assert!(t.elapsed() >= Duration::from_millis(400));
+    // Ten pieces, each 50 ms after the one before, on the paused clock.
+    assert_eq!(t.elapsed(), Duration::from_millis(500));
     assert_eq!(body["callTranscripts"].as_array().unwrap().len(), 1);
 }
 

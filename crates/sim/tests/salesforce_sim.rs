@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{Days, NaiveDate};
 use reqwest::StatusCode;
 use serde_json::Value;
+use sim::clock::{Clock, ManualClock};
 use sim::org::{SampleOrg, UserRole};
 use sim::salesforce::{spawn, SalesforceSimConfig, DEMO_PASSWORD};
 
@@ -1170,15 +1171,20 @@ async fn authorization_code_flow_keeps_state() {
 
 #[tokio::test]
 async fn expired_missing_and_revoked_tokens_answer_401() {
-    let sim = start(SalesforceSimConfig {
-        token_ttl: Duration::from_millis(400),
-        ..Default::default()
-    })
+    let clock = ManualClock::new();
+    let sim = start(
+        SalesforceSimConfig {
+            token_ttl: Duration::from_secs(60),
+            ..Default::default()
+        }
+        .with_clock(clock.clone()),
+    )
     .await;
     let token = sim.integration().await;
     let q = "SELECT Id FROM Account LIMIT 1";
+    clock.advance(Duration::from_secs(59));
     assert_eq!(sim.soql(&token, q).await.0, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    clock.advance(Duration::from_secs(1));
     let (status, body) = sim.soql(&token, q).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -1205,6 +1211,27 @@ async fn expired_missing_and_revoked_tokens_answer_401() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(sim.soql(&token, q).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn issued_at_is_the_clocks_time_in_milliseconds() {
+    let issued = chrono::DateTime::parse_from_rfc3339("2025-06-04T09:30:00Z")
+        .unwrap()
+        .to_utc();
+    let clock = ManualClock::starting_at(issued);
+    let sim = start(SalesforceSimConfig::default().with_clock(clock.clone())).await;
+    let issued_at = |body: &Value| body["issued_at"].as_str().unwrap().parse::<i64>().unwrap();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "demo-client-id"),
+        ("client_secret", "demo-client-secret"),
+    ];
+    let (_, first) = sim.post_token(&form).await;
+    assert_eq!(issued_at(&first), issued.timestamp_millis());
+    clock.advance(Duration::from_millis(1500));
+    let (_, second) = sim.post_token(&form).await;
+    assert_eq!(issued_at(&second), clock.utc().timestamp_millis());
+    assert_eq!(issued_at(&second) - issued_at(&first), 1500);
 }
 
 #[tokio::test]

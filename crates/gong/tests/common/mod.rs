@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use gong::{GongAuth, GongConfig};
@@ -34,6 +35,32 @@ pub fn config_for(base: &str, auth: GongAuth) -> GongConfig {
     config.attempt_timeout = Duration::from_secs(3);
     config.deadline = Duration::from_secs(5);
     config
+}
+
+/// One sample org for the whole test binary: generating it is the slow part of starting a
+/// simulator.
+pub fn sample_org() -> Arc<sim::org::SampleOrg> {
+    static ORG: OnceLock<Arc<sim::org::SampleOrg>> = OnceLock::new();
+    ORG.get_or_init(sim::org::SampleOrg::shared_for_today)
+        .clone()
+}
+
+/// A Gong simulator on this runtime (so paused tokio time drives its delays and windows) with
+/// `config`, and a client configuration for it.
+pub async fn simulator(config: sim::gong::GongSimConfig) -> (sim::gong::RunningSim, GongConfig) {
+    let running = sim::gong::spawn(sample_org(), config).await.unwrap();
+    let config = config_for(&running.base_url, basic_auth());
+    (running, config)
+}
+
+/// Gong ids of the first `n` sample calls.
+pub fn sample_call_ids(n: usize) -> Vec<String> {
+    sample_org()
+        .calls
+        .iter()
+        .take(n)
+        .map(|c| c.gong_id.clone())
+        .collect()
 }
 
 pub fn ids(list: &[&str]) -> Vec<String> {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use server::AuthMode;
+use sim::clock::ManualClock;
 use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
 
 use crate::helpers::{assert_error, json, org, sim_config, spawn_app_with, TestApp, API_KEY};
@@ -383,12 +384,14 @@ async fn the_manager_sees_the_team_and_api_keys_do_not_work_in_salesforce_mode()
 
 #[tokio::test]
 async fn forged_expired_and_other_org_tokens_get_401() {
+    let clock = ManualClock::new();
     let sf = spawn_sf_app(
         AuthMode::Salesforce,
         SalesforceSimConfig {
-            token_ttl: Duration::from_millis(500),
+            token_ttl: Duration::from_secs(60),
             ..SalesforceSimConfig::default()
-        },
+        }
+        .with_clock(clock.clone()),
     )
     .await;
     let other = sim::salesforce::spawn(org(), SalesforceSimConfig::default())
@@ -397,7 +400,7 @@ async fn forged_expired_and_other_org_tokens_get_401() {
     let foreign = sf.token_from(&other.base_url, "Maya").await;
     let expired = sf.token("Maya").await;
     let id = own_account("Maya", "Priya").id;
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    clock.advance(Duration::from_secs(60));
     for token in [
         "00D000000000001!forged-token",
         foreign.as_str(),

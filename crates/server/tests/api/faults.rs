@@ -1,7 +1,7 @@
 //! Gong misbehaving: retries cure transient faults; what they cannot cure becomes a clean
 //! 502/503/504 JSON answer, promptly.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::json;
@@ -67,13 +67,14 @@ async fn a_cursor_chain_past_the_deadline_is_a_prompt_504() {
     })
     .await;
     let ids = some_call_ids(6);
-    let started = Instant::now();
     let response = app.post_transcripts(&json!({ "callIds": ids })).await;
     assert_error(response, 504, "upstream_timeout", "Gong did not return").await;
+    // Six pages of 250 ms each do not fit in 800 ms: the chain was cut off at the deadline,
+    // not followed to its end.
+    let pages = app.sim.stats.requests_to("/v2/calls/transcript");
     assert!(
-        started.elapsed() < Duration::from_millis(2500),
-        "{:?}",
-        started.elapsed()
+        (1..6).contains(&pages),
+        "{pages} transcript pages requested"
     );
 }
 
@@ -152,16 +153,16 @@ async fn wrong_gong_credentials_are_a_502() {
 async fn the_request_timeout_is_a_backstop_504() {
     let app = spawn_app_with(
         with_faults(Faults {
-            latency: Duration::from_secs(2),
+            latency: Duration::from_secs(60),
             ..Faults::default()
         }),
         |s| s.request_timeout = Duration::from_millis(300),
     )
     .await;
-    let started = Instant::now();
     let response = app
         .post_transcripts(&json!({ "callIds": some_call_ids(1) }))
         .await;
+    // Gong is held for a minute, past the app's Gong deadline (10 s here), whose expiry would
+    // answer `upstream_timeout`: only the request timeout answers `timeout`.
     assert_error(response, 504, "timeout", "did not finish").await;
-    assert!(started.elapsed() < Duration::from_millis(1500));
 }

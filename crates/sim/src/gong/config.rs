@@ -1,6 +1,9 @@
 //! How a simulator run behaves: credentials, paging, limits and injected faults.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::clock::{self, Clock};
 
 /// Settings of one Gong simulator instance. The defaults match Gong's documented limits
 /// (3 requests per second, 10,000 a day) and the demo credentials.
@@ -22,6 +25,19 @@ pub struct GongSimConfig {
     pub retry_after_secs: u64,
     /// Failures to inject.
     pub faults: Faults,
+    /// Where the per-second window and the UTC day of the quota are read: the real time by
+    /// default, a [`crate::clock::ManualClock`] in tests that move time instead of waiting.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl GongSimConfig {
+    /// This configuration reading the time from `clock`.
+    pub fn with_clock(self, clock: impl Clock + 'static) -> Self {
+        GongSimConfig {
+            clock: Arc::new(clock),
+            ..self
+        }
+    }
 }
 
 impl Default for GongSimConfig {
@@ -35,6 +51,7 @@ impl Default for GongSimConfig {
             daily_quota: Some(10_000),
             retry_after_secs: 1,
             faults: Faults::default(),
+            clock: clock::system(),
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -13,8 +13,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use futures::StreamExt;
+use tokio::time::Instant;
 
 use super::config::GongSimConfig;
 use super::error::ApiError;
@@ -118,7 +119,9 @@ impl Limiter {
 
 /// The `/v2` middleware; see [`super::Faults`] for the order faults are applied in.
 pub async fn guard(State(state): State<Arc<SimState>>, req: Request, next: Next) -> Response {
-    let (seq, _in_flight) = state.stats.begin(req.uri().path());
+    let (seq, _in_flight) = state
+        .stats
+        .begin(req.uri().path(), state.config.clock.now());
     let faults = &state.config.faults;
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
@@ -138,13 +141,13 @@ pub async fn guard(State(state): State<Arc<SimState>>, req: Request, next: Next)
     if !authorized(req.headers(), &state.config) {
         return ApiError::unauthorized().into_response();
     }
-    let now = Utc::now();
+    let now = state.config.clock.utc();
     let to_midnight = (now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc()
         + chrono::Duration::days(1)
         - now)
         .num_seconds();
     let admitted = lock(&state.limiter).admit(
-        Instant::now(),
+        state.config.clock.now(),
         now.date_naive(),
         u64::try_from(to_midnight).unwrap_or(1),
     );

@@ -1,9 +1,12 @@
 //! Counters of what the simulator saw, so tests can assert concurrency, retries and rate
 //! limiting without measuring time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 /// Shared, cheap-to-clone request counters of one simulator instance.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +22,9 @@ struct Inner {
     rate_limited: AtomicU64,
     server_errors: AtomicU64,
     per_path: Mutex<HashMap<String, u64>>,
+    /// Arrival times within the last second, and the most there ever were.
+    last_second: Mutex<VecDeque<Instant>>,
+    max_per_second: AtomicU64,
 }
 
 /// Marks one request as in flight until dropped.
@@ -53,6 +59,12 @@ impl SimStats {
         self.inner.max_in_flight.load(Ordering::SeqCst)
     }
 
+    /// The most requests received within any one second of the simulator's clock, whatever
+    /// their outcome: what a client's own rate limiter let through.
+    pub fn max_per_second(&self) -> u64 {
+        self.inner.max_per_second.load(Ordering::SeqCst)
+    }
+
     /// Requests in flight now.
     pub fn in_flight(&self) -> u64 {
         self.inner.in_flight.load(Ordering::SeqCst)
@@ -68,11 +80,23 @@ impl SimStats {
         self.inner.server_errors.load(Ordering::SeqCst)
     }
 
-    /// Counts a request and marks it in flight; returns its 1-based sequence number.
-    pub(crate) fn begin(&self, path: &str) -> (u64, InFlight) {
+    /// Counts a request arriving at `now` and marks it in flight; returns its 1-based sequence
+    /// number.
+    pub(crate) fn begin(&self, path: &str, now: Instant) -> (u64, InFlight) {
         let seq = self.inner.requests.fetch_add(1, Ordering::SeqCst) + 1;
         if let Ok(mut m) = self.inner.per_path.lock() {
             *m.entry(path.to_string()).or_default() += 1;
+        }
+        if let Ok(mut window) = self.inner.last_second.lock() {
+            while window
+                .front()
+                .is_some_and(|t| now.saturating_duration_since(*t) >= Duration::from_secs(1))
+            {
+                window.pop_front();
+            }
+            window.push_back(now);
+            let count = u64::try_from(window.len()).unwrap_or(u64::MAX);
+            self.inner.max_per_second.fetch_max(count, Ordering::SeqCst);
         }
         let now = self.inner.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.inner.max_in_flight.fetch_max(now, Ordering::SeqCst);

@@ -35,6 +35,7 @@ use axum::Router;
 use chrono::NaiveDate;
 use tokio::net::TcpListener;
 
+use crate::clock::{self, Clock};
 use crate::org::{salesforce_id, SampleOrg, User};
 use cursor::Cursors;
 use error::ApiError;
@@ -76,6 +77,20 @@ pub struct SalesforceSimConfig {
     /// API requests the org may make in total (REST data requests only, not OAuth);
     /// `None` turns the quota off.
     pub api_quota: Option<u64>,
+    /// Where token, code and query-locator lifetimes and tokens' `issued_at` are read: the
+    /// real time by default, a [`crate::clock::ManualClock`] in tests that expire tokens by
+    /// moving time instead of waiting.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl SalesforceSimConfig {
+    /// This configuration reading the time from `clock`.
+    pub fn with_clock(self, clock: impl Clock + 'static) -> Self {
+        SalesforceSimConfig {
+            clock: Arc::new(clock),
+            ..self
+        }
+    }
 }
 
 impl Default for SalesforceSimConfig {
@@ -87,6 +102,7 @@ impl Default for SalesforceSimConfig {
             page_size: DEFAULT_PAGE_SIZE,
             token_ttl: Duration::from_secs(2 * 60 * 60),
             api_quota: None,
+            clock: clock::system(),
         }
     }
 }
@@ -158,7 +174,7 @@ impl SfState {
     fn session(&self, headers: &HeaderMap) -> Result<Grant, ApiError> {
         let token = bearer(headers).ok_or_else(ApiError::invalid_session)?;
         lock(&self.sessions)
-            .check_access(token, std::time::Instant::now())
+            .check_access(token, self.config.clock.now())
             .map_err(|_| ApiError::invalid_session())
     }
 

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -89,14 +88,16 @@ impl SfState {
             &self.org_id,
             grant.clone(),
             self.config.token_ttl,
-            Instant::now(),
+            self.config.clock.now(),
         );
         let refresh = with_refresh.then(|| sessions.issue_refresh(grant.clone()));
         drop(sessions);
-        let issued_at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or_default()
+        let issued_at = self
+            .config
+            .clock
+            .utc()
+            .timestamp_millis()
+            .max(0)
             .to_string();
         // Salesforce signs `id + issued_at` with the client secret; clients treat it as opaque.
         let signature = base64::engine::general_purpose::STANDARD
@@ -146,7 +147,7 @@ fn grant(state: &SfState, headers: &HeaderMap, f: &Form) -> Result<(Grant, bool)
         "authorization_code" => {
             let code = field(f, "code").unwrap_or("");
             let code = lock(&state.sessions)
-                .take_code(code, Instant::now())
+                .take_code(code, state.config.clock.now())
                 .filter(|c| Some(c.client_id.as_str()) == id.as_deref())
                 .ok_or(OAuthError::new(
                     "invalid_grant",
@@ -381,7 +382,7 @@ pub async fn authorize_submit(State(state): Shared, body: Bytes) -> Response {
         &state.config.client_id,
         field(&f, "redirect_uri").unwrap_or(""),
         field(&f, "scope").unwrap_or(""),
-        Instant::now(),
+        state.config.clock.now(),
     );
     redirect(target, &[("code", &code)], st)
 }

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -126,8 +125,9 @@ pub async fn query(
             .collect(),
     };
     let records = Arc::new(records);
-    let locator = (records.len() > state.page_size())
-        .then(|| lock(&state.cursors).open(&caller.user_id, records.clone(), Instant::now()));
+    let locator = (records.len() > state.page_size()).then(|| {
+        lock(&state.cursors).open(&caller.user_id, records.clone(), state.config.clock.now())
+    });
     Ok(page(&state, &version, &records, locator.as_deref(), 0))
 }
 
@@ -168,7 +168,7 @@ pub async fn query_more(
     let (id, offset) = locator.rsplit_once('-').ok_or_else(invalid)?;
     let offset: usize = offset.parse().map_err(|_| invalid())?;
     let cursor = lock(&state.cursors)
-        .get(id, Instant::now())
+        .get(id, state.config.clock.now())
         .filter(|c| c.user_id == caller.user_id)
         .ok_or_else(invalid)?;
     if offset > cursor.records.len() {

@@ -2,7 +2,9 @@
 //! authorization codes. Values are random; nothing is derived from user data.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 /// How long an authorization code stays redeemable (Salesforce: 15 minutes).
 pub const CODE_TTL: Duration = Duration::from_secs(15 * 60);
