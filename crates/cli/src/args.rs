@@ -33,10 +33,12 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Run the simulators of the outside services (Gong, Salesforce) on local ports, for tests
     /// and demos.
+    #[cfg(feature = "demo")]
     Sim(Box<SimArgs>),
     /// Start the Gong and Salesforce simulators and the server on free local ports, walk both GPT
     /// flows over HTTP (SOSL, SOQL and transcripts; search and briefing), print what to try next,
     /// and serve until Ctrl-C.
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Print the OpenAPI 3.1 document the server serves at /openapi.json (or, with
     /// --salesforce, the Salesforce action at /openapi/salesforce.json).
@@ -301,6 +303,7 @@ impl ServeArgs {
 }
 
 /// `callbrief sim`: each simulator runs when its address is given.
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Run the Gong simulator on this address (e.g. 127.0.0.1:9001; port 0 picks a free port).
@@ -320,6 +323,7 @@ pub struct SimArgs {
 
 /// Knobs of the Salesforce simulator. Unset flags keep its defaults (the demo Connected App,
 /// Salesforce's page size, no API quota).
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct SalesforceSimArgs {
     /// Records per query page before `nextRecordsUrl` is returned (Salesforce's default is 2000).
@@ -342,6 +346,7 @@ pub struct SalesforceSimArgs {
 
 /// Knobs of the Gong simulator. Unset flags keep the simulator's defaults (Gong's real limits,
 /// no faults).
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct GongSimArgs {
     /// Records per page before a cursor is returned.
@@ -414,6 +419,7 @@ pub struct GongSimArgs {
 }
 
 /// `callbrief demo`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Exit after the walkthrough instead of serving until Ctrl-C.

@@ -1,16 +1,19 @@
 //! `callbrief`: the one binary. `serve` runs the HTTP server, `sim` the simulators it is tested
 //! against, `demo` both plus a walkthrough, `openapi` prints the API documents, `gpt-setup` the
-//! GPT setup guide.
+//! GPT setup guide. `sim` and `demo` exist only with the default `demo` feature, so a production
+//! build (`--no-default-features`) carries no simulator.
 //!
 //! Errors end the process with exit code 1 and one line, `error: <what>: <why>`, never a debug dump.
 
 mod args;
 mod briefing;
+#[cfg(feature = "demo")]
 mod demo;
 mod gpt_setup;
 mod mcp;
 mod serve;
 mod service_args;
+#[cfg(feature = "demo")]
 mod sim;
 
 use std::process::ExitCode;
@@ -42,10 +45,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             server::telemetry::init(log_format, "info");
             serve::run(*args, log_format).await
         }
+        #[cfg(feature = "demo")]
         Command::Sim(args) => {
             server::telemetry::init(log_format, "info");
             sim::run(*args).await
         }
+        #[cfg(feature = "demo")]
         Command::Demo(args) => {
             // The walkthrough's own output is the point; logs only for problems.
             server::telemetry::init(log_format, "warn");

@@ -14,7 +14,10 @@ mod http;
 mod limiter;
 mod paging;
 mod retry;
-pub mod wire;
+
+/// Gong's request and response bodies; a crate of their own so pure code can use them without
+/// this client (see [`gong_wire`]), re-exported here so client users name one crate.
+pub use gong_wire as wire;
 
 pub use client::{CallData, GongClient};
 pub use config::{GongAuth, GongConfig};

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use gong::wire::{
+use gong_wire::{
     CallMetaData, CallTranscript, ExtensiveCall, Monologue, Party, Records, Sentence,
     TranscriptResponse,
 };

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use gong::wire;
+use gong_wire as wire;
 
 use crate::UNKNOWN_SPEAKER;
 

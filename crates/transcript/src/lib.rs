@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use gong::wire;
+use gong_wire as wire;
 use serde::Serialize;
 use utoipa::ToSchema;
 

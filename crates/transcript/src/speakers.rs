@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use gong::wire;
+use gong_wire as wire;
 
 use crate::Speaker;
 

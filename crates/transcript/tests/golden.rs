@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use gong::wire::{CallTranscript, ExtensiveCall, ExtensiveResponse, TranscriptResponse};
+use gong_wire::{CallTranscript, ExtensiveCall, ExtensiveResponse, TranscriptResponse};
 use serde_json::json;
 use transcript::{
     clean_transcripts, middleware_content, speaker_names, CleanTranscript, UNKNOWN_SPEAKER,

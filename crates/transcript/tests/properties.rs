@@ -1,6 +1,6 @@
 //! Properties of the transcript formatter over generated Gong payloads.
 
-use gong::wire::{CallMetaData, CallTranscript, ExtensiveCall, Monologue, Party, Sentence};
+use gong_wire::{CallMetaData, CallTranscript, ExtensiveCall, Monologue, Party, Sentence};
 use proptest::prelude::*;
 use transcript::{clean_transcripts, UNKNOWN_SPEAKER};
 

@@ -1,5 +1,11 @@
+#![warn(missing_docs)]
 //! Gong's request and response bodies, as typed Rust. Unknown fields are ignored (Gong adds fields
 //! at any time); fields Gong may omit are `Option` or defaulted.
+//!
+//! A crate of its own, with serde as its only dependency, so that pure code (the `transcript`
+//! crate, its benches and property tests) can read Gong's payloads without pulling in the HTTP
+//! client, the async runtime and the rate limiter of the `gong` crate, which re-exports these
+//! types as `gong::wire`.
 
 use serde::{Deserialize, Serialize};
 
