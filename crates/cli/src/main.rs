@@ -10,7 +10,6 @@ mod demo;
 mod gpt_setup;
 mod mcp;
 mod serve;
-mod service_args;
 mod sim;
 
 use std::process::ExitCode;
@@ -36,20 +35,20 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let log_format = cli.log_format.into();
+    let log_format = cli.log.log_format;
     match cli.command {
         Command::Serve(args) => {
             server::telemetry::init(log_format, "info");
-            serve::run(*args, log_format).await
+            serve::run(&args, log_format).await
         }
         Command::Sim(args) => {
             server::telemetry::init(log_format, "info");
             sim::run(*args).await
         }
         Command::Demo(args) => {
-            // The walkthrough's own output is the point; logs only for problems.
-            server::telemetry::init(log_format, "warn");
-            demo::run(args).await
+            // The walkthrough's own output is the point: logs go to a file it names.
+            let log_file = demo::start_logging(log_format, &args)?;
+            demo::run(args, log_file).await
         }
         Command::Openapi(args) => print_stdout(&args.document()?),
         Command::GptSetup(args) => print_stdout(&args.guide()?),

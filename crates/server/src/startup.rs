@@ -70,7 +70,8 @@ impl Application {
                 "the Gong deadline is not below the request timeout; slow Gong answers will end as a generic timeout"
             );
         }
-        let gong = GongClient::new(settings.gong.clone()).context("invalid Gong settings")?;
+        let service = crate::service_setup::build_service(&settings.service_settings())?;
+        let gong = service.gong().clone();
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("could not listen on {}", settings.addr))?;
@@ -82,7 +83,6 @@ impl Application {
             .as_ref()
             .map(|u| u.as_str().to_owned())
             .unwrap_or_else(|| format!("http://{local_addr}"));
-        let service = crate::service_setup::build_service(&settings, gong.clone())?;
         let state = Arc::new(AppState {
             gong,
             max_call_ids: settings.max_call_ids,
