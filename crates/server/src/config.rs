@@ -39,7 +39,7 @@ pub const DEFAULT_MAX_RESPONSE_CHARS: usize = service::DEFAULT_MAX_CHARS;
 /// Default most connections open at once: a small instance's worth of ChatGPT and MCP
 /// clients, far below the file descriptors a process gets.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
-/// Default most expensive requests (transcripts, briefings, MCP tools) served at once: each
+/// Default most requests to the protected routes (transcripts, briefings, MCP tools) served at once: each
 /// may hold Gong and Salesforce work for seconds, and Gong's rate limit queues the rest anyway.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 64;
 /// Default time a client has to send a request's headers: a slow sender cannot hold a
@@ -115,19 +115,25 @@ pub struct Settings {
 }
 
 /// Limits on client connections, so slow or greedy clients cannot exhaust the server. Each
-/// value is a setting (`CALLBRIEF_MAX_CONNECTIONS`, ...) with a safe default.
+/// value is a setting (`CALLBRIEF_MAX_CONNECTIONS`, ...) with a safe default; the connection
+/// limit and the write and idle timeouts are kept by [`crate::connections`], the request limit
+/// by the router. The header read timeout is read and checked but not enforced yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionSettings {
     /// Most connections open at once (`CALLBRIEF_MAX_CONNECTIONS`).
     pub max_connections: usize,
-    /// Most expensive requests (transcripts, briefings, MCP tools) served at once
-    /// (`CALLBRIEF_MAX_CONCURRENT_REQUESTS`).
+    /// Most requests to the protected routes (transcripts, accounts, briefings, `/mcp`)
+    /// served at once (`CALLBRIEF_MAX_CONCURRENT_REQUESTS`).
     pub max_concurrent_requests: usize,
-    /// Time a client has to send a request's headers (`CALLBRIEF_HEADER_READ_TIMEOUT_SECS`).
+    /// Time a client has to send a request's headers (`CALLBRIEF_HEADER_READ_TIMEOUT_SECS`;
+    /// not enforced yet).
     pub header_read_timeout: Duration,
-    /// Time an idle keep-alive connection stays open (`CALLBRIEF_IDLE_TIMEOUT_SECS`).
+    /// Time a connection may move no bytes in either direction before it is closed
+    /// (`CALLBRIEF_IDLE_TIMEOUT_SECS`); above the request timeout, so work in progress is
+    /// never idle.
     pub idle_timeout: Duration,
-    /// Time to write a response to a slow reader (`CALLBRIEF_WRITE_TIMEOUT_SECS`).
+    /// How long a write to a client may stay blocked before the connection is closed
+    /// (`CALLBRIEF_WRITE_TIMEOUT_SECS`).
     pub write_timeout: Duration,
 }
 
@@ -316,7 +322,14 @@ impl Settings {
                 "request timeout must be above 0".into(),
             ));
         }
-        self.connections.validate()
+        self.connections.validate()?;
+        if self.connections.idle_timeout <= self.request_timeout {
+            // A request being worked on moves no bytes; it must never look idle.
+            return Err(ConfigError::Invalid(
+                "CALLBRIEF_IDLE_TIMEOUT_SECS must be above CALLBRIEF_REQUEST_TIMEOUT_SECS".into(),
+            ));
+        }
+        Ok(())
     }
 }
 

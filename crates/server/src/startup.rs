@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use gong::GongClient;
 use tokio::net::TcpListener;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -27,6 +28,7 @@ use tracing::Level;
 use crate::auth::{self, ApiKeys};
 use crate::caller_auth::{self, SalesforceAuth};
 use crate::config::{AuthMode, Settings};
+use crate::connections::LimitedListener;
 use crate::error::ApiError;
 use crate::mcp::discovery::PublicBase;
 use crate::routes;
@@ -50,7 +52,7 @@ pub struct AppState {
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    listener: TcpListener,
+    listener: LimitedListener,
     local_addr: SocketAddr,
     router: Router,
 }
@@ -78,6 +80,7 @@ impl Application {
         let local_addr = listener
             .local_addr()
             .context("could not read the bound address")?;
+        let listener = LimitedListener::new(listener, &settings.connections);
         let server_url = settings
             .public_url
             .as_ref()
@@ -220,7 +223,12 @@ fn router(
             )))
         }
     }
-    .layer(DefaultBodyLimit::max(settings.max_body_bytes));
+    .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+    // Every protected route does Gong or Salesforce work; past the limit, requests wait their
+    // turn (inside the whole-request timeout) instead of piling onto the upstreams.
+    .layer(GlobalConcurrencyLimitLayer::new(
+        settings.connections.max_concurrent_requests,
+    ));
     let public = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/openapi.json", get(routes::openapi::openapi_json))

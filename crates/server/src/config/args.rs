@@ -110,23 +110,28 @@ impl McpBudgetArgs {
 /// Limits on client connections (see [`ConnectionSettings`]).
 #[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
-    /// Most client connections open at once; further clients wait to be accepted.
+    /// Most client connections open at once; further clients wait in the listen backlog until
+    /// one closes.
     #[arg(long, env = "CALLBRIEF_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
-    /// Most expensive requests (transcripts, briefings, MCP tools) served at once.
+    /// Most requests to the protected routes (transcripts, accounts, briefings, /mcp) served at
+    /// once; the rest wait their turn, inside the request timeout.
     #[arg(long, env = "CALLBRIEF_MAX_CONCURRENT_REQUESTS", default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS)]
     pub max_concurrent_requests: usize,
 
-    /// Seconds a client has to send a request's headers before the connection is closed.
+    /// Seconds a client may take to send a request's headers (checked, not enforced yet;
+    /// meanwhile the idle timeout closes a connection that sends nothing).
     #[arg(long, env = "CALLBRIEF_HEADER_READ_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
     pub header_read_timeout_secs: u64,
 
-    /// Seconds an idle keep-alive connection stays open.
+    /// Seconds a connection may stay idle (no byte in either direction) before it is closed;
+    /// must be above the request timeout.
     #[arg(long, env = "CALLBRIEF_IDLE_TIMEOUT_SECS", default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs())]
     pub idle_timeout_secs: u64,
 
-    /// Seconds to write a response to a client that reads slowly.
+    /// Seconds a write to a client may stay blocked (the client not reading) before the
+    /// connection is closed.
     #[arg(long, env = "CALLBRIEF_WRITE_TIMEOUT_SECS", default_value_t = DEFAULT_WRITE_TIMEOUT.as_secs())]
     pub write_timeout_secs: u64,
 }
@@ -488,11 +493,25 @@ mod tests {
             "--max-connections",
             "7",
             "--idle-timeout-secs",
-            "5",
+            "45",
         ])
         .expect("valid");
         assert_eq!(s.connections.max_connections, 7);
-        assert_eq!(s.connections.idle_timeout, Duration::from_secs(5));
+        assert_eq!(s.connections.idle_timeout, Duration::from_secs(45));
+        // A request being worked on must never look idle.
+        let err = settings(&[
+            "--api-keys",
+            "k",
+            "--gong-bearer-token",
+            "t",
+            "--idle-timeout-secs",
+            "40",
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("CALLBRIEF_REQUEST_TIMEOUT_SECS"),
+            "{err}"
+        );
         let err = settings(&[
             "--api-keys",
             "k",
