@@ -152,23 +152,17 @@ impl Default for ConnectionSettings {
 impl ConnectionSettings {
     /// Every limit must allow something: a zero would refuse every client.
     fn validate(&self) -> Result<(), ConfigError> {
-        let zero = [
-            ("CALLBRIEF_MAX_CONNECTIONS", self.max_connections == 0),
-            (
-                "CALLBRIEF_MAX_CONCURRENT_REQUESTS",
-                self.max_concurrent_requests == 0,
-            ),
-            (
-                "CALLBRIEF_HEADER_READ_TIMEOUT_SECS",
-                self.header_read_timeout.is_zero(),
-            ),
-            ("CALLBRIEF_IDLE_TIMEOUT_SECS", self.idle_timeout.is_zero()),
-            ("CALLBRIEF_WRITE_TIMEOUT_SECS", self.write_timeout.is_zero()),
-        ];
-        match zero.iter().find(|(_, is_zero)| *is_zero) {
-            Some((name, _)) => Err(ConfigError::Invalid(format!("{name} must be at least 1"))),
-            None => Ok(()),
-        }
+        at_least_one("CALLBRIEF_MAX_CONNECTIONS", self.max_connections == 0)?;
+        at_least_one(
+            "CALLBRIEF_MAX_CONCURRENT_REQUESTS",
+            self.max_concurrent_requests == 0,
+        )?;
+        at_least_one(
+            "CALLBRIEF_HEADER_READ_TIMEOUT_SECS",
+            self.header_read_timeout.is_zero(),
+        )?;
+        at_least_one("CALLBRIEF_IDLE_TIMEOUT_SECS", self.idle_timeout.is_zero())?;
+        at_least_one("CALLBRIEF_WRITE_TIMEOUT_SECS", self.write_timeout.is_zero())
     }
 }
 
@@ -307,21 +301,12 @@ impl Settings {
         self.gong_fields
             .validate()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        if self.max_call_ids == 0 {
-            return Err(ConfigError::Invalid(
-                "max call ids must be at least 1".into(),
-            ));
-        }
-        if self.max_body_bytes == 0 {
-            return Err(ConfigError::Invalid(
-                "max body bytes must be at least 1".into(),
-            ));
-        }
-        if self.request_timeout.is_zero() {
-            return Err(ConfigError::Invalid(
-                "request timeout must be above 0".into(),
-            ));
-        }
+        at_least_one("CALLBRIEF_MAX_CALL_IDS", self.max_call_ids == 0)?;
+        at_least_one("CALLBRIEF_MAX_BODY_BYTES", self.max_body_bytes == 0)?;
+        at_least_one(
+            "CALLBRIEF_REQUEST_TIMEOUT_SECS",
+            self.request_timeout.is_zero(),
+        )?;
         self.connections.validate()?;
         if self.connections.idle_timeout <= self.request_timeout {
             // A request being worked on moves no bytes; it must never look idle.
@@ -331,6 +316,17 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// The rule for counts and durations where zero would refuse everything: `is_zero` is an error
+/// naming `setting`.
+pub fn at_least_one(setting: &str, is_zero: bool) -> Result<(), ConfigError> {
+    if is_zero {
+        return Err(ConfigError::Invalid(format!(
+            "{setting} must be at least 1"
+        )));
+    }
+    Ok(())
 }
 
 /// The rule that keeps transcripts from being served to anyone: API-key mode needs a key (or

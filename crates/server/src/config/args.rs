@@ -20,9 +20,9 @@ use service::GongFields;
 use url::Url;
 
 use super::{
-    check_access, gong_auth, parse_api_keys, AuthMode, ConfigError, ConnectionSettings,
-    GongCredentials, LogFormat, SalesforceSettings, ServiceSettings, Settings, DEFAULT_ADDR,
-    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    at_least_one, check_access, gong_auth, parse_api_keys, AuthMode, ConfigError,
+    ConnectionSettings, GongCredentials, LogFormat, SalesforceSettings, ServiceSettings, Settings,
+    DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_CALL_IDS, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SALESFORCE_API_VERSION,
     DEFAULT_SALESFORCE_DEADLINE, DEFAULT_WRITE_TIMEOUT,
@@ -80,12 +80,7 @@ pub struct ActionArgs {
 impl ActionArgs {
     /// Checks the values that would make the document (and the server) unusable.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.max_call_ids == 0 {
-            return Err(ConfigError::Invalid(
-                "CALLBRIEF_MAX_CALL_IDS must be at least 1".into(),
-            ));
-        }
-        Ok(())
+        at_least_one("CALLBRIEF_MAX_CALL_IDS", self.max_call_ids == 0)
     }
 }
 
@@ -203,18 +198,10 @@ impl GongArgs {
         // carry credentials.
         let mut cfg = GongConfig::new(&self.gong_base_url, auth)
             .map_err(|e| ConfigError::Invalid(format!("GONG_BASE_URL is not usable: {e}")))?;
-        if self.gong_deadline_secs == 0 {
-            return Err(ConfigError::Invalid(
-                "GONG_DEADLINE_SECS must be at least 1".into(),
-            ));
-        }
+        at_least_one("GONG_DEADLINE_SECS", self.gong_deadline_secs == 0)?;
         cfg.deadline = Duration::from_secs(self.gong_deadline_secs);
         cfg.attempt_timeout = cfg.attempt_timeout.min(cfg.deadline);
-        if self.gong_batch_size == 0 {
-            return Err(ConfigError::Invalid(
-                "GONG_BATCH_SIZE must be at least 1".into(),
-            ));
-        }
+        at_least_one("GONG_BATCH_SIZE", self.gong_batch_size == 0)?;
         cfg.batch_size = self.gong_batch_size;
         cfg.requests_per_second = self.gong_requests_per_second;
         cfg.max_retries = self.gong_max_retries;
