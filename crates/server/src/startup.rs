@@ -58,8 +58,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Validates `settings`, builds the Gong client, binds the listener and wires the routes.
-    /// Fails (before binding) when no API key is configured without `insecure_no_auth`.
+    /// Validates `settings`, builds the service (and with it the process's one Gong client),
+    /// binds the listener with the connection limits and wires the routes. Fails (before
+    /// binding) when no API key is configured without `insecure_no_auth`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
         if settings.api_keys.is_empty() && settings.auth_mode == AuthMode::ApiKey {
