@@ -2,18 +2,14 @@
 //! into any assistant (or as JSON), built with the service credentials from the same settings
 //! `serve` reads.
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
-use gong::GongClient;
 use salesforce::escape::is_salesforce_id;
-use server::config::AuthMode;
+use server::config::{UpstreamArgs, DEFAULT_MAX_RESPONSE_CHARS};
 use service::{
-    render_markdown, BriefingRequest, Caller, Methodology, Rendering, Service, ServiceOptions,
-    DEFAULT_BRIEFING_CALLS, DEFAULT_MAX_CHARS,
+    render_markdown, BriefingRequest, Caller, Methodology, Rendering, Service,
+    DEFAULT_BRIEFING_CALLS,
 };
-
-use crate::args::{GongArgs, SalesforceArgs};
-use crate::service_args::GongFieldsArgs;
 
 /// `--format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -43,7 +39,7 @@ pub struct BriefingArgs {
     pub format: FormatArg,
 
     /// Most characters of output; transcripts are cut fairly at turn boundaries to fit.
-    #[arg(long, env = "CALLBRIEF_MAX_RESPONSE_CHARS", default_value_t = DEFAULT_MAX_CHARS)]
+    #[arg(long, env = "CALLBRIEF_MAX_RESPONSE_CHARS", default_value_t = DEFAULT_MAX_RESPONSE_CHARS)]
     pub max_chars: usize,
 
     /// To read on after a cut: the offsets a cut marker names, e.g. '{"7782342274025937895": 12345}'.
@@ -51,34 +47,19 @@ pub struct BriefingArgs {
     pub offsets: Option<String>,
 
     #[command(flatten)]
-    pub gong: GongArgs,
-
-    #[command(flatten)]
-    pub salesforce: SalesforceArgs,
-
-    #[command(flatten)]
-    pub gong_fields: GongFieldsArgs,
+    pub upstream: UpstreamArgs,
 }
 
 impl BriefingArgs {
     /// Builds the pack and returns it as text in the chosen format.
     pub async fn run(&self) -> anyhow::Result<String> {
-        let gong = GongClient::new(self.gong.to_config()?).context("invalid Gong settings")?;
-        let salesforce = server::service_setup::salesforce_client(
-            &self.salesforce.to_settings()?,
-            AuthMode::ApiKey,
-        )?
-        .ok_or_else(|| {
-            anyhow!(
+        let service = server::service_setup::build_service(&self.upstream.service_account()?)?;
+        if !service.has_salesforce() {
+            bail!(
                 "the briefing needs Salesforce: set SALESFORCE_INSTANCE_URL, \
-                         SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET"
-            )
-        })?;
-        let options = ServiceOptions {
-            fields: self.gong_fields.to_fields()?,
-            ..ServiceOptions::default()
-        };
-        let service = Service::new(gong, Some(salesforce), options)?;
+                 SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET"
+            );
+        }
         let caller = Caller::ServiceAccount;
         let account_id = resolve_account(&service, &caller, &self.account).await?;
         let offsets = server::routes::params::offsets_from_query(self.offsets.as_deref())

@@ -1,15 +1,9 @@
 //! `callbrief gpt-setup`: prints the GPT setup guide (Instructions, schema URLs, auth settings,
 //! callback URL) from the same settings `serve` reads, exactly as `GET /gpt/instructions` serves it.
 
-use std::net::SocketAddr;
-
 use clap::Args;
-use server::config;
+use server::config::{AddressArgs, GongFieldsArgs, SalesforceArgs};
 use server::gpt::{Kit, Methodology, Variant};
-use url::Url;
-
-use crate::args::SalesforceArgs;
-use crate::service_args::GongFieldsArgs;
 
 /// `callbrief gpt-setup`.
 #[derive(Debug, Args)]
@@ -23,13 +17,8 @@ pub struct GptSetupArgs {
     #[arg(long, default_value = "one-action")]
     pub variant: Variant,
 
-    /// Public base URL ChatGPT reaches callbrief at (e.g. https://callbrief.example.com).
-    #[arg(long, env = "CALLBRIEF_PUBLIC_URL")]
-    pub public_url: Option<Url>,
-
-    /// Listen address, used for URLs when no public URL is given.
-    #[arg(long, env = "CALLBRIEF_ADDR", default_value = config::DEFAULT_ADDR)]
-    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub address: AddressArgs,
 
     #[command(flatten)]
     pub salesforce: SalesforceArgs,
@@ -41,21 +30,13 @@ pub struct GptSetupArgs {
 impl GptSetupArgs {
     /// The guide as Markdown; fails when Salesforce is not configured.
     pub fn guide(&self) -> anyhow::Result<String> {
-        let public_url = public_url(self.public_url.as_ref(), self.addr);
         let kit = Kit::new(
-            &public_url,
+            &self.address.server_url(),
             &self.salesforce.to_settings()?,
             self.gong_fields.to_fields()?,
         )?;
         Ok(kit.guide(self.variant, self.methodology))
     }
-}
-
-/// The URL callers reach the server at: the public URL, else `http://<addr>`.
-pub fn public_url(public_url: Option<&Url>, addr: SocketAddr) -> String {
-    public_url
-        .map(|u| u.as_str().to_owned())
-        .unwrap_or_else(|| format!("http://{addr}"))
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ mod demo;
 mod gpt_setup;
 mod mcp;
 mod serve;
-mod service_args;
 #[cfg(feature = "demo")]
 mod sim;
 
@@ -39,11 +38,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let log_format = cli.log_format.into();
+    let log_format = cli.log.log_format;
     match cli.command {
         Command::Serve(args) => {
             server::telemetry::init(log_format, "info");
-            serve::run(*args, log_format).await
+            serve::run(&args, log_format).await
         }
         #[cfg(feature = "demo")]
         Command::Sim(args) => {
@@ -52,9 +51,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         #[cfg(feature = "demo")]
         Command::Demo(args) => {
-            // The walkthrough's own output is the point; logs only for problems.
-            server::telemetry::init(log_format, "warn");
-            demo::run(args).await
+            // The walkthrough's own output is the point: logs go to a file it names.
+            let log_file = demo::start_logging(log_format, &args)?;
+            demo::run(args, log_file).await
         }
         Command::Openapi(args) => print_stdout(&args.document()?),
         Command::GptSetup(args) => print_stdout(&args.guide()?),

@@ -4,59 +4,39 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use clap::Args;
-use gong::GongClient;
-use server::config::AuthMode;
-use server::mcp::{McpConfig, DEFAULT_MCP_MAX_CHARS};
-use service::{Caller, Service, ServiceOptions};
-
-use crate::args::{GongArgs, SalesforceArgs};
-use crate::service_args::GongFieldsArgs;
+use server::config::{McpBudgetArgs, UpstreamArgs};
+use server::mcp::McpConfig;
+use service::{Caller, Service};
 
 /// `callbrief mcp`.
 #[derive(Debug, Args)]
 pub struct McpArgs {
-    /// Most characters in one tool answer; transcripts are cut fairly at turn boundaries to fit.
-    #[arg(long, env = "CALLBRIEF_MCP_MAX_CHARS", default_value_t = DEFAULT_MCP_MAX_CHARS)]
-    pub mcp_max_chars: usize,
+    #[command(flatten)]
+    pub budget: McpBudgetArgs,
 
     #[command(flatten)]
-    pub gong: GongArgs,
-
-    #[command(flatten)]
-    pub salesforce: SalesforceArgs,
-
-    #[command(flatten)]
-    pub gong_fields: GongFieldsArgs,
+    pub upstream: UpstreamArgs,
 }
 
 impl McpArgs {
     /// The service (service credentials) and the MCP settings, checked before anything runs.
     fn build(&self) -> anyhow::Result<(Arc<Service>, McpConfig)> {
-        service::budget::check_max_chars(self.mcp_max_chars)
-            .map_err(|e| anyhow::anyhow!("CALLBRIEF_MCP_MAX_CHARS {e}"))?;
-        let gong = GongClient::new(self.gong.to_config()?).context("invalid Gong settings")?;
-        let salesforce_settings = self.salesforce.to_settings()?;
-        let salesforce =
-            server::service_setup::salesforce_client(&salesforce_settings, AuthMode::ApiKey)?;
-        if salesforce.is_none() {
+        let max_chars = self.budget.max_chars()?;
+        let settings = self.upstream.service_account()?;
+        let service = server::service_setup::build_service(&settings)?;
+        if !service.has_salesforce() {
             eprintln!(
                 "callbrief mcp: Salesforce is not configured (SALESFORCE_INSTANCE_URL, \
                  SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET): only get_call_transcripts will work"
             );
         }
-        let options = ServiceOptions {
-            fields: self.gong_fields.to_fields()?,
-            ..ServiceOptions::default()
-        };
-        let service = Service::new(gong, salesforce, options)?;
         let config = McpConfig {
-            max_chars: self.mcp_max_chars,
-            salesforce_instance_url: salesforce_settings.instance_url,
+            max_chars,
+            salesforce_instance_url: settings.salesforce.instance_url,
             ..McpConfig::default()
         };
-        Ok((Arc::new(service), config))
+        Ok((service, config))
     }
 
     /// Serves MCP over stdio until the client closes stdin.

@@ -1,13 +1,13 @@
 //! `callbrief serve`: settings from flags/env, then the server until SIGTERM or Ctrl-C.
 
 use anyhow::Context;
-use server::Application;
-
-use crate::args::ServeArgs;
+use server::config::ServerArgs;
+use server::{Application, Settings};
 
 /// Builds and runs the server; returns after a graceful shutdown.
-pub async fn run(args: ServeArgs, log_format: server::LogFormat) -> anyhow::Result<()> {
-    let settings = args.to_settings(log_format)?;
+pub async fn run(args: &ServerArgs, log_format: server::LogFormat) -> anyhow::Result<()> {
+    let mut settings = Settings::try_from(args)?;
+    settings.log_format = log_format;
     let app = Application::build(settings)
         .await
         .context("could not start the server")?;

@@ -169,4 +169,63 @@ fn demo_once_walks_through_and_exits_0() {
         );
     }
     assert!(!stderr.contains("ERROR"), "{stderr}");
+
+    // Logs never land between the walkthrough's lines: not on stdout, not on stderr. They go to
+    // the file the walkthrough names at its end, which holds the server's startup line.
+    for (stream, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        let logs: Vec<&str> = text.lines().filter(|l| is_log_line(l)).collect();
+        assert!(logs.is_empty(), "log lines on {stream}: {logs:#?}");
+    }
+    assert!(stderr.trim().is_empty(), "stderr: {stderr}");
+    let log_path = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Server and library logs: "))
+        .unwrap_or_else(|| panic!("the log file is not named:\n{stdout}"));
+    let after_try_it = stdout
+        .find("Try it yourself:")
+        .is_some_and(|at| stdout[at..].contains(log_path));
+    assert!(
+        after_try_it,
+        "the log file is named before the end:\n{stdout}"
+    );
+    let logs = std::fs::read_to_string(log_path).expect("the named log file");
+    let _ = std::fs::remove_file(log_path);
+    assert!(
+        logs.lines()
+            .any(|l| is_log_line(l) && l.contains("callbrief listening")),
+        "{logs}"
+    );
+}
+
+/// Whether `line` is a log line of the text format (`<RFC 3339 time>  INFO ...`, the level
+/// padded to five characters) or of the JSON format.
+fn is_log_line(line: &str) -> bool {
+    let line = line.trim_start();
+    let timestamp = line.len() > 20
+        && line.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && line.as_bytes()[4] == b'-'
+        && line.as_bytes()[10] == b'T';
+    let level = ["TRACE ", "DEBUG ", " INFO ", " WARN ", "ERROR "]
+        .iter()
+        .any(|level| line.contains(level));
+    (timestamp && level) || line.starts_with("{\"timestamp\"")
+}
+
+#[test]
+fn log_lines_are_recognised() {
+    assert!(is_log_line(
+        "2026-11-28T06:40:26.123456Z  INFO callbrief listening addr=127.0.0.1:1"
+    ));
+    assert!(is_log_line(
+        "2026-11-28T06:40:26.123456Z  WARN request{method=GET}: slow"
+    ));
+    assert!(is_log_line(
+        r#"{"timestamp":"2026-11-28T06:40:26Z","level":"INFO"}"#
+    ));
+    assert!(!is_log_line(
+        "  callbrief             http://127.0.0.1:8080"
+    ));
+    assert!(!is_log_line(
+        "  2026-11-28  31 min  Acme Logistics INFO call"
+    ));
 }

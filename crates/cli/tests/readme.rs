@@ -1,5 +1,6 @@
 //! The README's settings tables against what the binary reads. Every environment variable named
-//! in `crates/cli/src` (`env = "..."`) has exactly one row, with a default and a meaning: in the
+//! in the binary's flags (`env = "..."` in `crates/cli/src` and in the server's settings,
+//! `crates/server/src/config`) has exactly one row, with a default and a meaning: in the
 //! Configuration table, or, for the simulator's own `CALLBRIEF_SIM_*`, in the simulator's table.
 //! The defaults the binary prints in `--help` are the documented ones.
 
@@ -20,6 +21,14 @@ fn workspace_root() -> PathBuf {
 
 fn readme() -> String {
     std::fs::read_to_string(workspace_root().join("README.md")).expect("README.md")
+}
+
+/// Where the binary's flags are declared: the CLI's own, and the server's settings groups.
+fn flag_sources() -> BTreeSet<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut vars = env_vars_in_source(&root.join("src"));
+    vars.extend(env_vars_in_source(&root.join("../server/src/config")));
+    vars
 }
 
 /// Every `env = "NAME"` in the `.rs` files under `dir`, recursively.
@@ -257,13 +266,14 @@ fn env_defaults_in_help(text: &str) -> Vec<(String, Option<String>)> {
 
 #[test]
 fn every_environment_variable_the_cli_reads_has_one_row_in_the_readme() {
-    let vars = env_vars_in_source(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let vars = flag_sources();
     for known in [
         "CALLBRIEF_AUTH",
         "CALLBRIEF_API_KEYS",
         "SALESFORCE_DEADLINE_SECS",
         "CALLBRIEF_GONG_URL_FIELD",
         "CALLBRIEF_SIM_GONG_ADDR",
+        "CALLBRIEF_MAX_CONNECTIONS",
     ] {
         assert!(
             vars.contains(known),
@@ -308,7 +318,7 @@ fn the_documented_defaults_are_the_ones_the_binary_uses() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // The help texts and the source scan agree, so neither misses a variable.
-    let scanned = env_vars_in_source(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let scanned = flag_sources();
     assert_eq!(seen, scanned);
 }
 

@@ -35,6 +35,20 @@ impl std::fmt::Debug for GongAuth {
     }
 }
 
+/// Default time budget of one logical operation: under ChatGPT's 45 s action limit, with room
+/// for the server to answer.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+/// Default time limit of one HTTP attempt: a stuck attempt is retried well inside the deadline.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default call ids per Gong request: the most Gong's transcript endpoint is comfortable with.
+pub const DEFAULT_BATCH_SIZE: usize = 100;
+/// Default process-wide ceiling on requests per second: Gong's default company limit.
+pub const DEFAULT_REQUESTS_PER_SECOND: u32 = 3;
+/// Default retries of one request: enough to ride out a burst of 429s inside the deadline.
+pub const DEFAULT_MAX_RETRIES: u32 = 4;
+/// Default first backoff between retries (doubled each time, with jitter).
+pub const DEFAULT_INITIAL_BACKOFF: Duration = Duration::from_millis(200);
+
 /// Everything the client needs; every limit is a named setting with a documented default.
 #[derive(Debug, Clone)]
 pub struct GongConfig {
@@ -63,12 +77,12 @@ impl GongConfig {
         Ok(Self {
             base_url: parse_base_url(base_url)?,
             auth,
-            deadline: Duration::from_secs(30),
-            attempt_timeout: Duration::from_secs(10),
-            batch_size: 100,
-            requests_per_second: 3,
-            max_retries: 4,
-            initial_backoff: Duration::from_millis(200),
+            deadline: DEFAULT_DEADLINE,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            batch_size: DEFAULT_BATCH_SIZE,
+            requests_per_second: DEFAULT_REQUESTS_PER_SECOND,
+            max_retries: DEFAULT_MAX_RETRIES,
+            initial_backoff: DEFAULT_INITIAL_BACKOFF,
         })
     }
 }

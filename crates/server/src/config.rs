@@ -1,8 +1,18 @@
-//! [`Settings`]: everything the server needs, as a plain value.
+//! [`Settings`]: everything the server needs, as a plain value, and the flags and environment
+//! variables that fill it.
 //!
-//! Nothing here reads the environment or files: the CLI fills `Settings` from flags and
-//! environment variables, tests build it directly. That keeps configuration parsing in one place
-//! (the binary) and lets tests start a server with any settings without touching process state.
+//! The flags are declared once, in [`args`]: each group derives clap's `Args` and every command
+//! of the binary flattens the groups it needs, so a variable has one name, one help text and one
+//! default (the constants below) wherever it is read. [`ServerArgs`] is checked once into
+//! `Settings` (`Settings::try_from`); nothing else reads the environment, and tests build
+//! `Settings` directly, so they start a server with any settings without touching process state.
+
+mod args;
+
+pub use args::{
+    ActionArgs, AddressArgs, ConnectionArgs, GongArgs, GongFieldsArgs, LogArgs, McpBudgetArgs,
+    SalesforceArgs, ServerArgs, UpstreamArgs,
+};
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -26,24 +36,39 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(40);
 /// Default budget of a response, in characters: ChatGPT's limit on an action's response.
 pub const DEFAULT_MAX_RESPONSE_CHARS: usize = service::DEFAULT_MAX_CHARS;
 
+/// Default most connections open at once: a small instance's worth of ChatGPT and MCP
+/// clients, far below the file descriptors a process gets.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Default most requests to the protected routes (transcripts, briefings, MCP tools) served at once: each
+/// may hold Gong and Salesforce work for seconds, and Gong's rate limit queues the rest anyway.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 64;
+/// Default time a client has to send a request's headers: a slow sender cannot hold a
+/// connection open without asking anything.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time an idle keep-alive connection stays open: long enough for an assistant's next
+/// call, short enough that abandoned connections are reclaimed.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time to write a response to a client that reads slowly: a briefing of 100,000
+/// characters takes well under a second on any working connection.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How callers prove who they are (`CALLBRIEF_AUTH`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum AuthMode {
-    /// `api-key`: a callbrief API key; Salesforce is reached with the service credentials.
+    /// callbrief API keys (CALLBRIEF_API_KEYS); Salesforce through the service credentials.
     #[default]
     ApiKey,
-    /// `salesforce`: the caller's own Salesforce access token (what ChatGPT sends for an action
-    /// set up with Salesforce OAuth); every Salesforce query runs as that user.
+    /// Each caller's own Salesforce access token (Salesforce OAuth in the GPT); every query runs as them.
     Salesforce,
 }
 
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How log lines are written (`CALLBRIEF_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
-    /// Human-readable lines, for a terminal.
+    /// Human-readable lines.
     #[default]
     Text,
-    /// One JSON object per line, for log collectors.
+    /// One JSON object per line.
     Json,
 }
 
@@ -85,6 +110,94 @@ pub struct Settings {
     /// Character budget of one MCP tool answer (`CALLBRIEF_MCP_MAX_CHARS`); MCP clients take
     /// more than ChatGPT actions.
     pub mcp_max_chars: usize,
+    /// Limits on connections and concurrent work, against slow or greedy clients.
+    pub connections: ConnectionSettings,
+}
+
+/// Limits on client connections, so slow or greedy clients cannot exhaust the server. Each
+/// value is a setting (`CALLBRIEF_MAX_CONNECTIONS`, ...) with a safe default; the connection
+/// limit and the write and idle timeouts are kept by [`crate::connections`], the request limit
+/// by the router. The header read timeout is read and checked but not enforced yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    /// Most connections open at once (`CALLBRIEF_MAX_CONNECTIONS`).
+    pub max_connections: usize,
+    /// Most requests to the protected routes (transcripts, accounts, briefings, `/mcp`)
+    /// served at once (`CALLBRIEF_MAX_CONCURRENT_REQUESTS`).
+    pub max_concurrent_requests: usize,
+    /// Time a client has to send a request's headers (`CALLBRIEF_HEADER_READ_TIMEOUT_SECS`;
+    /// not enforced yet).
+    pub header_read_timeout: Duration,
+    /// Time a connection may move no bytes in either direction before it is closed
+    /// (`CALLBRIEF_IDLE_TIMEOUT_SECS`); above the request timeout, so work in progress is
+    /// never idle.
+    pub idle_timeout: Duration,
+    /// How long a write to a client may stay blocked before the connection is closed
+    /// (`CALLBRIEF_WRITE_TIMEOUT_SECS`).
+    pub write_timeout: Duration,
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+        }
+    }
+}
+
+impl ConnectionSettings {
+    /// Every limit must allow something: a zero would refuse every client.
+    fn validate(&self) -> Result<(), ConfigError> {
+        at_least_one("CALLBRIEF_MAX_CONNECTIONS", self.max_connections == 0)?;
+        at_least_one(
+            "CALLBRIEF_MAX_CONCURRENT_REQUESTS",
+            self.max_concurrent_requests == 0,
+        )?;
+        at_least_one(
+            "CALLBRIEF_HEADER_READ_TIMEOUT_SECS",
+            self.header_read_timeout.is_zero(),
+        )?;
+        at_least_one("CALLBRIEF_IDLE_TIMEOUT_SECS", self.idle_timeout.is_zero())?;
+        at_least_one("CALLBRIEF_WRITE_TIMEOUT_SECS", self.write_timeout.is_zero())
+    }
+}
+
+/// What the [`Service`](service::Service) is built from, whichever front door runs it: `serve`
+/// (inside [`Settings`]), `mcp` and `briefing` (service credentials), and the demo. One value so
+/// one constructor ([`crate::service_setup::build_service`]) serves them all.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// How to reach Gong.
+    pub gong: GongConfig,
+    /// How to reach Salesforce.
+    pub salesforce: SalesforceSettings,
+    /// API names of the Gong managed package's call object and fields.
+    pub gong_fields: GongFields,
+    /// How callers authenticate; decides whether Salesforce needs service credentials.
+    pub auth_mode: AuthMode,
+    /// How long a checked Salesforce token is trusted.
+    pub token_cache_ttl: Duration,
+}
+
+impl ServiceSettings {
+    /// Settings acting with the service credentials (API-key mode), as `mcp` and `briefing` do.
+    pub fn service_account(
+        gong: GongConfig,
+        salesforce: SalesforceSettings,
+        gong_fields: GongFields,
+    ) -> Self {
+        Self {
+            gong,
+            salesforce,
+            gong_fields,
+            auth_mode: AuthMode::ApiKey,
+            token_cache_ttl: service::DEFAULT_TOKEN_CACHE_TTL,
+        }
+    }
 }
 
 /// Salesforce REST API version used when none is configured (the client's own default).
@@ -158,24 +271,29 @@ impl Settings {
             max_response_chars: DEFAULT_MAX_RESPONSE_CHARS,
             token_cache_ttl: service::DEFAULT_TOKEN_CACHE_TTL,
             mcp_max_chars: crate::mcp::DEFAULT_MCP_MAX_CHARS,
+            connections: ConnectionSettings::default(),
+        }
+    }
+
+    /// The part of the settings the service is built from.
+    pub fn service_settings(&self) -> ServiceSettings {
+        ServiceSettings {
+            gong: self.gong.clone(),
+            salesforce: self.salesforce.clone(),
+            gong_fields: self.gong_fields.clone(),
+            auth_mode: self.auth_mode,
+            token_cache_ttl: self.token_cache_ttl,
         }
     }
 
     /// Checks the rules that make a configuration unsafe or unusable, before anything binds.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        match self.auth_mode {
-            AuthMode::ApiKey if self.api_keys.is_empty() && !self.insecure_no_auth => {
-                return Err(ConfigError::NoApiKeys);
-            }
-            AuthMode::Salesforce if self.salesforce.instance_url.is_none() => {
-                return Err(ConfigError::Invalid(
-                    "CALLBRIEF_AUTH=salesforce needs SALESFORCE_INSTANCE_URL: tokens are checked \
-                     and queries run against that org"
-                        .into(),
-                ));
-            }
-            _ => {}
-        }
+        check_access(
+            self.auth_mode,
+            &self.api_keys,
+            self.insecure_no_auth,
+            &self.salesforce,
+        )?;
         service::budget::check_max_chars(self.max_response_chars)
             .map_err(|e| ConfigError::Invalid(format!("CALLBRIEF_MAX_RESPONSE_CHARS {e}")))?;
         service::budget::check_max_chars(self.mcp_max_chars)
@@ -183,22 +301,51 @@ impl Settings {
         self.gong_fields
             .validate()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        if self.max_call_ids == 0 {
+        at_least_one("CALLBRIEF_MAX_CALL_IDS", self.max_call_ids == 0)?;
+        at_least_one("CALLBRIEF_MAX_BODY_BYTES", self.max_body_bytes == 0)?;
+        at_least_one(
+            "CALLBRIEF_REQUEST_TIMEOUT_SECS",
+            self.request_timeout.is_zero(),
+        )?;
+        self.connections.validate()?;
+        if self.connections.idle_timeout <= self.request_timeout {
+            // A request being worked on moves no bytes; it must never look idle.
             return Err(ConfigError::Invalid(
-                "max call ids must be at least 1".into(),
-            ));
-        }
-        if self.max_body_bytes == 0 {
-            return Err(ConfigError::Invalid(
-                "max body bytes must be at least 1".into(),
-            ));
-        }
-        if self.request_timeout.is_zero() {
-            return Err(ConfigError::Invalid(
-                "request timeout must be above 0".into(),
+                "CALLBRIEF_IDLE_TIMEOUT_SECS must be above CALLBRIEF_REQUEST_TIMEOUT_SECS".into(),
             ));
         }
         Ok(())
+    }
+}
+
+/// The rule for counts and durations where zero would refuse everything: `is_zero` is an error
+/// naming `setting`.
+pub fn at_least_one(setting: &str, is_zero: bool) -> Result<(), ConfigError> {
+    if is_zero {
+        return Err(ConfigError::Invalid(format!(
+            "{setting} must be at least 1"
+        )));
+    }
+    Ok(())
+}
+
+/// The rule that keeps transcripts from being served to anyone: API-key mode needs a key (or
+/// the explicit opt-out), Salesforce mode needs the org that checks the tokens. Checked before
+/// any other setting, because an open transcript endpoint is the worst mistake to make.
+pub fn check_access(
+    auth_mode: AuthMode,
+    api_keys: &[SecretString],
+    insecure_no_auth: bool,
+    salesforce: &SalesforceSettings,
+) -> Result<(), ConfigError> {
+    match auth_mode {
+        AuthMode::ApiKey if api_keys.is_empty() && !insecure_no_auth => Err(ConfigError::NoApiKeys),
+        AuthMode::Salesforce if salesforce.instance_url.is_none() => Err(ConfigError::Invalid(
+            "CALLBRIEF_AUTH=salesforce needs SALESFORCE_INSTANCE_URL: tokens are checked \
+             and queries run against that org"
+                .into(),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Building the [`Service`] from [`Settings`]: the Salesforce client (when configured) and the
-//! service options, in one place for the server and anything else that embeds it.
+//! Building the [`Service`] from [`ServiceSettings`]: the Gong client, the Salesforce client
+//! (when configured) and the service options, in one place for `serve`, `mcp`, `briefing` and
+//! the demo.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use salesforce::{Credentials, SalesforceClient, SalesforceConfig};
 use secrecy::SecretString;
 use service::{Service, ServiceOptions};
 
-use crate::config::{AuthMode, SalesforceSettings, Settings};
+use crate::config::{AuthMode, SalesforceSettings, ServiceSettings};
 
 /// The Salesforce client for `settings`, or `None` when there is nothing it could do.
 ///
@@ -49,8 +50,10 @@ pub fn salesforce_client(
         .context("invalid Salesforce settings")
 }
 
-/// The service the routes call, over `gong` and the configured Salesforce.
-pub fn build_service(settings: &Settings, gong: GongClient) -> anyhow::Result<Arc<Service>> {
+/// The one constructor of the service: every front door (REST and MCP routes, MCP over stdio,
+/// the briefing command) calls the same [`Service`], built the same way from its settings.
+pub fn build_service(settings: &ServiceSettings) -> anyhow::Result<Arc<Service>> {
+    let gong = GongClient::new(settings.gong.clone()).context("invalid Gong settings")?;
     let salesforce = salesforce_client(&settings.salesforce, settings.auth_mode)?;
     let options = ServiceOptions {
         fields: settings.gong_fields.clone(),

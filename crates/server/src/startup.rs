@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use gong::GongClient;
 use tokio::net::TcpListener;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -27,6 +28,7 @@ use tracing::Level;
 use crate::auth::{self, ApiKeys};
 use crate::caller_auth::{self, SalesforceAuth};
 use crate::config::{AuthMode, Settings};
+use crate::connections::LimitedListener;
 use crate::error::ApiError;
 use crate::mcp::discovery::PublicBase;
 use crate::routes;
@@ -50,14 +52,15 @@ pub struct AppState {
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    listener: TcpListener,
+    listener: LimitedListener,
     local_addr: SocketAddr,
     router: Router,
 }
 
 impl Application {
-    /// Validates `settings`, builds the Gong client, binds the listener and wires the routes.
-    /// Fails (before binding) when no API key is configured without `insecure_no_auth`.
+    /// Validates `settings`, builds the service (and with it the process's one Gong client),
+    /// binds the listener with the connection limits and wires the routes. Fails (before
+    /// binding) when no API key is configured without `insecure_no_auth`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
         if settings.api_keys.is_empty() && settings.auth_mode == AuthMode::ApiKey {
@@ -70,19 +73,20 @@ impl Application {
                 "the Gong deadline is not below the request timeout; slow Gong answers will end as a generic timeout"
             );
         }
-        let gong = GongClient::new(settings.gong.clone()).context("invalid Gong settings")?;
+        let service = crate::service_setup::build_service(&settings.service_settings())?;
+        let gong = service.gong().clone();
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("could not listen on {}", settings.addr))?;
         let local_addr = listener
             .local_addr()
             .context("could not read the bound address")?;
+        let listener = LimitedListener::new(listener, &settings.connections);
         let server_url = settings
             .public_url
             .as_ref()
             .map(|u| u.as_str().to_owned())
             .unwrap_or_else(|| format!("http://{local_addr}"));
-        let service = crate::service_setup::build_service(&settings, gong.clone())?;
         let state = Arc::new(AppState {
             gong,
             max_call_ids: settings.max_call_ids,
@@ -220,7 +224,12 @@ fn router(
             )))
         }
     }
-    .layer(DefaultBodyLimit::max(settings.max_body_bytes));
+    .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+    // Every protected route does Gong or Salesforce work; past the limit, requests wait their
+    // turn (inside the whole-request timeout) instead of piling onto the upstreams.
+    .layer(GlobalConcurrencyLimitLayer::new(
+        settings.connections.max_concurrent_requests,
+    ));
     let public = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/openapi.json", get(routes::openapi::openapi_json))

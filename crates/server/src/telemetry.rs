@@ -5,11 +5,14 @@
 //! debug logs are kept off) and never credential headers (marked sensitive before any layer
 //! could print them).
 
+use std::fs::File;
 use std::io::IsTerminal;
+use std::sync::Mutex;
 
 use axum::http::Request;
 use tower_http::request_id::RequestId;
 use tracing::Span;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::{fmt, EnvFilter};
 
 use crate::config::LogFormat;
@@ -19,11 +22,33 @@ use crate::config::LogFormat;
 /// `RUST_LOG` overrides `default_filter`. Safe to call more than once (later calls are no-ops),
 /// so tests and the demo can call it freely.
 pub fn init(format: LogFormat, default_filter: &str) {
+    let ansi = std::io::stderr().is_terminal();
+    install(
+        format,
+        default_filter,
+        BoxMakeWriter::new(std::io::stderr),
+        ansi,
+    );
+}
+
+/// Installs the global subscriber writing to `file` instead of stderr, for commands whose
+/// terminal output is the point (the demo's walkthrough) and must not be interleaved with logs.
+/// Otherwise as [`init`].
+pub fn init_to_file(format: LogFormat, default_filter: &str, file: File) {
+    install(
+        format,
+        default_filter,
+        BoxMakeWriter::new(Mutex::new(file)),
+        false,
+    );
+}
+
+fn install(format: LogFormat, default_filter: &str, writer: BoxMakeWriter, ansi: bool) {
     let directives = std::env::var("RUST_LOG").unwrap_or_else(|_| default_filter.to_owned());
     let builder = fmt()
         .with_env_filter(log_filter(&directives, default_filter))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(writer)
+        .with_ansi(ansi)
         .with_target(false);
     let result = match format {
         LogFormat::Text => builder.try_init(),

@@ -4,8 +4,11 @@
 //! loopback ports with a fresh API key, then walks the two-action flow over real HTTP exactly as
 //! the GPT would: sign in to Salesforce, SOSL for the account, SOQL for its newest Gong calls,
 //! `POST /callTranscripts`; then the recommended one-action flow: `GET /accounts/search` and
-//! `GET /accounts/{id}/briefing`. It then shows where the GPT setup kit is and what to try next.
-//! Each step is its own module.
+//! `GET /accounts/{id}/briefing`. It then shows where the GPT setup kit is, the MCP endpoint and
+//! what to try next. Each step is its own module.
+//!
+//! The walkthrough is the output: the server's and the libraries' logs go to a file it names at
+//! the end (or, with `--verbose`, to stderr), never between its lines.
 
 mod briefing;
 mod mcp;
@@ -14,10 +17,12 @@ mod setup;
 mod table;
 mod transcripts;
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use gong::{GongAuth, GongConfig};
 use secrecy::SecretString;
-use server::{Application, Settings};
+use server::{Application, LogFormat, Settings};
 use sim::gong::GongSimConfig;
 use sim::org::SampleOrg;
 use sim::salesforce::SalesforceSimConfig;
@@ -25,8 +30,26 @@ use url::Url;
 
 use crate::args::DemoArgs;
 
+/// Level of the demo's logs: the server's requests and startup, as `serve` logs them.
+const DEMO_LOG_FILTER: &str = "info";
+
+/// Sends the logs to stderr with `--verbose`, else to a fresh file in the temporary directory,
+/// whose path is returned so the walkthrough can name it.
+pub fn start_logging(format: LogFormat, args: &DemoArgs) -> anyhow::Result<Option<PathBuf>> {
+    if args.verbose {
+        server::telemetry::init(format, DEMO_LOG_FILTER);
+        return Ok(None);
+    }
+    let path = std::env::temp_dir().join(format!("callbrief-demo-{}.log", std::process::id()));
+    let file = std::fs::File::create(&path)
+        .with_context(|| format!("could not create the log file {}", path.display()))?;
+    server::telemetry::init_to_file(format, DEMO_LOG_FILTER, file);
+    Ok(Some(path))
+}
+
 /// Runs the demo; with `--once` returns after the walkthrough, otherwise serves until Ctrl-C.
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+/// `log_file` is where [`start_logging`] sent the logs, if not to stderr.
+pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()> {
     let org = SampleOrg::shared_for_today();
     let sim_cfg = GongSimConfig::default();
     let gong_sim = sim::gong::spawn(org.clone(), sim_cfg.clone())
@@ -129,6 +152,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  curl -s {base_url}/openapi.json");
     println!("  curl -s {base_url}/healthz");
     println!();
+    if let Some(path) = &log_file {
+        println!("Server and library logs: {}", path.display());
+        println!();
+    }
 
     if args.once {
         println!("Done (--once).");

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod auth;
+mod connections;
 mod faults;
 mod gpt;
 mod helpers;

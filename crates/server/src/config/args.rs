@@ -1,0 +1,539 @@
+//! The flags and environment variables of every setting, declared once.
+//!
+//! Each group derives clap's `Args`; a command of the binary flattens the groups it needs, so a
+//! variable keeps one flag, one help text and one default (a named constant) in `serve`,
+//! `openapi`, `gpt-setup`, `briefing` and `mcp` alike. Values here are raw: each group has one
+//! conversion that checks them into the plain settings the rest of the code takes, with errors
+//! that name the variable to change.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+use gong::GongConfig;
+use secrecy::SecretString;
+use service::fields::{
+    DEFAULT_ACCOUNT_FIELD, DEFAULT_CALL_ID_FIELD, DEFAULT_CALL_OBJECT, DEFAULT_DURATION_FIELD,
+    DEFAULT_START_FIELD, DEFAULT_TITLE_FIELD, DEFAULT_URL_FIELD,
+};
+use service::GongFields;
+use url::Url;
+
+use super::{
+    at_least_one, check_access, gong_auth, parse_api_keys, AuthMode, ConfigError,
+    ConnectionSettings, GongCredentials, LogFormat, SalesforceSettings, ServiceSettings, Settings,
+    DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CALL_IDS, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SALESFORCE_API_VERSION,
+    DEFAULT_SALESFORCE_DEADLINE, DEFAULT_WRITE_TIMEOUT,
+};
+
+/// The log line format, a global flag of every command.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Log line format (logs go to stderr).
+    #[arg(long, env = "CALLBRIEF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// Where the server listens and the URL callers reach it at (`serve`, and the commands that
+/// print documents naming that URL).
+#[derive(Debug, Clone, Args)]
+pub struct AddressArgs {
+    /// Address to listen on (port 0 picks a free port); without a public URL, documents name
+    /// http://<addr>.
+    #[arg(long, env = "CALLBRIEF_ADDR", default_value = DEFAULT_ADDR)]
+    pub addr: SocketAddr,
+
+    /// Public base URL of the server (e.g. https://callbrief.example.com), written into the
+    /// OpenAPI document's servers list and the GPT setup guide; defaults to http://<addr>.
+    #[arg(long, env = "CALLBRIEF_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+}
+
+impl AddressArgs {
+    /// The URL callers reach the server at: the public URL, else `http://<addr>`.
+    pub fn server_url(&self) -> String {
+        self.public_url
+            .as_ref()
+            .map(|u| u.as_str().to_owned())
+            .unwrap_or_else(|| format!("http://{}", self.addr))
+    }
+}
+
+/// What the callbrief action's OpenAPI document promises: how callers authenticate and how
+/// many call ids a request takes. `serve` enforces both; `openapi` prints them.
+#[derive(Debug, Clone, Args)]
+pub struct ActionArgs {
+    /// How callers authenticate: api-key (CALLBRIEF_API_KEYS; Salesforce through the service
+    /// credentials) or salesforce (each caller's own Salesforce access token, from the GPT's
+    /// Salesforce OAuth; every query runs as that person). Also picks the OpenAPI document's
+    /// security scheme.
+    #[arg(long, env = "CALLBRIEF_AUTH", value_enum, default_value_t = AuthMode::ApiKey)]
+    pub auth: AuthMode,
+
+    /// Most distinct call ids accepted in one request (the document's maxItems).
+    #[arg(long, env = "CALLBRIEF_MAX_CALL_IDS", default_value_t = DEFAULT_MAX_CALL_IDS)]
+    pub max_call_ids: usize,
+}
+
+impl ActionArgs {
+    /// Checks the values that would make the document (and the server) unusable.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        at_least_one("CALLBRIEF_MAX_CALL_IDS", self.max_call_ids == 0)
+    }
+}
+
+/// The budget of one MCP tool answer (`serve` at /mcp, and `mcp` over stdio).
+#[derive(Debug, Clone, Args)]
+pub struct McpBudgetArgs {
+    /// Most characters in one MCP tool answer (MCP clients such as Claude take more than
+    /// ChatGPT actions); transcripts are cut fairly at turn boundaries to fit, and callers may
+    /// ask for less with max_chars.
+    #[arg(long, env = "CALLBRIEF_MCP_MAX_CHARS", default_value_t = crate::mcp::DEFAULT_MCP_MAX_CHARS)]
+    pub mcp_max_chars: usize,
+}
+
+impl McpBudgetArgs {
+    /// The budget, checked to be one the transcript fitting can work with.
+    pub fn max_chars(&self) -> Result<usize, ConfigError> {
+        service::budget::check_max_chars(self.mcp_max_chars)
+            .map_err(|e| ConfigError::Invalid(format!("CALLBRIEF_MCP_MAX_CHARS {e}")))
+    }
+}
+
+/// Limits on client connections (see [`ConnectionSettings`]).
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Most client connections open at once; further clients wait in the listen backlog until
+    /// one closes.
+    #[arg(long, env = "CALLBRIEF_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// Most requests to the protected routes (transcripts, accounts, briefings, /mcp) served at
+    /// once; the rest wait their turn, inside the request timeout.
+    #[arg(long, env = "CALLBRIEF_MAX_CONCURRENT_REQUESTS", default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS)]
+    pub max_concurrent_requests: usize,
+
+    /// Seconds a client may take to send a request's headers (checked, not enforced yet;
+    /// meanwhile the idle timeout closes a connection that sends nothing).
+    #[arg(long, env = "CALLBRIEF_HEADER_READ_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a connection may stay idle (no byte in either direction) before it is closed;
+    /// must be above the request timeout.
+    #[arg(long, env = "CALLBRIEF_IDLE_TIMEOUT_SECS", default_value_t = DEFAULT_IDLE_TIMEOUT.as_secs())]
+    pub idle_timeout_secs: u64,
+
+    /// Seconds a write to a client may stay blocked (the client not reading) before the
+    /// connection is closed.
+    #[arg(long, env = "CALLBRIEF_WRITE_TIMEOUT_SECS", default_value_t = DEFAULT_WRITE_TIMEOUT.as_secs())]
+    pub write_timeout_secs: u64,
+}
+
+impl From<&ConnectionArgs> for ConnectionSettings {
+    fn from(args: &ConnectionArgs) -> Self {
+        Self {
+            max_connections: args.max_connections,
+            max_concurrent_requests: args.max_concurrent_requests,
+            header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+            idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+            write_timeout: Duration::from_secs(args.write_timeout_secs),
+        }
+    }
+}
+
+/// How to reach Gong. Exactly one credential form: access key + secret, `GONG_API_KEY`, or a
+/// bearer token.
+#[derive(Debug, Clone, Args)]
+pub struct GongArgs {
+    /// Gong API base URL, customer-specific (e.g. https://acme.api.gong.io); a trailing /v2 is accepted.
+    #[arg(long, env = "GONG_BASE_URL", default_value = gong::config::DEFAULT_BASE_URL)]
+    pub gong_base_url: String,
+
+    /// Gong access key (with --gong-access-key-secret).
+    #[arg(long, env = "GONG_ACCESS_KEY")]
+    pub gong_access_key: Option<String>,
+
+    /// Gong access key secret (with --gong-access-key).
+    #[arg(long, env = "GONG_ACCESS_KEY_SECRET", hide_env_values = true)]
+    pub gong_access_key_secret: Option<String>,
+
+    /// Pre-encoded base64("key:secret"), as the original middleware's GONG_API_KEY.
+    #[arg(long, env = "GONG_API_KEY", hide_env_values = true)]
+    pub gong_api_key: Option<String>,
+
+    /// Gong OAuth access token, sent as Authorization: Bearer.
+    #[arg(long, env = "GONG_BEARER_TOKEN", hide_env_values = true)]
+    pub gong_bearer_token: Option<String>,
+
+    /// Time budget in seconds for one request's Gong work (all pages, batches and retries).
+    #[arg(long, env = "GONG_DEADLINE_SECS", default_value_t = gong::config::DEFAULT_DEADLINE.as_secs())]
+    pub gong_deadline_secs: u64,
+
+    /// Call ids per Gong request; longer lists are split into batches.
+    #[arg(long, env = "GONG_BATCH_SIZE", default_value_t = gong::config::DEFAULT_BATCH_SIZE)]
+    pub gong_batch_size: usize,
+
+    /// Process-wide ceiling on requests per second to Gong (Gong's default limit is 3); 0 = unlimited.
+    #[arg(long, env = "GONG_REQUESTS_PER_SECOND", default_value_t = gong::config::DEFAULT_REQUESTS_PER_SECOND)]
+    pub gong_requests_per_second: u32,
+
+    /// Retries of one Gong request after a 429, 5xx, timeout or broken connection.
+    #[arg(long, env = "GONG_MAX_RETRIES", default_value_t = gong::config::DEFAULT_MAX_RETRIES)]
+    pub gong_max_retries: u32,
+}
+
+impl GongArgs {
+    /// The client configuration, with the credential rules checked.
+    pub fn to_config(&self) -> Result<GongConfig, ConfigError> {
+        let secret = |v: &Option<String>| v.clone().map(SecretString::from);
+        let auth = gong_auth(GongCredentials {
+            access_key: self.gong_access_key.clone(),
+            access_key_secret: secret(&self.gong_access_key_secret),
+            api_key: secret(&self.gong_api_key),
+            bearer_token: secret(&self.gong_bearer_token),
+        })?;
+        // The gong crate's message names the problem without echoing the URL, which could
+        // carry credentials.
+        let mut cfg = GongConfig::new(&self.gong_base_url, auth)
+            .map_err(|e| ConfigError::Invalid(format!("GONG_BASE_URL is not usable: {e}")))?;
+        at_least_one("GONG_DEADLINE_SECS", self.gong_deadline_secs == 0)?;
+        cfg.deadline = Duration::from_secs(self.gong_deadline_secs);
+        cfg.attempt_timeout = cfg.attempt_timeout.min(cfg.deadline);
+        at_least_one("GONG_BATCH_SIZE", self.gong_batch_size == 0)?;
+        cfg.batch_size = self.gong_batch_size;
+        cfg.requests_per_second = self.gong_requests_per_second;
+        cfg.max_retries = self.gong_max_retries;
+        Ok(cfg)
+    }
+}
+
+/// How to reach Salesforce (optional for the transcript endpoint alone).
+#[derive(Debug, Clone, Args)]
+pub struct SalesforceArgs {
+    /// Salesforce instance URL (e.g. https://acme.my.salesforce.com).
+    #[arg(long, env = "SALESFORCE_INSTANCE_URL")]
+    pub salesforce_instance_url: Option<Url>,
+
+    /// Salesforce REST API version, e.g. v65.0.
+    #[arg(long, env = "SALESFORCE_API_VERSION", default_value = DEFAULT_SALESFORCE_API_VERSION)]
+    pub salesforce_api_version: String,
+
+    /// Where OAuth happens (login.salesforce.com, test.salesforce.com or the My Domain URL);
+    /// defaults to the instance URL.
+    #[arg(long, env = "SALESFORCE_LOGIN_URL")]
+    pub salesforce_login_url: Option<Url>,
+
+    /// Connected App consumer key.
+    #[arg(long, env = "SALESFORCE_CLIENT_ID")]
+    pub salesforce_client_id: Option<String>,
+
+    /// Connected App consumer secret.
+    #[arg(long, env = "SALESFORCE_CLIENT_SECRET", hide_env_values = true)]
+    pub salesforce_client_secret: Option<String>,
+
+    /// Time budget in seconds for one Salesforce operation (all pages and a token refresh).
+    #[arg(long, env = "SALESFORCE_DEADLINE_SECS", default_value_t = DEFAULT_SALESFORCE_DEADLINE.as_secs())]
+    pub salesforce_deadline_secs: u64,
+
+    /// Salesforce org id (00D...) whose users may sign in with CALLBRIEF_AUTH=salesforce; tokens
+    /// of other orgs are refused. Recommended whenever the instance URL is not your own My Domain.
+    #[arg(long, env = "SALESFORCE_ORG_ID")]
+    pub salesforce_org_id: Option<String>,
+}
+
+impl SalesforceArgs {
+    /// The settings, with the API version normalised to `vNN.0` and the org id checked.
+    pub fn to_settings(&self) -> Result<SalesforceSettings, ConfigError> {
+        let raw = self.salesforce_api_version.trim();
+        let api_version = salesforce::normalize_version(raw).ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "SALESFORCE_API_VERSION {raw:?} is not a version like v65.0"
+            ))
+        })?;
+        let org_id = match self.salesforce_org_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) if salesforce::escape::is_salesforce_id(id) && id.starts_with("00D") => {
+                Some(id.to_owned())
+            }
+            Some(id) => {
+                return Err(ConfigError::Invalid(format!(
+                    "SALESFORCE_ORG_ID {id:?} is not a Salesforce org id (00D followed by 12 or 15 characters)"
+                )))
+            }
+        };
+        Ok(SalesforceSettings {
+            instance_url: self.salesforce_instance_url.clone(),
+            api_version,
+            login_url: self.salesforce_login_url.clone(),
+            client_id: self.salesforce_client_id.clone(),
+            client_secret: self
+                .salesforce_client_secret
+                .clone()
+                .map(SecretString::from),
+            deadline: Duration::from_secs(self.salesforce_deadline_secs.max(1)),
+            org_id,
+        })
+    }
+}
+
+/// API names of the Gong call object and fields in Salesforce; they differ between versions of
+/// the Gong managed package, so each is a setting.
+#[derive(Debug, Clone, Args)]
+pub struct GongFieldsArgs {
+    /// The Gong call object.
+    #[arg(long, env = "CALLBRIEF_GONG_CALL_OBJECT", default_value = DEFAULT_CALL_OBJECT)]
+    pub gong_call_object: String,
+
+    /// The field holding the Gong call id.
+    #[arg(long, env = "CALLBRIEF_GONG_CALL_ID_FIELD", default_value = DEFAULT_CALL_ID_FIELD)]
+    pub gong_call_id_field: String,
+
+    /// The call title field.
+    #[arg(long, env = "CALLBRIEF_GONG_TITLE_FIELD", default_value = DEFAULT_TITLE_FIELD)]
+    pub gong_title_field: String,
+
+    /// The call start date-time field.
+    #[arg(long, env = "CALLBRIEF_GONG_START_FIELD", default_value = DEFAULT_START_FIELD)]
+    pub gong_start_field: String,
+
+    /// The call duration field (seconds).
+    #[arg(long, env = "CALLBRIEF_GONG_DURATION_FIELD", default_value = DEFAULT_DURATION_FIELD)]
+    pub gong_duration_field: String,
+
+    /// The lookup from a call to its account.
+    #[arg(long, env = "CALLBRIEF_GONG_ACCOUNT_FIELD", default_value = DEFAULT_ACCOUNT_FIELD)]
+    pub gong_account_field: String,
+
+    /// The field holding the link to the call in Gong.
+    #[arg(long, env = "CALLBRIEF_GONG_URL_FIELD", default_value = DEFAULT_URL_FIELD)]
+    pub gong_url_field: String,
+}
+
+impl GongFieldsArgs {
+    /// The names as the service takes them, checked to be API names.
+    pub fn to_fields(&self) -> Result<GongFields, ConfigError> {
+        let fields = GongFields {
+            call_object: self.gong_call_object.trim().to_owned(),
+            call_id: self.gong_call_id_field.trim().to_owned(),
+            title: self.gong_title_field.trim().to_owned(),
+            start: self.gong_start_field.trim().to_owned(),
+            duration: self.gong_duration_field.trim().to_owned(),
+            account: self.gong_account_field.trim().to_owned(),
+            url: self.gong_url_field.trim().to_owned(),
+        };
+        fields
+            .validate()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Ok(fields)
+    }
+}
+
+/// Everything the service reads: Gong, Salesforce and the Gong package's names in Salesforce
+/// (`serve`, `mcp`, `briefing`).
+#[derive(Debug, Clone, Args)]
+pub struct UpstreamArgs {
+    #[command(flatten)]
+    pub gong: GongArgs,
+
+    #[command(flatten)]
+    pub salesforce: SalesforceArgs,
+
+    #[command(flatten)]
+    pub gong_fields: GongFieldsArgs,
+}
+
+impl UpstreamArgs {
+    /// The service settings acting with the service credentials, as `mcp` and `briefing` do.
+    pub fn service_account(&self) -> Result<ServiceSettings, ConfigError> {
+        Ok(ServiceSettings::service_account(
+            self.gong.to_config()?,
+            self.salesforce.to_settings()?,
+            self.gong_fields.to_fields()?,
+        ))
+    }
+}
+
+/// `callbrief serve`: every setting of the server.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    #[command(flatten)]
+    pub address: AddressArgs,
+
+    /// Comma-separated API keys callers must present (Authorization: Bearer, X-API-Key,
+    /// x-functions-key or ?code=).
+    #[arg(long, env = "CALLBRIEF_API_KEYS", hide_env_values = true)]
+    pub api_keys: Option<String>,
+
+    /// Serve without API keys. Anyone who reaches the server can read transcripts: local use only.
+    #[arg(long, env = "CALLBRIEF_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+
+    #[command(flatten)]
+    pub action: ActionArgs,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "CALLBRIEF_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// Whole-request time limit in seconds (answers 504 past it); keep it above the Gong deadline
+    /// and under ChatGPT's 45 s.
+    #[arg(long, env = "CALLBRIEF_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs())]
+    pub request_timeout_secs: u64,
+
+    /// Most characters in a response (ChatGPT's limit by default); transcripts are cut fairly
+    /// to fit, and callers may ask for another budget with maxChars.
+    #[arg(long, env = "CALLBRIEF_MAX_RESPONSE_CHARS", default_value_t = DEFAULT_MAX_RESPONSE_CHARS)]
+    pub max_response_chars: usize,
+
+    #[command(flatten)]
+    pub mcp: McpBudgetArgs,
+
+    /// Seconds a checked Salesforce access token is trusted before it is checked again.
+    #[arg(long, env = "CALLBRIEF_TOKEN_CACHE_SECS", default_value_t = service::DEFAULT_TOKEN_CACHE_TTL.as_secs())]
+    pub token_cache_secs: u64,
+
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+
+    #[command(flatten)]
+    pub upstream: UpstreamArgs,
+}
+
+impl TryFrom<&ServerArgs> for Settings {
+    type Error = ConfigError;
+
+    /// The server settings, every rule checked once ([`Settings::validate`]); the access rule
+    /// comes first, so a server that would be open is refused whatever else is wrong.
+    fn try_from(args: &ServerArgs) -> Result<Self, ConfigError> {
+        let api_keys = args
+            .api_keys
+            .as_deref()
+            .map(parse_api_keys)
+            .unwrap_or_default();
+        let salesforce = args.upstream.salesforce.to_settings()?;
+        check_access(
+            args.action.auth,
+            &api_keys,
+            args.insecure_no_auth,
+            &salesforce,
+        )?;
+        let mut settings = Settings::new(args.address.addr, args.upstream.gong.to_config()?);
+        settings.api_keys = api_keys;
+        settings.insecure_no_auth = args.insecure_no_auth;
+        settings.public_url = args.address.public_url.clone();
+        settings.max_call_ids = args.action.max_call_ids;
+        settings.max_body_bytes = args.max_body_bytes;
+        settings.request_timeout = Duration::from_secs(args.request_timeout_secs);
+        settings.salesforce = salesforce;
+        settings.auth_mode = args.action.auth;
+        settings.max_response_chars = args.max_response_chars;
+        settings.mcp_max_chars = args.mcp.mcp_max_chars;
+        settings.token_cache_ttl = Duration::from_secs(args.token_cache_secs);
+        settings.gong_fields = args.upstream.gong_fields.to_fields()?;
+        settings.connections = ConnectionSettings::from(&args.connections);
+        settings.validate()?;
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// A command with the server's settings, as the binary flattens them.
+    #[derive(Debug, Parser)]
+    struct Serve {
+        #[command(flatten)]
+        server: ServerArgs,
+    }
+
+    fn settings(argv: &[&str]) -> Result<Settings, ConfigError> {
+        let mut full = vec!["serve"];
+        full.extend_from_slice(argv);
+        let parsed = Serve::try_parse_from(full).expect("flags parse");
+        Settings::try_from(&parsed.server)
+    }
+
+    #[test]
+    fn defaults_are_the_named_constants() {
+        let s = settings(&["--api-keys", "k", "--gong-bearer-token", "t"]).expect("valid");
+        assert_eq!(s.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(s.max_call_ids, DEFAULT_MAX_CALL_IDS);
+        assert_eq!(s.request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(s.connections, ConnectionSettings::default());
+        assert_eq!(s.gong.deadline, gong::config::DEFAULT_DEADLINE);
+        assert_eq!(s.gong.batch_size, gong::config::DEFAULT_BATCH_SIZE);
+        assert_eq!(s.salesforce.deadline, DEFAULT_SALESFORCE_DEADLINE);
+        assert_eq!(s.gong_fields, GongFields::default());
+    }
+
+    #[test]
+    fn connection_limits_are_read_and_zero_is_refused() {
+        let s = settings(&[
+            "--api-keys",
+            "k",
+            "--gong-bearer-token",
+            "t",
+            "--max-connections",
+            "7",
+            "--idle-timeout-secs",
+            "45",
+        ])
+        .expect("valid");
+        assert_eq!(s.connections.max_connections, 7);
+        assert_eq!(s.connections.idle_timeout, Duration::from_secs(45));
+        // A request being worked on must never look idle.
+        let err = settings(&[
+            "--api-keys",
+            "k",
+            "--gong-bearer-token",
+            "t",
+            "--idle-timeout-secs",
+            "40",
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("CALLBRIEF_REQUEST_TIMEOUT_SECS"),
+            "{err}"
+        );
+        let err = settings(&[
+            "--api-keys",
+            "k",
+            "--gong-bearer-token",
+            "t",
+            "--write-timeout-secs",
+            "0",
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("CALLBRIEF_WRITE_TIMEOUT_SECS"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_api_keys_are_reported_before_gong_credentials() {
+        assert_eq!(settings(&[]).unwrap_err(), ConfigError::NoApiKeys);
+        let err = settings(&["--api-keys", "k"]).unwrap_err();
+        assert!(err.to_string().contains("no Gong credentials"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_gong_url_is_named_without_being_echoed() {
+        let err = settings(&[
+            "--api-keys",
+            "k",
+            "--gong-bearer-token",
+            "t",
+            "--gong-base-url",
+            "ftp://user:hunter2@x",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("GONG_BASE_URL"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}
