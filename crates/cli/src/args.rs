@@ -5,6 +5,7 @@
 //! The server's settings are declared once, in [`server::config`], as groups each command
 //! flattens; this module adds the commands and the simulator's own knobs.
 
+#[cfg(feature = "demo")]
 use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand};
