@@ -5,11 +5,10 @@
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, ValueEnum};
 use gong::GongClient;
-use salesforce::escape::is_salesforce_id;
 use server::config::AuthMode;
 use service::{
-    render_markdown, BriefingRequest, Caller, Methodology, Rendering, Service, ServiceOptions,
-    DEFAULT_BRIEFING_CALLS, DEFAULT_MAX_CHARS,
+    render_markdown, AccountId, BriefingRequest, Caller, MaxChars, Methodology, Rendering, Service,
+    ServiceOptions, DEFAULT_BRIEFING_CALLS, DEFAULT_MAX_CHARS,
 };
 
 use crate::args::{GongArgs, SalesforceArgs};
@@ -87,7 +86,11 @@ impl BriefingArgs {
             offsets,
             calls: self.calls,
             methodology: self.methodology,
-            max_chars: self.max_chars,
+            max_chars: MaxChars::parse(
+                "--max-chars",
+                Some(self.max_chars),
+                service::budget::MAX_MAX_CHARS,
+            )?,
             rendering: match self.format {
                 FormatArg::Markdown => Rendering::Markdown,
                 FormatArg::Json => Rendering::Json,
@@ -108,10 +111,10 @@ async fn resolve_account(
     service: &Service,
     caller: &Caller,
     account: &str,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<AccountId> {
     let account = account.trim();
-    if is_salesforce_id(account) && account.starts_with("001") {
-        return Ok(account.to_owned());
+    if let Ok(id) = AccountId::parse("account", account) {
+        return Ok(id);
     }
     let hits = service.search_accounts(caller, account).await?;
     let exact: Vec<_> = hits
@@ -120,8 +123,8 @@ async fn resolve_account(
         .collect();
     match (hits.as_slice(), exact.as_slice()) {
         ([], _) => bail!("no Salesforce account matches {account:?}"),
-        ([only], _) => Ok(only.id.clone()),
-        (_, [only]) => Ok(only.id.clone()),
+        ([only], _) => Ok(AccountId::parse("account", &only.id)?),
+        (_, [only]) => Ok(AccountId::parse("account", &only.id)?),
         _ => {
             let list: Vec<String> = hits
                 .iter()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use gong::GongClient;
-use server::config::AuthMode;
+use server::config::{AuthMode, DEFAULT_MAX_CALL_IDS};
 use server::mcp::{McpConfig, DEFAULT_MCP_MAX_CHARS};
 use service::{Caller, Service, ServiceOptions};
 
@@ -20,6 +20,10 @@ pub struct McpArgs {
     /// Most characters in one tool answer; transcripts are cut fairly at turn boundaries to fit.
     #[arg(long, env = "CALLBRIEF_MCP_MAX_CHARS", default_value_t = DEFAULT_MCP_MAX_CHARS)]
     pub mcp_max_chars: usize,
+
+    /// Most call ids per get_call_transcripts (duplicates count).
+    #[arg(long, env = "CALLBRIEF_MAX_CALL_IDS", default_value_t = DEFAULT_MAX_CALL_IDS)]
+    pub max_call_ids: usize,
 
     #[command(flatten)]
     pub gong: GongArgs,
@@ -54,6 +58,7 @@ impl McpArgs {
         let config = McpConfig {
             max_chars: self.mcp_max_chars,
             salesforce_instance_url: salesforce_settings.instance_url,
+            max_call_ids: self.max_call_ids,
             ..McpConfig::default()
         };
         Ok((Arc::new(service), config))

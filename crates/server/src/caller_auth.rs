@@ -115,9 +115,14 @@ impl From<ServiceError> for ApiError {
                 "invalid_parameter",
                 format!("{field}: {message}"),
             ),
+            ServiceError::TooMany { field, message } => ApiError::bad_request(
+                "invalid_parameter",
+                format!("{field}: {message}"),
+            ),
             ServiceError::NotFound { message } => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
             }
+            ServiceError::Gong(err) => ApiError::from(err),
             ServiceError::Unauthorized { message } => ApiError::unauthorized(message),
             ServiceError::NotConfigured { message } => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_configured", message)

@@ -34,8 +34,6 @@ use crate::telemetry;
 
 /// What every handler shares: built once, read-only.
 pub struct AppState {
-    /// The one Gong client (one connection pool and rate limiter for the process).
-    pub gong: GongClient,
     /// Most distinct call ids per request.
     pub max_call_ids: usize,
     /// Largest request body, for the 413 message.
@@ -82,9 +80,8 @@ impl Application {
             .as_ref()
             .map(|u| u.as_str().to_owned())
             .unwrap_or_else(|| format!("http://{local_addr}"));
-        let service = crate::service_setup::build_service(&settings, gong.clone())?;
+        let service = crate::service_setup::build_service(&settings, gong)?;
         let state = Arc::new(AppState {
-            gong,
             max_call_ids: settings.max_call_ids,
             max_body_bytes: settings.max_body_bytes,
             openapi_json: crate::openapi::document_json(
