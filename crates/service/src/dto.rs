@@ -6,8 +6,10 @@
 //! holds the envelopes of each use case.
 
 use serde::{Deserialize, Serialize};
-use transcript::CleanTranscript;
 use utoipa::ToSchema;
+
+/// A transcript as every answer carries it (defined with the cleaning rules in `transcript`).
+pub use transcript::{CleanTranscript, Speaker};
 
 use crate::ids::{AccountId, CallId};
 use crate::model::{AccountHit, CallRow, Truncation};

@@ -8,6 +8,7 @@
 //! Each step is its own module.
 
 mod briefing;
+mod http;
 mod mcp;
 mod salesforce;
 mod setup;

@@ -12,7 +12,7 @@ use service::{
     DEFAULT_CALL_LIST,
 };
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorResponses};
 use crate::routes::params::{max_chars_within, number, offsets_from_query, query_map};
 use crate::startup::AppState;
 
@@ -51,11 +51,7 @@ briefing (MEDPICC or SPICED). Long transcripts are cut fairly; truncation says h
     ),
     responses(
         (status = 200, description = "Matching accounts (may be empty).", body = AccountsResponse),
-        (status = 400, description = "Missing or too short name.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
-        (status = 502, description = "Salesforce failed.", body = ErrorBody),
-        (status = 503, description = "Salesforce not configured or rate limited.", body = ErrorBody),
-        (status = 504, description = "Salesforce did not answer in time.", body = ErrorBody),
+        ErrorResponses,
     ),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
@@ -90,12 +86,7 @@ pub async fn search_accounts(
     ),
     responses(
         (status = 200, description = "The account's newest calls.", body = AccountCallsResponse),
-        (status = 400, description = "Invalid id or limit.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
-        (status = 404, description = "No such account the caller can see.", body = ErrorBody),
-        (status = 502, description = "Salesforce failed.", body = ErrorBody),
-        (status = 503, description = "Salesforce not configured or rate limited.", body = ErrorBody),
-        (status = 504, description = "Salesforce did not answer in time.", body = ErrorBody),
+        ErrorResponses,
     ),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
@@ -132,12 +123,7 @@ pub async fn list_account_calls(
     ),
     responses(
         (status = 200, description = "The briefing pack.", body = Briefing),
-        (status = 400, description = "Invalid id or parameter; the message names it.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
-        (status = 404, description = "No such account the caller can see.", body = ErrorBody),
-        (status = 502, description = "Salesforce or Gong failed.", body = ErrorBody),
-        (status = 503, description = "Not configured or rate limited; see Retry-After.", body = ErrorBody),
-        (status = 504, description = "An upstream did not answer in time.", body = ErrorBody),
+        ErrorResponses,
     ),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]

@@ -15,7 +15,7 @@ use service::{CallId, Caller, TranscriptsRequest as ServiceRequest};
 use tower_http::request_id::RequestId;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorResponses};
 use crate::routes::params;
 use crate::startup::AppState;
 use crate::validate;
@@ -60,13 +60,7 @@ calls of a Salesforce account. Unknown IDs are listed in notFound; IDs Gong fail
     ),
     responses(
         (status = 200, description = "Transcripts of the calls found.", body = TranscriptsResponse),
-        (status = 400, description = "Invalid body; the message names the field.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
-        (status = 413, description = "Body too large.", body = ErrorBody),
-        (status = 415, description = "Content-Type is not application/json.", body = ErrorBody),
-        (status = 502, description = "Gong failed or answered something unreadable.", body = ErrorBody),
-        (status = 503, description = "Gong rate limit reached; see Retry-After.", body = ErrorBody),
-        (status = 504, description = "Gong did not answer in time.", body = ErrorBody),
+        ErrorResponses,
     ),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
