@@ -54,7 +54,7 @@ pub async fn walkthrough(
         .find(|hit| hit.name == CONFIRMED_ACCOUNT)
         .with_context(|| format!("/accounts/search did not find {CONFIRMED_ACCOUNT:?}"))?;
     anyhow::ensure!(
-        salesforce::escape::is_salesforce_id(&confirmed.id),
+        service::ids::is_account_id(&confirmed.id),
         "/accounts/search returned an account id that is not an id: {:?}",
         confirmed.id
     );

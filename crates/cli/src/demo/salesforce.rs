@@ -96,7 +96,7 @@ pub async fn walkthrough(
         .find(|(name, _)| name == CONFIRMED_ACCOUNT)
         .with_context(|| format!("the search did not find {CONFIRMED_ACCOUNT:?}"))?;
     anyhow::ensure!(
-        salesforce::escape::is_salesforce_id(&account_id),
+        service::ids::is_account_id(&account_id),
         "Salesforce returned an account id that is not an id: {account_id:?}"
     );
     println!("   The rep confirms \"{account_name} - {account_id}\".");
