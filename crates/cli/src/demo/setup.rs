@@ -60,3 +60,57 @@ async fn fetch(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
             .text,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use sim::org::{SampleOrg, UserRole};
+
+    /// The README's sample users table must say what the simulator's sharing really shows.
+    #[test]
+    fn readme_sample_users_match_the_org() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"));
+        let org = SampleOrg::for_today();
+        for user in &org.users {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", user.username)))
+                .unwrap_or_else(|| panic!("{} missing from the README", user.username));
+            let team: Vec<&str> = org
+                .users
+                .iter()
+                .filter(|u| u.id == user.id || u.manager_id.as_deref() == Some(user.id.as_str()))
+                .map(|u| u.id.as_str())
+                .collect();
+            let sees = |a: &&sim::org::Account| {
+                team.contains(&a.owner_id.as_str())
+                    || a.shared_with.iter().any(|s| team.contains(&s.as_str()))
+            };
+            match user.role {
+                UserRole::Integration => assert!(row.contains("everything"), "{row}"),
+                UserRole::Manager => {
+                    assert_eq!(org.accounts.iter().filter(sees).count(), org.accounts.len());
+                    assert!(row.contains("all nine") && org.accounts.len() == 9, "{row}");
+                }
+                UserRole::Rep => {
+                    let visible: Vec<&str> = org
+                        .accounts
+                        .iter()
+                        .filter(sees)
+                        .map(|a| a.name.as_str())
+                        .collect();
+                    if visible.is_empty() {
+                        assert!(row.contains("no accounts"), "{row}");
+                    }
+                    for account in &org.accounts {
+                        assert_eq!(
+                            row.contains(&account.name),
+                            visible.contains(&account.name.as_str()),
+                            "{}: {row}",
+                            account.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
