@@ -14,8 +14,8 @@
 //! with parties, concurrently) straight to the simulator, alternating with the requests through
 //! the server so background load hits both alike: the difference of the p50s is the server's
 //! overhead. A line below the table splits the server's in-process share of it (decoding Gong's
-//! answers, assembling, fitting the size budget, encoding), timed in the bench with the server's
-//! own functions.
+//! answers, assembling, fitting the size budget, encoding), timed in the bench with the
+//! service's own transcripts use case (`service::transcripts`).
 //!
 //! Run: `cargo bench -p callbrief --bench load [-- --concurrency 1,8,64 ...]`.
 //!
@@ -596,22 +596,14 @@ impl Breakdown {
     }
 }
 
-/// The bulk of a 200 body (transcripts and the truncation report), so the bench does not
-/// depend on every field of the server's response type.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Answer<T, U> {
-    call_transcripts: Vec<T>,
-    not_found: Vec<String>,
-    warnings: Vec<String>,
-    truncation: U,
-}
-
 /// Runs the server's pure steps `BREAKDOWN_RUNS` times on the given Gong answers.
 fn breakdown(ids: &[String], transcript: &[u8], extensive: &[u8]) -> anyhow::Result<Breakdown> {
     let mut steps: [Vec<Duration>; 5] = Default::default();
     let mut answer_bytes = 0;
     let no_offsets = std::collections::HashMap::new();
+    let ids = service::ids::parse_call_ids("callIds", ids, ids.len())?;
+    let budget =
+        service::MaxChars::parse("maxChars", None, server::config::DEFAULT_MAX_RESPONSE_CHARS)?;
     for _ in 0..BREAKDOWN_RUNS {
         let t0 = Instant::now();
         let transcripts: gong::wire::TranscriptResponse = serde_json::from_slice(transcript)?;
@@ -623,21 +615,10 @@ fn breakdown(ids: &[String], transcript: &[u8], extensive: &[u8]) -> anyhow::Res
             calls: calls.calls,
             ..gong::CallData::default()
         };
-        let assembled = server::assemble::assemble(ids, data)?;
+        let assembled = service::transcripts::assemble(&ids, data)?;
         let t3 = Instant::now();
-        let answer = service::budget::fit_response(
-            assembled.call_transcripts,
-            &no_offsets,
-            server::config::DEFAULT_MAX_RESPONSE_CHARS,
-            transcript::budget::Measure::JsonString,
-            |call_transcripts, truncation| Answer {
-                call_transcripts,
-                not_found: assembled.not_found.clone(),
-                warnings: assembled.warnings.clone(),
-                truncation,
-            },
-            |r| serde_json::to_string(r).unwrap_or_default(),
-        )?;
+        let answer =
+            service::transcripts::fit_transcripts(assembled, Vec::new(), &no_offsets, budget)?;
         let t4 = Instant::now();
         answer_bytes = serde_json::to_vec(&answer)?.len();
         let t5 = Instant::now();

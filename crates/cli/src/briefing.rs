@@ -4,10 +4,9 @@
 
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
-use salesforce::escape::is_salesforce_id;
 use server::config::{UpstreamArgs, DEFAULT_MAX_RESPONSE_CHARS};
 use service::{
-    render_markdown, BriefingRequest, Caller, Methodology, Rendering, Service,
+    render_markdown, AccountId, BriefingRequest, Caller, MaxChars, Methodology, Rendering, Service,
     DEFAULT_BRIEFING_CALLS,
 };
 
@@ -68,7 +67,11 @@ impl BriefingArgs {
             offsets,
             calls: self.calls,
             methodology: self.methodology,
-            max_chars: self.max_chars,
+            max_chars: MaxChars::parse(
+                "--max-chars",
+                Some(self.max_chars),
+                service::budget::MAX_MAX_CHARS,
+            )?,
             rendering: match self.format {
                 FormatArg::Markdown => Rendering::Markdown,
                 FormatArg::Json => Rendering::Json,
@@ -89,10 +92,10 @@ async fn resolve_account(
     service: &Service,
     caller: &Caller,
     account: &str,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<AccountId> {
     let account = account.trim();
-    if is_salesforce_id(account) && account.starts_with("001") {
-        return Ok(account.to_owned());
+    if let Ok(id) = AccountId::parse("account", account) {
+        return Ok(id);
     }
     let hits = service.search_accounts(caller, account).await?;
     let exact: Vec<_> = hits
@@ -101,8 +104,8 @@ async fn resolve_account(
         .collect();
     match (hits.as_slice(), exact.as_slice()) {
         ([], _) => bail!("no Salesforce account matches {account:?}"),
-        ([only], _) => Ok(only.id.clone()),
-        (_, [only]) => Ok(only.id.clone()),
+        ([only], _) => Ok(AccountId::parse("account", &only.id)?),
+        (_, [only]) => Ok(AccountId::parse("account", &only.id)?),
         _ => {
             let list: Vec<String> = hits
                 .iter()

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use clap::Args;
-use server::config::{McpBudgetArgs, UpstreamArgs};
+use server::config::{McpBudgetArgs, UpstreamArgs, DEFAULT_MAX_CALL_IDS};
 use server::mcp::McpConfig;
 use service::{Caller, Service};
 
@@ -14,6 +14,10 @@ use service::{Caller, Service};
 pub struct McpArgs {
     #[command(flatten)]
     pub budget: McpBudgetArgs,
+
+    /// Most call ids per get_call_transcripts (duplicates count).
+    #[arg(long, env = "CALLBRIEF_MAX_CALL_IDS", default_value_t = DEFAULT_MAX_CALL_IDS)]
+    pub max_call_ids: usize,
 
     #[command(flatten)]
     pub upstream: UpstreamArgs,
@@ -34,6 +38,7 @@ impl McpArgs {
         let config = McpConfig {
             max_chars,
             salesforce_instance_url: settings.salesforce.instance_url,
+            max_call_ids: self.max_call_ids,
             ..McpConfig::default()
         };
         Ok((service, config))

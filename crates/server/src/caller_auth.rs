@@ -9,6 +9,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Path of callbrief's OAuth front for Salesforce's authorize endpoint: what a GPT action's
+/// (and an MCP client's) authorization URL points at. Declared here, with the sign-in, so the
+/// REST routes, the OpenAPI document and MCP discovery all read it from one place.
+pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
+/// Path of callbrief's OAuth front for Salesforce's token endpoint: what a GPT action's (and
+/// an MCP client's) token URL points at.
+pub const TOKEN_PATH: &str = "/oauth/token";
+
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -115,9 +123,14 @@ impl From<ServiceError> for ApiError {
                 "invalid_parameter",
                 format!("{field}: {message}"),
             ),
+            ServiceError::TooMany { field, message } => ApiError::bad_request(
+                "invalid_parameter",
+                format!("{field}: {message}"),
+            ),
             ServiceError::NotFound { message } => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
             }
+            ServiceError::Gong(err) => ApiError::from(err),
             ServiceError::Unauthorized { message } => ApiError::unauthorized(message),
             ServiceError::NotConfigured { message } => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_configured", message)

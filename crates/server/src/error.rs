@@ -21,6 +21,47 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// The error answers of the API's operations, declared once so every operation documents the
+/// same statuses with the same body. Only its OpenAPI description is used: answers are built
+/// as [`ApiError`]s.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum ErrorResponses {
+    /// 400.
+    #[response(
+        status = 400,
+        description = "Invalid request; the message names the field or parameter."
+    )]
+    BadRequest(ErrorBody),
+    /// 401.
+    #[response(status = 401, description = "Missing or invalid credentials.")]
+    Unauthorized(ErrorBody),
+    /// 404.
+    #[response(status = 404, description = "No such account the caller can see.")]
+    NotFound(ErrorBody),
+    /// 413.
+    #[response(status = 413, description = "Body too large.")]
+    PayloadTooLarge(ErrorBody),
+    /// 415.
+    #[response(status = 415, description = "Content-Type is not application/json.")]
+    UnsupportedMediaType(ErrorBody),
+    /// 502.
+    #[response(
+        status = 502,
+        description = "Salesforce or Gong failed or answered something unreadable."
+    )]
+    BadGateway(ErrorBody),
+    /// 503.
+    #[response(
+        status = 503,
+        description = "Not configured, or an upstream rate limit is reached; see Retry-After."
+    )]
+    Unavailable(ErrorBody),
+    /// 504.
+    #[response(status = 504, description = "An upstream did not answer in time.")]
+    Timeout(ErrorBody),
+}
+
 /// An error answer: status, body, and (for rate limits) how long to wait.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {

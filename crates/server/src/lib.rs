@@ -3,10 +3,10 @@
 //!
 //! Layout follows the usual split: [`config`] holds plain settings and the flags that fill them,
 //! [`startup`] binds and runs, [`connections`] keeps the connection limits, [`telemetry`] sets
-//! up logs; [`validate`] and [`assemble`] are the pure rules in the middle,
-//! [`routes`] the thin handlers at the edge.
+//! up logs; [`routes`] are thin handlers that read the request ([`validate`]), call the
+//! [`service::Service`], which owns every use case, and render its answer; [`mcp`] does the same
+//! for MCP clients, sharing only the service with REST.
 
-pub mod assemble;
 pub mod auth;
 pub mod caller_auth;
 pub mod config;

@@ -15,14 +15,15 @@ use utoipa::openapi::security::{
 use utoipa::openapi::server::Server;
 use utoipa::OpenApi;
 
+use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
 use crate::config::AuthMode;
 use crate::error::ErrorBody;
 use crate::gpt::salesforce_action::SCOPES;
-use crate::routes::accounts::{AccountCallsResponse, AccountsResponse};
-use crate::routes::oauth::{AUTHORIZE_PATH, TOKEN_PATH};
-use crate::routes::transcripts::{
-    CallId, FailedCall, RecordsInfo, TranscriptsRequest, TranscriptsResponse,
+use crate::routes::transcripts::TranscriptsRequest;
+use service::dto::{
+    AccountCallsResponse, AccountsResponse, FailedCall, RecordsInfo, TranscriptsResponse,
 };
+use service::{AccountId, CallId};
 
 /// Name of the security scheme in API-key mode.
 pub const API_KEY_SCHEME: &str = "apiKey";
@@ -54,6 +55,7 @@ in Salesforce.";
     components(schemas(
         TranscriptsRequest,
         CallId,
+        AccountId,
         TranscriptsResponse,
         RecordsInfo,
         FailedCall,

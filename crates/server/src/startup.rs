@@ -15,7 +15,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use gong::GongClient;
 use tokio::net::TcpListener;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
@@ -36,8 +35,6 @@ use crate::telemetry;
 
 /// What every handler shares: built once, read-only.
 pub struct AppState {
-    /// The one Gong client (one connection pool and rate limiter for the process).
-    pub gong: GongClient,
     /// Most distinct call ids per request.
     pub max_call_ids: usize,
     /// Largest request body, for the 413 message.
@@ -74,7 +71,6 @@ impl Application {
             );
         }
         let service = crate::service_setup::build_service(&settings.service_settings())?;
-        let gong = service.gong().clone();
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("could not listen on {}", settings.addr))?;
@@ -88,7 +84,6 @@ impl Application {
             .map(|u| u.as_str().to_owned())
             .unwrap_or_else(|| format!("http://{local_addr}"));
         let state = Arc::new(AppState {
-            gong,
             max_call_ids: settings.max_call_ids,
             max_body_bytes: settings.max_body_bytes,
             openapi_json: crate::openapi::document_json(

@@ -1,14 +1,20 @@
-//! Request validation as pure functions: headers and bytes in, clean call ids or an [`ApiError`] out.
+//! Request validation as pure functions: headers and bytes in, parsed [`CallId`]s or an
+//! [`ApiError`] out.
 //!
 //! The body is parsed by hand rather than through a typed extractor so every rejection can name
 //! the exact field and index (`callIds[2]`), which is what an assistant needs to fix its call.
+//! The rules of an id and of the list (its limit is counted before duplicates are dropped, so a
+//! body of thousands of ids is refused at once) are the service's ([`service::ids`]); this module
+//! only reads the JSON around them.
 
 use serde_json::Value;
+use service::ids::{check_count, parse_call_ids};
+use service::{CallId, ServiceError};
 
 use crate::error::ApiError;
 
-/// Longest Gong call id: Gong ids are numeric strings of up to 20 digits.
-pub const MAX_CALL_ID_DIGITS: usize = 20;
+/// The REST name of the list of call ids.
+pub const CALL_IDS_FIELD: &str = "callIds";
 
 /// Accepts `application/json` and any `application/*+json`, with or without parameters
 /// (`; charset=utf-8`), case-insensitively.
@@ -25,15 +31,10 @@ pub fn is_json_content_type(value: Option<&str>) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-/// Whether `id` looks like a Gong call id: 1 to 20 ASCII digits.
-pub fn is_call_id(id: &str) -> bool {
-    (1..=MAX_CALL_ID_DIGITS).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// Parses `{"callIds": [...]}` and returns the distinct ids in first-seen order.
 ///
 /// Unknown fields are ignored, so a caller sending more than we need still works.
-pub fn call_ids(body: &[u8], max_call_ids: usize) -> Result<Vec<String>, ApiError> {
+pub fn call_ids(body: &[u8], max_call_ids: usize) -> Result<Vec<CallId>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "invalid_json",
@@ -52,7 +53,7 @@ pub fn call_ids(body: &[u8], max_call_ids: usize) -> Result<Vec<String>, ApiErro
             r#"request body must be a JSON object like {"callIds": ["1234567890"]}"#,
         ));
     };
-    let ids = match object.get("callIds") {
+    let ids = match object.get(CALL_IDS_FIELD) {
         None => {
             return Err(ApiError::bad_request(
                 "invalid_call_ids",
@@ -76,53 +77,33 @@ pub fn call_ids(body: &[u8], max_call_ids: usize) -> Result<Vec<String>, ApiErro
             ))
         }
     };
+    check_count(CALL_IDS_FIELD, ids.len(), max_call_ids).map_err(call_ids_error)?;
+    let texts = ids
+        .iter()
+        .enumerate()
+        .map(|(index, id)| match id {
+            Value::String(s) => Ok(s.as_str()),
+            Value::Number(_) => Err(ServiceError::validation(
+                format!("{CALL_IDS_FIELD}[{index}]"),
+                "must be a string, not a number (long ids lose digits as JSON numbers)",
+            )),
+            other => Err(ServiceError::validation(
+                format!("{CALL_IDS_FIELD}[{index}]"),
+                format!("must be a string of digits; it is {}", json_kind(other)),
+            )),
+        })
+        .collect::<Result<Vec<&str>, _>>()
+        .map_err(call_ids_error)?;
+    parse_call_ids(CALL_IDS_FIELD, &texts, max_call_ids).map_err(call_ids_error)
+}
 
-    let mut distinct: Vec<String> = Vec::with_capacity(ids.len().min(max_call_ids));
-    for (index, id) in ids.iter().enumerate() {
-        let id = match id {
-            Value::String(s) if is_call_id(s) => s,
-            Value::String(_) => {
-                return Err(ApiError::bad_request(
-                    "invalid_call_ids",
-                    format!(
-                        "callIds[{index}] must be a Gong call id: a string of 1 to \
-                         {MAX_CALL_ID_DIGITS} digits"
-                    ),
-                ))
-            }
-            Value::Number(_) => {
-                return Err(ApiError::bad_request(
-                    "invalid_call_ids",
-                    format!(
-                        "callIds[{index}] must be a string, not a number \
-                         (long ids lose digits as JSON numbers)"
-                    ),
-                ))
-            }
-            other => {
-                return Err(ApiError::bad_request(
-                    "invalid_call_ids",
-                    format!(
-                        "callIds[{index}] must be a string of digits; it is {}",
-                        json_kind(other)
-                    ),
-                ))
-            }
-        };
-        if !distinct.iter().any(|seen| seen == id) {
-            distinct.push(id.clone());
-        }
-    }
-    if distinct.len() > max_call_ids {
-        return Err(ApiError::bad_request(
-            "too_many_call_ids",
-            format!(
-                "callIds has {} distinct ids; at most {max_call_ids} are allowed per request",
-                distinct.len()
-            ),
-        ));
-    }
-    Ok(distinct)
+/// A rejected `callIds`, with the route's documented codes.
+fn call_ids_error(err: ServiceError) -> ApiError {
+    let code = match err {
+        ServiceError::TooMany { .. } => "too_many_call_ids",
+        _ => "invalid_call_ids",
+    };
+    ApiError::bad_request(code, err.to_string())
 }
 
 fn json_kind(value: &Value) -> &'static str {
@@ -139,7 +120,6 @@ fn json_kind(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     fn err(body: &str) -> (u16, String, String) {
         let e = call_ids(body.as_bytes(), 3).unwrap_err();
@@ -162,8 +142,18 @@ mod tests {
 
     #[test]
     fn valid_ids_are_deduplicated_in_first_seen_order() {
-        let ids = call_ids(br#"{"callIds":["3","1","3","2","1"],"extra":true}"#, 3).unwrap();
+        let ids = call_ids(br#"{"callIds":["3","1","3","2","1"],"extra":true}"#, 5).unwrap();
+        let ids: Vec<&str> = ids.iter().map(CallId::as_str).collect();
         assert_eq!(ids, ["3", "1", "2"]);
+    }
+
+    #[test]
+    fn the_limit_is_counted_before_anything_is_read() {
+        let (_, code, message) = err(r#"{"callIds":["1","1","1","1"]}"#);
+        assert_eq!(code, "too_many_call_ids");
+        assert!(message.contains("at most 3"), "{message}");
+        let (_, code, _) = err(r#"{"callIds":["1","2",3,null]}"#);
+        assert_eq!(code, "too_many_call_ids");
     }
 
     #[test]
@@ -179,7 +169,7 @@ mod tests {
         assert!(err(r#"{"callIds":["1","x"]}"#).2.contains("callIds[1]"));
         assert!(err(r#"{"callIds":["1",2]}"#)
             .2
-            .contains("callIds[1] must be a string, not a number"));
+            .contains("callIds[1]: must be a string, not a number"));
         assert!(err(r#"{"callIds":[null]}"#).2.contains("callIds[0]"));
         assert!(err(r#"{"callIds":["123456789012345678901"]}"#)
             .2
@@ -187,26 +177,5 @@ mod tests {
         let (_, code, message) = err(r#"{"callIds":["1","2","3","4"]}"#);
         assert_eq!(code, "too_many_call_ids");
         assert!(message.contains("at most 3"));
-    }
-
-    proptest! {
-        #[test]
-        fn call_id_accepts_exactly_1_to_20_digits(s in "\\PC{0,24}") {
-            let expected = (1..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit());
-            prop_assert_eq!(is_call_id(&s), expected);
-        }
-
-        #[test]
-        fn dedup_keeps_first_occurrences(ids in proptest::collection::vec("[0-9]{1,3}", 1..30)) {
-            let body = serde_json::json!({ "callIds": ids }).to_string();
-            let got = call_ids(body.as_bytes(), 1000).unwrap();
-            let mut expected: Vec<String> = Vec::new();
-            for id in &ids {
-                if !expected.contains(id) {
-                    expected.push(id.clone());
-                }
-            }
-            prop_assert_eq!(got, expected);
-        }
     }
 }

@@ -42,16 +42,83 @@ impl Rendering {
     }
 }
 
-/// Checks a caller's `maxChars`.
-pub fn check_max_chars(max_chars: usize) -> Result<usize, ServiceError> {
-    if (MIN_MAX_CHARS..=MAX_MAX_CHARS).contains(&max_chars) {
-        Ok(max_chars)
-    } else {
-        Err(ServiceError::validation(
-            "maxChars",
-            format!("must be between {MIN_MAX_CHARS} and {MAX_MAX_CHARS}; got {max_chars}"),
-        ))
+/// A response budget in characters, checked, that remembers what the caller calls it
+/// (`maxChars` over REST, `max_chars` over MCP, `--max-chars` on the command line), so an
+/// error found later, while fitting, still names the caller's own field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxChars {
+    value: usize,
+    field: &'static str,
+    reserved: usize,
+}
+
+impl Default for MaxChars {
+    /// [`DEFAULT_MAX_CHARS`], named as REST names it.
+    fn default() -> Self {
+        Self {
+            value: DEFAULT_MAX_CHARS,
+            field: "maxChars",
+            reserved: 0,
+        }
     }
+}
+
+impl MaxChars {
+    /// The caller's `requested` budget (or `ceiling` when absent), never above `ceiling` (the
+    /// front door's setting), and within [`MIN_MAX_CHARS`]..=[`MAX_MAX_CHARS`]; the error
+    /// names `field`.
+    pub fn parse(
+        field: &'static str,
+        requested: Option<usize>,
+        ceiling: usize,
+    ) -> Result<Self, ServiceError> {
+        let value = requested.map_or(ceiling, |r| r.min(ceiling));
+        if (MIN_MAX_CHARS..=MAX_MAX_CHARS).contains(&value) {
+            Ok(Self {
+                value,
+                field,
+                reserved: 0,
+            })
+        } else {
+            Err(ServiceError::validation(
+                field,
+                format!("must be between {MIN_MAX_CHARS} and {MAX_MAX_CHARS}; got {value}"),
+            ))
+        }
+    }
+
+    /// The budget in characters.
+    pub fn get(self) -> usize {
+        self.value
+    }
+
+    /// The caller's name of the budget, for messages.
+    pub fn field(self) -> &'static str {
+        self.field
+    }
+
+    /// The same field with a smaller budget, checked again (it may fall below the minimum).
+    pub fn shrink_to(self, value: usize) -> Result<Self, ServiceError> {
+        Ok(Self {
+            reserved: self.reserved,
+            ..Self::parse(self.field, Some(value), self.value)?
+        })
+    }
+
+    /// The same budget with `chars` kept free for what the front door writes around the
+    /// answer (REST's legacy envelope): fitting leaves them unused, and the report still
+    /// states the whole budget.
+    pub fn reserve(self, chars: usize) -> Self {
+        Self {
+            reserved: self.reserved.saturating_add(chars),
+            ..self
+        }
+    }
+}
+
+/// Checks a configured budget (a setting, not a caller's request) against the same bounds.
+pub fn check_max_chars(max_chars: usize) -> Result<usize, ServiceError> {
+    MaxChars::parse("maxChars", Some(max_chars), MAX_MAX_CHARS).map(MaxChars::get)
 }
 
 /// Characters in `text`.
@@ -69,11 +136,12 @@ pub fn char_len(text: &str) -> usize {
 pub fn fit_response<R>(
     transcripts: Vec<CleanTranscript>,
     offsets: &HashMap<String, usize>,
-    max_chars: usize,
+    budget: MaxChars,
     measure: Measure,
     build: impl Fn(Vec<CleanTranscript>, Truncation) -> R,
     render: impl Fn(&R) -> String,
 ) -> Result<R, ServiceError> {
+    let max_chars = budget.get();
     // Counted once: the totals size the report, and the same counts do the fitting.
     let measured = Measured::new(transcripts, offsets, measure);
     let skeleton: Vec<CleanTranscript> = measured
@@ -114,12 +182,14 @@ pub fn fit_response<R>(
         })
         .max()
         .unwrap_or(0);
+    let overhead = overhead.saturating_add(budget.reserved);
     if overhead > max_chars {
+        let field = budget.field();
         return Err(ServiceError::validation(
-            "maxChars",
+            field,
             format!(
                 "{max_chars} is too small: this response needs {overhead} characters before any \
-                 transcript text; ask for fewer calls or a larger maxChars"
+                 transcript text; ask for fewer calls or a larger {field}"
             ),
         ));
     }
@@ -145,7 +215,7 @@ pub fn render_briefing(briefing: &Briefing, rendering: Rendering) -> String {
 pub fn fit_briefing(
     transcripts: Vec<CleanTranscript>,
     offsets: &HashMap<String, usize>,
-    max_chars: usize,
+    max_chars: MaxChars,
     rendering: Rendering,
     build: impl Fn(Vec<CleanTranscript>, Truncation) -> Briefing,
 ) -> Result<Briefing, ServiceError> {
@@ -191,6 +261,10 @@ mod tests {
         }
     }
 
+    fn budget(max: usize) -> MaxChars {
+        MaxChars::parse("maxChars", Some(max), MAX_MAX_CHARS).unwrap()
+    }
+
     fn json(r: &Response) -> String {
         serde_json::to_string(r).unwrap()
     }
@@ -205,7 +279,7 @@ mod tests {
             let r = fit_response(
                 items.clone(),
                 &HashMap::new(),
-                max,
+                budget(max),
                 Measure::JsonString,
                 build,
                 json,
@@ -224,7 +298,7 @@ mod tests {
         let r = fit_response(
             items.clone(),
             &HashMap::new(),
-            10_000,
+            budget(10_000),
             Measure::JsonString,
             build,
             json,
@@ -235,27 +309,35 @@ mod tests {
     }
 
     #[test]
-    fn a_budget_below_the_metadata_is_a_validation_error() {
-        let items = vec![call("1", "A: hi\n\n".into())];
+    fn a_budget_below_the_metadata_is_a_validation_error_naming_the_callers_field() {
+        let items: Vec<_> = (0..30)
+            .map(|i| call(&i.to_string(), "A: hi\n\n".into()))
+            .collect();
         let err = fit_response(
             items,
             &HashMap::new(),
-            100,
+            MaxChars::parse("max_chars", Some(2_000), MAX_MAX_CHARS).unwrap(),
             Measure::JsonString,
             build,
             json,
         )
         .unwrap_err();
         assert!(
-            matches!(&err, ServiceError::Validation { field, .. } if field == "maxChars"),
+            matches!(&err, ServiceError::Validation { field, .. } if field == "max_chars"),
             "{err}"
         );
     }
 
     #[test]
-    fn max_chars_bounds() {
-        assert!(check_max_chars(MIN_MAX_CHARS - 1).is_err());
-        assert!(check_max_chars(DEFAULT_MAX_CHARS).is_ok());
-        assert!(check_max_chars(MAX_MAX_CHARS + 1).is_err());
+    fn max_chars_bounds_and_ceiling() {
+        let parse = |r, c| MaxChars::parse("maxChars", r, c);
+        assert!(parse(Some(MIN_MAX_CHARS - 1), MAX_MAX_CHARS).is_err());
+        assert!(parse(Some(DEFAULT_MAX_CHARS), MAX_MAX_CHARS).is_ok());
+        assert!(parse(Some(MAX_MAX_CHARS + 1), usize::MAX).is_err());
+        // The setting caps what a caller may ask for.
+        assert_eq!(parse(Some(1_000_000), 5_000).unwrap().get(), 5_000);
+        assert_eq!(parse(None, 5_000).unwrap().get(), 5_000);
+        let err = MaxChars::parse("max_chars", Some(10), 5_000).unwrap_err();
+        assert!(err.to_string().starts_with("max_chars: "), "{err}");
     }
 }

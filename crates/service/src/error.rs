@@ -36,6 +36,15 @@ pub enum ServiceError {
         /// What is wrong and what is accepted.
         message: String,
     },
+    /// A list is longer than the caller may send; `field` names the list. Kept apart from
+    /// [`ServiceError::Validation`] because REST answers it with its own code.
+    #[error("{field}: {message}")]
+    TooMany {
+        /// The list at fault.
+        field: String,
+        /// How many were sent and how many are allowed.
+        message: String,
+    },
     /// The record does not exist or the caller may not see it (Salesforce does not tell
     /// these apart, and neither does callbrief).
     #[error("{message}")]
@@ -71,6 +80,10 @@ pub enum ServiceError {
         /// The deadline that passed, when known.
         limit: Option<Duration>,
     },
+    /// Gong failed, with its own kind (credentials, failure, unreadable answer, unreachable,
+    /// rate limit, deadline) kept so each front door can say which.
+    #[error("Gong failed: {0}")]
+    Gong(GongError),
     /// An upstream failed, refused callbrief's own credentials or answered garbage.
     #[error("{service} failed: {message}")]
     Upstream {
@@ -134,22 +147,12 @@ impl ServiceError {
 }
 
 impl From<GongError> for ServiceError {
+    /// Keeps the Gong failure whole; only a configuration error becomes
+    /// [`ServiceError::NotConfigured`], since no retry can fix it.
     fn from(err: GongError) -> Self {
-        let service = Upstream::Gong;
         match err {
-            GongError::RateLimited { retry_after } => ServiceError::RateLimited {
-                service,
-                retry_after,
-            },
-            GongError::DeadlineExceeded(limit) => ServiceError::DeadlineExceeded {
-                service,
-                limit: Some(limit),
-            },
             GongError::Config(message) => ServiceError::NotConfigured { message },
-            other => ServiceError::Upstream {
-                service,
-                message: other.to_string(),
-            },
+            other => ServiceError::Gong(other),
         }
     }
 }
@@ -189,10 +192,7 @@ mod tests {
         let e = ServiceError::from(GongError::DeadlineExceeded(Duration::from_secs(30)));
         assert!(matches!(
             e,
-            ServiceError::DeadlineExceeded {
-                service: Upstream::Gong,
-                ..
-            }
+            ServiceError::Gong(GongError::DeadlineExceeded(_))
         ));
         let e = ServiceError::from_salesforce(
             SalesforceError::Api {

@@ -2,28 +2,35 @@
 //! Briefings and access rules: what callbrief does, apart from how it is called.
 //!
 //! [`Service`] answers account searches, call listings, briefing packs and transcript requests
-//! for a [`Caller`], asking Salesforce as that caller so Salesforce's sharing decides what they
+//! (the [`transcripts`] use case: access check, Gong fetch, assembly, fitting) for a [`Caller`], asking Salesforce as that caller so Salesforce's sharing decides what they
 //! see, and asking Gong only about calls Salesforce showed them. Around it sit pure parts:
 //! the SOQL/SOSL builders ([`query`]), record parsing ([`records`]), briefing assembly
 //! ([`briefing`]), the response budget ([`budget`]), methodologies and Markdown rendering.
+//! Front doors parse the caller's text into [`ids`] (errors name the caller's own field) and
+//! send back the answers of [`dto`] and [`model`], written once for all of them.
 //! Nothing here knows about HTTP; the server and CLI map [`ServiceError`] to their own terms.
 
 pub mod briefing;
 pub mod budget;
 pub mod caller;
+pub mod dto;
 pub mod error;
 pub mod fields;
+pub mod ids;
 pub mod methodology;
 pub mod model;
 pub mod query;
 pub mod records;
 pub mod render;
+pub mod research;
 mod service;
+pub mod transcripts;
 
-pub use budget::{Rendering, DEFAULT_MAX_CHARS};
+pub use budget::{MaxChars, Rendering, DEFAULT_MAX_CHARS};
 pub use caller::{Caller, DEFAULT_TOKEN_CACHE_TTL};
 pub use error::{ServiceError, Upstream};
 pub use fields::GongFields;
+pub use ids::{AccountId, CallId};
 pub use methodology::Methodology;
 pub use model::{
     AccountHit, AccountSummary, Briefing, BriefingCall, BriefingTranscript, CallRow,
@@ -31,6 +38,7 @@ pub use model::{
 };
 pub use render::render_markdown;
 pub use service::{
-    BriefingRequest, CallAccess, Service, ServiceOptions, TranscriptFetch, DEFAULT_BRIEFING_CALLS,
+    BriefingRequest, CallAccess, Service, ServiceOptions, DEFAULT_BRIEFING_CALLS,
     DEFAULT_CALL_LIST, MAX_BRIEFING_CALLS, MAX_CALL_LIST, MAX_SEARCH_CHARS, MIN_SEARCH_CHARS,
 };
+pub use transcripts::TranscriptsRequest;

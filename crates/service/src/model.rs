@@ -3,7 +3,7 @@
 //! Plain serializable values, the same for every front door: the HTTP API returns them as
 //! JSON (their schemas go into the OpenAPI document), the CLI renders them as Markdown.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use transcript::budget::TranscriptSlice;
 use transcript::Speaker;
 use utoipa::ToSchema;
@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::methodology::Methodology;
 
 /// An account found by name, for the person to confirm before a briefing is built.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountHit {
     /// Salesforce account id (18 characters), to pass to the briefing.
@@ -29,7 +29,7 @@ pub struct AccountHit {
 }
 
 /// One recorded call as Salesforce's Gong call record lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CallRow {
     /// Gong call id (for `/callTranscripts`).
@@ -47,7 +47,7 @@ pub struct CallRow {
 }
 
 /// The account a briefing is about.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountSummary {
     /// Salesforce account id.
@@ -69,7 +69,7 @@ pub struct AccountSummary {
 }
 
 /// An open deal with the account.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OpportunitySummary {
     /// Salesforce opportunity id.
@@ -89,7 +89,7 @@ pub struct OpportunitySummary {
 }
 
 /// A person at the account.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactSummary {
     /// Salesforce contact id.
@@ -103,7 +103,7 @@ pub struct ContactSummary {
 }
 
 /// One row of the briefing's calls table.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BriefingCall {
     /// Gong call id.
@@ -123,7 +123,7 @@ pub struct BriefingCall {
 }
 
 /// One call's transcript text in a briefing.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BriefingTranscript {
     /// Gong call id.
@@ -137,7 +137,7 @@ pub struct BriefingTranscript {
 }
 
 /// How the transcripts were fitted into the response's character budget.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Truncation {
     /// The budget the whole response was held to, in characters.
@@ -149,7 +149,7 @@ pub struct Truncation {
 }
 
 /// Everything an assistant needs to prepare a rep for a meeting with one account.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Briefing {
     /// The account.

@@ -95,8 +95,11 @@ pub fn account_calls(f: &GongFields, account_id: &str, limit: usize) -> String {
 
 /// SOQL for the Gong call records among `call_ids` that the querying user can see. Salesforce
 /// applies the user's sharing, so what comes back is exactly what they may read.
-pub fn visible_calls(f: &GongFields, call_ids: &[String]) -> String {
-    let list: Vec<String> = call_ids.iter().map(|id| soql_string_literal(id)).collect();
+pub fn visible_calls<S: AsRef<str>>(f: &GongFields, call_ids: &[S]) -> String {
+    let list: Vec<String> = call_ids
+        .iter()
+        .map(|id| soql_string_literal(id.as_ref()))
+        .collect();
     format!(
         "SELECT Id, {} FROM {} WHERE {} IN ({})",
         f.call_id,
@@ -135,7 +138,7 @@ mod tests {
             call_id: "ns__Id__c".into(),
             ..GongFields::default()
         };
-        let q = visible_calls(&f, &["1".into(), "2".into()]);
+        let q = visible_calls(&f, &["1", "2"]);
         assert_eq!(
             q,
             "SELECT Id, ns__Id__c FROM ns__Call__c WHERE ns__Id__c IN ('1', '2')"
@@ -149,7 +152,7 @@ mod tests {
             q.ends_with(r"WHERE Id = 'x\' OR Name != \'' LIMIT 1"),
             "{q}"
         );
-        let q = visible_calls(&GongFields::default(), &["1') OR (Id != '".into()]);
+        let q = visible_calls(&GongFields::default(), &["1') OR (Id != '"]);
         assert!(q.ends_with(r"IN ('1\') OR (Id != \'')"), "{q}");
         let q = open_opportunities("a\\' OR IsClosed = true OR Name = '");
         assert!(

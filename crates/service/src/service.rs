@@ -8,17 +8,17 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use gong::{CallData, GongClient};
-use salesforce::escape::is_salesforce_id;
+use gong::GongClient;
 use salesforce::{SalesforceClient, SalesforceError};
 use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::briefing::{assemble, briefing_transcript};
-use crate::budget::{check_max_chars, fit_briefing, Rendering, DEFAULT_MAX_CHARS};
+use crate::budget::{fit_briefing, MaxChars, Rendering};
 use crate::caller::{Caller, Identity, TokenCache, DEFAULT_TOKEN_CACHE_TTL};
 use crate::error::ServiceError;
 use crate::fields::GongFields;
+use crate::ids::{distinct, AccountId, CallId};
 use crate::methodology::Methodology;
 use crate::model::{AccountHit, Briefing, CallRow};
 use crate::{query, records};
@@ -62,14 +62,14 @@ impl Default for ServiceOptions {
 /// What a briefing should cover and how large it may be.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BriefingRequest {
-    /// Salesforce account id (15 or 18 characters).
-    pub account_id: String,
+    /// The account.
+    pub account_id: AccountId,
     /// How many of the newest calls to include (1 to [`MAX_BRIEFING_CALLS`]).
     pub calls: usize,
     /// The framework to write it up in.
     pub methodology: Methodology,
     /// Budget of the whole rendered response, in characters.
-    pub max_chars: usize,
+    pub max_chars: MaxChars,
     /// Where to start each call's transcript (characters, by Gong call id), to read on after a cut.
     pub offsets: HashMap<String, usize>,
     /// How the response will be written (decides how characters are counted).
@@ -78,12 +78,12 @@ pub struct BriefingRequest {
 
 impl BriefingRequest {
     /// A request with the defaults: 3 calls, MEDPICC, 100,000 characters of JSON.
-    pub fn new(account_id: impl Into<String>) -> Self {
+    pub fn new(account_id: AccountId) -> Self {
         Self {
-            account_id: account_id.into(),
+            account_id,
             calls: DEFAULT_BRIEFING_CALLS,
             methodology: Methodology::default(),
-            max_chars: DEFAULT_MAX_CHARS,
+            max_chars: MaxChars::default(),
             offsets: HashMap::new(),
             rendering: Rendering::Json,
         }
@@ -94,23 +94,14 @@ impl BriefingRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallAccess {
     /// Ids the caller may read, in request order.
-    pub accessible: Vec<String>,
+    pub accessible: Vec<CallId>,
     /// Ids that are not Gong call records the caller can see in Salesforce, in request order.
-    pub not_accessible: Vec<String>,
-}
-
-/// Transcripts fetched for the calls a caller may read.
-#[derive(Debug, Default)]
-pub struct TranscriptFetch {
-    /// Which ids were fetched and which were withheld.
-    pub access: CallAccess,
-    /// What Gong returned for `access.accessible`.
-    pub data: CallData,
+    pub not_accessible: Vec<CallId>,
 }
 
 /// The briefing and access operations, shared by every front door.
 pub struct Service {
-    gong: GongClient,
+    pub(crate) gong: GongClient,
     salesforce: Option<SalesforceClient>,
     options: ServiceOptions,
     tokens: TokenCache,
@@ -124,16 +115,6 @@ impl std::fmt::Debug for Service {
             .field("fields", &self.options.fields)
             .finish_non_exhaustive()
     }
-}
-
-/// Distinct values of `items`, first occurrence kept.
-fn distinct(items: &[String]) -> Vec<String> {
-    let mut seen = HashSet::new();
-    items
-        .iter()
-        .filter(|i| seen.insert(i.as_str()))
-        .cloned()
-        .collect()
 }
 
 impl Service {
@@ -157,11 +138,6 @@ impl Service {
     /// The Gong object and field names in use.
     pub fn fields(&self) -> &GongFields {
         &self.options.fields
-    }
-
-    /// The Gong client, for front doors that fetch transcripts themselves.
-    pub fn gong(&self) -> &GongClient {
-        &self.gong
     }
 
     /// Whether Salesforce is configured.
@@ -277,10 +253,10 @@ impl Service {
     pub async fn account_calls(
         &self,
         caller: &Caller,
-        account_id: &str,
+        account_id: &AccountId,
         limit: usize,
     ) -> Result<Vec<CallRow>, ServiceError> {
-        check_account_id(account_id)?;
+        let account_id = account_id.as_str();
         check_range("limit", limit, MAX_CALL_LIST)?;
         let (client, as_user) = self.salesforce_for(caller)?;
         let fields = &self.options.fields;
@@ -312,9 +288,8 @@ impl Service {
         request: &BriefingRequest,
     ) -> Result<Briefing, ServiceError> {
         let account_id = request.account_id.as_str();
-        check_account_id(account_id)?;
         check_range("calls", request.calls, MAX_BRIEFING_CALLS)?;
-        let max_chars = check_max_chars(request.max_chars)?;
+        let max_chars = request.max_chars;
         let (client, as_user) = self.salesforce_for(caller)?;
         let fields = &self.options.fields;
         let soql = [
@@ -351,8 +326,7 @@ impl Service {
             .filter_map(|r| records::call_row(fields, r))
             .collect();
 
-        let ids: Vec<String> =
-            distinct(&rows.iter().map(|r| r.call_id.clone()).collect::<Vec<_>>());
+        let ids: Vec<String> = distinct(rows.iter().map(|r| r.call_id.clone()));
         let gong = if ids.is_empty() {
             None
         } else {
@@ -393,9 +367,9 @@ impl Service {
     pub async fn accessible_call_ids(
         &self,
         caller: &Caller,
-        call_ids: &[String],
+        call_ids: &[CallId],
     ) -> Result<CallAccess, ServiceError> {
-        let ids = distinct(call_ids);
+        let ids = distinct(call_ids.iter().cloned());
         if matches!(caller, Caller::ServiceAccount) {
             return Ok(CallAccess {
                 accessible: ids,
@@ -417,30 +391,13 @@ impl Service {
                 }
             }
         }
-        let (accessible, not_accessible) = ids.into_iter().partition(|id| visible.contains(id));
+        let (accessible, not_accessible) = ids
+            .into_iter()
+            .partition(|id| visible.contains(id.as_str()));
         Ok(CallAccess {
             accessible,
             not_accessible,
         })
-    }
-
-    /// Transcripts and call details for the ids the caller may read; the others are withheld
-    /// (listed in `access.not_accessible`) and never sent to Gong.
-    pub async fn call_transcripts(
-        &self,
-        caller: &Caller,
-        call_ids: &[String],
-    ) -> Result<TranscriptFetch, ServiceError> {
-        let access = self.accessible_call_ids(caller, call_ids).await?;
-        if !access.not_accessible.is_empty() {
-            tracing::info!(
-                user_id = caller.user_id().unwrap_or("service"),
-                withheld = access.not_accessible.len(),
-                "call ids withheld: not visible to the caller in Salesforce"
-            );
-        }
-        let data = self.gong.calls_with_transcripts(&access.accessible).await?;
-        Ok(TranscriptFetch { access, data })
     }
 }
 
@@ -454,18 +411,6 @@ fn not_found(account_id: &str) -> ServiceError {
         message: format!(
             "no account {account_id} that you can see in Salesforce; search by name to find its id"
         ),
-    }
-}
-
-fn check_account_id(account_id: &str) -> Result<(), ServiceError> {
-    if is_salesforce_id(account_id) && account_id.starts_with("001") {
-        Ok(())
-    } else {
-        Err(ServiceError::validation(
-            "id",
-            "must be a Salesforce account id: 15 or 18 letters and digits starting with 001, \
-             as returned by the account search",
-        ))
     }
 }
 
@@ -483,21 +428,6 @@ fn check_range(field: &str, value: usize, max: usize) -> Result<(), ServiceError
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn account_ids_must_be_account_shaped() {
-        assert!(check_account_id("001Dm0000000001AAA").is_ok());
-        assert!(check_account_id("001Dm0000000001").is_ok());
-        for bad in [
-            "",
-            "003Dm0000000001AAA",
-            "001' OR Id != '",
-            "001Dm00000000/1AAA",
-        ] {
-            let err = check_account_id(bad).unwrap_err();
-            assert!(matches!(err, ServiceError::Validation { ref field, .. } if field == "id"));
-        }
-    }
 
     #[test]
     fn ids_compare_in_both_forms() {

@@ -8,18 +8,39 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use gong::{GongAuth, GongClient, GongConfig};
 use salesforce::{Credentials, SalesforceClient, SalesforceConfig, SecretString};
-use serde::Serialize;
-use service::budget::fit_response;
+use service::budget::MAX_MAX_CHARS;
+use service::dto::TranscriptsAnswer;
 use service::{
-    BriefingRequest, Caller, GongFields, Methodology, Rendering, Service, ServiceError,
-    ServiceOptions, Truncation,
+    AccountId, BriefingRequest, CallId, Caller, GongFields, MaxChars, Methodology, Rendering,
+    Service, ServiceError, ServiceOptions, TranscriptsRequest,
 };
 use sim::clock::ManualClock;
 use sim::gong::GongSimConfig;
 use sim::org::{SampleOrg, UserRole};
 use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
-use transcript::budget::Measure;
-use transcript::CleanTranscript;
+
+fn account_id(id: &str) -> AccountId {
+    AccountId::parse("id", id).unwrap()
+}
+
+fn calls(ids: &[String]) -> Vec<CallId> {
+    ids.iter()
+        .map(|id| CallId::parse("callIds", id).unwrap())
+        .collect()
+}
+
+fn budget(max: usize) -> MaxChars {
+    MaxChars::parse("maxChars", Some(max), MAX_MAX_CHARS).unwrap()
+}
+
+async fn transcripts(service: &Service, caller: &Caller, ids: &[String]) -> TranscriptsAnswer {
+    let request = TranscriptsRequest {
+        call_ids: calls(ids),
+        max_chars: budget(2_000_000),
+        offsets: HashMap::new(),
+    };
+    service.transcripts(caller, &request).await.unwrap()
+}
 
 struct Env {
     org: Arc<SampleOrg>,
@@ -191,7 +212,7 @@ async fn two_reps_each_see_only_their_own_accounts_briefings() {
         let mine = env.own_account_hidden_from(me, other);
         let theirs = env.own_account_hidden_from(other, me);
 
-        let mut request = BriefingRequest::new(&mine.id);
+        let mut request = BriefingRequest::new(account_id(&mine.id));
         request.calls = 20;
         let briefing = service.briefing(caller, &request).await.unwrap();
         assert_eq!(briefing.account.name, mine.name);
@@ -206,12 +227,12 @@ async fn two_reps_each_see_only_their_own_accounts_briefings() {
         assert!(briefing.calls.iter().all(|c| !c.attendees.is_empty()));
 
         let err = service
-            .briefing(caller, &BriefingRequest::new(&theirs.id))
+            .briefing(caller, &BriefingRequest::new(account_id(&theirs.id)))
             .await
             .unwrap_err();
         assert!(matches!(err, ServiceError::NotFound { .. }), "{err}");
         let err = service
-            .account_calls(caller, &theirs.id, 10)
+            .account_calls(caller, &account_id(&theirs.id), 10)
             .await
             .unwrap_err();
         assert!(matches!(err, ServiceError::NotFound { .. }), "{err}");
@@ -237,7 +258,10 @@ async fn the_manager_sees_the_team() {
             .find(|a| a.owner_id == env.user(rep).id)
             .unwrap();
         assert!(visible.contains(&account.id));
-        let calls = service.account_calls(&dana, &account.id, 3).await.unwrap();
+        let calls = service
+            .account_calls(&dana, &account_id(&account.id), 3)
+            .await
+            .unwrap();
         assert_eq!(calls.len(), 3.min(env.call_ids_of(&account.id).len()));
         let hits = service.search_accounts(&dana, &account.name).await.unwrap();
         assert!(hits.iter().any(|h| h.id == account.id), "{rep}: {hits:?}");
@@ -274,9 +298,10 @@ async fn call_ids_the_caller_cannot_see_are_withheld_and_never_sent_to_gong() {
         mine[1].clone(),
     ];
 
-    let fetch = service.call_transcripts(&maya, &asked).await.unwrap();
-    assert_eq!(fetch.access.accessible, [mine[0].clone(), mine[1].clone()]);
-    assert_eq!(fetch.access.not_accessible, [theirs[0].clone(), unknown]);
+    let answer = transcripts(&service, &maya, &asked).await;
+    // The stand-in knows no call, so the readable ones come back as not found.
+    assert_eq!(answer.not_found, calls(&[mine[0].clone(), mine[1].clone()]));
+    assert_eq!(answer.not_accessible, calls(&[theirs[0].clone(), unknown]));
 
     let requests = gong.received_requests().await.unwrap();
     assert!(!requests.is_empty());
@@ -292,13 +317,14 @@ async fn call_ids_the_caller_cannot_see_are_withheld_and_never_sent_to_gong() {
 
     // A caller who can see nothing asked for sends nothing to Gong.
     let before = gong.received_requests().await.unwrap().len();
-    let fetch = service.call_transcripts(&maya, &theirs).await.unwrap();
-    assert!(fetch.access.accessible.is_empty());
+    let answer = transcripts(&service, &maya, &theirs).await;
+    assert!(answer.call_transcripts.is_empty());
+    assert_eq!(answer.not_accessible, calls(&theirs));
     assert_eq!(gong.received_requests().await.unwrap().len(), before);
 
     // API-key callers keep the original middleware's model: every id is fetched.
     let access = service
-        .accessible_call_ids(&Caller::ServiceAccount, &asked)
+        .accessible_call_ids(&Caller::ServiceAccount, &calls(&asked))
         .await
         .unwrap();
     assert_eq!(access.accessible.len(), 4);
@@ -312,15 +338,14 @@ async fn transcripts_come_back_only_for_the_callers_calls() {
     let mine = env.call_ids_of(&env.own_account_hidden_from("Priya", "Maya").id);
     let theirs = env.call_ids_of(&env.own_account_hidden_from("Maya", "Priya").id);
     let asked: Vec<String> = mine.iter().chain(&theirs).cloned().collect();
-    let fetch = service.call_transcripts(&priya, &asked).await.unwrap();
-    let got: HashSet<&str> = fetch
-        .data
-        .transcripts
+    let answer = transcripts(&service, &priya, &asked).await;
+    let got: HashSet<&str> = answer
+        .call_transcripts
         .iter()
         .map(|t| t.call_id.as_str())
         .collect();
     assert_eq!(got, mine.iter().map(String::as_str).collect());
-    assert_eq!(fetch.access.not_accessible, theirs);
+    assert_eq!(answer.not_accessible, calls(&theirs));
 }
 
 #[tokio::test]
@@ -484,18 +509,16 @@ async fn bad_ids_are_validation_errors() {
     let env = env().await;
     let service = env.service();
     let maya = env.caller(&service, "Maya").await;
+    // Account ids are parsed before the service sees them; what is left is the range.
     for bad in ["", "001", "001' OR Id != '", "003000000000001AAA"] {
-        let err = service
-            .briefing(&maya, &BriefingRequest::new(bad))
-            .await
-            .unwrap_err();
+        let err = AccountId::parse("id", bad).unwrap_err();
         assert!(
             matches!(err, ServiceError::Validation { ref field, .. } if field == "id"),
             "{bad}: {err}"
         );
     }
     let account = env.own_account_hidden_from("Maya", "Priya");
-    let mut request = BriefingRequest::new(&account.id);
+    let mut request = BriefingRequest::new(account_id(&account.id));
     request.calls = 0;
     let err = service.briefing(&maya, &request).await.unwrap_err();
     assert!(matches!(err, ServiceError::Validation { ref field, .. } if field == "calls"));
@@ -515,7 +538,7 @@ async fn an_account_without_calls_gets_a_briefing_that_says_so() {
     let maya = env.caller(&service, "Maya").await;
     let account = env.own_account_hidden_from("Maya", "Priya");
     let briefing = service
-        .briefing(&maya, &BriefingRequest::new(&account.id))
+        .briefing(&maya, &BriefingRequest::new(account_id(&account.id)))
         .await
         .unwrap();
     assert!(briefing.calls.is_empty());
@@ -532,14 +555,14 @@ async fn a_briefing_holds_its_budget_and_reads_on_with_offsets() {
     let service = env.service();
     let maya = env.caller(&service, "Maya").await;
     let account = env.own_account_hidden_from("Maya", "Priya");
-    let mut request = BriefingRequest::new(&account.id);
+    let mut request = BriefingRequest::new(account_id(&account.id));
     request.calls = 20;
     request.methodology = Methodology::Spiced;
-    request.max_chars = 30_000;
+    request.max_chars = budget(30_000);
 
     let whole = {
         let mut r = request.clone();
-        r.max_chars = 2_000_000;
+        r.max_chars = budget(2_000_000);
         service.briefing(&maya, &r).await.unwrap()
     };
     assert!(!whole.truncation.truncated);
@@ -548,7 +571,7 @@ async fn a_briefing_holds_its_budget_and_reads_on_with_offsets() {
         let briefing = service.briefing(&maya, &request).await.unwrap();
         let json = serde_json::to_string(&briefing).unwrap();
         assert!(
-            json.chars().count() <= request.max_chars,
+            json.chars().count() <= request.max_chars.get(),
             "{}",
             json.chars().count()
         );
@@ -575,14 +598,8 @@ async fn a_briefing_holds_its_budget_and_reads_on_with_offsets() {
     request.offsets.clear();
     let briefing = service.briefing(&maya, &request).await.unwrap();
     let md = service::render_markdown(&briefing);
-    assert!(md.chars().count() <= request.max_chars);
+    assert!(md.chars().count() <= request.max_chars.get());
     assert!(md.contains("[… transcript cut here"));
-}
-
-#[derive(Serialize)]
-struct TranscriptsBody {
-    call_transcripts: Vec<CleanTranscript>,
-    truncation: Truncation,
 }
 
 #[tokio::test]
@@ -593,23 +610,20 @@ async fn ten_long_calls_fit_the_default_budget() {
     let mut longest: Vec<&sim::org::Call> = env.org.calls.iter().collect();
     longest.sort_by_key(|c| std::cmp::Reverse(c.duration));
     let ids: Vec<String> = longest[..10].iter().map(|c| c.gong_id.clone()).collect();
-    let fetch = service.call_transcripts(&dana, &ids).await.unwrap();
-    assert_eq!(fetch.access.accessible.len(), 10);
-    let cleaned = transcript::clean_transcripts(&fetch.data.transcripts, &fetch.data.calls);
-    let total: usize = cleaned.iter().map(|t| t.content.chars().count()).sum();
+    let whole = transcripts(&service, &dana, &ids).await;
+    assert_eq!(whole.call_transcripts.len(), 10);
+    let total: usize = whole
+        .call_transcripts
+        .iter()
+        .map(|t| t.content.chars().count())
+        .sum();
     assert!(total > 150_000, "the calls are long: {total}");
-    let body = fit_response(
-        cleaned,
-        &HashMap::new(),
-        service::DEFAULT_MAX_CHARS,
-        Measure::JsonString,
-        |call_transcripts, truncation| TranscriptsBody {
-            call_transcripts,
-            truncation,
-        },
-        |b| serde_json::to_string(b).unwrap(),
-    )
-    .unwrap();
+    let request = TranscriptsRequest {
+        call_ids: calls(&ids),
+        max_chars: MaxChars::default(),
+        offsets: HashMap::new(),
+    };
+    let body = service.transcripts(&dana, &request).await.unwrap();
     let size = serde_json::to_string(&body).unwrap().chars().count();
     assert!(size <= service::DEFAULT_MAX_CHARS, "{size}");
     assert!(

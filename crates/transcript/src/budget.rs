@@ -16,7 +16,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::CleanTranscript;
@@ -98,7 +98,7 @@ fn json_extra(b: u8) -> u8 {
 }
 
 /// What part of one call's transcript a response carries, so the caller can ask for the rest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptSlice {
     /// Gong call id.

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use gong_wire as wire;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod budget;
@@ -19,7 +19,7 @@ pub use content::{middleware_content, speaker_names};
 /// One call, cleaned for an assistant: metadata, attendees and the transcript as plain text.
 /// Field names and meanings match the `getTranscriptsByCallIds` action's `callTranscripts` items;
 /// `speakers` is an addition.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CleanTranscript {
     /// Gong call id.
@@ -41,7 +41,7 @@ pub struct CleanTranscript {
 }
 
 /// An attendee of a call, without personal contact details beyond the e-mail domain.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Speaker {
     /// Name; `null` when Gong does not know it.

@@ -6,9 +6,11 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use serde::Deserialize;
+use service::dto::AccountsResponse;
+use service::Briefing;
 
-use super::salesforce::{read_json, CONFIRMED_ACCOUNT, SEARCH_TERM};
+use super::http::{read, read_json};
+use super::salesforce::{CONFIRMED_ACCOUNT, SEARCH_TERM};
 use super::table;
 
 /// Calls the briefing asks for.
@@ -26,77 +28,6 @@ pub struct StepOutput {
     pub curls: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct SearchAnswer {
-    accounts: Vec<Hit>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Hit {
-    id: String,
-    name: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Briefing {
-    account: Account,
-    methodology: String,
-    instructions: String,
-    #[serde(default)]
-    opportunities: Vec<Opportunity>,
-    #[serde(default)]
-    contacts: Vec<Contact>,
-    #[serde(default)]
-    calls: Vec<Call>,
-    #[serde(default)]
-    notes: Vec<String>,
-    truncation: Truncation,
-    #[serde(default)]
-    transcripts: Vec<serde::de::IgnoredAny>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Account {
-    name: String,
-    owner: Option<String>,
-    industry: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Opportunity {
-    name: String,
-    stage: Option<String>,
-    amount: Option<f64>,
-    close_date: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Contact {
-    name: String,
-    title: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Call {
-    title: Option<String>,
-    started: Option<String>,
-    #[serde(default)]
-    attendees: Vec<Attendee>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Attendee {
-    name: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Truncation {
-    max_chars: usize,
-    truncated: bool,
-}
-
 /// Runs `searchAccounts` and `getAccountBriefing` against the server at `base_url` with
 /// `api_key` and prints what each returned.
 pub async fn walkthrough(
@@ -109,7 +40,7 @@ pub async fn walkthrough(
 
     let search_url = format!("{base_url}/accounts/search?name={SEARCH_TERM}");
     println!("1. searchAccounts: GET {search_url}");
-    let found: SearchAnswer = read_json(
+    let found: AccountsResponse = read_json(
         http.get(&search_url).bearer_auth(api_key).send().await,
         "GET /accounts/search",
     )
@@ -123,7 +54,7 @@ pub async fn walkthrough(
         .find(|hit| hit.name == CONFIRMED_ACCOUNT)
         .with_context(|| format!("/accounts/search did not find {CONFIRMED_ACCOUNT:?}"))?;
     anyhow::ensure!(
-        salesforce::escape::is_salesforce_id(&confirmed.id),
+        service::ids::is_account_id(&confirmed.id),
         "/accounts/search returned an account id that is not an id: {:?}",
         confirmed.id
     );
@@ -138,23 +69,14 @@ pub async fn walkthrough(
     );
     println!("2. getAccountBriefing: GET {briefing_url}");
     let started = Instant::now();
-    let response = http
-        .get(&briefing_url)
-        .bearer_auth(api_key)
-        .send()
-        .await
-        .context("GET /accounts/{id}/briefing failed")?;
-    let status = response.status();
-    let text = response
-        .text()
-        .await
-        .context("could not read the briefing")?;
-    anyhow::ensure!(
-        status.is_success(),
-        "GET /accounts/{{id}}/briefing answered {status}: {text}"
-    );
-    let pack: Briefing =
-        serde_json::from_str(&text).context("the briefing is not the expected JSON")?;
+    let what = "GET /accounts/{id}/briefing";
+    let sent = read(
+        http.get(&briefing_url).bearer_auth(api_key).send().await,
+        what,
+    )
+    .await?;
+    let (status, text) = (sent.status, &sent.text);
+    let pack: Briefing = sent.json(what)?;
     println!(
         "   -> {status} in {} ms, {} calls, {} transcripts, {} characters (limit {}, {})",
         started.elapsed().as_millis(),
@@ -254,7 +176,7 @@ fn summary(pack: &Briefing) -> Vec<String> {
     lines.push(String::new());
     lines.push(format!(
         "  Instructions ({}), first lines:",
-        pack.methodology.to_uppercase()
+        pack.methodology.as_str().to_uppercase()
     ));
     lines.extend(
         pack.instructions
@@ -335,7 +257,7 @@ mod tests {
                        "hasTranscript": true}],
             "notes": [],
             "truncation": {"maxChars": 100000, "truncated": false, "calls": []},
-            "transcripts": [{"callId": "1", "content": "Maya Chen: Hi"}],
+            "transcripts": [{"callId": "1", "title": null, "started": null, "content": "Maya Chen: Hi"}],
         }))
         .unwrap()
     }

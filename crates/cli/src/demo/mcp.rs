@@ -1,7 +1,6 @@
 //! The demo's MCP step: lists the tools at `/mcp` over real HTTP, as an MCP client would, and
 //! prints how to add callbrief to Claude and ChatGPT and to desktop clients.
 
-use anyhow::Context;
 use serde_json::{json, Value};
 
 /// Asks `/mcp` for its tools with the demo's API key and prints them with the setup steps.
@@ -11,23 +10,19 @@ pub async fn print_mcp(
     api_key: &str,
 ) -> anyhow::Result<()> {
     let mcp_url = format!("{base_url}/mcp");
-    let response = http
-        .post(&mcp_url)
-        .bearer_auth(api_key)
-        .header(
-            reqwest::header::ACCEPT,
-            "application/json, text/event-stream",
-        )
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}))
-        .send()
-        .await
-        .context("could not reach /mcp")?;
-    let status = response.status();
-    let body: Value = response
-        .json()
-        .await
-        .context("/mcp answered something unreadable")?;
-    anyhow::ensure!(status.is_success(), "/mcp answered {status}: {body}");
+    let body: Value = super::http::read_json(
+        http.post(&mcp_url)
+            .bearer_auth(api_key)
+            .header(
+                reqwest::header::ACCEPT,
+                "application/json, text/event-stream",
+            )
+            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}))
+            .send()
+            .await,
+        "POST /mcp tools/list",
+    )
+    .await?;
     let tools: Vec<&str> = body["result"]["tools"]
         .as_array()
         .map(|tools| tools.iter().filter_map(|t| t["name"].as_str()).collect())

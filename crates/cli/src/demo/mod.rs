@@ -11,6 +11,7 @@
 //! the end (or, with `--verbose`, to stderr), never between its lines.
 
 mod briefing;
+mod http;
 mod mcp;
 mod salesforce;
 mod setup;

@@ -4,6 +4,8 @@
 //! two-action flow's SOQL using the configured object and field API names.
 
 use anyhow::Context;
+
+use super::http::read_json;
 use serde::Deserialize;
 use server::gpt::salesforce_action::{
     account_search_sosl, rest_base_url, QueryResult, SearchResult,
@@ -94,7 +96,7 @@ pub async fn walkthrough(
         .find(|(name, _)| name == CONFIRMED_ACCOUNT)
         .with_context(|| format!("the search did not find {CONFIRMED_ACCOUNT:?}"))?;
     anyhow::ensure!(
-        salesforce::escape::is_salesforce_id(&account_id),
+        service::ids::is_account_id(&account_id),
         "Salesforce returned an account id that is not an id: {account_id:?}"
     );
     println!("   The rep confirms \"{account_name} - {account_id}\".");
@@ -168,22 +170,6 @@ async fn rest_get<T: serde::de::DeserializeOwned>(
         what,
     )
     .await
-}
-
-/// Sends a request's answer through status and JSON checks, naming `what` in errors.
-pub(super) async fn read_json<T: serde::de::DeserializeOwned>(
-    sent: reqwest::Result<reqwest::Response>,
-    what: &str,
-) -> anyhow::Result<T> {
-    let response = sent.with_context(|| format!("{what} failed"))?;
-    let status = response.status();
-    let text = response
-        .text()
-        .await
-        .with_context(|| format!("could not read the answer to {what}"))?;
-    anyhow::ensure!(status.is_success(), "{what} answered {status}: {text}");
-    serde_json::from_str(&text)
-        .with_context(|| format!("the answer to {what} is not the expected JSON"))
 }
 
 /// A field's value as text: strings as they are, null as `-`, anything else as JSON.

@@ -2,7 +2,6 @@
 //! document from the running server (so a broken route fails the demo), says where to find
 //! them, and lists the sample users to sign in as.
 
-use anyhow::Context;
 use sim::org::SampleOrg;
 
 /// Fetches `GET /gpt/instructions` and `GET /openapi/salesforce.json` and prints where they are.
@@ -55,18 +54,11 @@ pub fn print_users(org: &SampleOrg) {
 }
 
 async fn fetch(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
-    let response = http
-        .get(url)
-        .send()
-        .await
-        .with_context(|| format!("GET {url} failed"))?;
-    let status = response.status();
-    let text = response
-        .text()
-        .await
-        .with_context(|| format!("could not read the answer to GET {url}"))?;
-    anyhow::ensure!(status.is_success(), "GET {url} answered {status}: {text}");
-    Ok(text)
+    Ok(
+        super::http::read(http.get(url).send().await, &format!("GET {url}"))
+            .await?
+            .text,
+    )
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use std::time::Instant;
 
-use anyhow::Context;
-use serde::Deserialize;
+use service::dto::CleanTranscript;
+use service::dto::TranscriptsResponse;
 
 /// Lines of transcript shown in the excerpt.
 const EXCERPT_LINES: usize = 5;
@@ -16,34 +16,6 @@ const EXCERPT_WIDTH: usize = super::table::LINE_WIDTH;
 pub struct StepOutput {
     /// A curl line repeating the step's request.
     pub curl: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Response {
-    call_transcripts: Vec<Transcript>,
-    #[serde(default)]
-    not_found: Vec<String>,
-    #[serde(default)]
-    warnings: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Transcript {
-    call_id: String,
-    title: Option<String>,
-    started: Option<String>,
-    duration: Option<i64>,
-    url: Option<String>,
-    content: String,
-    #[serde(default)]
-    speakers: Vec<Speaker>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Speaker {
-    name: Option<String>,
 }
 
 /// Asks the server at `base_url` for the transcripts of `call_ids` (the newest calls of
@@ -63,24 +35,18 @@ pub async fn walkthrough(
     );
     println!("   POST {base_url}/callTranscripts {body}");
     let started = Instant::now();
-    let response = http
-        .post(format!("{base_url}/callTranscripts"))
-        .bearer_auth(api_key)
-        .json(&body)
-        .send()
-        .await
-        .context("POST /callTranscripts failed")?;
-    let status = response.status();
-    let text = response
-        .text()
-        .await
-        .context("could not read the /callTranscripts answer")?;
-    anyhow::ensure!(
-        status.is_success(),
-        "POST /callTranscripts answered {status}: {text}"
-    );
-    let answer: Response = serde_json::from_str(&text)
-        .context("the /callTranscripts answer is not the expected JSON")?;
+    let what = "POST /callTranscripts";
+    let sent = super::http::read(
+        http.post(format!("{base_url}/callTranscripts"))
+            .bearer_auth(api_key)
+            .json(&body)
+            .send()
+            .await,
+        what,
+    )
+    .await?;
+    let (status, text) = (sent.status, &sent.text);
+    let answer: TranscriptsResponse = sent.json(what)?;
     println!(
         "   -> {status} in {} ms, {} transcripts, {} characters",
         started.elapsed().as_millis(),
@@ -91,7 +57,8 @@ pub async fn walkthrough(
         println!("  warning: {warning}");
     }
     if !answer.not_found.is_empty() {
-        println!("  not found: {}", answer.not_found.join(", "));
+        let ids: Vec<&str> = answer.not_found.iter().map(|id| id.as_str()).collect();
+        println!("  not found: {}", ids.join(", "));
     }
     println!();
     print_table(&answer.call_transcripts);
@@ -115,7 +82,7 @@ pub async fn walkthrough(
     Ok(StepOutput { curl })
 }
 
-fn print_table(calls: &[Transcript]) {
+fn print_table(calls: &[CleanTranscript]) {
     let rows: Vec<[String; 5]> = calls
         .iter()
         .map(|c| {

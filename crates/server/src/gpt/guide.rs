@@ -23,9 +23,9 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 /// Path of the Salesforce action document (relative to the public URL).
 pub const SALESFORCE_OPENAPI_PATH: &str = "/openapi/salesforce.json";
 /// callbrief's OAuth front for Salesforce's authorize endpoint (same domain as the action).
-pub const OAUTH_AUTHORIZE_PATH: &str = "/oauth/authorize";
+pub const OAUTH_AUTHORIZE_PATH: &str = crate::caller_auth::AUTHORIZE_PATH;
 /// callbrief's OAuth front for Salesforce's token endpoint.
-pub const OAUTH_TOKEN_PATH: &str = "/oauth/token";
+pub const OAUTH_TOKEN_PATH: &str = crate::caller_auth::TOKEN_PATH;
 
 /// What the guide is generated from.
 #[derive(Debug, Clone, Copy)]

@@ -19,7 +19,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::routes::oauth::{AUTHORIZE_PATH, TOKEN_PATH};
+use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
 
 /// Salesforce OAuth scopes a connector needs: the REST API, and refresh tokens so a person
 /// signs in once.

@@ -6,7 +6,6 @@
 //! never as a JSON-RPC error: clients show tool results to the model but often hide protocol
 //! errors. Only requests for a tool or prompt that does not exist are protocol errors.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use gong::GongError;
@@ -19,26 +18,20 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use service::budget::{check_max_chars, fit_response, Rendering};
+use service::dto::{AccountCallsResponse, AccountsResponse};
+use service::ids::{parse_call_ids, parse_offsets};
 use service::{
-    render_markdown, BriefingRequest, Caller, Methodology, Service, ServiceError,
-    DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST,
+    render_markdown, AccountId, BriefingRequest, Caller, MaxChars, Methodology, Rendering, Service,
+    ServiceError, TranscriptsRequest, DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST,
 };
-use transcript::budget::Measure;
-use transcript::CleanTranscript;
 
-use super::ids::{salesforce_record_url, RecordRef};
 use super::params::{
     self, FetchArgs, GetAccountBriefingArgs, GetCallTranscriptsArgs, ListAccountCallsArgs,
     SearchAccountsArgs, SearchArgs,
 };
 use super::prompts;
-use super::research::{self, SearchResult};
-use super::tools::{self, AccountsOutput, CallsOutput, TranscriptsOutput};
+use super::tools;
 use super::McpConfig;
-use crate::assemble::{assemble, Assembled};
-use crate::error::ApiError;
-use crate::validate::is_call_id;
 
 /// How a server introduces itself to the model (`instructions` of `initialize`).
 const INSTRUCTIONS: &str = "callbrief prepares sales reps for customer meetings from Salesforce and \
@@ -48,17 +41,11 @@ account, open opportunities, contacts, recent calls with transcripts, and how to
 list_account_calls and get_call_transcripts give finer control. Cite the call title and date for \
 every insight.";
 
-/// Accounts whose recent calls `search` also lists, and calls per account: enough for deep
-/// research to find a conversation, few enough to keep one search a handful of queries.
-const SEARCH_CALL_ACCOUNTS: usize = 3;
-const SEARCH_CALLS_PER_ACCOUNT: usize = 5;
-/// Share of a fetched account's budget held back for the JSON around its Markdown (escaped
-/// newlines and quotes, the envelope): one twentieth.
-const FETCH_ENVELOPE_SHARE: usize = 20;
-/// Tries at fitting a fetched account's briefing into the budget.
-const FETCH_ATTEMPTS: usize = 3;
-/// Most call ids per `get_call_transcripts`, as on the REST route.
-const MAX_CALL_IDS: usize = 50;
+/// The MCP names of the arguments the service's messages refer to.
+const ACCOUNT_ID_FIELD: &str = "account_id";
+const CALL_IDS_FIELD: &str = "call_ids";
+const MAX_CHARS_FIELD: &str = "max_chars";
+const OFFSETS_FIELD: &str = "offsets";
 
 /// The MCP server: tools and prompts over one [`Service`]. Cheap to clone (one per request in
 /// stateless HTTP mode).
@@ -117,13 +104,9 @@ impl CallbriefMcp {
     }
 
     /// The budget for one answer: the caller's `max_chars`, never above the configured ceiling.
-    fn budget(&self, requested: Option<usize>) -> Result<usize, String> {
-        let ceiling = self.inner.config.max_chars;
-        check_max_chars(requested.map_or(ceiling, |r| r.min(ceiling))).map_err(service_message)
-    }
-
-    fn account_url(&self, account_id: &str) -> String {
-        salesforce_record_url(self.inner.config.record_base_url(), account_id)
+    fn budget(&self, requested: Option<usize>) -> Result<MaxChars, String> {
+        MaxChars::parse(MAX_CHARS_FIELD, requested, self.inner.config.max_chars)
+            .map_err(service_message)
     }
 
     /// Runs one tool; `Err` only for a tool that does not exist.
@@ -166,17 +149,18 @@ impl CallbriefMcp {
             .search_accounts(caller, &args.name)
             .await
             .map_err(service_message)?;
-        structured(&AccountsOutput { accounts }, None)
+        structured(&AccountsResponse { accounts }, None)
     }
 
     async fn list_account_calls(&self, caller: &Caller, args: ListAccountCallsArgs) -> ToolResult {
-        let account_id = args.account_id.trim().to_owned();
+        let account_id =
+            AccountId::parse(ACCOUNT_ID_FIELD, &args.account_id).map_err(service_message)?;
         let calls = self
             .service()
             .account_calls(caller, &account_id, args.limit.unwrap_or(DEFAULT_CALL_LIST))
             .await
             .map_err(service_message)?;
-        structured(&CallsOutput { account_id, calls }, None)
+        structured(&AccountCallsResponse { account_id, calls }, None)
     }
 
     async fn get_call_transcripts(
@@ -184,46 +168,29 @@ impl CallbriefMcp {
         caller: &Caller,
         args: GetCallTranscriptsArgs,
     ) -> ToolResult {
-        let ids = call_ids(&args.call_ids)?;
-        let max_chars = self.budget(args.max_chars)?;
-        let fetched = self
+        let request = TranscriptsRequest {
+            call_ids: parse_call_ids(
+                CALL_IDS_FIELD,
+                &args.call_ids,
+                self.inner.config.max_call_ids,
+            )
+            .map_err(service_message)?,
+            max_chars: self.budget(args.max_chars)?,
+            offsets: offsets(args.offsets)?,
+        };
+        let answer = self
             .service()
-            .call_transcripts(caller, &ids)
+            .transcripts(caller, &request)
             .await
             .map_err(service_message)?;
-        let not_accessible = fetched.access.not_accessible;
-        let readable = fetched.access.accessible;
-        if readable.is_empty() {
+        if answer.not_accessible.len() == request.call_ids.len() {
+            let ids: Vec<&str> = answer.not_accessible.iter().map(|id| id.as_str()).collect();
             return Err(format!(
-                "none of the call ids {not_accessible:?} is a Gong call you can see in Salesforce; \
+                "none of the call ids {ids:?} is a Gong call you can see in Salesforce; \
                  list_account_calls gives the ids of an account's calls"
             ));
         }
-        let Assembled {
-            call_transcripts,
-            not_found,
-            failed,
-            warnings,
-        } = assemble(&readable, fetched.data).map_err(gong_message)?;
-        let offsets: HashMap<String, usize> =
-            args.offsets.unwrap_or_default().into_iter().collect();
-        let output = fit_response(
-            call_transcripts,
-            &offsets,
-            max_chars,
-            Measure::JsonString,
-            |call_transcripts, truncation| TranscriptsOutput {
-                call_transcripts,
-                not_accessible: not_accessible.clone(),
-                not_found: not_found.clone(),
-                failed: failed.clone(),
-                warnings: warnings.clone(),
-                truncation,
-            },
-            |output| serde_json::to_string(output).unwrap_or_default(),
-        )
-        .map_err(service_message)?;
-        structured(&output, None)
+        structured(&answer, None)
     }
 
     async fn get_account_briefing(
@@ -232,11 +199,12 @@ impl CallbriefMcp {
         args: GetAccountBriefingArgs,
     ) -> ToolResult {
         let request = BriefingRequest {
-            account_id: args.account_id.trim().to_owned(),
+            account_id: AccountId::parse(ACCOUNT_ID_FIELD, &args.account_id)
+                .map_err(service_message)?,
             calls: args.calls.unwrap_or(DEFAULT_BRIEFING_CALLS),
             methodology: args.methodology.map(Methodology::from).unwrap_or_default(),
             max_chars: self.budget(args.max_chars)?,
-            offsets: args.offsets.unwrap_or_default().into_iter().collect(),
+            offsets: offsets(args.offsets)?,
             // The text item, which every client shows the model, is what the budget holds.
             rendering: Rendering::Markdown,
         };
@@ -249,152 +217,39 @@ impl CallbriefMcp {
     }
 
     async fn search(&self, caller: &Caller, args: SearchArgs) -> ToolResult {
-        let accounts = self
+        let results = self
             .service()
-            .search_accounts(caller, &args.query)
+            .search_records(caller, &args.query, self.inner.config.record_base_url())
             .await
             .map_err(service_message)?;
-        let calls = futures::future::join_all(accounts.iter().take(SEARCH_CALL_ACCOUNTS).map(
-            |a| async move {
-                let listed = self
-                    .service()
-                    .account_calls(caller, &a.id, SEARCH_CALLS_PER_ACCOUNT)
-                    .await;
-                (a, listed)
-            },
-        ))
-        .await;
-        let mut results: Vec<SearchResult> = accounts
-            .iter()
-            .map(|a| research::account_result(a, self.account_url(&a.id)))
-            .collect();
-        for (account, listed) in calls {
-            match listed {
-                Ok(rows) => results.extend(
-                    rows.iter()
-                        .map(|row| research::call_result(row, &account.name)),
-                ),
-                // The accounts are the answer; their calls are a bonus that may fail alone.
-                Err(err) => {
-                    tracing::warn!(error = %err, "search: listing an account's calls failed")
-                }
-            }
-        }
         text_only(&json!({ "results": results }))
     }
 
     async fn fetch(&self, caller: &Caller, args: FetchArgs) -> ToolResult {
-        match RecordRef::parse(&args.id).map_err(|e| e.to_string())? {
-            RecordRef::Account(id) => self.fetch_account(caller, id).await,
-            RecordRef::Call(id) => self.fetch_call(caller, id).await,
-        }
-    }
-
-    async fn fetch_account(&self, caller: &Caller, account_id: String) -> ToolResult {
-        let budget = self.inner.config.max_chars;
-        let mut request = BriefingRequest {
-            max_chars: budget - budget / FETCH_ENVELOPE_SHARE,
-            rendering: Rendering::Markdown,
-            ..BriefingRequest::new(account_id.clone())
-        };
-        // JSON escaping of the Markdown (newlines, quotes) is the only growth past the briefing's
-        // own budget; a retry with the overflow taken off settles the rare one still too long.
-        for _ in 0..FETCH_ATTEMPTS {
-            let briefing = self
-                .service()
-                .briefing(caller, &request)
-                .await
-                .map_err(service_message)?;
-            let document = research::account_document(&briefing, self.account_url(&account_id));
-            let text = serde_json::to_string(&document).unwrap_or_default();
-            let over = text.chars().count().saturating_sub(budget);
-            if over == 0 {
-                return text_only(&document);
-            }
-            request.max_chars = request.max_chars.saturating_sub(over + over / 2 + 100);
-        }
-        Err(format!(
-            "the briefing of account {account_id} does not fit the {budget}-character budget; \
-             use get_account_briefing with fewer calls"
-        ))
-    }
-
-    async fn fetch_call(&self, caller: &Caller, call_id: String) -> ToolResult {
-        let ids = call_ids(std::slice::from_ref(&call_id))?;
-        let fetched = self
+        let document = self
             .service()
-            .call_transcripts(caller, &ids)
+            .fetch_record(
+                caller,
+                &args.id,
+                self.budget(None)?,
+                self.inner.config.record_base_url(),
+            )
             .await
             .map_err(service_message)?;
-        if fetched.access.accessible.is_empty() {
-            return Err(format!(
-                "no call {call_id} that you can see in Salesforce; search finds the calls of your accounts"
-            ));
-        }
-        let assembled = assemble(&fetched.access.accessible, fetched.data).map_err(gong_message)?;
-        if let Some(failed) = assembled.failed.first() {
-            return Err(format!(
-                "Gong failed on call {call_id}: {}; try again",
-                failed.reason
-            ));
-        }
-        if assembled.call_transcripts.is_empty() {
-            return Err(format!(
-                "Gong has no transcript for call {call_id} (unknown or not transcribed)"
-            ));
-        }
-        let id = RecordRef::Call(call_id).to_string();
-        let document = fit_response(
-            assembled.call_transcripts,
-            &HashMap::new(),
-            self.inner.config.max_chars,
-            Measure::JsonString,
-            |transcripts, _| {
-                let transcript = transcripts
-                    .into_iter()
-                    .next()
-                    .unwrap_or_else(empty_transcript);
-                research::call_document(&id, &transcript)
-            },
-            |document| serde_json::to_string(document).unwrap_or_default(),
-        )
-        .map_err(service_message)?;
         text_only(&document)
     }
 }
 
-fn empty_transcript() -> CleanTranscript {
-    CleanTranscript {
-        call_id: String::new(),
-        title: None,
-        started: None,
-        duration: None,
-        url: None,
-        content: String::new(),
-        speakers: Vec::new(),
-    }
-}
-
-/// The distinct call ids asked for, each checked; the error names the first bad one.
-fn call_ids(raw: &[String]) -> Result<Vec<String>, String> {
-    let mut ids: Vec<String> = Vec::with_capacity(raw.len());
-    for id in raw.iter().map(|id| id.trim()) {
-        if !is_call_id(id) {
-            return Err(format!(
-                "call_ids: {id:?} is not a Gong call id (1 to 20 digits, as list_account_calls returns)"
-            ));
-        }
-        if !ids.iter().any(|seen| seen == id) {
-            ids.push(id.to_owned());
-        }
-    }
-    match ids.len() {
-        0 => Err("call_ids: give at least one Gong call id".into()),
-        n if n > MAX_CALL_IDS => Err(format!(
-            "call_ids: at most {MAX_CALL_IDS} distinct ids per call; got {n}"
-        )),
-        _ => Ok(ids),
-    }
+/// A tool's `offsets`, held to the same rules as REST's.
+fn offsets(
+    raw: Option<std::collections::BTreeMap<String, usize>>,
+) -> Result<std::collections::HashMap<String, usize>, String> {
+    let raw = raw.unwrap_or_default();
+    parse_offsets(
+        OFFSETS_FIELD,
+        raw.iter().map(|(id, offset)| (id, Some(*offset))),
+    )
+    .map_err(service_message)
 }
 
 /// A success with `value` as structured content and `text` (or the JSON itself) as the text item.
@@ -415,27 +270,18 @@ fn text_only<T: Serialize>(value: &T) -> ToolResult {
 /// A service failure as a sentence for the model, with the MCP argument names.
 pub fn service_message(err: ServiceError) -> String {
     match err {
-        ServiceError::Validation { field, message } => {
-            let field = match field.as_str() {
-                "id" => "account_id",
-                "maxChars" => "max_chars",
-                other => other,
-            };
+        ServiceError::Validation { field, message } | ServiceError::TooMany { field, message } => {
             format!("{field}: {message}")
         }
         ServiceError::RateLimited {
             service,
             retry_after,
-        } => match retry_after {
-            Some(wait) => format!(
-                "{service} rate limit or API quota reached; try again in {} seconds",
-                wait.as_secs().max(1)
-            ),
-            None => format!("{service} rate limit or API quota reached; try again in a minute"),
-        },
-        ServiceError::DeadlineExceeded { service, .. } => {
-            format!("{service} did not answer in time; try again, or ask for fewer calls")
+        } => rate_limited(&service.to_string(), retry_after),
+        ServiceError::Gong(GongError::RateLimited { retry_after }) => {
+            rate_limited("Gong", retry_after)
         }
+        ServiceError::DeadlineExceeded { service, .. } => deadline_passed(&service.to_string()),
+        ServiceError::Gong(GongError::DeadlineExceeded(_)) => deadline_passed("Gong"),
         ServiceError::NotConfigured { message } => {
             format!("callbrief is not set up for this: {message}")
         }
@@ -443,9 +289,18 @@ pub fn service_message(err: ServiceError) -> String {
     }
 }
 
-/// A Gong failure as a sentence, in the REST API's words.
-fn gong_message(err: GongError) -> String {
-    ApiError::from(err).body.message
+fn rate_limited(service: &str, retry_after: Option<std::time::Duration>) -> String {
+    match retry_after {
+        Some(wait) => format!(
+            "{service} rate limit or API quota reached; try again in {} seconds",
+            wait.as_secs().max(1)
+        ),
+        None => format!("{service} rate limit or API quota reached; try again in a minute"),
+    }
+}
+
+fn deadline_passed(service: &str) -> String {
+    format!("{service} did not answer in time; try again, or ask for fewer calls")
 }
 
 impl ServerHandler for CallbriefMcp {
@@ -544,21 +399,14 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn call_ids_are_checked_and_deduplicated() {
-        assert_eq!(
-            call_ids(&[" 12 ".into(), "12".into(), "3".into()]).unwrap(),
-            ["12", "3"]
-        );
-        assert!(call_ids(&[]).unwrap_err().contains("at least one"));
-        assert!(call_ids(&["12a".into()]).unwrap_err().contains("\"12a\""));
-        let many: Vec<String> = (0..51).map(|i| i.to_string()).collect();
-        assert!(call_ids(&many).unwrap_err().contains("at most 50"));
-    }
-
-    #[test]
-    fn service_errors_use_the_tool_argument_names() {
-        let message = service_message(ServiceError::validation("id", "must be an account id"));
-        assert_eq!(message, "account_id: must be an account id");
+    fn service_errors_name_the_tool_arguments() {
+        let message = service_message(AccountId::parse(ACCOUNT_ID_FIELD, "x").unwrap_err());
+        assert!(message.starts_with("account_id: "), "{message}");
+        let message = service_message(parse_call_ids(CALL_IDS_FIELD, &["1", "x"], 5).unwrap_err());
+        assert!(message.starts_with("call_ids[1]: "), "{message}");
+        let message =
+            service_message(MaxChars::parse(MAX_CHARS_FIELD, Some(10), 5_000).unwrap_err());
+        assert!(message.starts_with("max_chars: "), "{message}");
         let message = service_message(ServiceError::RateLimited {
             service: Upstream::Gong,
             retry_after: Some(Duration::from_secs(7)),

@@ -14,10 +14,8 @@
 pub mod discovery;
 pub mod handler;
 pub mod hosts;
-pub mod ids;
 pub mod params;
 pub mod prompts;
-pub mod research;
 pub mod schema;
 pub mod tools;
 
@@ -51,6 +49,8 @@ pub struct McpConfig {
     pub public_url: Option<Url>,
     /// Largest MCP request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Most call ids per `get_call_transcripts` (`CALLBRIEF_MAX_CALL_IDS`, as on the REST route).
+    pub max_call_ids: usize,
 }
 
 impl McpConfig {
@@ -61,6 +61,7 @@ impl McpConfig {
             salesforce_instance_url: None,
             public_url: None,
             max_body_bytes: 64 * 1024,
+            max_call_ids: crate::config::DEFAULT_MAX_CALL_IDS,
         }
     }
 
@@ -80,6 +81,7 @@ impl McpConfig {
             salesforce_instance_url: settings.salesforce.instance_url.clone(),
             public_url: settings.public_url.clone(),
             max_body_bytes: settings.max_body_bytes,
+            max_call_ids: settings.max_call_ids,
         }
     }
 }

@@ -32,14 +32,16 @@ pub struct ListAccountCallsArgs {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetCallTranscriptsArgs {
-    /// Gong call ids (numeric strings), from list_account_calls.
-    #[schemars(length(min = 1, max = 50))]
+    /// Gong call ids (numeric strings), from list_account_calls. At most 50 by default
+    /// (the server's CALLBRIEF_MAX_CALL_IDS); duplicates count.
+    #[schemars(length(min = 1))]
     pub call_ids: Vec<String>,
     /// Largest answer in characters; transcripts are cut fairly at turn boundaries to fit.
     /// Defaults to the server's MCP budget, which is also the ceiling.
     #[schemars(range(min = 1000))]
     pub max_chars: Option<usize>,
-    /// Where to continue each cut transcript: call id -> the `nextOffset` a previous answer gave.
+    /// Where to continue each cut transcript: call id -> the `nextOffset` a previous answer
+    /// gave; at most 100 entries.
     pub offsets: Option<std::collections::BTreeMap<String, usize>>,
 }
 
@@ -78,7 +80,8 @@ pub struct GetAccountBriefingArgs {
     /// Defaults to the server's MCP budget, which is also the ceiling.
     #[schemars(range(min = 1000))]
     pub max_chars: Option<usize>,
-    /// Where to continue each cut transcript: call id -> the `nextOffset` a previous answer gave.
+    /// Where to continue each cut transcript: call id -> the `nextOffset` a previous answer
+    /// gave; at most 100 entries.
     pub offsets: Option<std::collections::BTreeMap<String, usize>>,
 }
 

@@ -2,25 +2,23 @@
 //!
 //! Every tool only reads (Salesforce records and Gong calls the caller may see), so all carry
 //! `readOnlyHint: true`; they reach nothing beyond the company's own CRM and call recorder, so
-//! `openWorldHint: false`. Outputs of the four account tools are the REST API's JSON shapes, so a
-//! client gets the same fields whichever door it uses.
+//! `openWorldHint: false`. Outputs of the four account tools are the service's answers
+//! ([`service::dto`]), the very types the REST API sends, so a client gets the same fields
+//! whichever door it uses.
 
 use std::sync::Arc;
 
 use rmcp::handler::server::common::schema_for_input;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
-use serde::Serialize;
-use service::{AccountHit, Briefing, CallRow, Truncation};
-use transcript::CleanTranscript;
-use utoipa::ToSchema;
+use service::dto::{AccountCallsResponse, AccountsResponse, TranscriptsAnswer};
+use service::Briefing;
 
 use super::params::{
     FetchArgs, GetAccountBriefingArgs, GetCallTranscriptsArgs, ListAccountCallsArgs,
     SearchAccountsArgs, SearchArgs,
 };
 use super::schema::output_schema;
-use crate::routes::transcripts::FailedCall;
 
 /// `search_accounts`: find the account by name.
 pub const SEARCH_ACCOUNTS: &str = "search_accounts";
@@ -34,42 +32,6 @@ pub const GET_ACCOUNT_BRIEFING: &str = "get_account_briefing";
 pub const SEARCH: &str = "search";
 /// `fetch`: ChatGPT deep research's fetch.
 pub const FETCH: &str = "fetch";
-
-/// `search_accounts` output.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountsOutput {
-    /// Matching accounts the caller can see; confirm the right one with the person.
-    pub accounts: Vec<AccountHit>,
-}
-
-/// `list_account_calls` output.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CallsOutput {
-    /// The account the calls belong to.
-    pub account_id: String,
-    /// The newest calls, newest first.
-    pub calls: Vec<CallRow>,
-}
-
-/// `get_call_transcripts` output.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TranscriptsOutput {
-    /// One entry per call with a transcript, in the order asked (possibly cut; see `truncation`).
-    pub call_transcripts: Vec<CleanTranscript>,
-    /// Ids that are not Gong calls the caller can see in Salesforce; never fetched.
-    pub not_accessible: Vec<String>,
-    /// Ids Gong has no transcript for.
-    pub not_found: Vec<String>,
-    /// Ids Gong failed on; retrying may help.
-    pub failed: Vec<FailedCall>,
-    /// Partial problems that did not stop the answer.
-    pub warnings: Vec<String>,
-    /// How the transcripts were fitted into the size budget, and where to read on.
-    pub truncation: Truncation,
-}
 
 /// The annotations every tool carries: read-only, idempotent, closed world.
 fn read_only(title: &str) -> ToolAnnotations {
@@ -105,7 +67,7 @@ pub fn list() -> Vec<Tool> {
              one they mean before fetching a briefing.",
             input::<SearchAccountsArgs>(),
         )
-        .with_raw_output_schema(output_schema::<AccountsOutput>()),
+        .with_raw_output_schema(output_schema::<AccountsResponse>()),
         tool(
             LIST_ACCOUNT_CALLS,
             "List account calls",
@@ -113,7 +75,7 @@ pub fn list() -> Vec<Tool> {
              id), newest first. Use the call ids with get_call_transcripts.",
             input::<ListAccountCallsArgs>(),
         )
-        .with_raw_output_schema(output_schema::<CallsOutput>()),
+        .with_raw_output_schema(output_schema::<AccountCallsResponse>()),
         tool(
             GET_CALL_TRANSCRIPTS,
             "Get call transcripts",
@@ -122,7 +84,7 @@ pub fn list() -> Vec<Tool> {
              truncation.calls[].nextOffset says where to read on (pass it back in offsets).",
             input::<GetCallTranscriptsArgs>(),
         )
-        .with_raw_output_schema(output_schema::<TranscriptsOutput>()),
+        .with_raw_output_schema(output_schema::<TranscriptsAnswer>()),
         tool(
             GET_ACCOUNT_BRIEFING,
             "Get account briefing",

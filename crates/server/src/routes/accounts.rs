@@ -6,34 +6,18 @@ use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::{Extension, Json};
-use serde::Serialize;
+use service::dto::{AccountCallsResponse, AccountsResponse};
 use service::{
-    AccountHit, Briefing, BriefingRequest, CallRow, Caller, Methodology, Rendering,
-    DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST,
+    AccountId, Briefing, BriefingRequest, Caller, Methodology, Rendering, DEFAULT_BRIEFING_CALLS,
+    DEFAULT_CALL_LIST,
 };
-use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
-use crate::routes::params::{number, offsets_from_query, query_map};
+use crate::error::{ApiError, ErrorResponses};
+use crate::routes::params::{max_chars_within, number, offsets_from_query, query_map};
 use crate::startup::AppState;
 
-/// `GET /accounts/search` answer.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountsResponse {
-    /// Matching accounts the caller can see (at most 10); confirm the right one with the person.
-    pub accounts: Vec<AccountHit>,
-}
-
-/// `GET /accounts/{id}/calls` answer.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountCallsResponse {
-    /// The account the calls belong to.
-    pub account_id: String,
-    /// The newest calls, newest first.
-    pub calls: Vec<CallRow>,
-}
+/// The REST name of the account id path parameter.
+const ID_FIELD: &str = "id";
 
 /// Summary of `searchAccounts` (≤ 300 characters).
 pub const SEARCH_SUMMARY: &str = "Find Salesforce accounts by name";
@@ -67,11 +51,7 @@ briefing (MEDPICC or SPICED). Long transcripts are cut fairly; truncation says h
     ),
     responses(
         (status = 200, description = "Matching accounts (may be empty).", body = AccountsResponse),
-        (status = 400, description = "Missing or too short name.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
-        (status = 502, description = "Salesforce failed.", body = ErrorBody),
-        (status = 503, description = "Salesforce not configured or rate limited.", body = ErrorBody),
-        (status = 504, description = "Salesforce did not answer in time.", body = ErrorBody),
+        ErrorResponses,
     ),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
@@ -101,17 +81,12 @@ pub async fn search_accounts(
     description = CALLS_DESCRIPTION,
     tag = "accounts",
     params(
-        ("id" = String, Path, description = "Salesforce account id (15 or 18 characters, starts with 001) from searchAccounts.", min_length = 15, max_length = 18),
+        ("id" = String, Path, description = "Salesforce account id (15 or 18 letters and digits, starts with 001) from searchAccounts.", min_length = 15, max_length = 18, pattern = "^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$"),
         ("limit" = Option<u32>, Query, description = "How many calls, 1 to 100; default 10.", minimum = 1, maximum = 100),
     ),
     responses(
         (status = 200, description = "The account's newest calls.", body = AccountCallsResponse),
-        (status = 400, description = "Invalid id or limit.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
-        (status = 404, description = "No such account the caller can see.", body = ErrorBody),
-        (status = 502, description = "Salesforce failed.", body = ErrorBody),
-        (status = 503, description = "Salesforce not configured or rate limited.", body = ErrorBody),
-        (status = 504, description = "Salesforce did not answer in time.", body = ErrorBody),
+        ErrorResponses,
     ),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
@@ -122,12 +97,13 @@ pub async fn list_account_calls(
     RawQuery(query): RawQuery,
 ) -> Result<Json<AccountCallsResponse>, ApiError> {
     let query = query_map(query.as_deref());
+    let account_id = AccountId::parse(ID_FIELD, &id)?;
     let limit = number(&query, "limit", DEFAULT_CALL_LIST)?;
-    let calls = state.service.account_calls(&caller, &id, limit).await?;
-    Ok(Json(AccountCallsResponse {
-        account_id: id,
-        calls,
-    }))
+    let calls = state
+        .service
+        .account_calls(&caller, &account_id, limit)
+        .await?;
+    Ok(Json(AccountCallsResponse { account_id, calls }))
 }
 
 /// The briefing pack for one account.
@@ -139,20 +115,15 @@ pub async fn list_account_calls(
     description = BRIEFING_DESCRIPTION,
     tag = "accounts",
     params(
-        ("id" = String, Path, description = "Salesforce account id (15 or 18 characters, starts with 001) from searchAccounts.", min_length = 15, max_length = 18),
+        ("id" = String, Path, description = "Salesforce account id (15 or 18 letters and digits, starts with 001) from searchAccounts.", min_length = 15, max_length = 18, pattern = "^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$"),
         ("calls" = Option<u32>, Query, description = "How many of the newest calls to include, 1 to 20; default 3.", minimum = 1, maximum = 20),
         ("methodology" = inline(Option<Methodology>), Query, description = "How to write the briefing up: medpicc (default) or spiced."),
-        ("maxChars" = Option<u32>, Query, description = "Most characters in the response; default 100000 (ChatGPT's limit). Transcripts are cut fairly to fit.", minimum = 2000),
+        ("maxChars" = Option<u32>, Query, description = "Most characters in the response; default and ceiling 100000 (ChatGPT's limit). Transcripts are cut fairly to fit.", minimum = 2000),
         ("offsets" = Option<String>, Query, description = "To read on after a cut: the offsets object a cut marker names, e.g. {\"7782342274025937895\": 12345}, or 7782342274025937895:12345. Each call's transcript starts there."),
     ),
     responses(
         (status = 200, description = "The briefing pack.", body = Briefing),
-        (status = 400, description = "Invalid id or parameter; the message names it.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials.", body = ErrorBody),
-        (status = 404, description = "No such account the caller can see.", body = ErrorBody),
-        (status = 502, description = "Salesforce or Gong failed.", body = ErrorBody),
-        (status = 503, description = "Not configured or rate limited; see Retry-After.", body = ErrorBody),
-        (status = 504, description = "An upstream did not answer in time.", body = ErrorBody),
+        ErrorResponses,
     ),
     extensions(("x-openai-isConsequential" = json!(false))),
 )]
@@ -162,6 +133,7 @@ pub async fn account_briefing(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Briefing>, ApiError> {
+    let account_id = AccountId::parse(ID_FIELD, &id)?;
     let query = query_map(query.as_deref());
     let methodology = match query.get("methodology").map(|m| m.trim()) {
         None | Some("") => Methodology::default(),
@@ -172,10 +144,13 @@ pub async fn account_briefing(
             })?,
     };
     let request = BriefingRequest {
-        account_id: id,
+        account_id,
         calls: number(&query, "calls", DEFAULT_BRIEFING_CALLS)?,
         methodology,
-        max_chars: number(&query, "maxChars", state.max_response_chars)?,
+        max_chars: max_chars_within(
+            optional_number(&query, "maxChars")?,
+            state.max_response_chars,
+        )?,
         offsets: offsets_from_query(query.get("offsets").map(String::as_str))?,
         rendering: Rendering::Json,
     };
@@ -186,4 +161,15 @@ pub async fn account_briefing(
         "served a briefing"
     );
     Ok(Json(briefing))
+}
+
+/// A whole number parameter, `None` when absent or empty.
+fn optional_number(
+    query: &std::collections::HashMap<String, String>,
+    name: &str,
+) -> Result<Option<usize>, ApiError> {
+    match query.get(name).map(|v| v.trim()) {
+        None | Some("") => Ok(None),
+        Some(_) => number(query, name, 0).map(Some),
+    }
 }

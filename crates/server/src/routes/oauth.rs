@@ -20,11 +20,7 @@ use url::Url;
 
 use crate::error::ApiError;
 
-/// Path of the authorize front: what a GPT action's (and an MCP client's) authorization URL
-/// points at.
-pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
-/// Path of the token front: what a GPT action's (and an MCP client's) token URL points at.
-pub const TOKEN_PATH: &str = "/oauth/token";
+pub use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
 
 /// Where the routes send people and token requests.
 struct OAuthState {

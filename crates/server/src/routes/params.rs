@@ -1,15 +1,20 @@
 //! Query and body parameters shared by the account and transcript routes, parsed by hand so
-//! every rejection is a JSON 400 that names the parameter and says what is accepted.
+//! every rejection is a JSON 400 that names the parameter and says what is accepted. The rules
+//! themselves (what an offset key is, how many there may be, the budget's bounds and ceiling)
+//! are the service's, shared with MCP.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
+use service::ids::parse_offsets;
+use service::MaxChars;
 
 use crate::error::ApiError;
-use crate::validate::is_call_id;
 
-/// Most entries in `offsets`.
-pub const MAX_OFFSETS: usize = 100;
+/// The REST name of the offsets parameter.
+pub const OFFSETS_FIELD: &str = "offsets";
+/// The REST name of the budget parameter.
+pub const MAX_CHARS_FIELD: &str = "maxChars";
 
 /// A query string as `name → value` (the last occurrence wins).
 pub fn query_map(raw: Option<&str>) -> HashMap<String, String> {
@@ -39,39 +44,22 @@ pub fn number(
     }
 }
 
-fn offset_entry(id: &str, offset: Option<u64>) -> Result<(String, usize), ApiError> {
-    if !is_call_id(id) {
-        return Err(invalid(format!(
-            "offsets: keys must be Gong call ids (1 to 20 digits), got {id:?}"
-        )));
-    }
-    let offset = offset
-        .and_then(|o| usize::try_from(o).ok())
-        .ok_or_else(|| {
-            invalid(format!(
-                "offsets: the value for {id} must be a whole number of characters"
-            ))
-        })?;
-    Ok((id.to_owned(), offset))
-}
-
-fn check_count(map: HashMap<String, usize>) -> Result<HashMap<String, usize>, ApiError> {
-    if map.len() > MAX_OFFSETS {
-        return Err(invalid(format!("offsets: at most {MAX_OFFSETS} entries")));
-    }
-    Ok(map)
+/// Offset entries as the service reads them: every front door holds them to the same rules.
+fn offsets<K: AsRef<str>>(
+    entries: impl ExactSizeIterator<Item = (K, Option<u64>)>,
+) -> Result<HashMap<String, usize>, ApiError> {
+    parse_offsets(
+        OFFSETS_FIELD,
+        entries.map(|(id, offset)| (id, offset.and_then(|o| usize::try_from(o).ok()))),
+    )
+    .map_err(|e| invalid(e.to_string()))
 }
 
 /// `offsets` from a JSON body: an object of call id → character offset; absent or `null` is empty.
 pub fn offsets_from_json(value: Option<&Value>) -> Result<HashMap<String, usize>, ApiError> {
     match value {
         None | Some(Value::Null) => Ok(HashMap::new()),
-        Some(Value::Object(entries)) => check_count(
-            entries
-                .iter()
-                .map(|(id, v)| offset_entry(id, v.as_u64()))
-                .collect::<Result<_, _>>()?,
-        ),
+        Some(Value::Object(entries)) => offsets(entries.iter().map(|(id, v)| (id, v.as_u64()))),
         Some(_) => Err(invalid(
             r#"offsets: must be an object like {"7782342274025937895": 12345}"#.into(),
         )),
@@ -93,43 +81,51 @@ pub fn offsets_from_query(raw: Option<&str>) -> Result<HashMap<String, usize>, A
         })?;
         return offsets_from_json(Some(&value));
     }
-    check_count(
-        raw.split(',')
-            .filter(|p| !p.trim().is_empty())
-            .map(|pair| {
-                let (id, offset) = pair.split_once(':').ok_or_else(|| {
-                    invalid(format!(
-                        "offsets: {pair:?} is not <callId>:<offset> (or send the JSON object)"
-                    ))
-                })?;
-                offset_entry(id.trim(), offset.trim().parse().ok())
-            })
-            .collect::<Result<_, _>>()?,
-    )
+    let pairs = raw
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| {
+            let (id, offset) = pair.split_once(':').ok_or_else(|| {
+                invalid(format!(
+                    "offsets: {pair:?} is not <callId>:<offset> (or send the JSON object)"
+                ))
+            })?;
+            Ok((id.trim(), offset.trim().parse().ok()))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    offsets(pairs.into_iter())
 }
 
-/// `maxChars` and `offsets` of a `/callTranscripts` body (already checked to be a JSON object).
+/// `maxChars` and `offsets` of a `/callTranscripts` body (already checked to be a JSON object);
+/// `ceiling` is `CALLBRIEF_MAX_RESPONSE_CHARS`.
 pub fn transcript_budget(
     body: &[u8],
-    default_max: usize,
-) -> Result<(usize, HashMap<String, usize>), ApiError> {
+    ceiling: usize,
+) -> Result<(MaxChars, HashMap<String, usize>), ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|_| ApiError::bad_request("invalid_json", "request body is not valid JSON"))?;
-    let max_chars = max_chars_from_json(value.get("maxChars"), default_max)?;
-    let max_chars = service::budget::check_max_chars(max_chars).map_err(ApiError::from)?;
-    let offsets = offsets_from_json(value.get("offsets"))?;
+    let max_chars = max_chars_from_json(value.get(MAX_CHARS_FIELD))?;
+    let max_chars = max_chars_within(max_chars, ceiling)?;
+    let offsets = offsets_from_json(value.get(OFFSETS_FIELD))?;
     Ok((max_chars, offsets))
 }
 
-/// `maxChars` from a JSON body; `default` when absent or `null`.
-pub fn max_chars_from_json(value: Option<&Value>, default: usize) -> Result<usize, ApiError> {
+/// `maxChars` from a JSON body; `None` when absent or `null`.
+pub fn max_chars_from_json(value: Option<&Value>) -> Result<Option<usize>, ApiError> {
     match value {
-        None | Some(Value::Null) => Ok(default),
+        None | Some(Value::Null) => Ok(None),
         Some(v) => v
             .as_u64()
             .and_then(|n| usize::try_from(n).ok())
+            .map(Some)
             .ok_or_else(|| invalid("maxChars: must be a whole number of characters".into())),
     }
+}
+
+/// The caller's `maxChars` (or the default), never above `ceiling`, the server's
+/// `CALLBRIEF_MAX_RESPONSE_CHARS`.
+pub fn max_chars_within(requested: Option<usize>, ceiling: usize) -> Result<MaxChars, ApiError> {
+    Ok(MaxChars::parse(MAX_CHARS_FIELD, requested, ceiling)?)
 }
 
 #[cfg(test)]
@@ -168,7 +164,7 @@ mod tests {
                 err.body.message
             );
         }
-        let many: serde_json::Map<String, Value> = (0..=MAX_OFFSETS)
+        let many: serde_json::Map<String, Value> = (0..=service::ids::MAX_OFFSETS)
             .map(|i| (i.to_string(), json!(1)))
             .collect();
         assert!(offsets_from_json(Some(&Value::Object(many))).is_err());
@@ -185,8 +181,11 @@ mod tests {
             .body
             .message
             .starts_with("x: "));
-        assert_eq!(max_chars_from_json(None, 7).unwrap(), 7);
-        assert_eq!(max_chars_from_json(Some(&json!(9000)), 7).unwrap(), 9000);
-        assert!(max_chars_from_json(Some(&json!("big")), 7).is_err());
+        assert_eq!(max_chars_from_json(None).unwrap(), None);
+        assert_eq!(max_chars_from_json(Some(&json!(9000))).unwrap(), Some(9000));
+        assert!(max_chars_from_json(Some(&json!("big"))).is_err());
+        assert_eq!(max_chars_within(Some(9000), 5000).unwrap().get(), 5000);
+        let err = max_chars_within(Some(10), 5000).unwrap_err();
+        assert!(err.body.message.starts_with("maxChars: "), "{err:?}");
     }
 }

@@ -791,3 +791,21 @@ async fn the_token_url_refuses_grants_that_are_not_a_persons_sign_in() {
     let (status, token) = sf.sign_in_with_code(&token_url, "Maya").await;
     assert_eq!(status, 200, "{token}");
 }
+
+#[tokio::test]
+async fn a_briefings_max_chars_is_capped_by_the_response_limit_setting() {
+    let sf = spawn_sf_app_with(AuthMode::ApiKey, SalesforceSimConfig::default(), |s| {
+        s.max_response_chars = 12_000
+    })
+    .await;
+    let account = own_account("Maya", "Priya");
+    let path = format!("/accounts/{}/briefing?calls=5&maxChars=1000000", account.id);
+    let (status, size, body) = sized(sf.get(&path, API_KEY).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["truncation"]["maxChars"], 12_000,
+        "{}",
+        body["truncation"]
+    );
+    assert!(size <= 12_000, "{size}");
+}

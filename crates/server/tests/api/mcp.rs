@@ -504,6 +504,62 @@ async fn answers_fit_the_mcp_budget() {
 }
 
 #[tokio::test]
+async fn the_call_id_limit_is_the_servers_setting_and_duplicates_count() {
+    let app = spawn(AuthMode::ApiKey, |s| s.max_call_ids = 2).await;
+    let ids: Vec<String> = org()
+        .calls
+        .iter()
+        .take(3)
+        .map(|c| c.gong_id.clone())
+        .collect();
+    let result = app
+        .call_tool(API_KEY, "get_call_transcripts", json!({"call_ids": ids}))
+        .await;
+    assert!(is_error(&result), "{result}");
+    assert!(text(&result).contains("at most 2"), "{result}");
+    let same = vec![ids[0].clone(); 3];
+    let result = app
+        .call_tool(API_KEY, "get_call_transcripts", json!({"call_ids": same}))
+        .await;
+    assert!(is_error(&result), "{result}");
+    assert!(text(&result).starts_with("call_ids: "), "{result}");
+    let result = app
+        .call_tool(
+            API_KEY,
+            "get_call_transcripts",
+            json!({"call_ids": [ids[0], "12x"]}),
+        )
+        .await;
+    assert!(is_error(&result), "{result}");
+    assert!(text(&result).starts_with("call_ids[1]: "), "{result}");
+    let result = app
+        .call_tool(
+            API_KEY,
+            "get_call_transcripts",
+            json!({"call_ids": [ids[0]]}),
+        )
+        .await;
+    assert!(!is_error(&result), "{result}");
+}
+
+#[tokio::test]
+async fn offsets_are_capped_as_on_the_rest_route() {
+    let app = spawn(AuthMode::ApiKey, |_| {}).await;
+    let id = org().calls[0].gong_id.clone();
+    let offsets: serde_json::Map<String, Value> =
+        (1..=101).map(|i| (i.to_string(), json!(0))).collect();
+    let result = app
+        .call_tool(
+            API_KEY,
+            "get_call_transcripts",
+            json!({"call_ids": [id], "offsets": offsets}),
+        )
+        .await;
+    assert!(is_error(&result), "{result}");
+    assert!(text(&result).contains("offsets: at most 100"), "{result}");
+}
+
+#[tokio::test]
 async fn wrong_arguments_are_tool_errors_and_unknown_tools_protocol_errors() {
     let app = spawn(AuthMode::ApiKey, |_| {}).await;
     for (tool, arguments, needle) in [

@@ -1,6 +1,6 @@
 //! Every rejection is 4xx JSON whose message names the problem; nothing reaches Gong.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -61,7 +61,7 @@ async fn malformed_bodies_are_rejected_with_the_field_named() {
         app.post_raw(r#"{"callIds":["1",2]}"#, json_ct).await,
         400,
         "invalid_call_ids",
-        "callIds[1] must be a string",
+        "callIds[1]: must be a string",
     )
     .await;
     assert_error(
@@ -83,7 +83,7 @@ async fn malformed_bodies_are_rejected_with_the_field_named() {
 }
 
 #[tokio::test]
-async fn too_many_ids_are_rejected_but_duplicates_do_not_count() {
+async fn too_many_ids_are_rejected_and_duplicates_count() {
     let app = spawn_app().await;
     let too_many: Vec<String> = (1..=51).map(|i| i.to_string()).collect();
     assert_error(
@@ -93,9 +93,63 @@ async fn too_many_ids_are_rejected_but_duplicates_do_not_count() {
         "at most 50",
     )
     .await;
+    // Ids are counted as sent, before duplicates are dropped.
     let repeated: Vec<String> = (0..80).map(|i| (i % 5).to_string()).collect();
-    let (status, body) = json(app.post_transcripts(&json!({ "callIds": repeated })).await).await;
+    assert_error(
+        app.post_transcripts(&json!({ "callIds": repeated })).await,
+        400,
+        "too_many_call_ids",
+        "has 80",
+    )
+    .await;
+    let within: Vec<String> = (0..50).map(|i| (i % 5).to_string()).collect();
+    let (status, body) = json(app.post_transcripts(&json!({ "callIds": within })).await).await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_body_of_thousands_of_ids_is_refused_by_its_count_before_any_id_is_read() {
+    let app = spawn_app_with(sim_config(), |s| s.max_body_bytes = 1 << 20).await;
+    let mut ids: Vec<Value> = (0..20_000).map(|_| json!("7")).collect();
+    // A malformed id far down the list: the count, checked first, is what is reported.
+    ids[19_000] = json!(12);
+    assert_error(
+        app.post_transcripts(&json!({ "callIds": ids })).await,
+        400,
+        "too_many_call_ids",
+        "has 20000",
+    )
+    .await;
+    assert_eq!(app.sim.stats.requests(), 0);
+}
+
+#[tokio::test]
+async fn max_chars_is_capped_by_the_response_limit_setting() {
+    let app = spawn_app_with(sim_config(), |s| s.max_response_chars = 5_000).await;
+    let ids = some_call_ids(3);
+    let response = app
+        .post_transcripts(&json!({ "callIds": ids, "maxChars": 1_000_000 }))
+        .await;
+    let text = response.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["truncation"]["maxChars"], 5_000, "{body}");
+    assert!(text.chars().count() <= 5_000, "{}", text.chars().count());
+    assert_eq!(body["truncation"]["truncated"], true);
+}
+
+#[tokio::test]
+async fn offsets_are_capped_at_100_entries() {
+    let app = spawn_app().await;
+    let offsets: serde_json::Map<String, Value> =
+        (1..=101).map(|i| (i.to_string(), json!(0))).collect();
+    assert_error(
+        app.post_transcripts(&json!({ "callIds": ["1"], "offsets": offsets }))
+            .await,
+        400,
+        "invalid_parameter",
+        "offsets: at most 100",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -3,15 +3,16 @@
 //! `search` answers `{"results": [{id, title, url}]}` and `fetch` answers `{id, title, text, url,
 //! metadata}`, both as one JSON text item. Pure functions: records in, documents out.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use service::{render_markdown, AccountHit, Briefing, CallRow};
 use transcript::CleanTranscript;
 
-use super::ids::{gong_call_url, RecordRef};
+use super::record_ref::{gong_call_url, RecordRef};
+use crate::model::{AccountHit, Briefing, CallRow};
+use crate::render::render_markdown;
 
 /// One `search` hit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchResult {
     /// `account:<id>` or `call:<id>`, to pass to `fetch`.
     pub id: String,
@@ -22,7 +23,7 @@ pub struct SearchResult {
 }
 
 /// A `fetch` answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FetchDocument {
     /// The id that was fetched.
     pub id: String,

@@ -1,23 +1,132 @@
-//! Turns what the Gong client gathered into the answer's parts, as a pure function.
+//! The transcripts use case: which of the requested calls the caller may read, what Gong has
+//! for them, and one answer fitted to the caller's budget.
 //!
-//! The rules that make callbrief better than the original middleware live here, apart from HTTP so they are
-//! unit-tested directly: partial failures keep what did arrive, unknown ids are listed instead of
-//! failing the request, and results follow the order the caller asked in.
+//! The rules that make callbrief better than the original middleware live in [`assemble`], a
+//! pure function unit-tested directly: partial failures keep what did arrive, unknown ids are
+//! listed instead of failing the request, and results follow the order the caller asked in.
 
 use std::collections::{HashMap, HashSet};
 
 use gong::{CallData, GongError};
+use transcript::budget::Measure;
 use transcript::CleanTranscript;
 
-use crate::routes::transcripts::FailedCall;
+use crate::budget::{fit_response, MaxChars};
+use crate::caller::Caller;
+use crate::dto::{FailedCall, TranscriptsAnswer};
+use crate::error::ServiceError;
+use crate::ids::CallId;
+use crate::service::Service;
 
-/// The parts of a 200 answer.
+/// Which calls to fetch and how large the answer may be.
+#[derive(Debug, Clone)]
+pub struct TranscriptsRequest {
+    /// Distinct call ids, in the caller's order.
+    pub call_ids: Vec<CallId>,
+    /// Budget of the whole answer (with what the front door reserves around it).
+    pub max_chars: MaxChars,
+    /// Where to start each call's transcript (characters, by Gong call id), to read on after a cut.
+    pub offsets: HashMap<String, usize>,
+}
+
+impl Service {
+    /// Transcripts of the calls the caller may read, fitted to the budget. The others are
+    /// listed in `notAccessible` and never sent to Gong. Fails with the Gong error only when
+    /// nothing that was asked for could be fetched.
+    pub async fn transcripts(
+        &self,
+        caller: &Caller,
+        request: &TranscriptsRequest,
+    ) -> Result<TranscriptsAnswer, ServiceError> {
+        let (assembled, not_accessible) = self.fetch_assembled(caller, &request.call_ids).await?;
+        fit_transcripts(
+            assembled,
+            not_accessible,
+            &request.offsets,
+            request.max_chars,
+        )
+    }
+
+    /// What Gong has for the calls among `call_ids` the caller may read, sorted out, and the
+    /// ids withheld. Fails with the Gong error only when nothing could be fetched.
+    pub(crate) async fn fetch_assembled(
+        &self,
+        caller: &Caller,
+        call_ids: &[CallId],
+    ) -> Result<(Assembled, Vec<CallId>), ServiceError> {
+        let access = self.accessible_call_ids(caller, call_ids).await?;
+        if !access.not_accessible.is_empty() {
+            tracing::info!(
+                user_id = caller.user_id().unwrap_or("service"),
+                withheld = access.not_accessible.len(),
+                "call ids withheld: not visible to the caller in Salesforce"
+            );
+        }
+        let readable = access.accessible;
+        let wanted: Vec<String> = readable.iter().map(|id| id.as_str().to_owned()).collect();
+        let assembled = match self
+            .gong
+            .calls_with_transcripts(&wanted)
+            .await
+            .and_then(|data| assemble(&readable, data))
+        {
+            Ok(assembled) => assembled,
+            Err(err) => {
+                tracing::warn!(requested = readable.len(), error = %err, "Gong fetch failed");
+                return Err(ServiceError::from(err));
+            }
+        };
+        tracing::info!(
+            requested = call_ids.len(),
+            not_accessible = access.not_accessible.len(),
+            returned = assembled.call_transcripts.len(),
+            not_found = assembled.not_found.len(),
+            failed = assembled.failed.len(),
+            warnings = assembled.warnings.len(),
+            "served call transcripts"
+        );
+        Ok((assembled, access.not_accessible))
+    }
+}
+
+/// The answer for `assembled`, with transcripts cut fairly to fit `max_chars` as compact JSON.
+pub fn fit_transcripts(
+    assembled: Assembled,
+    not_accessible: Vec<CallId>,
+    offsets: &HashMap<String, usize>,
+    max_chars: MaxChars,
+) -> Result<TranscriptsAnswer, ServiceError> {
+    let Assembled {
+        call_transcripts,
+        not_found,
+        failed,
+        warnings,
+    } = assembled;
+    fit_response(
+        call_transcripts,
+        offsets,
+        max_chars,
+        Measure::JsonString,
+        |call_transcripts, truncation| TranscriptsAnswer {
+            call_transcripts,
+            not_found: not_found.clone(),
+            failed: failed.clone(),
+            warnings: warnings.clone(),
+            not_accessible: not_accessible.clone(),
+            truncation,
+        },
+        // Serializing plain structs of strings and numbers cannot fail.
+        |answer| serde_json::to_string(answer).unwrap_or_default(),
+    )
+}
+
+/// What Gong returned for the requested calls, sorted out, before it is fitted to a budget.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assembled {
     /// Clean transcripts, one per requested call found, in request order.
     pub call_transcripts: Vec<CleanTranscript>,
     /// Requested ids without a transcript.
-    pub not_found: Vec<String>,
+    pub not_found: Vec<CallId>,
     /// Requested ids whose Gong request failed.
     pub failed: Vec<FailedCall>,
     /// Human-readable notes about partial failures.
@@ -29,7 +138,7 @@ pub struct Assembled {
 /// Returns `Err` when nothing that was asked for could be fetched: every requested id is in a
 /// failed transcript batch (or the client failed without saying which ids). Then the caller gets
 /// the upstream error status instead of a 200 with an empty list.
-pub fn assemble(requested: &[String], data: CallData) -> Result<Assembled, GongError> {
+pub fn assemble(requested: &[CallId], data: CallData) -> Result<Assembled, GongError> {
     let CallData {
         transcripts,
         calls,
@@ -66,7 +175,7 @@ pub fn assemble(requested: &[String], data: CallData) -> Result<Assembled, GongE
     let mut failed = Vec::new();
     let mut missing_metadata = Vec::new();
     for id in requested {
-        if let Some(clean) = by_id.remove(id) {
+        if let Some(clean) = by_id.remove(id.as_str()) {
             if !with_metadata.contains(id.as_str()) {
                 missing_metadata.push(id.clone());
             }
@@ -90,7 +199,11 @@ pub fn assemble(requested: &[String], data: CallData) -> Result<Assembled, GongE
     } else if !missing_metadata.is_empty() {
         warnings.push(format!(
             "Gong returned no call details for {}, so title, date, duration, URL and attendees are null",
-            missing_metadata.join(", ")
+            missing_metadata
+                .iter()
+                .map(CallId::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Ok(Assembled {
@@ -106,7 +219,13 @@ mod tests {
     use super::*;
     use gong::wire::{CallMetaData, CallTranscript, ExtensiveCall, Monologue, Sentence};
 
-    fn ids(list: &[&str]) -> Vec<String> {
+    fn ids(list: &[&str]) -> Vec<CallId> {
+        list.iter()
+            .map(|s| CallId::parse("callIds", s).unwrap())
+            .collect()
+    }
+
+    fn strings(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
     }
 
@@ -150,7 +269,7 @@ mod tests {
             .map(|t| t.call_id.as_str())
             .collect();
         assert_eq!(got, ["1", "2"]);
-        assert_eq!(out.not_found, ["9"]);
+        assert_eq!(out.not_found, ids(&["9"]));
         assert!(out.failed.is_empty());
         assert!(out.warnings.is_empty());
     }
@@ -165,13 +284,13 @@ mod tests {
                 message: "boom".into(),
             }),
             metadata_error: Some(GongError::Transport("reset".into())),
-            failed_call_ids: ids(&["2"]),
+            failed_call_ids: strings(&["2"]),
         };
         let out = assemble(&ids(&["1", "2"]), data).unwrap();
         assert_eq!(out.call_transcripts.len(), 1);
         assert_eq!(out.call_transcripts[0].title, None);
         assert_eq!(out.failed.len(), 1);
-        assert_eq!(out.failed[0].call_id, "2");
+        assert_eq!(out.failed[0].call_id.as_str(), "2");
         assert!(out.failed[0].reason.contains("500"));
         assert_eq!(out.warnings.len(), 1);
         assert!(out.warnings[0].contains("could not be fetched"));
@@ -194,7 +313,7 @@ mod tests {
             transcript_error: Some(GongError::DeadlineExceeded(std::time::Duration::from_secs(
                 1,
             ))),
-            failed_call_ids: ids(&["1", "2"]),
+            failed_call_ids: strings(&["1", "2"]),
             ..Default::default()
         };
         let err = assemble(&ids(&["1", "2"]), data).unwrap_err();
@@ -208,11 +327,11 @@ mod tests {
                 status: 502,
                 message: "bad gateway".into(),
             }),
-            failed_call_ids: ids(&["2"]),
+            failed_call_ids: strings(&["2"]),
             ..Default::default()
         };
         let out = assemble(&ids(&["1", "2"]), data).unwrap();
-        assert_eq!(out.not_found, ["1"]);
-        assert_eq!(out.failed[0].call_id, "2");
+        assert_eq!(out.not_found, ids(&["1"]));
+        assert_eq!(out.failed[0].call_id.as_str(), "2");
     }
 }
