@@ -141,6 +141,15 @@ impl From<GongError> for ServiceError {
                 service,
                 retry_after,
             },
+            // Refused before reaching Gong (daily budget spent, queue too long): the same
+            // "retry later" answer as Gong's own 429.
+            GongError::QuotaExhausted {
+                resets_in: retry_after,
+            }
+            | GongError::Busy { retry_after } => ServiceError::RateLimited {
+                service,
+                retry_after: Some(retry_after),
+            },
             GongError::DeadlineExceeded(limit) => ServiceError::DeadlineExceeded {
                 service,
                 limit: Some(limit),
@@ -186,6 +195,20 @@ mod tests {
             true,
         );
         assert!(matches!(e, ServiceError::RateLimited { .. }));
+        for refusal in [
+            GongError::QuotaExhausted {
+                resets_in: Duration::from_secs(600),
+            },
+            GongError::Busy {
+                retry_after: Duration::from_secs(600),
+            },
+        ] {
+            let e = ServiceError::from(refusal);
+            assert!(
+                matches!(e, ServiceError::RateLimited { service: Upstream::Gong, retry_after: Some(d) } if d == Duration::from_secs(600)),
+                "{e:?}"
+            );
+        }
         let e = ServiceError::from(GongError::DeadlineExceeded(Duration::from_secs(30)));
         assert!(matches!(
             e,
