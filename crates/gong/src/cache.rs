@@ -39,12 +39,51 @@ pub const STORE_FILE: &str = "gong-cache.redb";
 /// The one table: key bytes to stored value bytes.
 const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gong_calls");
 
-/// First byte of a stored value: plain JSON.
+/// First byte of a stored value: after the expiry, plain JSON.
 const FORMAT_PLAIN: u8 = 0;
-/// First byte of a stored value: 12-byte nonce, then AES-256-GCM ciphertext of the JSON.
+/// First byte of a stored value: after the expiry, a 12-byte nonce, then the AES-256-GCM
+/// ciphertext of the JSON.
 const FORMAT_AES_GCM: u8 = 1;
 /// AES-GCM nonce length.
 const NONCE_LEN: usize = 12;
+/// Format byte and big-endian expiry (Unix seconds) in front of every stored value.
+const HEADER_LEN: usize = 9;
+
+/// Format, expiry and payload of a stored value, or `None` when it is too short to be one.
+fn split_header(stored: &[u8]) -> Option<(u8, u64, &[u8])> {
+    let (&format, rest) = stored.split_first()?;
+    let (expires, payload) = rest.split_at_checked(HEADER_LEN - 1)?;
+    Some((
+        format,
+        u64::from_be_bytes(expires.try_into().ok()?),
+        payload,
+    ))
+}
+
+/// What an encrypted value is bound to besides its ciphertext: its key (so it cannot be moved
+/// to another call or tenant) and its expiry (so that cannot be extended).
+fn associated_data(key: &[u8], expires: u64) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(key.len() + 8);
+    aad.extend_from_slice(key);
+    aad.extend_from_slice(&expires.to_be_bytes());
+    aad
+}
+
+/// Removes expired and malformed entries, so the file does not grow with calls nobody asks
+/// for again. Runs when a store is first opened in the process.
+fn sweep(db: &redb::Database) -> Result<(), redb::Error> {
+    let now = unix_now();
+    let txn = db.begin_write()?;
+    match txn.open_table(TABLE) {
+        Ok(mut table) => {
+            table.retain(|_, value| split_header(value).is_some_and(|(_, x, _)| x > now))?;
+        }
+        Err(redb::TableError::TableDoesNotExist(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    txn.commit()?;
+    Ok(())
+}
 
 /// A cached answer: when it expires (Unix seconds) and the item, or `None` for "not found".
 #[derive(Serialize)]
@@ -179,21 +218,25 @@ impl Cache {
         }
     }
 
-    /// The JSON inside a stored value, or `None` when it does not decrypt or has an unknown
-    /// format (another key, or encryption switched on or off since it was written).
+    /// The JSON inside a stored value, or `None` when it has expired, does not decrypt or has
+    /// an unknown format (another key, or encryption switched on or off since it was written).
     fn open_value(&self, key: &[u8], stored: &[u8]) -> Option<Vec<u8>> {
-        let (&format, rest) = stored.split_first()?;
+        let (format, expires, payload) = split_header(stored)?;
+        if expires <= unix_now() {
+            return None;
+        }
         match (format, &self.cipher) {
-            (FORMAT_PLAIN, None) => Some(rest.to_vec()),
-            (FORMAT_AES_GCM, Some(cipher)) if rest.len() > NONCE_LEN => {
-                let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
+            (FORMAT_PLAIN, None) => Some(payload.to_vec()),
+            (FORMAT_AES_GCM, Some(cipher)) if payload.len() > NONCE_LEN => {
+                let (nonce, ciphertext) = payload.split_at(NONCE_LEN);
                 let nonce = aes_gcm::Nonce::from_slice(nonce);
+                let aad = associated_data(key, expires);
                 cipher
                     .decrypt(
                         nonce,
                         Payload {
                             msg: ciphertext,
-                            aad: key,
+                            aad: &aad,
                         },
                     )
                     .ok()
@@ -202,25 +245,29 @@ impl Cache {
         }
     }
 
-    fn seal(&self, key: &[u8], json: &[u8]) -> Option<Vec<u8>> {
+    /// The stored form of `json`: format byte, expiry (so expired entries can be swept without
+    /// the key), then the JSON, plain or encrypted with the entry's key and expiry authenticated.
+    fn seal(&self, key: &[u8], expires: u64, json: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(HEADER_LEN + NONCE_LEN + json.len() + 16);
         let Some(cipher) = &self.cipher else {
-            let mut out = Vec::with_capacity(json.len() + 1);
             out.push(FORMAT_PLAIN);
+            out.extend_from_slice(&expires.to_be_bytes());
             out.extend_from_slice(json);
             return Some(out);
         };
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let aad = associated_data(key, expires);
         let ciphertext = cipher
             .encrypt(
                 &nonce,
                 Payload {
                     msg: json,
-                    aad: key,
+                    aad: &aad,
                 },
             )
             .ok()?;
-        let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
         out.push(FORMAT_AES_GCM);
+        out.extend_from_slice(&expires.to_be_bytes());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ciphertext);
         Some(out)
@@ -231,20 +278,21 @@ impl Cache {
         let now = unix_now();
         let mut rows = Vec::with_capacity(results.len());
         for (id, got) in results {
-            let json = match got {
+            let (x, json) = match got {
                 Got::Found(item) => {
                     let x = now.saturating_add(self.found_ttl.as_secs());
-                    match item {
+                    let json = match item {
                         Item::Transcript(t) => serde_json::to_vec(&EnvelopeRef { x, v: Some(t) }),
                         Item::Call(c) => serde_json::to_vec(&EnvelopeRef {
                             x,
                             v: Some(c.as_ref()),
                         }),
-                    }
+                    };
+                    (x, json)
                 }
                 Got::NotFound if !self.missing_ttl.is_zero() => {
                     let x = now.saturating_add(self.missing_ttl.as_secs().max(1));
-                    serde_json::to_vec(&EnvelopeRef::<()> { x, v: None })
+                    (x, serde_json::to_vec(&EnvelopeRef::<()> { x, v: None }))
                 }
                 Got::NotFound | Got::Failed(_) => continue,
             };
@@ -252,7 +300,7 @@ impl Cache {
             let key = self.key(lane, id);
             self.memory.insert(key.clone(), Arc::from(json.as_slice()));
             if self.disk.is_some() {
-                if let Some(sealed) = self.seal(&key, &json) {
+                if let Some(sealed) = self.seal(&key, x, &json) {
                     rows.push((key, sealed));
                 }
             }
@@ -366,6 +414,9 @@ fn open_store(dir: &Path, path: &Path) -> Result<Arc<redb::Database>, String> {
     let db = redb::Database::create(path).map_err(|e| e.to_string())?;
     // Fails early on a file that opens but cannot be read.
     db.begin_read().map_err(|e| e.to_string())?;
+    if let Err(error) = sweep(&db) {
+        tracing::warn!(%error, "expired gong cache entries not swept");
+    }
     let db = Arc::new(db);
     stores.insert(path.to_owned(), Arc::downgrade(&db));
     Ok(db)
@@ -472,5 +523,61 @@ mod tests {
         assert!(decode("t", b"\x00garbage").is_none());
         // A transcript is not a call.
         assert!(decode("e:0", found.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn sweeping_drops_expired_and_malformed_entries_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = redb::Database::create(dir.path().join(STORE_FILE)).unwrap();
+        let now = unix_now();
+        let value = |x: u64| {
+            let mut v = vec![FORMAT_PLAIN];
+            v.extend_from_slice(&x.to_be_bytes());
+            v.extend_from_slice(b"{}");
+            v
+        };
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(TABLE).unwrap();
+            table.insert(&b"live"[..], &value(now + 60)[..]).unwrap();
+            table.insert(&b"old"[..], &value(now - 1)[..]).unwrap();
+            table.insert(&b"short"[..], &[0u8, 1][..]).unwrap();
+        }
+        txn.commit().unwrap();
+        sweep(&db).unwrap();
+        let txn = db.begin_read().unwrap();
+        let table = txn.open_table(TABLE).unwrap();
+        assert_eq!(table.len().unwrap(), 1);
+        assert!(table.get(&b"live"[..]).unwrap().is_some());
+    }
+
+    #[test]
+    fn an_encrypted_value_is_bound_to_its_key_and_expiry() {
+        let config = CacheConfig {
+            mode: CacheMode::Memory,
+            key: Some(crate::CacheKey([7; 32])),
+            ..CacheConfig::off()
+        };
+        let cache = Cache::open(&config, "tenant".into()).unwrap();
+        let x = unix_now() + 60;
+        let json = br#"{"text":"confidential words"}"#;
+        let sealed = cache.seal(b"k1", x, json).unwrap();
+        assert_eq!(sealed[0], FORMAT_AES_GCM);
+        assert!(!sealed.windows(12).any(|w| w == b"confidential"));
+        assert_eq!(cache.open_value(b"k1", &sealed).as_deref(), Some(&json[..]));
+        assert!(cache.open_value(b"k2", &sealed).is_none());
+        let mut extended = sealed.clone();
+        extended[1..HEADER_LEN].copy_from_slice(&(x + 3600).to_be_bytes());
+        assert!(cache.open_value(b"k1", &extended).is_none());
+        let mut flipped = sealed.clone();
+        if let Some(last) = flipped.last_mut() {
+            *last ^= 1;
+        }
+        assert!(cache.open_value(b"k1", &flipped).is_none());
+        // Two seals of one value differ: a fresh nonce each time.
+        assert_ne!(cache.seal(b"k1", x, json).unwrap(), sealed);
+        // Expired values are misses before any decryption.
+        let old = cache.seal(b"k1", unix_now() - 1, json).unwrap();
+        assert!(cache.open_value(b"k1", &old).is_none());
     }
 }
