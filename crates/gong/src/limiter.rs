@@ -43,8 +43,9 @@ pub enum Slot {
 ///
 /// Small on purpose, so a backend shared by several replicas (Redis: a sorted set for the
 /// window, a key with expiry for the pause, a counter per day, `SET NX PX` for claims) can
-/// replace [`InProcessState`]. Methods are synchronous and quick; a networked backend keeps
-/// them short with its own timeouts.
+/// replace [`InProcessState`]. One state serves one Gong company (its limits are per
+/// company), so keys need no tenant. Methods are synchronous and quick; a networked backend
+/// keeps them short with its own timeouts.
 pub trait SchedulerState: Send + Sync {
     /// Takes one request slot at `now` if the window holds fewer than `per_second` sends
     /// (0 = no window), traffic is not paused and fewer than `daily_limit` requests went out

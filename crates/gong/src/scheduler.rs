@@ -560,12 +560,18 @@ fn fail_queued(queues: &mut Queues, error: &GongError) {
 async fn run_batch(shared: Arc<Shared>, batch: Batch) {
     let state = shared.transport.limiter.state();
     let now = Instant::now();
-    let claims: Vec<String> = batch
-        .ids
-        .iter()
-        .map(|id| format!("{}/{id}", batch.lane.key))
-        .filter(|key| state.claim(key, now, CLAIM_TTL))
-        .collect();
+    // Within the process the queue already fetches each id once; the claims tell other
+    // replicas sharing the state. An id another replica holds is still fetched here (it costs a
+    // request, never a wrong answer) until a shared cache lets this one wait for that answer.
+    let mut claims = Vec::with_capacity(batch.ids.len());
+    for id in &batch.ids {
+        let key = format!("{}/{id}", batch.lane.key);
+        if state.claim(&key, now, CLAIM_TTL) {
+            claims.push(key);
+        } else {
+            tracing::debug!(lane = %batch.lane.key, "gong call already being fetched elsewhere");
+        }
+    }
     let result = tokio::time::timeout_at(batch.deadline, fetch_batch(&shared, &batch))
         .await
         .unwrap_or(Err(GongError::DeadlineExceeded(shared.deadline)));
