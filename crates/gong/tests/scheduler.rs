@@ -456,3 +456,46 @@ async fn the_daily_quota_stops_new_fetches_but_cached_calls_are_still_served() {
     ));
     assert_eq!(request_count(&server).await, 2);
 }
+
+#[tokio::test]
+async fn a_team_of_24_asking_for_5_calls_each_costs_four_gong_requests() {
+    let server = echo_server(Echo::default()).await;
+    let gate = Gate::closed();
+    let mut config = config(&server);
+    config.requests_per_second = 3;
+    let client = client_with(config, gate.clone());
+    let reps: Vec<_> = (0..24)
+        .map(|rep| {
+            let client = client.clone();
+            let mine: Vec<String> = (0..5).map(|i| format!("{rep}-{i}")).collect();
+            tokio::spawn(async move {
+                let data = client
+                    .calls_with_transcripts_for(&format!("rep-{rep}"), &mine)
+                    .await;
+                (mine, data)
+            })
+        })
+        .collect();
+    until("every rep is queued", || {
+        client.scheduler_stats().queued_ids == 240
+    })
+    .await;
+    assert_eq!(client.scheduler_stats().waiting_callers, 24);
+    gate.open();
+    for rep in reps {
+        let (mine, data) = rep.await.unwrap();
+        let data = data.unwrap();
+        let mine: Vec<&str> = mine.iter().map(String::as_str).collect();
+        assert_eq!(transcript_ids(&data.transcripts), mine);
+        assert_eq!(call_ids(&data), mine);
+    }
+    // 120 ids per endpoint: one full batch of 100 and one of 20, each.
+    let mut sizes: Vec<usize> = requests_to(&server, "/v2/calls/transcript")
+        .await
+        .iter()
+        .map(Vec::len)
+        .collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [20, 100]);
+    assert_eq!(request_count(&server).await, 4);
+}
