@@ -273,7 +273,9 @@ impl Cache {
         Some(out)
     }
 
-    /// Keeps the found and not-found answers of one batch (failures are never kept).
+    /// Keeps the found and not-found answers of one batch (failures are never kept). The disk
+    /// write finishes before the batch's answers are handed out, so an answer a caller has seen
+    /// survives a restart.
     pub(crate) async fn keep(self: &Arc<Self>, lane: &str, results: &[(String, Got)]) {
         let now = unix_now();
         let mut rows = Vec::with_capacity(results.len());
@@ -353,7 +355,7 @@ impl Cache {
                 CacheMode::Memory
             },
             path: self.path.clone(),
-            encrypted: self.cipher.is_some(),
+            encrypted: self.cipher.is_some() && self.disk.is_some(),
             memory_entries: self.memory.entry_count(),
             memory_bytes: self.memory.weighted_size(),
             disk_entries,
