@@ -1,4 +1,4 @@
-//! Splitting call id lists into Gong-sized requests.
+//! Cleaning call id lists before they are asked for.
 
 use std::collections::HashSet;
 
@@ -13,11 +13,6 @@ pub(crate) fn dedupe(ids: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// `ids` in chunks of at most `size` (a size of 0 is treated as 1).
-pub(crate) fn chunks(ids: &[String], size: usize) -> impl Iterator<Item = &[String]> {
-    ids.chunks(size.max(1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,14 +25,5 @@ mod tests {
     fn dedupe_keeps_first_occurrence_order_and_drops_blanks() {
         let ids = strings(&["3", "1", "3", " 2 ", "", "1", "2", "  "]);
         assert_eq!(dedupe(&ids), strings(&["3", "1", "2"]));
-    }
-
-    #[test]
-    fn chunks_are_at_most_the_batch_size() {
-        let ids: Vec<String> = (0..250).map(|i| i.to_string()).collect();
-        let sizes: Vec<usize> = chunks(&ids, 100).map(<[String]>::len).collect();
-        assert_eq!(sizes, [100, 100, 50]);
-        assert_eq!(chunks(&ids[..3], 0).count(), 3);
-        assert_eq!(chunks(&[], 100).count(), 0);
     }
 }

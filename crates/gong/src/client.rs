@@ -1,17 +1,19 @@
-//! [`GongClient`]: auth, pagination, batching, rate limit, retries and one deadline per operation.
+//! [`GongClient`]: the cache, the scheduler, auth, pagination, retries and one deadline per operation.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::join_all;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
+use crate::cache::{self, Cache, CacheStats};
 use crate::http::{Call, Transport};
-use crate::limiter::Limiter;
+use crate::limiter::{InProcessState, Limiter, SchedulerState};
 use crate::paging::{self, Page};
+use crate::scheduler::{Got, Item, LaneSpec, Scheduler, SchedulerStats, Want};
 use crate::{auth, batch, config, wire, GongConfig, GongError};
 
 /// Longest time to wait for a TCP/TLS connection, however long an attempt may take.
@@ -20,30 +22,39 @@ const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// `User-Agent` of every request, so Gong's logs can tell callbrief's traffic apart.
 const USER_AGENT: &str = concat!("callbrief/", env!("CARGO_PKG_VERSION"));
 
+/// The fairness key of callers that do not name themselves.
+pub const DEFAULT_CALLER: &str = "default";
+
 /// What `calls_with_transcripts` gathered. A failure of one part never loses the others:
 /// transcripts fetched are returned even when metadata failed, and vice versa.
 #[derive(Debug, Default)]
 pub struct CallData {
-    /// Transcripts Gong returned (all pages, all batches that succeeded), in Gong's order.
+    /// Transcripts Gong returned (or the cache kept), in the order the ids were asked for.
     pub transcripts: Vec<wire::CallTranscript>,
-    /// Metadata and parties of the calls (all pages, all batches that succeeded).
+    /// Metadata and parties of the calls, in the order the ids were asked for.
     pub calls: Vec<wire::ExtensiveCall>,
-    /// Set when some or all transcript requests failed; ids of failed batches are in `failed_call_ids`.
+    /// Set when some or all transcript requests failed; their ids are in `failed_call_ids`.
     pub transcript_error: Option<GongError>,
     /// Set when some or all metadata requests failed.
     pub metadata_error: Option<GongError>,
-    /// Call ids whose transcript batch failed.
+    /// Call ids whose transcript could not be fetched (as opposed to ids Gong has no
+    /// transcript for, which are simply absent from `transcripts`).
     pub failed_call_ids: Vec<String>,
+    /// Call ids answered entirely from the cache (transcript and metadata), so front doors
+    /// can say how fresh an answer is.
+    pub cached_call_ids: Vec<String>,
 }
 
-/// Cheap to clone (shares one connection pool and one rate limiter per process).
+/// Cheap to clone (shares one connection pool, one scheduler and one cache per process).
 #[derive(Clone)]
 pub struct GongClient {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    transport: Transport,
+    transport: Arc<Transport>,
+    scheduler: Scheduler,
+    cache: Option<Arc<Cache>>,
     deadline: Duration,
     batch_size: usize,
 }
@@ -55,16 +66,32 @@ impl std::fmt::Debug for GongClient {
             .field("base_url", &self.inner.transport.base_url.as_str())
             .field("deadline", &self.inner.deadline)
             .field("batch_size", &self.inner.batch_size)
+            .field("cache", &self.inner.cache.is_some())
             .finish_non_exhaustive()
     }
 }
 
-/// One batch's ids and what fetching them came to.
-type BatchResult<'a, T> = (&'a [String], Result<Vec<T>, GongError>);
+/// Per id, per lane: what came back, and whether all of it came from the cache.
+struct Gathered {
+    ids: Vec<String>,
+    /// `answers[lane][i]` is the answer for `ids[i]` in that lane.
+    answers: Vec<Vec<Got>>,
+    from_cache: Vec<bool>,
+}
 
 impl GongClient {
-    /// Builds the client and its process-wide limiter.
+    /// Builds the client with its own in-process scheduler state and the cache `config` asks for.
     pub fn new(config: GongConfig) -> Result<Self, GongError> {
+        Self::with_state(config, Arc::new(InProcessState::default()))
+    }
+
+    /// Builds the client over a given scheduler state: one shared by several replicas (so the
+    /// rate limit, 429 pauses and the daily budget are counted once per Gong company), or a
+    /// test's own.
+    pub fn with_state(
+        config: GongConfig,
+        state: Arc<dyn SchedulerState>,
+    ) -> Result<Self, GongError> {
         // The field is public, so it may not have gone through `parse_base_url`.
         let base_url = config::parse_base_url(config.base_url.as_str())?;
         let auth = auth::header_value(&config.auth)?;
@@ -77,68 +104,120 @@ impl GongClient {
             .default_headers(headers)
             .build()
             .map_err(|e| GongError::Config(format!("cannot build the HTTP client: {e}")))?;
-        let transport = Transport {
+        let tenant = cache::tenant(base_url.as_str(), &config.auth);
+        let cache = Cache::open(&config.cache, tenant);
+        let transport = Arc::new(Transport {
             http,
             base_url,
             auth,
-            limiter: Limiter::new(config.requests_per_second),
+            limiter: Limiter::new(
+                state,
+                config.requests_per_second,
+                config.daily_quota,
+                config.daily_reserve,
+            ),
             attempt_timeout: config.attempt_timeout,
             max_retries: config.max_retries,
             initial_backoff: config.initial_backoff,
-        };
+        });
+        let batch_size = config.batch_size.max(1);
+        let scheduler = Scheduler::new(
+            Arc::clone(&transport),
+            batch_size,
+            config.deadline,
+            cache.clone(),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 transport,
+                scheduler,
+                cache,
                 deadline: config.deadline,
-                batch_size: config.batch_size.max(1),
+                batch_size,
             }),
         })
     }
 
-    /// Transcripts and call metadata (with parties) for `call_ids`, both requested concurrently,
-    /// every page and batch, inside the configured deadline. Gong's "No calls found" 404 is empty.
-    /// Duplicate and blank ids are dropped before sending; no ids means no request.
-    /// Returns `Err` only when every transcript batch failed (with the first batch's error):
-    /// then there is nothing to show. Any lesser failure is reported inside [`CallData`].
+    /// [`Self::calls_with_transcripts_for`] for the [`DEFAULT_CALLER`].
     pub async fn calls_with_transcripts(&self, call_ids: &[String]) -> Result<CallData, GongError> {
-        let ids = batch::dedupe(call_ids);
-        if ids.is_empty() {
-            return Ok(CallData::default());
-        }
-        let deadline = self.deadline();
-        let selector = wire::ContentSelector::parties_only();
-        let span = tracing::info_span!("gong", op = "calls_with_transcripts", ids = ids.len());
-        let (transcripts, calls) = async {
-            tokio::join!(
-                self.transcript_batches(&ids, deadline),
-                self.extensive_batches(&ids, &selector, deadline)
-            )
-        }
-        .instrument(span)
-        .await;
+        self.calls_with_transcripts_for(DEFAULT_CALLER, call_ids)
+            .await
+    }
 
+    /// Transcripts and call metadata (with parties) for `call_ids`, from the cache or Gong, inside
+    /// the configured deadline. `caller` (an API key id or a Salesforce user id) is the fairness
+    /// key: when several callers wait for Gong, they share its requests round-robin.
+    /// Gong's "No calls found" 404 is empty. Duplicate and blank ids are dropped; no ids (or only
+    /// cached ones) means no request.
+    /// Returns `Err` only when no transcript could be had for any id (every one failed): then
+    /// there is nothing to show. Any lesser failure is reported inside [`CallData`].
+    pub async fn calls_with_transcripts_for(
+        &self,
+        caller: &str,
+        call_ids: &[String],
+    ) -> Result<CallData, GongError> {
+        self.calls_with_transcripts_within(caller, call_ids, self.inner.deadline)
+            .await
+    }
+
+    /// [`Self::calls_with_transcripts_for`] with its own time budget instead of the configured
+    /// deadline, for front doors whose clients give up sooner.
+    pub async fn calls_with_transcripts_within(
+        &self,
+        caller: &str,
+        call_ids: &[String],
+        budget: Duration,
+    ) -> Result<CallData, GongError> {
+        let deadline = Instant::now() + budget;
+        let lanes = [
+            LaneSpec::transcripts(),
+            LaneSpec::extensive(&wire::ContentSelector::parties_only()),
+        ];
+        let span = tracing::info_span!("gong", op = "calls_with_transcripts", ids = call_ids.len());
+        let gathered = self
+            .gather(caller, &lanes, call_ids, deadline)
+            .instrument(span)
+            .await;
+        let Gathered {
+            ids,
+            answers,
+            from_cache,
+        } = gathered;
         let mut data = CallData::default();
-        let transcript_batches = transcripts.len();
-        let mut failed_batches = 0;
-        for (chunk, result) in transcripts {
-            match result {
-                Ok(items) => data.transcripts.extend(items),
-                Err(error) => {
-                    failed_batches += 1;
-                    data.failed_call_ids.extend_from_slice(chunk);
+        if ids.is_empty() {
+            return Ok(data);
+        }
+        let mut answers = answers.into_iter();
+        let transcripts = answers.next().unwrap_or_default();
+        let calls = answers.next().unwrap_or_default();
+        let mut failed = 0;
+        for (id, got) in ids.iter().zip(transcripts) {
+            match got {
+                Got::Found(Item::Transcript(t)) => data.transcripts.push(t),
+                Got::Found(Item::Call(_)) | Got::NotFound => {}
+                Got::Failed(error) => {
+                    failed += 1;
+                    data.failed_call_ids.push(id.clone());
                     data.transcript_error.get_or_insert(error);
                 }
             }
         }
-        for (_, result) in calls {
-            match result {
-                Ok(items) => data.calls.extend(items),
-                Err(error) => {
+        for got in calls {
+            match got {
+                Got::Found(Item::Call(c)) => data.calls.push(*c),
+                Got::Found(Item::Transcript(_)) | Got::NotFound => {}
+                Got::Failed(error) => {
                     data.metadata_error.get_or_insert(error);
                 }
             }
         }
-        if failed_batches == transcript_batches {
+        data.cached_call_ids = ids
+            .iter()
+            .zip(&from_cache)
+            .filter(|(_, cached)| **cached)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if failed == ids.len() {
             if let Some(error) = data.transcript_error.take() {
                 return Err(error);
             }
@@ -147,48 +226,67 @@ impl GongClient {
             tracing::warn!(%error, "gong call metadata incomplete; transcripts returned without it");
         }
         if let Some(error) = &data.transcript_error {
-            tracing::warn!(%error, failed = data.failed_call_ids.len(), "some gong transcript batches failed");
+            tracing::warn!(%error, failed = data.failed_call_ids.len(), "some gong transcripts could not be fetched");
         }
         Ok(data)
     }
 
-    /// Transcripts only (all pages and batches); any failed batch fails the whole call.
+    /// Transcripts only, from the cache or Gong; any id that could not be fetched fails the
+    /// whole call.
     pub async fn transcripts(
         &self,
         call_ids: &[String],
     ) -> Result<Vec<wire::CallTranscript>, GongError> {
-        let ids = batch::dedupe(call_ids);
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let span = tracing::info_span!("gong", op = "transcripts", ids = ids.len());
-        let batches = self
-            .transcript_batches(&ids, self.deadline())
+        let span = tracing::info_span!("gong", op = "transcripts", ids = call_ids.len());
+        let gathered = self
+            .gather(
+                DEFAULT_CALLER,
+                &[LaneSpec::transcripts()],
+                call_ids,
+                self.deadline(),
+            )
             .instrument(span)
             .await;
-        all_or_first_error(batches)
+        let mut items = Vec::new();
+        for got in gathered.answers.into_iter().flatten() {
+            match got {
+                Got::Found(Item::Transcript(t)) => items.push(t),
+                Got::Found(Item::Call(_)) | Got::NotFound => {}
+                Got::Failed(error) => return Err(error),
+            }
+        }
+        Ok(items)
     }
 
-    /// `/v2/calls/extensive` for `call_ids` with the given selector (all pages and batches); any
-    /// failed batch fails the whole call.
+    /// `/v2/calls/extensive` for `call_ids` with the given selector, from the cache or Gong;
+    /// any id that could not be fetched fails the whole call.
     pub async fn extensive(
         &self,
         call_ids: &[String],
         selector: &wire::ContentSelector,
     ) -> Result<Vec<wire::ExtensiveCall>, GongError> {
-        let ids = batch::dedupe(call_ids);
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let span = tracing::info_span!("gong", op = "extensive", ids = ids.len());
-        let batches = self
-            .extensive_batches(&ids, selector, self.deadline())
+        let span = tracing::info_span!("gong", op = "extensive", ids = call_ids.len());
+        let gathered = self
+            .gather(
+                DEFAULT_CALLER,
+                &[LaneSpec::extensive(selector)],
+                call_ids,
+                self.deadline(),
+            )
             .instrument(span)
             .await;
-        all_or_first_error(batches)
+        let mut items = Vec::new();
+        for got in gathered.answers.into_iter().flatten() {
+            match got {
+                Got::Found(Item::Call(c)) => items.push(*c),
+                Got::Found(Item::Transcript(_)) | Got::NotFound => {}
+                Got::Failed(error) => return Err(error),
+            }
+        }
+        Ok(items)
     }
 
-    /// `GET /v2/calls` between two ISO-8601 instants (all pages).
+    /// `GET /v2/calls` between two ISO-8601 instants (all pages). Not cached: the list changes.
     pub async fn list_calls(
         &self,
         from_date_time: &str,
@@ -204,7 +302,7 @@ impl GongClient {
             .await
     }
 
-    /// `GET /v2/users` (all pages).
+    /// `GET /v2/users` (all pages). Not cached.
     pub async fn users(&self) -> Result<Vec<wire::User>, GongError> {
         let span = tracing::info_span!("gong", op = "users");
         self.get_all::<wire::UsersResponse>("v2/users", Vec::new())
@@ -212,9 +310,87 @@ impl GongClient {
             .await
     }
 
+    /// What the cache holds, or `None` when it is off; for `callbrief cache stats`.
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.inner.cache.as_ref().map(|c| c.stats())
+    }
+
+    /// Empties the cache (memory, and the whole store on disk, every tenant); returns the
+    /// entries removed from disk. For `callbrief cache purge`.
+    pub fn purge_cache(&self) -> Result<u64, GongError> {
+        self.inner.cache.as_ref().map_or(Ok(0), |c| c.purge())
+    }
+
+    /// How much work waits for Gong right now, for monitoring.
+    pub fn scheduler_stats(&self) -> SchedulerStats {
+        self.inner.scheduler.stats()
+    }
+
     /// When the operation starting now must be over.
     fn deadline(&self) -> Instant {
         Instant::now() + self.inner.deadline
+    }
+
+    /// Each lane's answer for every id (deduplicated, in order): cached ones from the cache,
+    /// the rest through the scheduler.
+    async fn gather(
+        &self,
+        caller: &str,
+        lanes: &[LaneSpec],
+        call_ids: &[String],
+        deadline: Instant,
+    ) -> Gathered {
+        let ids = batch::dedupe(call_ids);
+        let mut answers: Vec<Vec<Option<Got>>> = vec![Vec::new(); lanes.len()];
+        let mut wants = Vec::new();
+        for (tag, lane) in lanes.iter().enumerate() {
+            let slots = &mut answers[tag];
+            let mut missing = Vec::new();
+            for id in &ids {
+                let cached = self.inner.cache.as_ref().and_then(|c| c.get(&lane.key, id));
+                if cached.is_none() {
+                    missing.push(id.clone());
+                }
+                slots.push(cached);
+            }
+            if !missing.is_empty() {
+                wants.push(Want {
+                    tag,
+                    lane: lane.clone(),
+                    ids: missing,
+                });
+            }
+        }
+        let from_cache: Vec<bool> = (0..ids.len())
+            .map(|i| answers.iter().all(|lane| lane[i].is_some()))
+            .collect();
+        if !wants.is_empty() {
+            let index: HashMap<&str, usize> = ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect();
+            let fetched = self.inner.scheduler.fetch(caller, wants, deadline).await;
+            for (tag, id, got) in fetched {
+                if let (Some(lane), Some(&i)) = (answers.get_mut(tag), index.get(id.as_str())) {
+                    lane[i] = Some(got);
+                }
+            }
+        }
+        let late = GongError::DeadlineExceeded(self.inner.deadline);
+        let answers = answers
+            .into_iter()
+            .map(|lane| {
+                lane.into_iter()
+                    .map(|got| got.unwrap_or_else(|| Got::Failed(late.clone())))
+                    .collect()
+            })
+            .collect();
+        Gathered {
+            ids,
+            answers,
+            from_cache,
+        }
     }
 
     /// `fut`, cut off at `deadline` with [`GongError::DeadlineExceeded`].
@@ -235,7 +411,7 @@ impl GongClient {
         query: Vec<(&'static str, String)>,
     ) -> Result<Vec<P::Item>, GongError> {
         let deadline = self.deadline();
-        let pages = paging::collect::<P>(&self.inner.transport, deadline, |cursor| {
+        let pages = paging::collect::<P>(&self.inner.transport, deadline, false, |cursor| {
             let mut query = query.clone();
             if let Some(cursor) = cursor {
                 query.push(("cursor", cursor.to_owned()));
@@ -244,76 +420,4 @@ impl GongClient {
         });
         self.within(deadline, pages).await
     }
-
-    /// `/v2/calls/transcript` for `ids` (already de-duplicated), one concurrent request chain per batch.
-    async fn transcript_batches<'a>(
-        &self,
-        ids: &'a [String],
-        deadline: Instant,
-    ) -> Vec<BatchResult<'a, wire::CallTranscript>> {
-        self.post_batches::<wire::TranscriptResponse, _>(
-            "v2/calls/transcript",
-            ids,
-            deadline,
-            |cursor, filter| wire::TranscriptRequest { cursor, filter },
-        )
-        .await
-    }
-
-    /// `/v2/calls/extensive` for `ids` (already de-duplicated), one concurrent request chain per batch.
-    async fn extensive_batches<'a>(
-        &self,
-        ids: &'a [String],
-        selector: &wire::ContentSelector,
-        deadline: Instant,
-    ) -> Vec<BatchResult<'a, wire::ExtensiveCall>> {
-        self.post_batches::<wire::ExtensiveResponse, _>(
-            "v2/calls/extensive",
-            ids,
-            deadline,
-            |cursor, filter| wire::ExtensiveRequest {
-                cursor,
-                filter,
-                content_selector: selector.clone(),
-            },
-        )
-        .await
-    }
-
-    /// Every page of the POST endpoint `path` for `ids` in batches, one concurrent request chain
-    /// per batch; `body` writes a page's request from its cursor and the batch's filter.
-    async fn post_batches<'a, P: Page, B: serde::Serialize>(
-        &self,
-        path: &'static str,
-        ids: &'a [String],
-        deadline: Instant,
-        body: impl Fn(Option<String>, wire::CallsFilter) -> B,
-    ) -> Vec<BatchResult<'a, P::Item>> {
-        let body = &body;
-        let batches = batch::chunks(ids, self.inner.batch_size).map(|chunk| async move {
-            let filter = ids_filter(chunk);
-            let pages = paging::collect::<P>(&self.inner.transport, deadline, |cursor| {
-                Call::post(path, &body(cursor.map(str::to_owned), filter.clone()))
-            });
-            (chunk, self.within(deadline, pages).await)
-        });
-        join_all(batches).await
-    }
-}
-
-/// A filter selecting exactly `ids`.
-fn ids_filter(ids: &[String]) -> wire::CallsFilter {
-    wire::CallsFilter {
-        call_ids: Some(ids.to_vec()),
-        ..wire::CallsFilter::default()
-    }
-}
-
-/// All batches' items in order, or the first batch's error.
-fn all_or_first_error<T>(batches: Vec<BatchResult<'_, T>>) -> Result<Vec<T>, GongError> {
-    let mut items = Vec::new();
-    for (_, result) in batches {
-        items.extend(result?);
-    }
-    Ok(items)
 }

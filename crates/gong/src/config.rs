@@ -1,7 +1,9 @@
 //! How to reach Gong: base URL, credentials and the limits the client keeps.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use base64::Engine as _;
 use secrecy::SecretString;
 use url::Url;
 
@@ -69,10 +71,154 @@ pub struct GongConfig {
     pub max_retries: u32,
     /// First backoff between retries (doubled each time, with jitter): 200 ms.
     pub initial_backoff: Duration,
+    /// Requests per day this process may send to Gong: [`DEFAULT_DAILY_QUOTA`] (Gong's default
+    /// company limit). 0 = not counted.
+    pub daily_quota: u32,
+    /// Part of `daily_quota` kept for requests already under way (later pages, retries) and for
+    /// list endpoints: new call fetches are refused once fewer than this many remain.
+    /// [`DEFAULT_DAILY_RESERVE`].
+    pub daily_reserve: u32,
+    /// Where and how long Gong's answers are kept.
+    pub cache: CacheConfig,
+}
+
+/// Gong's default daily request limit per company.
+pub const DEFAULT_DAILY_QUOTA: u32 = 10_000;
+/// Requests of the daily budget kept back from new fetches (2 %): enough for the pages and
+/// retries of fetches already started.
+pub const DEFAULT_DAILY_RESERVE: u32 = 200;
+/// Memory tier size: 64 MiB holds a few hundred hour-long transcripts.
+pub const DEFAULT_CACHE_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+/// How long a found transcript or call stays cached: a finished call's transcript does not change.
+pub const DEFAULT_CACHE_FOUND_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+/// How long "no transcript yet" / "no such call" stays cached: short, because Gong finishes
+/// processing recent calls within minutes.
+pub const DEFAULT_CACHE_MISSING_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Which tiers of the cache are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheMode {
+    /// Memory over an embedded store on disk that survives a restart (the default for servers).
+    Disk,
+    /// Memory only: nothing is written to disk.
+    Memory,
+    /// No cache: every ask goes to Gong.
+    Off,
+}
+
+impl std::str::FromStr for CacheMode {
+    type Err = crate::GongError;
+
+    /// `disk`, `memory` or `off`, as the `CALLBRIEF_CACHE` setting spells them.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "disk" => Ok(Self::Disk),
+            "memory" => Ok(Self::Memory),
+            "off" => Ok(Self::Off),
+            _ => Err(crate::GongError::Config(
+                "cache mode must be disk, memory or off".into(),
+            )),
+        }
+    }
+}
+
+/// A 32-byte AES-256-GCM key for encrypting cached values at rest.
+#[derive(Clone)]
+pub struct CacheKey(pub(crate) [u8; 32]);
+
+impl CacheKey {
+    /// Reads a key given as 64 hex digits or as base64 (standard or URL-safe, padded or not) of
+    /// 32 bytes. The error never echoes the input, which is a secret.
+    pub fn parse(raw: &str) -> Result<Self, crate::GongError> {
+        let raw = raw.trim();
+        let bytes = if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(raw.get(2 * i..2 * i + 2).unwrap_or("zz"), 16).ok())
+                .collect::<Option<Vec<u8>>>()
+        } else {
+            let engines = [
+                base64::engine::general_purpose::STANDARD,
+                base64::engine::general_purpose::STANDARD_NO_PAD,
+                base64::engine::general_purpose::URL_SAFE,
+                base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            ];
+            engines.iter().find_map(|e| e.decode(raw).ok())
+        };
+        let key: [u8; 32] = bytes.and_then(|b| b.try_into().ok()).ok_or_else(|| {
+            crate::GongError::Config(
+                "the cache key must be 32 bytes, as 64 hex digits or base64".into(),
+            )
+        })?;
+        Ok(Self(key))
+    }
+}
+
+impl std::fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CacheKey(..)")
+    }
+}
+
+/// Settings of the cache of Gong's answers (see the `cache` module).
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// Which tiers are used: disk by default.
+    pub mode: CacheMode,
+    /// Directory of the store on disk (created 0700): [`default_cache_dir`].
+    pub dir: PathBuf,
+    /// Bound of the memory tier, in bytes of cached values: [`DEFAULT_CACHE_MEMORY_BYTES`].
+    pub memory_bytes: u64,
+    /// Lifetime of a found transcript or call: [`DEFAULT_CACHE_FOUND_TTL`].
+    pub found_ttl: Duration,
+    /// Lifetime of "not found / no transcript yet": [`DEFAULT_CACHE_MISSING_TTL`]; zero = not cached.
+    pub missing_ttl: Duration,
+    /// When set, values on disk are encrypted with AES-256-GCM under this key.
+    pub key: Option<CacheKey>,
+}
+
+impl Default for CacheConfig {
+    /// The documented defaults: disk mode in the per-user cache directory.
+    fn default() -> Self {
+        Self {
+            mode: CacheMode::Disk,
+            dir: default_cache_dir(),
+            memory_bytes: DEFAULT_CACHE_MEMORY_BYTES,
+            found_ttl: DEFAULT_CACHE_FOUND_TTL,
+            missing_ttl: DEFAULT_CACHE_MISSING_TTL,
+            key: None,
+        }
+    }
+}
+
+impl CacheConfig {
+    /// No cache at all: what [`GongConfig::new`] starts from, so that only a front door's
+    /// explicit setting makes a process share answers through a directory.
+    pub fn off() -> Self {
+        Self {
+            mode: CacheMode::Off,
+            ..Self::default()
+        }
+    }
+}
+
+/// The per-user cache directory: `$XDG_CACHE_HOME/callbrief`, else `~/.cache/callbrief`, else
+/// `callbrief-cache` under the system's temporary directory.
+pub fn default_cache_dir() -> PathBuf {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(xdg) = non_empty("XDG_CACHE_HOME") {
+        return PathBuf::from(xdg).join("callbrief");
+    }
+    if let Some(home) = non_empty("HOME") {
+        return PathBuf::from(home).join(".cache").join("callbrief");
+    }
+    std::env::temp_dir().join("callbrief-cache")
 }
 
 impl GongConfig {
     /// Defaults for every limit; `base_url` accepts a trailing `/v2` (or `/v2/`) and drops it.
+    /// The cache starts off ([`CacheConfig::off`]): a store shared on disk is a deployment
+    /// choice, so front doors set `cache` from their settings (whose default is
+    /// [`CacheConfig::default`], disk).
     pub fn new(base_url: &str, auth: GongAuth) -> Result<Self, crate::GongError> {
         Ok(Self {
             base_url: parse_base_url(base_url)?,
@@ -83,6 +229,9 @@ impl GongConfig {
             requests_per_second: DEFAULT_REQUESTS_PER_SECOND,
             max_retries: DEFAULT_MAX_RETRIES,
             initial_backoff: DEFAULT_INITIAL_BACKOFF,
+            daily_quota: DEFAULT_DAILY_QUOTA,
+            daily_reserve: DEFAULT_DAILY_RESERVE,
+            cache: CacheConfig::off(),
         })
     }
 }
@@ -216,5 +365,41 @@ mod tests {
         assert_eq!(cfg.requests_per_second, 3);
         assert_eq!(cfg.max_retries, 4);
         assert_eq!(cfg.initial_backoff, Duration::from_millis(200));
+        assert_eq!(cfg.daily_quota, 10_000);
+        assert_eq!(cfg.daily_reserve, 200);
+        assert_eq!(cfg.cache.mode, CacheMode::Off);
+        let cache = CacheConfig::default();
+        assert_eq!(cache.mode, CacheMode::Disk);
+        assert_eq!(cache.memory_bytes, 64 * 1024 * 1024);
+        assert_eq!(cache.found_ttl, Duration::from_secs(7 * 86_400));
+        assert_eq!(cache.missing_ttl, Duration::from_secs(600));
+        assert!(cache.dir.ends_with("callbrief") || cache.dir.ends_with("callbrief-cache"));
+    }
+
+    #[test]
+    fn cache_modes_parse() {
+        assert_eq!("disk".parse::<CacheMode>().unwrap(), CacheMode::Disk);
+        assert_eq!(" Memory ".parse::<CacheMode>().unwrap(), CacheMode::Memory);
+        assert_eq!("off".parse::<CacheMode>().unwrap(), CacheMode::Off);
+        assert!("redis".parse::<CacheMode>().is_err());
+    }
+
+    #[test]
+    fn cache_keys_parse_from_hex_or_base64_and_never_echo() {
+        let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        let key = CacheKey::parse(hex).unwrap();
+        assert_eq!(key.0[1], 0x11);
+        assert_eq!(key.0[31], 0xff);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(key.0);
+        assert_eq!(CacheKey::parse(&b64).unwrap().0, key.0);
+        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.0);
+        assert_eq!(CacheKey::parse(&url).unwrap().0, key.0);
+        for bad in ["", "abcd", &hex[..62], "not-a-key-at-all-hunter2"] {
+            match CacheKey::parse(bad) {
+                Err(GongError::Config(msg)) => assert!(!msg.contains("hunter2")),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert_eq!(format!("{key:?}"), "CacheKey(..)");
     }
 }

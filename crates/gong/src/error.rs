@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 /// A failure of a Gong operation. Messages never contain credentials or transcript text.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone` because one shared Gong request answers many callers: each gets its own copy of the
+/// batch's failure.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum GongError {
     /// The configuration cannot work (bad base URL, unusable credentials).
     #[error("invalid Gong configuration: {0}")]
@@ -39,4 +42,20 @@ pub enum GongError {
     /// The connection failed (DNS, refused, reset) and retries did not cure it.
     #[error("could not reach Gong: {0}")]
     Transport(String),
+    /// The daily request budget for this Gong company is (nearly) spent: cached calls are still
+    /// served, new fetches are refused until the budget resets. Front doors answer 503 with
+    /// `Retry-After: resets_in`.
+    #[error("Gong's daily request quota is spent; it resets in {resets_in:?}")]
+    QuotaExhausted {
+        /// Time until the daily budget starts over.
+        resets_in: Duration,
+    },
+    /// More Gong requests are queued ahead of this one than can leave before its deadline, so it
+    /// fails at once instead of waiting the deadline out. Front doors answer 503 with
+    /// `Retry-After: retry_after`.
+    #[error("Gong is busy; retry after {retry_after:?}")]
+    Busy {
+        /// Estimated time until the queue ahead has drained.
+        retry_after: Duration,
+    },
 }

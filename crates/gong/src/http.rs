@@ -1,4 +1,4 @@
-//! One request to Gong, with the process-wide limiter, a time limit per attempt, and retries.
+//! One request to Gong, through the process-wide limiter, a time limit per attempt, and retries.
 //!
 //! Logs carry method, path, status, attempt and elapsed time only: never bodies (they hold
 //! transcript text) and never the `Authorization` header.
@@ -82,10 +82,15 @@ impl Transport {
     /// Sends `call` until it succeeds, fails for good, or the retries run out. Waits that would
     /// end past `deadline` are not started: the last error is returned at once instead, which
     /// says more than a timeout would.
+    ///
+    /// `prepaid` says the first attempt's slot was already taken from the limiter (the
+    /// scheduler takes it before choosing the batch); every other attempt waits for its own.
+    /// A 429 pauses every request of the process, not only this one's retry.
     pub(crate) async fn send<T: DeserializeOwned>(
         &self,
         call: &Call,
         deadline: Instant,
+        prepaid: bool,
     ) -> Result<Option<T>, GongError> {
         let mut url = self.base_url.join(call.path).map_err(|e| {
             GongError::Config(format!("cannot build the URL for {}: {e}", call.path))
@@ -98,7 +103,9 @@ impl Transport {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            self.limiter.acquire().await;
+            if !(prepaid && attempt == 1) {
+                self.limiter.acquire().await?;
+            }
             let started = Instant::now();
             let (status, outcome) = self.attempt::<T>(call, &url).await;
             let elapsed_ms = started.elapsed().as_millis();
@@ -125,6 +132,9 @@ impl Transport {
                 return Err(error);
             }
             let wait = after.unwrap_or_else(|| retry::backoff(self.initial_backoff, retries));
+            if matches!(error, GongError::RateLimited { .. }) {
+                self.limiter.pause(wait);
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
             let outlasts_deadline = wait >= remaining;
             let next = if outlasts_deadline {

@@ -1,111 +1,284 @@
-//! The process-wide request limiter: every request to Gong, from every clone of the client,
-//! waits here first.
+//! The exact rate limit, the shared 429 pause and the daily budget, over a small state trait.
 //!
-//! Gong allows a number of requests per second per company (3 by default) and answers 429 above
-//! it. A plain token bucket of `n` per second with a burst of `n` can put up to `2n - 1` requests
-//! into one second, so the limiter is shaped to never exceed `n` in any one-second window while
-//! still letting a pair of requests (transcript + extensive) leave together:
-//! burst `b = min(2, n)`, sustained rate `n - b + 1` per second.
+//! Gong counts requests per company: at most `requests_per_second` in any one-second window and
+//! `daily_quota` per day, answering 429 with `Retry-After` beyond either. The limiter keeps the
+//! last `n` send instants and lets a request leave only when fewer than `n` left in the past
+//! second: never more than `n` in any sliding one-second window, and a full `n` per second
+//! whenever work is waiting (a token bucket drifts below or bursts above it). One 429 pauses
+//! every request of the process until its `Retry-After` has passed: Gong's limit is shared, so
+//! every other request would be refused too.
 //!
-//! The limiter runs on tokio's clock, so tests with paused time see it exactly.
+//! The counters live behind [`SchedulerState`] so that replicas can later share them (a Redis
+//! backend); [`InProcessState`] is the one used today.
 
-use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use governor::clock::Clock;
-use governor::middleware::NoOpMiddleware;
-use governor::state::{InMemoryState, NotKeyed};
-use governor::{Quota, RateLimiter};
+use tokio::time::Instant;
 
-/// A governor clock reading tokio's (pausable) monotonic time as the offset from a fixed start.
-#[derive(Debug, Clone)]
-struct TokioClock {
-    start: tokio::time::Instant,
+use crate::GongError;
+
+/// Length of the sliding window Gong's per-second limit is counted in.
+pub(crate) const WINDOW: Duration = Duration::from_secs(1);
+
+/// Seconds in the day the daily budget is counted over.
+const DAY_SECS: u64 = 24 * 60 * 60;
+
+/// What asking for a request slot came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// One request may leave now; it has been counted.
+    Granted,
+    /// No slot before this instant (the window is full or traffic is paused).
+    WaitUntil(Instant),
+    /// The daily budget is spent until it resets.
+    QuotaSpent {
+        /// Time until the daily budget starts over.
+        resets_in: Duration,
+    },
 }
 
-impl Clock for TokioClock {
-    type Instant = Duration;
+/// The scheduler's shared counters: sliding window, pause, daily count and single-flight claims.
+///
+/// Small on purpose, so a backend shared by several replicas (Redis: a sorted set for the
+/// window, a key with expiry for the pause, a counter per day, `SET NX PX` for claims) can
+/// replace [`InProcessState`]. One state serves one Gong company (its limits are per
+/// company), so keys need no tenant. Methods are synchronous and quick; a networked backend
+/// keeps them short with its own timeouts.
+pub trait SchedulerState: Send + Sync {
+    /// Takes one request slot at `now` if the window holds fewer than `per_second` sends
+    /// (0 = no window), traffic is not paused and fewer than `daily_limit` requests went out
+    /// today (0 = not counted). A granted slot is counted at once.
+    fn take_slot(&self, now: Instant, per_second: u32, daily_limit: u32) -> Slot;
+    /// Slots free at `now` without waiting, and how long traffic stays paused.
+    fn peek(&self, now: Instant, per_second: u32) -> (u32, Duration);
+    /// Holds back every request until `until` (the later of this and any earlier pause wins).
+    fn pause_until(&self, until: Instant);
+    /// Requests counted today, and the time until the count starts over.
+    fn daily_used(&self) -> (u32, Duration);
+    /// Claims `key` (a call fetch) for `ttl`; `false` when someone else holds a live claim.
+    fn claim(&self, key: &str, now: Instant, ttl: Duration) -> bool;
+    /// Gives a claim back.
+    fn release(&self, key: &str);
+}
 
-    fn now(&self) -> Duration {
-        self.start.elapsed()
+/// [`SchedulerState`] in this process's memory.
+#[derive(Debug, Default)]
+pub struct InProcessState {
+    inner: Mutex<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    /// Send instants within the last window, oldest first.
+    sent: VecDeque<Instant>,
+    paused_until: Option<Instant>,
+    /// UTC day number the daily count belongs to.
+    day: u64,
+    used_today: u32,
+    claims: HashMap<String, Instant>,
+}
+
+/// The UTC day number and the time left in it.
+fn today() -> (u64, Duration) {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    (
+        secs / DAY_SECS,
+        Duration::from_secs(DAY_SECS - secs % DAY_SECS),
+    )
+}
+
+impl Counters {
+    fn roll_day(&mut self) -> Duration {
+        let (day, left) = today();
+        if day != self.day {
+            self.day = day;
+            self.used_today = 0;
+        }
+        left
     }
-}
 
-type Inner = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Duration>>;
-
-/// Shared by all clones of a client; `None` inside means unlimited.
-#[derive(Clone)]
-pub(crate) struct Limiter {
-    inner: Option<Arc<Inner>>,
-}
-
-impl Limiter {
-    /// A limiter keeping at most `requests_per_second` requests in any one-second window;
-    /// 0 means unlimited.
-    pub(crate) fn new(requests_per_second: u32) -> Self {
-        let inner = quota(requests_per_second).map(|quota| {
-            let clock = TokioClock {
-                start: tokio::time::Instant::now(),
-            };
-            Arc::new(RateLimiter::direct_with_clock(quota, clock))
-        });
-        Self { inner }
-    }
-
-    /// Waits until one more request may leave.
-    pub(crate) async fn acquire(&self) {
-        let Some(limiter) = &self.inner else {
-            return;
-        };
-        loop {
-            match limiter.check() {
-                Ok(()) => return,
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(limiter.clock().now());
-                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
-                }
-            }
+    fn trim(&mut self, now: Instant) {
+        while self.sent.front().is_some_and(|t| *t + WINDOW <= now) {
+            self.sent.pop_front();
         }
     }
 }
 
-/// The quota for `n` requests per second (see the module docs), or `None` for unlimited.
-fn quota(n: u32) -> Option<Quota> {
-    let n = NonZeroU32::new(n)?;
-    let burst = n.min(NonZeroU32::MIN.saturating_add(1));
-    let sustained = n.get() - burst.get() + 1;
-    let period = Duration::from_secs(1) / sustained;
-    Quota::with_period(period).map(|q| q.allow_burst(burst))
+impl InProcessState {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counters> {
+        // The counters stay consistent at every await-free step, so a panic elsewhere cannot
+        // leave them half-updated: recover instead of failing every later request.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl SchedulerState for InProcessState {
+    fn take_slot(&self, now: Instant, per_second: u32, daily_limit: u32) -> Slot {
+        let mut c = self.lock();
+        if let Some(until) = c.paused_until {
+            if until > now {
+                return Slot::WaitUntil(until);
+            }
+            c.paused_until = None;
+        }
+        let resets_in = c.roll_day();
+        if daily_limit > 0 && c.used_today >= daily_limit {
+            return Slot::QuotaSpent { resets_in };
+        }
+        if per_second > 0 {
+            c.trim(now);
+            if c.sent.len() >= per_second as usize {
+                if let Some(oldest) = c.sent.front() {
+                    return Slot::WaitUntil(*oldest + WINDOW);
+                }
+            }
+            c.sent.push_back(now);
+        }
+        c.used_today = c.used_today.saturating_add(1);
+        Slot::Granted
+    }
+
+    fn peek(&self, now: Instant, per_second: u32) -> (u32, Duration) {
+        let mut c = self.lock();
+        c.trim(now);
+        let paused = c
+            .paused_until
+            .map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
+        let in_window = u32::try_from(c.sent.len()).unwrap_or(u32::MAX);
+        let free = if per_second == 0 {
+            u32::MAX
+        } else {
+            per_second.saturating_sub(in_window)
+        };
+        (free, paused)
+    }
+
+    fn pause_until(&self, until: Instant) {
+        let mut c = self.lock();
+        c.paused_until = Some(c.paused_until.map_or(until, |p| p.max(until)));
+    }
+
+    fn daily_used(&self) -> (u32, Duration) {
+        let mut c = self.lock();
+        let left = c.roll_day();
+        (c.used_today, left)
+    }
+
+    fn claim(&self, key: &str, now: Instant, ttl: Duration) -> bool {
+        let mut c = self.lock();
+        if c.claims.get(key).is_some_and(|until| *until > now) {
+            return false;
+        }
+        c.claims.insert(key.to_owned(), now + ttl);
+        true
+    }
+
+    fn release(&self, key: &str) {
+        self.lock().claims.remove(key);
+    }
+}
+
+/// The process-wide gate every Gong request passes. Cheap to clone; clones share the state.
+#[derive(Clone)]
+pub(crate) struct Limiter {
+    state: Arc<dyn SchedulerState>,
+    per_second: u32,
+    daily_quota: u32,
+    daily_reserve: u32,
+}
+
+impl Limiter {
+    /// A limiter keeping at most `per_second` requests in any one-second window (0 = no
+    /// window) and `daily_quota` a day (0 = not counted), `daily_reserve` of which new
+    /// fetches may not use.
+    pub(crate) fn new(
+        state: Arc<dyn SchedulerState>,
+        per_second: u32,
+        daily_quota: u32,
+        daily_reserve: u32,
+    ) -> Self {
+        Self {
+            state,
+            per_second,
+            daily_quota,
+            daily_reserve: daily_reserve.min(daily_quota),
+        }
+    }
+
+    /// Requests per second allowed (0 = unlimited).
+    pub(crate) fn per_second(&self) -> u32 {
+        self.per_second
+    }
+
+    /// The shared state, for single-flight claims.
+    pub(crate) fn state(&self) -> &dyn SchedulerState {
+        self.state.as_ref()
+    }
+
+    /// Takes a slot now if one is free.
+    pub(crate) fn try_acquire(&self) -> Slot {
+        self.state
+            .take_slot(Instant::now(), self.per_second, self.daily_quota)
+    }
+
+    /// Waits until one more request may leave; fails once the whole daily budget is spent.
+    pub(crate) async fn acquire(&self) -> Result<(), GongError> {
+        loop {
+            match self.try_acquire() {
+                Slot::Granted => return Ok(()),
+                Slot::WaitUntil(at) => tokio::time::sleep_until(at).await,
+                Slot::QuotaSpent { resets_in } => {
+                    return Err(GongError::QuotaExhausted { resets_in })
+                }
+            }
+        }
+    }
+
+    /// Pauses every request for `wait` (after a 429).
+    pub(crate) fn pause(&self, wait: Duration) {
+        self.state.pause_until(Instant::now() + wait);
+    }
+
+    /// Slots free right now and the pause left.
+    pub(crate) fn peek(&self) -> (u32, Duration) {
+        self.state.peek(Instant::now(), self.per_second)
+    }
+
+    /// `Err(QuotaExhausted)` when new fetches must not start: fewer than the reserve remain.
+    pub(crate) fn admit_new_work(&self) -> Result<(), GongError> {
+        if self.daily_quota == 0 {
+            return Ok(());
+        }
+        let (used, resets_in) = self.state.daily_used();
+        if used >= self.daily_quota - self.daily_reserve {
+            return Err(GongError::QuotaExhausted { resets_in });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::time::Instant;
+
+    fn limiter(rps: u32, quota: u32) -> Limiter {
+        Limiter::new(Arc::new(InProcessState::default()), rps, quota, 0)
+    }
 
     /// Instants (offsets from the start) at which `count` back-to-back requests get through.
     async fn schedule(rps: u32, count: usize) -> Vec<Duration> {
-        let limiter = Limiter::new(rps);
+        let limiter = limiter(rps, 0);
         let start = Instant::now();
         let mut times = Vec::with_capacity(count);
         for _ in 0..count {
-            limiter.acquire().await;
+            limiter.acquire().await.unwrap();
             times.push(start.elapsed());
         }
         times
-    }
-
-    /// How many of `times` fall in each whole second `[k s, (k + 1) s)` up to the last one.
-    fn per_second(times: &[Duration]) -> Vec<usize> {
-        let seconds = times
-            .iter()
-            .map(Duration::as_secs)
-            .max()
-            .map_or(0, |s| s + 1);
-        (0..seconds)
-            .map(|k| times.iter().filter(|t| t.as_secs() == k).count())
-            .collect()
     }
 
     fn max_in_any_second(times: &[Duration]) -> usize {
@@ -114,7 +287,7 @@ mod tests {
             .map(|t| {
                 times
                     .iter()
-                    .filter(|u| **u >= *t && **u < *t + Duration::from_secs(1))
+                    .filter(|u| **u >= *t && **u < *t + WINDOW)
                     .count()
             })
             .max()
@@ -122,47 +295,81 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn two_per_second_lets_a_pair_leave_then_one_a_second() {
-        let times = schedule(2, 5).await;
-        assert_eq!(per_second(&times), [2, 1, 1, 1], "{times:?}");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn never_more_than_n_in_any_one_second_window() {
+    async fn never_more_than_n_in_any_window_and_a_full_n_when_busy() {
         for rps in [1, 2, 3, 5, 10] {
             let times = schedule(rps, 40).await;
-            let max = max_in_any_second(&times);
-            assert!(
-                max <= rps as usize,
-                "rps {rps}: {max} in one second: {times:?}"
+            assert_eq!(
+                max_in_any_second(&times),
+                rps as usize,
+                "rps {rps}: {times:?}"
             );
-            // And it is not needlessly slow: at least n - 1 per second sustained.
-            let expected = Duration::from_secs(40 / (u64::from(rps).max(2) - 1) + 1);
-            assert!(*times.last().unwrap() <= expected, "rps {rps}: {times:?}");
+            // Full speed: the k-th request leaves at floor(k / n) seconds, not later.
+            for (k, t) in times.iter().enumerate() {
+                let expected = Duration::from_secs((k / rps as usize) as u64);
+                assert_eq!(*t, expected, "rps {rps}, request {k}: {times:?}");
+            }
         }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn three_per_second_lets_a_pair_leave_together_and_three_a_second_after() {
-        let times = schedule(3, 8).await;
-        assert_eq!(times[1], Duration::ZERO, "{times:?}");
-        assert_eq!(per_second(&times), [3, 2, 2, 1], "{times:?}");
     }
 
     #[tokio::test(start_paused = true)]
     async fn zero_means_unlimited() {
         let times = schedule(0, 100).await;
-        assert_eq!(per_second(&times), [100]);
+        assert_eq!(times.last().copied(), Some(Duration::ZERO));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn clones_share_one_budget() {
-        let a = Limiter::new(1);
+    async fn clones_share_one_window() {
+        let a = limiter(1, 0);
         let b = a.clone();
-        a.acquire().await;
-        let within_the_second = tokio::time::timeout(Duration::from_millis(999), b.acquire());
-        assert!(within_the_second.await.is_err(), "b waits for a's second");
-        let the_rest = tokio::time::timeout(Duration::from_millis(1), b.acquire());
-        assert!(the_rest.await.is_ok());
+        let start = Instant::now();
+        a.acquire().await.unwrap();
+        b.acquire().await.unwrap();
+        assert_eq!(start.elapsed(), WINDOW);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_request_even_with_free_slots() {
+        let limiter = limiter(3, 0);
+        let start = Instant::now();
+        limiter.pause(Duration::from_secs(5));
+        // A shorter pause later does not shorten the first.
+        limiter.pause(Duration::from_secs(1));
+        assert_eq!(limiter.peek(), (3, Duration::from_secs(5)));
+        limiter.acquire().await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_daily_quota_refuses_new_work_before_the_last_requests() {
+        let limiter = Limiter::new(Arc::new(InProcessState::default()), 0, 5, 2);
+        for _ in 0..3 {
+            limiter.admit_new_work().unwrap();
+            limiter.acquire().await.unwrap();
+        }
+        // Two left: kept for requests already under way.
+        assert!(matches!(
+            limiter.admit_new_work(),
+            Err(GongError::QuotaExhausted { resets_in }) if resets_in > Duration::ZERO
+                && resets_in <= Duration::from_secs(DAY_SECS)
+        ));
+        limiter.acquire().await.unwrap();
+        limiter.acquire().await.unwrap();
+        assert!(matches!(
+            limiter.acquire().await,
+            Err(GongError::QuotaExhausted { .. })
+        ));
+    }
+
+    #[test]
+    fn claims_are_exclusive_until_released_or_expired() {
+        let state = InProcessState::default();
+        let now = Instant::now();
+        let ttl = Duration::from_secs(10);
+        assert!(state.claim("t/1", now, ttl));
+        assert!(!state.claim("t/1", now, ttl));
+        assert!(state.claim("t/2", now, ttl));
+        state.release("t/1");
+        assert!(state.claim("t/1", now, ttl));
+        assert!(state.claim("t/1", now + ttl, ttl));
     }
 }

@@ -61,17 +61,22 @@ impl Page for wire::UsersResponse {
 /// Every item of every page. `call_for(cursor)` builds the request for a page (`None` for the
 /// first). A 404 ("nothing matches") ends the list; a cursor seen before is an error rather than
 /// an endless loop.
+/// `prepaid` is passed on for the first page only (see [`Transport::send`]).
 pub(crate) async fn collect<P: Page>(
     transport: &Transport,
     deadline: Instant,
+    prepaid: bool,
     mut call_for: impl FnMut(Option<&str>) -> Result<Call, GongError>,
 ) -> Result<Vec<P::Item>, GongError> {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     let mut seen = HashSet::new();
+    let mut prepaid = prepaid;
     loop {
         let call = call_for(cursor.as_deref())?;
-        let Some(page) = transport.send::<P>(&call, deadline).await? else {
+        let page = transport.send::<P>(&call, deadline, prepaid).await?;
+        prepaid = false;
+        let Some(page) = page else {
             break;
         };
         let next = page

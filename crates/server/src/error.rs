@@ -210,6 +210,23 @@ impl From<GongError> for ApiError {
                     "Gong's API rate limit is exhausted; retry after the Retry-After seconds",
                 )
             },
+            GongError::QuotaExhausted { resets_in } => ApiError {
+                retry_after: Some(resets_in),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "upstream_quota_exhausted",
+                    "Gong's daily API quota is spent; cached calls are still served, \
+                     new ones after the Retry-After seconds",
+                )
+            },
+            GongError::Busy { retry_after } => ApiError {
+                retry_after: Some(retry_after),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "upstream_busy",
+                    "too many Gong requests are queued to answer in time; retry after the Retry-After seconds",
+                )
+            },
             GongError::DeadlineExceeded(limit) => ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "upstream_timeout",

@@ -189,6 +189,21 @@ mod tests {
             true,
         );
         assert!(matches!(e, ServiceError::RateLimited { .. }));
+        for refusal in [
+            GongError::QuotaExhausted {
+                resets_in: Duration::from_secs(600),
+            },
+            GongError::Busy {
+                retry_after: Duration::from_secs(600),
+            },
+        ] {
+            // Refused before reaching Gong: kept whole, so each front door can name the quota.
+            let e = ServiceError::from(refusal.clone());
+            assert!(
+                matches!(&e, ServiceError::Gong(kept) if kept.to_string() == refusal.to_string()),
+                "{e:?}"
+            );
+        }
         let e = ServiceError::from(GongError::DeadlineExceeded(Duration::from_secs(30)));
         assert!(matches!(
             e,

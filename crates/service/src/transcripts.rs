@@ -145,6 +145,7 @@ pub fn assemble(requested: &[CallId], data: CallData) -> Result<Assembled, GongE
         mut transcript_error,
         metadata_error,
         failed_call_ids,
+        ..
     } = data;
 
     let failed_set: HashSet<&str> = failed_call_ids.iter().map(String::as_str).collect();
@@ -285,6 +286,7 @@ mod tests {
             }),
             metadata_error: Some(GongError::Transport("reset".into())),
             failed_call_ids: strings(&["2"]),
+            ..CallData::default()
         };
         let out = assemble(&ids(&["1", "2"]), data).unwrap();
         assert_eq!(out.call_transcripts.len(), 1);

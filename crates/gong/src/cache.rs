@@ -1,0 +1,585 @@
+//! What Gong returned per call, kept in memory and on disk so repeated asks cost no requests.
+//!
+//! Keys are `tenant / lane / call id`: the tenant is a hash of the base URL and the credential's
+//! identity, so two Gong companies sharing one store never see each other's calls; the lane is
+//! the endpoint (and selector) the answer came from. Who may read which call is decided above
+//! this layer, before ids are asked for.
+//!
+//! Two tiers: a memory tier bounded in bytes (`moka`, weighed by value size) over an embedded
+//! store on disk (`redb`). redb is pure Rust (no C toolchain, unlike RocksDB or SQLite), keeps
+//! one file with ACID transactions (a crash mid-write leaves the previous state, not a torn
+//! value), and needs no server. The directory is created 0700 and the file 0600; values can be
+//! encrypted at rest with AES-256-GCM (a random nonce per value, the entry's key as associated
+//! data so a value cannot be moved to another key).
+//!
+//! The cache never fails a caller: an unreadable or corrupt store is logged and bypassed, and a
+//! value that does not decrypt or decode is a miss, so the answer comes from Gong instead.
+//! Found answers live [`crate::config::DEFAULT_CACHE_FOUND_TTL`]; "not found / no transcript
+//! yet" only [`crate::config::DEFAULT_CACHE_MISSING_TTL`]; failures are never kept.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aes_gcm::aead::{Aead, AeadCore, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, KeyInit};
+use redb::{ReadableDatabase as _, ReadableTableMetadata as _, TableDefinition};
+use secrecy::ExposeSecret as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::config::{CacheConfig, CacheMode};
+use crate::scheduler::{Got, Item};
+use crate::{wire, GongAuth, GongError};
+
+/// File name of the store inside the cache directory.
+pub const STORE_FILE: &str = "gong-cache.redb";
+
+/// The one table: key bytes to stored value bytes.
+const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gong_calls");
+
+/// First byte of a stored value: after the expiry, plain JSON.
+const FORMAT_PLAIN: u8 = 0;
+/// First byte of a stored value: after the expiry, a 12-byte nonce, then the AES-256-GCM
+/// ciphertext of the JSON.
+const FORMAT_AES_GCM: u8 = 1;
+/// AES-GCM nonce length.
+const NONCE_LEN: usize = 12;
+/// Format byte and big-endian expiry (Unix seconds) in front of every stored value.
+const HEADER_LEN: usize = 9;
+
+/// Format, expiry and payload of a stored value, or `None` when it is too short to be one.
+fn split_header(stored: &[u8]) -> Option<(u8, u64, &[u8])> {
+    let (&format, rest) = stored.split_first()?;
+    let (expires, payload) = rest.split_at_checked(HEADER_LEN - 1)?;
+    Some((
+        format,
+        u64::from_be_bytes(expires.try_into().ok()?),
+        payload,
+    ))
+}
+
+/// What an encrypted value is bound to besides its ciphertext: its key (so it cannot be moved
+/// to another call or tenant) and its expiry (so that cannot be extended).
+fn associated_data(key: &[u8], expires: u64) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(key.len() + 8);
+    aad.extend_from_slice(key);
+    aad.extend_from_slice(&expires.to_be_bytes());
+    aad
+}
+
+/// Removes expired and malformed entries, so the file does not grow with calls nobody asks
+/// for again. Runs when a store is first opened in the process.
+fn sweep(db: &redb::Database) -> Result<(), redb::Error> {
+    let now = unix_now();
+    let txn = db.begin_write()?;
+    match txn.open_table(TABLE) {
+        Ok(mut table) => {
+            table.retain(|_, value| split_header(value).is_some_and(|(_, x, _)| x > now))?;
+        }
+        Err(redb::TableError::TableDoesNotExist(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+/// A cached answer: when it expires (Unix seconds) and the item, or `None` for "not found".
+#[derive(Serialize)]
+struct EnvelopeRef<'a, T> {
+    x: u64,
+    v: Option<&'a T>,
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    x: u64,
+    v: Option<T>,
+}
+
+/// What the cache holds, for `callbrief cache stats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheStats {
+    /// The mode in effect (disk falls back to memory when the store cannot be opened).
+    pub mode: CacheMode,
+    /// The store's file, when on disk.
+    pub path: Option<PathBuf>,
+    /// Whether values on disk are encrypted.
+    pub encrypted: bool,
+    /// Entries in memory.
+    pub memory_entries: u64,
+    /// Bytes of values in memory.
+    pub memory_bytes: u64,
+    /// Entries on disk (all tenants, including expired ones not yet replaced).
+    pub disk_entries: u64,
+    /// Size of the store's file.
+    pub disk_file_bytes: u64,
+}
+
+/// One open store per file in the process, shared by every client (tenant) using it: redb
+/// allows one open handle per file.
+fn open_stores() -> &'static Mutex<HashMap<PathBuf, Weak<redb::Database>>> {
+    static STORES: OnceLock<Mutex<HashMap<PathBuf, Weak<redb::Database>>>> = OnceLock::new();
+    STORES.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The cache of one client (one tenant).
+pub(crate) struct Cache {
+    tenant: String,
+    memory: moka::sync::Cache<Vec<u8>, Arc<[u8]>>,
+    disk: Option<Arc<redb::Database>>,
+    path: Option<PathBuf>,
+    cipher: Option<Aes256Gcm>,
+    found_ttl: Duration,
+    missing_ttl: Duration,
+}
+
+impl Cache {
+    /// The cache `config` asks for, or `None` when it is off.
+    pub(crate) fn open(config: &CacheConfig, tenant: String) -> Option<Arc<Self>> {
+        if config.mode == CacheMode::Off {
+            return None;
+        }
+        let memory = moka::sync::Cache::builder()
+            .max_capacity(config.memory_bytes)
+            .weigher(|k: &Vec<u8>, v: &Arc<[u8]>| {
+                u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX)
+            })
+            .build();
+        let (disk, path) = if config.mode == CacheMode::Disk {
+            let path = config.dir.join(STORE_FILE);
+            match open_store(&config.dir, &path) {
+                Ok(db) => (Some(db), Some(path)),
+                Err(reason) => {
+                    tracing::warn!(
+                        path = %path.display(),
+                        %reason,
+                        "gong cache store unusable; caching in memory only"
+                    );
+                    (None, None)
+                }
+            }
+        } else {
+            (None, None)
+        };
+        let cipher = config
+            .key
+            .as_ref()
+            .and_then(|k| Aes256Gcm::new_from_slice(&k.0).ok());
+        Some(Arc::new(Self {
+            tenant,
+            memory,
+            disk,
+            path,
+            cipher,
+            found_ttl: config.found_ttl,
+            missing_ttl: config.missing_ttl,
+        }))
+    }
+
+    fn key(&self, lane: &str, id: &str) -> Vec<u8> {
+        format!("{}/{lane}/{id}", self.tenant).into_bytes()
+    }
+
+    /// The cached answer for `id` in `lane` (found or not found), or `None` on a miss.
+    pub(crate) fn get(&self, lane: &str, id: &str) -> Option<Got> {
+        let key = self.key(lane, id);
+        if let Some(json) = self.memory.get(&key) {
+            if let Some(got) = decode(lane, &json) {
+                return Some(got);
+            }
+            self.memory.invalidate(&key);
+        }
+        let stored = self.disk_get(&key)?;
+        let json = self.open_value(&key, &stored)?;
+        let got = decode(lane, &json)?;
+        self.memory.insert(key, Arc::from(json));
+        Some(got)
+    }
+
+    fn disk_get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        let db = self.disk.as_ref()?;
+        let read = || -> Result<Option<Vec<u8>>, redb::Error> {
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(TABLE) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            Ok(table.get(key)?.map(|v| v.value().to_vec()))
+        };
+        match read() {
+            Ok(value) => value,
+            Err(error) => {
+                tracing::warn!(%error, "gong cache store unreadable; asking Gong instead");
+                None
+            }
+        }
+    }
+
+    /// The JSON inside a stored value, or `None` when it has expired, does not decrypt or has
+    /// an unknown format (another key, or encryption switched on or off since it was written).
+    fn open_value(&self, key: &[u8], stored: &[u8]) -> Option<Vec<u8>> {
+        let (format, expires, payload) = split_header(stored)?;
+        if expires <= unix_now() {
+            return None;
+        }
+        match (format, &self.cipher) {
+            (FORMAT_PLAIN, None) => Some(payload.to_vec()),
+            (FORMAT_AES_GCM, Some(cipher)) if payload.len() > NONCE_LEN => {
+                let (nonce, ciphertext) = payload.split_at(NONCE_LEN);
+                let nonce = aes_gcm::Nonce::from_slice(nonce);
+                let aad = associated_data(key, expires);
+                cipher
+                    .decrypt(
+                        nonce,
+                        Payload {
+                            msg: ciphertext,
+                            aad: &aad,
+                        },
+                    )
+                    .ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// The stored form of `json`: format byte, expiry (so expired entries can be swept without
+    /// the key), then the JSON, plain or encrypted with the entry's key and expiry authenticated.
+    fn seal(&self, key: &[u8], expires: u64, json: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(HEADER_LEN + NONCE_LEN + json.len() + 16);
+        let Some(cipher) = &self.cipher else {
+            out.push(FORMAT_PLAIN);
+            out.extend_from_slice(&expires.to_be_bytes());
+            out.extend_from_slice(json);
+            return Some(out);
+        };
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let aad = associated_data(key, expires);
+        let ciphertext = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: json,
+                    aad: &aad,
+                },
+            )
+            .ok()?;
+        out.push(FORMAT_AES_GCM);
+        out.extend_from_slice(&expires.to_be_bytes());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ciphertext);
+        Some(out)
+    }
+
+    /// Keeps the found and not-found answers of one batch (failures are never kept). The disk
+    /// write finishes before the batch's answers are handed out, so an answer a caller has seen
+    /// survives a restart.
+    pub(crate) async fn keep(self: &Arc<Self>, lane: &str, results: &[(String, Got)]) {
+        let now = unix_now();
+        let mut rows = Vec::with_capacity(results.len());
+        for (id, got) in results {
+            let (x, json) = match got {
+                Got::Found(item) => {
+                    let x = now.saturating_add(self.found_ttl.as_secs());
+                    let json = match item {
+                        Item::Transcript(t) => serde_json::to_vec(&EnvelopeRef { x, v: Some(t) }),
+                        Item::Call(c) => serde_json::to_vec(&EnvelopeRef {
+                            x,
+                            v: Some(c.as_ref()),
+                        }),
+                    };
+                    (x, json)
+                }
+                Got::NotFound if !self.missing_ttl.is_zero() => {
+                    let x = now.saturating_add(self.missing_ttl.as_secs().max(1));
+                    (x, serde_json::to_vec(&EnvelopeRef::<()> { x, v: None }))
+                }
+                Got::NotFound | Got::Failed(_) => continue,
+            };
+            let Ok(json) = json else { continue };
+            let key = self.key(lane, id);
+            self.memory.insert(key.clone(), Arc::from(json.as_slice()));
+            if self.disk.is_some() {
+                if let Some(sealed) = self.seal(&key, x, &json) {
+                    rows.push((key, sealed));
+                }
+            }
+        }
+        let Some(db) = self.disk.clone() else { return };
+        if rows.is_empty() {
+            return;
+        }
+        let write = move || -> Result<(), redb::Error> {
+            let txn = db.begin_write()?;
+            {
+                let mut table = txn.open_table(TABLE)?;
+                for (key, value) in &rows {
+                    table.insert(key.as_slice(), value.as_slice())?;
+                }
+            }
+            txn.commit()?;
+            Ok(())
+        };
+        match tokio::task::spawn_blocking(write).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "gong cache store not written"),
+            Err(error) => tracing::warn!(%error, "gong cache store write did not finish"),
+        }
+    }
+
+    /// Counts of both tiers.
+    pub(crate) fn stats(&self) -> CacheStats {
+        self.memory.run_pending_tasks();
+        let disk_entries = self.disk.as_ref().map_or(0, |db| {
+            let count = || -> Result<u64, redb::Error> {
+                let txn = db.begin_read()?;
+                match txn.open_table(TABLE) {
+                    Ok(table) => Ok(table.len()?),
+                    Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+                    Err(e) => Err(e.into()),
+                }
+            };
+            count().unwrap_or(0)
+        });
+        let disk_file_bytes = self
+            .path
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0, |m| m.len());
+        CacheStats {
+            mode: if self.disk.is_some() {
+                CacheMode::Disk
+            } else {
+                CacheMode::Memory
+            },
+            path: self.path.clone(),
+            encrypted: self.cipher.is_some() && self.disk.is_some(),
+            memory_entries: self.memory.entry_count(),
+            memory_bytes: self.memory.weighted_size(),
+            disk_entries,
+            disk_file_bytes,
+        }
+    }
+
+    /// Empties both tiers (every tenant of the store); returns the entries removed from disk.
+    pub(crate) fn purge(&self) -> Result<u64, GongError> {
+        self.memory.invalidate_all();
+        let Some(db) = &self.disk else {
+            return Ok(0);
+        };
+        let purge = || -> Result<u64, redb::Error> {
+            let txn = db.begin_write()?;
+            let removed = match txn.open_table(TABLE) {
+                Ok(table) => table.len()?,
+                Err(redb::TableError::TableDoesNotExist(_)) => 0,
+                Err(e) => return Err(e.into()),
+            };
+            txn.delete_table(TABLE)?;
+            txn.commit()?;
+            Ok(removed)
+        };
+        purge().map_err(|e| GongError::Config(format!("cannot purge the Gong cache: {e}")))
+    }
+}
+
+/// Seconds since the Unix epoch (the cache's expiry clock: it must survive restarts).
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The answer inside a cached JSON envelope, or `None` when expired or unreadable.
+fn decode(lane: &str, json: &[u8]) -> Option<Got> {
+    fn open<T: serde::de::DeserializeOwned>(json: &[u8]) -> Option<Option<T>> {
+        let envelope: Envelope<T> = serde_json::from_slice(json).ok()?;
+        (envelope.x > unix_now()).then_some(envelope.v)
+    }
+    let got = if lane == "t" {
+        open::<wire::CallTranscript>(json)?.map(Item::Transcript)
+    } else {
+        open::<wire::ExtensiveCall>(json)?.map(|c| Item::Call(Box::new(c)))
+    };
+    Some(got.map_or(Got::NotFound, Got::Found))
+}
+
+/// Opens (or creates) the store, sharing a handle already open in this process.
+fn open_store(dir: &Path, path: &Path) -> Result<Arc<redb::Database>, String> {
+    let mut stores = open_stores().lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(db) = stores.get(path).and_then(Weak::upgrade) {
+        return Ok(db);
+    }
+    private_dir(dir).map_err(|e| format!("cannot create the directory: {e}"))?;
+    private_file(path).map_err(|e| format!("cannot create the file: {e}"))?;
+    let db = redb::Database::create(path).map_err(|e| e.to_string())?;
+    // Fails early on a file that opens but cannot be read.
+    db.begin_read().map_err(|e| e.to_string())?;
+    if let Err(error) = sweep(&db) {
+        tracing::warn!(%error, "expired gong cache entries not swept");
+    }
+    let db = Arc::new(db);
+    stores.insert(path.to_owned(), Arc::downgrade(&db));
+    Ok(db)
+}
+
+/// Creates `dir` readable by this user only.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+/// Creates `path` (if missing) readable by this user only, before redb opens it.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        drop(options.open(path)?);
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+    }
+    #[cfg(not(unix))]
+    {
+        drop(options.open(path)?);
+        Ok(())
+    }
+}
+
+/// The tenant of a base URL and credentials: a hash, so keys on disk name no customer.
+/// The credential's identity is the access key (not its secret) for key pairs, so rotating a
+/// secret keeps the cache; a bearer token has no separate identity and is hashed whole.
+pub(crate) fn tenant(base_url: &str, auth: &GongAuth) -> String {
+    let identity = match auth {
+        GongAuth::Basic { access_key, .. } => format!("key:{access_key}"),
+        GongAuth::Encoded(encoded) => {
+            use base64::Engine as _;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded.expose_secret().trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            match decoded.as_deref().and_then(|s| s.split_once(':')) {
+                Some((key, _)) => format!("key:{key}"),
+                None => format!("encoded:{}", encoded.expose_secret()),
+            }
+        }
+        GongAuth::Bearer(token) => format!("bearer:{}", token.expose_secret()),
+    };
+    let digest = Sha256::digest(format!("callbrief-gong-tenant\n{base_url}\n{identity}"));
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+
+    fn basic(key: &str, secret: &str) -> GongAuth {
+        GongAuth::Basic {
+            access_key: key.into(),
+            access_key_secret: SecretString::from(secret),
+        }
+    }
+
+    #[test]
+    fn tenants_differ_by_url_and_key_but_not_by_secret_or_spelling() {
+        let a = tenant("https://a.api.gong.io/", &basic("k1", "s1"));
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, tenant("https://a.api.gong.io/", &basic("k1", "s2")));
+        assert_ne!(a, tenant("https://b.api.gong.io/", &basic("k1", "s1")));
+        assert_ne!(a, tenant("https://a.api.gong.io/", &basic("k2", "s1")));
+        // The pre-encoded form of the same key pair is the same tenant.
+        let encoded = GongAuth::Encoded(SecretString::from("azE6czE=")); // base64("k1:s1")
+        assert_eq!(a, tenant("https://a.api.gong.io/", &encoded));
+        let t1 = tenant("https://a.api.gong.io/", &GongAuth::Bearer("t1".into()));
+        let t2 = tenant("https://a.api.gong.io/", &GongAuth::Bearer("t2".into()));
+        assert_ne!(t1, t2);
+        assert!(!t1.contains("t1"));
+    }
+
+    #[test]
+    fn expired_or_garbled_envelopes_are_misses() {
+        let future = unix_now() + 60;
+        let found = format!(r#"{{"x":{future},"v":{{"callId":"1","transcript":[]}}}}"#);
+        assert!(matches!(decode("t", found.as_bytes()), Some(Got::Found(_))));
+        let missing = format!(r#"{{"x":{future},"v":null}}"#);
+        assert!(matches!(
+            decode("t", missing.as_bytes()),
+            Some(Got::NotFound)
+        ));
+        let expired = r#"{"x":1,"v":{"callId":"1","transcript":[]}}"#;
+        assert!(decode("t", expired.as_bytes()).is_none());
+        assert!(decode("t", b"\x00garbage").is_none());
+        // A transcript is not a call.
+        assert!(decode("e:0", found.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn sweeping_drops_expired_and_malformed_entries_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = redb::Database::create(dir.path().join(STORE_FILE)).unwrap();
+        let now = unix_now();
+        let value = |x: u64| {
+            let mut v = vec![FORMAT_PLAIN];
+            v.extend_from_slice(&x.to_be_bytes());
+            v.extend_from_slice(b"{}");
+            v
+        };
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(TABLE).unwrap();
+            table.insert(&b"live"[..], &value(now + 60)[..]).unwrap();
+            table.insert(&b"old"[..], &value(now - 1)[..]).unwrap();
+            table.insert(&b"short"[..], &[0u8, 1][..]).unwrap();
+        }
+        txn.commit().unwrap();
+        sweep(&db).unwrap();
+        let txn = db.begin_read().unwrap();
+        let table = txn.open_table(TABLE).unwrap();
+        assert_eq!(table.len().unwrap(), 1);
+        assert!(table.get(&b"live"[..]).unwrap().is_some());
+    }
+
+    #[test]
+    fn an_encrypted_value_is_bound_to_its_key_and_expiry() {
+        let config = CacheConfig {
+            mode: CacheMode::Memory,
+            key: Some(crate::CacheKey([7; 32])),
+            ..CacheConfig::off()
+        };
+        let cache = Cache::open(&config, "tenant".into()).unwrap();
+        let x = unix_now() + 60;
+        let json = br#"{"text":"confidential words"}"#;
+        let sealed = cache.seal(b"k1", x, json).unwrap();
+        assert_eq!(sealed[0], FORMAT_AES_GCM);
+        assert!(!sealed.windows(12).any(|w| w == b"confidential"));
+        assert_eq!(cache.open_value(b"k1", &sealed).as_deref(), Some(&json[..]));
+        assert!(cache.open_value(b"k2", &sealed).is_none());
+        let mut extended = sealed.clone();
+        extended[1..HEADER_LEN].copy_from_slice(&(x + 3600).to_be_bytes());
+        assert!(cache.open_value(b"k1", &extended).is_none());
+        let mut flipped = sealed.clone();
+        if let Some(last) = flipped.last_mut() {
+            *last ^= 1;
+        }
+        assert!(cache.open_value(b"k1", &flipped).is_none());
+        // Two seals of one value differ: a fresh nonce each time.
+        assert_ne!(cache.seal(b"k1", x, json).unwrap(), sealed);
+        // Expired values are misses before any decryption.
+        let old = cache.seal(b"k1", unix_now() - 1, json).unwrap();
+        assert!(cache.open_value(b"k1", &old).is_none());
+    }
+}

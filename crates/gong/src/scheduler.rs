@@ -1,0 +1,667 @@
+//! The one queue in front of Gong: micro-batching, single-flight and fairness between callers.
+//!
+//! Callers hand in call ids per *lane* (an endpoint plus, for `/v2/calls/extensive`, its
+//! content selector) and wait on a channel for one answer per id. A dispatcher task takes a
+//! request slot from the [`Limiter`] whenever work is queued and one is free, and fills one
+//! Gong request of up to `batch_size` ids from a lane:
+//!
+//! - **Micro-batching**: every id waiting in that lane when the slot opens leaves in the same
+//!   request, whoever asked for it. An idle server adds no wait: the first ask wakes the
+//!   dispatcher and, with a slot free, its request leaves at once.
+//! - **Single-flight**: an id already queued or in flight is not queued again; the new asker
+//!   is added to the ids' waiters and gets the same answer.
+//! - **Fairness**: each lane keeps one queue per caller key, served round-robin one id at a
+//!   time, and lanes take turns for slots; a caller with many ids cannot push back a caller
+//!   with one by more than one turn.
+//! - **Admission**: before queuing, the time to fetch the caller's ids is estimated from the
+//!   queues ahead of them (as the round-robin will serve them), the free slots, any 429 pause
+//!   and the rate. A request that cannot finish before its deadline fails at once with
+//!   [`GongError::Busy`] instead of waiting the deadline out, and none fail for want of daily
+//!   budget before being checked against it ([`GongError::QuotaExhausted`]).
+//!
+//! Each caller stops waiting at its own deadline (its unanswered ids fail with
+//! `DeadlineExceeded`); the shared request runs until the latest deadline of its askers, so
+//! one impatient caller never cuts off the others. Ids nobody waits for any more are dropped
+//! from the queue before they cost a request.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use sha2::{Digest as _, Sha256};
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::cache::Cache;
+use crate::http::{Call, Transport};
+use crate::limiter::Slot;
+use crate::paging;
+use crate::{wire, GongError};
+
+/// Longest a single-flight claim on a call id lives in the shared state, should its holder
+/// vanish without releasing it.
+const CLAIM_TTL: Duration = Duration::from_secs(60);
+
+/// What one Gong request is for: the endpoint, and for `/v2/calls/extensive` the selector.
+#[derive(Debug, Clone)]
+pub(crate) enum Endpoint {
+    /// `POST /v2/calls/transcript`.
+    Transcript,
+    /// `POST /v2/calls/extensive` with this content selector.
+    Extensive(wire::ContentSelector),
+}
+
+/// A queue of ids that can share a request: same endpoint and selector. `key` names it in the
+/// cache and in single-flight claims.
+#[derive(Debug, Clone)]
+pub(crate) struct LaneSpec {
+    pub(crate) key: Arc<str>,
+    pub(crate) endpoint: Endpoint,
+}
+
+impl LaneSpec {
+    /// The transcript lane.
+    pub(crate) fn transcripts() -> Self {
+        Self {
+            key: Arc::from("t"),
+            endpoint: Endpoint::Transcript,
+        }
+    }
+
+    /// The lane of `/v2/calls/extensive` with `selector` (selectors that serialize alike share it).
+    pub(crate) fn extensive(selector: &wire::ContentSelector) -> Self {
+        let json = serde_json::to_vec(selector).unwrap_or_default();
+        let digest = Sha256::digest(&json);
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Self {
+            key: Arc::from(format!("e:{hex}")),
+            endpoint: Endpoint::Extensive(selector.clone()),
+        }
+    }
+}
+
+/// One call's answer from one endpoint.
+#[derive(Debug, Clone)]
+pub(crate) enum Item {
+    /// From `/v2/calls/transcript`.
+    Transcript(wire::CallTranscript),
+    /// From `/v2/calls/extensive`.
+    Call(Box<wire::ExtensiveCall>),
+}
+
+impl Item {
+    fn id(&self) -> &str {
+        match self {
+            Item::Transcript(t) => &t.call_id,
+            Item::Call(c) => &c.meta_data.id,
+        }
+    }
+}
+
+/// What became of one id.
+#[derive(Debug, Clone)]
+pub(crate) enum Got {
+    /// Gong returned it.
+    Found(Item),
+    /// Gong has nothing for it (no such call, or no transcript yet).
+    NotFound,
+    /// Its request failed.
+    Failed(GongError),
+}
+
+/// One caller's ids in one lane, and the tag its answers come back with.
+pub(crate) struct Want {
+    pub(crate) tag: usize,
+    pub(crate) lane: LaneSpec,
+    pub(crate) ids: Vec<String>,
+}
+
+/// An answer: the tag of the [`Want`], the id, the outcome.
+pub(crate) type Answer = (usize, String, Got);
+
+struct Waiter {
+    tag: usize,
+    tx: mpsc::UnboundedSender<Answer>,
+}
+
+struct Lane {
+    spec: LaneSpec,
+    /// Callers with queued ids, in round-robin order.
+    callers: VecDeque<(String, VecDeque<String>)>,
+    /// Everyone waiting for each queued or in-flight id.
+    waiters: HashMap<String, Vec<Waiter>>,
+    /// Latest deadline among the askers of each queued or in-flight id.
+    deadlines: HashMap<String, Instant>,
+}
+
+impl Lane {
+    fn queued(&self) -> usize {
+        self.callers.iter().map(|(_, ids)| ids.len()).sum()
+    }
+
+    /// Drops queued ids whose every asker has stopped waiting.
+    fn prune(&mut self) {
+        let waiters = &mut self.waiters;
+        let deadlines = &mut self.deadlines;
+        for (_, ids) in &mut self.callers {
+            ids.retain(|id| {
+                let live = waiters.get_mut(id).is_some_and(|ws| {
+                    ws.retain(|w| !w.tx.is_closed());
+                    !ws.is_empty()
+                });
+                if !live {
+                    waiters.remove(id);
+                    deadlines.remove(id);
+                }
+                live
+            });
+        }
+        self.callers.retain(|(_, ids)| !ids.is_empty());
+    }
+
+    /// Up to `size` ids, one per caller in turn; served callers move to the back.
+    fn take_batch(&mut self, size: usize) -> Vec<String> {
+        let mut batch = Vec::with_capacity(size.min(self.queued()));
+        while batch.len() < size {
+            let Some((caller, mut ids)) = self.callers.pop_front() else {
+                break;
+            };
+            if let Some(id) = ids.pop_front() {
+                batch.push(id);
+            }
+            if !ids.is_empty() {
+                self.callers.push_back((caller, ids));
+            }
+        }
+        batch
+    }
+}
+
+#[derive(Default)]
+struct Queues {
+    lanes: Vec<Lane>,
+    /// The lane to try first for the next slot.
+    next_lane: usize,
+}
+
+impl Queues {
+    fn lane_mut(&mut self, spec: &LaneSpec) -> &mut Lane {
+        let at = match self.lanes.iter().position(|l| l.spec.key == spec.key) {
+            Some(at) => at,
+            None => {
+                self.lanes.push(Lane {
+                    spec: spec.clone(),
+                    callers: VecDeque::new(),
+                    waiters: HashMap::new(),
+                    deadlines: HashMap::new(),
+                });
+                self.lanes.len() - 1
+            }
+        };
+        &mut self.lanes[at]
+    }
+
+    fn has_queued(&mut self) -> bool {
+        let mut any = false;
+        for lane in &mut self.lanes {
+            lane.prune();
+            any |= !lane.callers.is_empty();
+        }
+        any
+    }
+
+    /// The next lane with queued ids, taking turns.
+    fn pick_lane(&mut self) -> Option<usize> {
+        let n = self.lanes.len();
+        let at = (0..n)
+            .map(|i| (self.next_lane + i) % n)
+            .find(|i| !self.lanes[*i].callers.is_empty())?;
+        self.next_lane = (at + 1) % n;
+        Some(at)
+    }
+}
+
+/// Counts for monitoring: how much work waits for Gong.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SchedulerStats {
+    /// Ids queued for a request (per endpoint; an id asked for with transcript and metadata
+    /// counts twice).
+    pub queued_ids: usize,
+    /// Ids in requests under way.
+    pub in_flight_ids: usize,
+    /// Distinct callers with ids queued.
+    pub waiting_callers: usize,
+}
+
+struct Shared {
+    queues: Mutex<Queues>,
+    wake: Arc<Notify>,
+    transport: Arc<Transport>,
+    batch_size: usize,
+    /// The configured deadline, named in `DeadlineExceeded` errors.
+    deadline: Duration,
+    cache: Option<Arc<Cache>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Lets the dispatcher notice the client is gone and end.
+        self.wake.notify_one();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queues> {
+        // Every critical section leaves the queues consistent; recover from a poisoned lock
+        // rather than failing every later request.
+        self.queues.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The scheduler of one client (shared by its clones).
+pub(crate) struct Scheduler {
+    shared: Arc<Shared>,
+    dispatcher: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Scheduler {
+    pub(crate) fn new(
+        transport: Arc<Transport>,
+        batch_size: usize,
+        deadline: Duration,
+        cache: Option<Arc<Cache>>,
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                queues: Mutex::new(Queues::default()),
+                wake: Arc::new(Notify::new()),
+                transport,
+                batch_size: batch_size.max(1),
+                deadline,
+                cache,
+            }),
+            dispatcher: Mutex::new(None),
+        }
+    }
+
+    /// Current queue counts.
+    pub(crate) fn stats(&self) -> SchedulerStats {
+        let queues = self.shared.lock();
+        let mut callers = HashSet::new();
+        let mut stats = SchedulerStats::default();
+        for lane in &queues.lanes {
+            let queued = lane.queued();
+            stats.queued_ids += queued;
+            stats.in_flight_ids += lane.waiters.len() - queued.min(lane.waiters.len());
+            callers.extend(lane.callers.iter().map(|(c, _)| c.as_str()));
+        }
+        stats.waiting_callers = callers.len();
+        stats
+    }
+
+    /// Starts the dispatcher on the current runtime unless it runs already.
+    fn ensure_dispatcher(&self) {
+        let mut handle = self
+            .dispatcher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if handle.as_ref().is_some_and(|h| !h.is_finished()) {
+            return;
+        }
+        let weak = Arc::downgrade(&self.shared);
+        let wake = Arc::clone(&self.shared.wake);
+        *handle = Some(tokio::spawn(dispatch(weak, wake)));
+    }
+
+    /// Every id of `wants` answered (found, not found or failed), each at most once, by
+    /// `deadline`. `caller` is the fairness key.
+    pub(crate) async fn fetch(
+        &self,
+        caller: &str,
+        wants: Vec<Want>,
+        deadline: Instant,
+    ) -> Vec<Answer> {
+        let expected: usize = wants.iter().map(|w| w.ids.len()).sum();
+        if expected == 0 {
+            return Vec::new();
+        }
+        if let Err(error) = self.admit(caller, &wants, deadline) {
+            return fail_all(wants, &error);
+        }
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut pending: HashSet<(usize, String)> = HashSet::with_capacity(expected);
+        {
+            let mut queues = self.shared.lock();
+            for want in &wants {
+                let lane = queues.lane_mut(&want.lane);
+                let mut fresh = VecDeque::new();
+                for id in &want.ids {
+                    pending.insert((want.tag, id.clone()));
+                    let waiter = Waiter {
+                        tag: want.tag,
+                        tx: tx.clone(),
+                    };
+                    let known = lane.waiters.contains_key(id);
+                    lane.waiters.entry(id.clone()).or_default().push(waiter);
+                    let latest = lane.deadlines.entry(id.clone()).or_insert(deadline);
+                    *latest = (*latest).max(deadline);
+                    if !known {
+                        fresh.push_back(id.clone());
+                    }
+                }
+                if fresh.is_empty() {
+                    continue;
+                }
+                match lane.callers.iter_mut().find(|(c, _)| c == caller) {
+                    Some((_, ids)) => ids.extend(fresh),
+                    None => lane.callers.push_back((caller.to_owned(), fresh)),
+                }
+            }
+        }
+        drop(tx);
+        self.ensure_dispatcher();
+        self.shared.wake.notify_one();
+
+        let mut answers = Vec::with_capacity(expected);
+        while !pending.is_empty() {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some((tag, id, got))) => {
+                    if pending.remove(&(tag, id.clone())) {
+                        answers.push((tag, id, got));
+                    }
+                }
+                // The channel closes only if every waiter entry was dropped; treat what is
+                // left like a deadline.
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let late = GongError::DeadlineExceeded(self.shared.deadline);
+        answers.extend(
+            pending
+                .into_iter()
+                .map(|(tag, id)| (tag, id, Got::Failed(late.clone()))),
+        );
+        answers
+    }
+
+    /// Refuses work that cannot start (daily budget) or cannot finish by `deadline` (queue).
+    fn admit(&self, caller: &str, wants: &[Want], deadline: Instant) -> Result<(), GongError> {
+        let limiter = &self.shared.transport.limiter;
+        limiter.admit_new_work()?;
+        let (free, paused) = limiter.peek();
+        let rate = limiter.per_second();
+        let batch = self.shared.batch_size;
+        let queues = self.shared.lock();
+        let mut mine = 0usize;
+        let mut my_lanes = HashSet::new();
+        for want in wants {
+            my_lanes.insert(want.lane.key.clone());
+            let lane = queues.lanes.iter().find(|l| l.spec.key == want.lane.key);
+            let new: Vec<&String> = want
+                .ids
+                .iter()
+                .filter(|id| lane.is_none_or(|l| !l.waiters.contains_key(*id)))
+                .collect();
+            if new.is_empty() {
+                continue;
+            }
+            let n = new.len();
+            // Round-robin serves every other caller up to n ids before our last one.
+            let ahead: usize = lane.map_or(0, |l| {
+                l.callers
+                    .iter()
+                    .map(|(c, ids)| {
+                        if c == caller {
+                            ids.len()
+                        } else {
+                            ids.len().min(n)
+                        }
+                    })
+                    .sum()
+            });
+            mine += (ahead + n).div_ceil(batch);
+        }
+        if mine == 0 {
+            return Ok(());
+        }
+        // Lanes take turns: other lanes' work interleaves with ours.
+        let others: usize = queues
+            .lanes
+            .iter()
+            .filter(|l| !my_lanes.contains(&l.spec.key))
+            .map(|l| l.queued().div_ceil(batch))
+            .sum();
+        drop(queues);
+        let requests = mine + others.min(mine);
+        let eta = if rate == 0 {
+            paused
+        } else {
+            let waiting = requests.saturating_sub(free as usize);
+            let secs = waiting.div_ceil(rate as usize);
+            paused + Duration::from_secs(u64::try_from(secs).unwrap_or(u64::MAX))
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if eta >= left && eta > Duration::ZERO {
+            let retry_after = Duration::from_secs(eta.as_secs_f64().ceil().max(1.0) as u64);
+            tracing::info!(
+                caller,
+                requests,
+                eta_ms = eta.as_millis(),
+                "gong request refused: the queue ahead outlasts its deadline"
+            );
+            return Err(GongError::Busy { retry_after });
+        }
+        Ok(())
+    }
+}
+
+/// Every id of `wants` failed with `error`.
+fn fail_all(wants: Vec<Want>, error: &GongError) -> Vec<Answer> {
+    wants
+        .into_iter()
+        .flat_map(|w| {
+            let tag = w.tag;
+            w.ids
+                .into_iter()
+                .map(move |id| (tag, id, Got::Failed(error.clone())))
+        })
+        .collect()
+}
+
+/// A batch on its way: lane, ids and the latest deadline of its askers.
+struct Batch {
+    lane: LaneSpec,
+    ids: Vec<String>,
+    deadline: Instant,
+}
+
+/// The dispatcher: one slot, one batch, while there is work; ends when the client is gone.
+async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
+    loop {
+        let notified = wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let Some(shared) = weak.upgrade() else {
+            return;
+        };
+        let step = {
+            let mut queues = shared.lock();
+            if queues.has_queued() {
+                match shared.transport.limiter.try_acquire() {
+                    Slot::Granted => Step::Send(next_batch(&mut queues, &shared)),
+                    Slot::WaitUntil(at) => Step::Wait(at),
+                    Slot::QuotaSpent { resets_in } => {
+                        fail_queued(&mut queues, &GongError::QuotaExhausted { resets_in });
+                        Step::Idle
+                    }
+                }
+            } else {
+                Step::Idle
+            }
+        };
+        match step {
+            Step::Send(Some(batch)) => {
+                tokio::spawn(run_batch(Arc::clone(&shared), batch));
+            }
+            Step::Send(None) => {}
+            Step::Wait(at) => {
+                drop(shared);
+                tokio::time::sleep_until(at).await;
+            }
+            Step::Idle => {
+                drop(shared);
+                notified.await;
+                // Lets asks made in the same instant join the first batch.
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+}
+
+enum Step {
+    Send(Option<Batch>),
+    Wait(Instant),
+    Idle,
+}
+
+fn next_batch(queues: &mut Queues, shared: &Shared) -> Option<Batch> {
+    let at = queues.pick_lane()?;
+    let lane = &mut queues.lanes[at];
+    let ids = lane.take_batch(shared.batch_size);
+    let deadline = ids
+        .iter()
+        .filter_map(|id| lane.deadlines.get(id))
+        .max()
+        .copied()
+        .unwrap_or_else(|| Instant::now() + shared.deadline);
+    Some(Batch {
+        lane: lane.spec.clone(),
+        ids,
+        deadline,
+    })
+}
+
+/// Answers every queued id with `error` and empties the queues.
+fn fail_queued(queues: &mut Queues, error: &GongError) {
+    for lane in &mut queues.lanes {
+        let callers = std::mem::take(&mut lane.callers);
+        for id in callers.into_iter().flat_map(|(_, ids)| ids) {
+            lane.deadlines.remove(&id);
+            for w in lane.waiters.remove(&id).unwrap_or_default() {
+                let _ = w.tx.send((w.tag, id.clone(), Got::Failed(error.clone())));
+            }
+        }
+    }
+}
+
+/// Sends one batch (its first page on the slot already taken), keeps what Gong said, and
+/// answers every waiter of every id.
+async fn run_batch(shared: Arc<Shared>, batch: Batch) {
+    let state = shared.transport.limiter.state();
+    let now = Instant::now();
+    // Within the process the queue already fetches each id once; the claims tell other
+    // replicas sharing the state. An id another replica holds is still fetched here (it costs a
+    // request, never a wrong answer) until a shared cache lets this one wait for that answer.
+    let mut claims = Vec::with_capacity(batch.ids.len());
+    for id in &batch.ids {
+        let key = format!("{}/{id}", batch.lane.key);
+        if state.claim(&key, now, CLAIM_TTL) {
+            claims.push(key);
+        } else {
+            tracing::debug!(lane = %batch.lane.key, "gong call already being fetched elsewhere");
+        }
+    }
+    let result = tokio::time::timeout_at(batch.deadline, fetch_batch(&shared, &batch))
+        .await
+        .unwrap_or(Err(GongError::DeadlineExceeded(shared.deadline)));
+    for key in &claims {
+        state.release(key);
+    }
+    let mut results: Vec<(String, Got)> = match result {
+        Ok(items) => {
+            let mut by_id: HashMap<String, Item> = HashMap::with_capacity(items.len());
+            for item in items {
+                by_id.entry(item.id().to_owned()).or_insert(item);
+            }
+            batch
+                .ids
+                .iter()
+                .map(|id| {
+                    let got = by_id.remove(id).map_or(Got::NotFound, Got::Found);
+                    (id.clone(), got)
+                })
+                .collect()
+        }
+        Err(error) => batch
+            .ids
+            .iter()
+            .map(|id| (id.clone(), Got::Failed(error.clone())))
+            .collect(),
+    };
+    if let Some(cache) = &shared.cache {
+        cache.keep(&batch.lane.key, &results).await;
+    }
+    let mut queues = shared.lock();
+    let lane = queues.lane_mut(&batch.lane);
+    for (id, got) in results.drain(..) {
+        lane.deadlines.remove(&id);
+        let mut waiters = lane.waiters.remove(&id).unwrap_or_default();
+        waiters.retain(|w| !w.tx.is_closed());
+        let Some(last) = waiters.pop() else {
+            continue;
+        };
+        for w in waiters {
+            let _ = w.tx.send((w.tag, id.clone(), got.clone()));
+        }
+        let _ = last.tx.send((last.tag, id, got));
+    }
+}
+
+/// Every page of one batch.
+async fn fetch_batch(shared: &Shared, batch: &Batch) -> Result<Vec<Item>, GongError> {
+    let filter = wire::CallsFilter {
+        call_ids: Some(batch.ids.clone()),
+        ..wire::CallsFilter::default()
+    };
+    let transport = shared.transport.as_ref();
+    match &batch.lane.endpoint {
+        Endpoint::Transcript => {
+            let items = paging::collect::<wire::TranscriptResponse>(
+                transport,
+                batch.deadline,
+                true,
+                |cursor| {
+                    Call::post(
+                        "v2/calls/transcript",
+                        &wire::TranscriptRequest {
+                            cursor: cursor.map(str::to_owned),
+                            filter: filter.clone(),
+                        },
+                    )
+                },
+            )
+            .await?;
+            Ok(items.into_iter().map(Item::Transcript).collect())
+        }
+        Endpoint::Extensive(selector) => {
+            let items = paging::collect::<wire::ExtensiveResponse>(
+                transport,
+                batch.deadline,
+                true,
+                |cursor| {
+                    Call::post(
+                        "v2/calls/extensive",
+                        &wire::ExtensiveRequest {
+                            cursor: cursor.map(str::to_owned),
+                            filter: filter.clone(),
+                            content_selector: selector.clone(),
+                        },
+                    )
+                },
+            )
+            .await?;
+            Ok(items.into_iter().map(|c| Item::Call(Box::new(c))).collect())
+        }
+    }
+}
