@@ -116,17 +116,18 @@ pub struct Settings {
 
 /// Limits on client connections, so slow or greedy clients cannot exhaust the server. Each
 /// value is a setting (`CALLBRIEF_MAX_CONNECTIONS`, ...) with a safe default; the connection
-/// limit and the write and idle timeouts are kept by [`crate::connections`], the request limit
-/// by the router. The header read timeout is read and checked but not enforced yet.
+/// limit and the three timeouts are kept by [`crate::serve`], the request limit by
+/// [`crate::shedding`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionSettings {
     /// Most connections open at once (`CALLBRIEF_MAX_CONNECTIONS`).
     pub max_connections: usize,
     /// Most requests to the protected routes (transcripts, accounts, briefings, `/mcp`)
-    /// served at once (`CALLBRIEF_MAX_CONCURRENT_REQUESTS`).
+    /// served at once (`CALLBRIEF_MAX_CONCURRENT_REQUESTS`); one more is answered `503` with
+    /// `Retry-After` at once.
     pub max_concurrent_requests: usize,
-    /// Time a client has to send a request's headers (`CALLBRIEF_HEADER_READ_TIMEOUT_SECS`;
-    /// not enforced yet).
+    /// Time a client has to send a request's headers, and a kept-alive connection to start its
+    /// next request (`CALLBRIEF_HEADER_READ_TIMEOUT_SECS`).
     pub header_read_timeout: Duration,
     /// Time a connection may move no bytes in either direction before it is closed
     /// (`CALLBRIEF_IDLE_TIMEOUT_SECS`); above the request timeout, so work in progress is

@@ -2,7 +2,7 @@
 //! document, health, API-key auth and request telemetry.
 //!
 //! Layout follows the usual split: [`config`] holds plain settings and the flags that fill them,
-//! [`startup`] binds and runs, [`connections`] keeps the connection limits, [`telemetry`] sets
+//! [`startup`] binds and runs, [`serve`] keeps the connection limits, [`shedding`] the request limit, [`telemetry`] sets
 //! up logs; [`routes`] are thin handlers that read the request ([`validate`]), call the
 //! [`service::Service`], which owns every use case, and render its answer; [`mcp`] does the same
 //! for MCP clients, sharing only the service with REST.
@@ -10,13 +10,14 @@
 pub mod auth;
 pub mod caller_auth;
 pub mod config;
-pub mod connections;
 pub mod error;
 pub mod gpt;
 pub mod mcp;
 pub mod openapi;
 pub mod routes;
+pub mod serve;
 pub mod service_setup;
+pub mod shedding;
 pub mod startup;
 pub mod telemetry;
 pub mod validate;

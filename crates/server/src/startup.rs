@@ -16,7 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
-use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -26,11 +25,11 @@ use tracing::Level;
 
 use crate::auth::{self, ApiKeys};
 use crate::caller_auth::{self, SalesforceAuth};
-use crate::config::{AuthMode, Settings};
-use crate::connections::LimitedListener;
+use crate::config::{AuthMode, ConnectionSettings, Settings};
 use crate::error::ApiError;
 use crate::mcp::discovery::PublicBase;
 use crate::routes;
+use crate::shedding::{self, Shedder};
 use crate::telemetry;
 
 /// What every handler shares: built once, read-only.
@@ -49,7 +48,8 @@ pub struct AppState {
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    listener: LimitedListener,
+    listener: TcpListener,
+    connections: ConnectionSettings,
     local_addr: SocketAddr,
     router: Router,
 }
@@ -77,7 +77,6 @@ impl Application {
         let local_addr = listener
             .local_addr()
             .context("could not read the bound address")?;
-        let listener = LimitedListener::new(listener, &settings.connections);
         let server_url = settings
             .public_url
             .as_ref()
@@ -103,6 +102,7 @@ impl Application {
         let router = router(state, keys, gpt_kit, &settings);
         Ok(Self {
             listener,
+            connections: settings.connections,
             local_addr,
             router,
         })
@@ -135,9 +135,7 @@ impl Application {
         F: Future<Output = ()> + Send + 'static,
     {
         tracing::info!(addr = %self.local_addr, "callbrief listening");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(signal)
-            .await
+        crate::serve::serve(self.listener, self.router, self.connections, signal).await
     }
 }
 
@@ -220,10 +218,11 @@ fn router(
         }
     }
     .layer(DefaultBodyLimit::max(settings.max_body_bytes))
-    // Every protected route does Gong or Salesforce work; past the limit, requests wait their
-    // turn (inside the whole-request timeout) instead of piling onto the upstreams.
-    .layer(GlobalConcurrencyLimitLayer::new(
-        settings.connections.max_concurrent_requests,
+    // Every protected route does Gong or Salesforce work and holds its answers in memory;
+    // past the limit a request is shed at once with 503 + Retry-After rather than queued.
+    .layer(middleware::from_fn_with_state(
+        Shedder::new(settings.connections.max_concurrent_requests),
+        shedding::shed_load,
     ));
     let public = Router::new()
         .route("/healthz", get(routes::health::healthz))
@@ -243,8 +242,9 @@ fn router(
     with_layers(router, settings.request_timeout)
 }
 
-/// The cross-cutting layers, outermost first: credential headers marked sensitive, request id
-/// set and echoed, the request span, panics caught, and the whole-request timeout.
+/// The cross-cutting layers, outermost first: credential headers marked sensitive, a caller's
+/// request id kept only when short and plain, the request id set and echoed, the request span,
+/// panics caught, and the whole-request timeout.
 fn with_layers(router: Router, request_timeout: Duration) -> Router {
     let sensitive = [
         header::AUTHORIZATION,
@@ -253,6 +253,7 @@ fn with_layers(router: Router, request_timeout: Duration) -> Router {
     ];
     let layers = ServiceBuilder::new()
         .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
+        .layer(middleware::from_fn(shedding::sanitize_request_id))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

@@ -1,17 +1,18 @@
-//! The connection limits of the settings, seen from outside.
+//! The connection and request limits of the settings, seen from outside over real sockets.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
-use crate::helpers::{org, sim_config, spawn_app_with};
+use crate::helpers::{assert_error, org, sim_config, spawn_app_with, TestApp};
 
-/// Gong's answer time in the simulator: long enough that two overlapping requests are
-/// distinguishable from two in a row.
-const GONG_LATENCY: Duration = Duration::from_millis(300);
+/// Gong's answer time in the simulator: the first request is still in Gong while the second
+/// arrives (the test waits for the simulator to report it in flight, not for time to pass).
+const GONG_LATENCY: Duration = Duration::from_millis(500);
 
-#[tokio::test]
-async fn expensive_requests_past_the_limit_wait_their_turn() {
+async fn slow_gong_app(tweak: impl FnOnce(&mut server::Settings)) -> TestApp {
     let sim_cfg = sim::gong::GongSimConfig {
         faults: sim::gong::Faults {
             latency: GONG_LATENCY,
@@ -19,27 +20,133 @@ async fn expensive_requests_past_the_limit_wait_their_turn() {
         },
         ..sim_config()
     };
-    let app = spawn_app_with(sim_cfg, |s| s.connections.max_concurrent_requests = 1).await;
-    let org = org();
-    let body = |i: usize| json!({ "callIds": [org.calls[i].gong_id] });
-    // One request alone: at least one Gong answer's time.
-    let started = Instant::now();
-    assert_eq!(app.post_transcripts(&body(2)).await.status(), 200);
-    let alone = started.elapsed();
-    assert!(alone >= GONG_LATENCY, "{alone:?}");
+    spawn_app_with(sim_cfg, tweak).await
+}
 
-    let (first_body, second_body) = (body(0), body(1));
-    let started = Instant::now();
-    let (first, second) = tokio::join!(
-        app.post_transcripts(&first_body),
-        app.post_transcripts(&second_body),
-    );
-    let elapsed = started.elapsed();
-    assert_eq!(first.status(), 200);
-    assert_eq!(second.status(), 200);
-    // One at a time, two requests take about twice as long as one; overlapping, about as long.
-    assert!(
-        elapsed >= alone.mul_f64(1.6),
-        "two requests took {elapsed:?}, one alone {alone:?}, with a limit of one"
-    );
+/// Waits (by yielding, not by a fixed sleep) until the Gong simulator has a request in flight.
+async fn until_gong_is_busy(app: &TestApp) {
+    for _ in 0..10_000 {
+        if app.sim.stats.in_flight() > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("the first request never reached Gong");
+}
+
+#[tokio::test]
+async fn expensive_requests_past_the_limit_are_shed_with_retry_after() {
+    let app = slow_gong_app(|s| s.connections.max_concurrent_requests = 1).await;
+    let org = org();
+    let first_body = json!({ "callIds": [org.calls[0].gong_id] });
+    let second_body = json!({ "callIds": [org.calls[1].gong_id] });
+    let first = tokio::spawn({
+        let (http, url) = (
+            app.http.clone(),
+            format!("{}/callTranscripts", app.base_url),
+        );
+        async move {
+            http.post(url)
+                .bearer_auth(crate::helpers::API_KEY)
+                .json(&first_body)
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    until_gong_is_busy(&app).await;
+    let second = app.post_transcripts(&second_body).await;
+    let retry_after = second.headers().get("retry-after").cloned();
+    assert_error(second, 503, "overloaded", "retry").await;
+    assert_eq!(retry_after.unwrap(), "2");
+    // The request that had the place is answered in full, and the place is free again.
+    assert_eq!(first.await.unwrap().status(), 200);
+    assert_eq!(app.post_transcripts(&second_body).await.status(), 200);
+    // Cheap public routes are never shed.
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+/// One request on a raw connection, kept alive; returns the answer's head.
+async fn keep_alive_request(stream: &mut TcpStream) -> String {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).await.unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn a_connection_over_the_limit_is_refused_with_a_503_not_left_hanging() {
+    let app = slow_gong_app(|s| s.connections.max_connections = 2).await;
+    let addr = app.base_url.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
+        let head = keep_alive_request(&mut stream).await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        held.push(stream);
+    }
+    // Both places are taken by open keep-alive connections: the third is answered and closed.
+    let mut third = TcpStream::connect(&addr).await.unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    third.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("retry-after: 1"), "{answer}");
+    assert!(answer.contains("too_many_connections"), "{answer}");
+
+    // Closing one frees its place: a new connection is served again.
+    drop(held.pop());
+    let mut served = false;
+    for _ in 0..1_000 {
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
+        if keep_alive_request(&mut stream)
+            .await
+            .starts_with("HTTP/1.1 200")
+        {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(served, "the freed place was never reused");
+}
+
+#[tokio::test]
+async fn a_callers_request_id_is_kept_only_when_short_and_plain() {
+    let app = slow_gong_app(|_| {}).await;
+    let health = |id: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .http
+                .get(format!("{}/healthz", app.base_url))
+                .header("x-request-id", id)
+                .send()
+                .await
+                .unwrap();
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(health("trace-42.a:b_c".into()).await, "trace-42.a:b_c");
+    let long = "a".repeat(300);
+    let replaced = health(long.clone()).await;
+    assert_ne!(replaced, long);
+    assert!(replaced.len() <= 64, "{replaced}");
+    let odd = health("x\" injected=1".into()).await;
+    assert!(!odd.contains('"'), "{odd}");
 }

@@ -1,0 +1,337 @@
+//! The accept loop: a cap on open connections and time limits on each of them.
+//!
+//! `axum::serve` keeps every connection as long as the peer likes: a client that opens
+//! connections and sends nothing, trickles its headers, or never reads its answer holds a file
+//! descriptor and the answer's memory indefinitely, and enough of them make the server
+//! unreachable. Here every connection gets:
+//! - a place under [`ConnectionSettings::max_connections`]; one more is answered at once with a
+//!   `503` and `Connection: close` instead of being left waiting;
+//! - [`ConnectionSettings::header_read_timeout`] to send a request's headers (hyper's timer, also
+//!   armed while a kept-alive connection waits for its next request);
+//! - [`ConnectionSettings::idle_timeout`] without a byte moving in either direction while a read
+//!   or write is waiting, and [`ConnectionSettings::write_timeout`] for a stalled write (a client
+//!   that stops reading its answer); either closes the connection.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, Sleep};
+use tower::ServiceExt as _;
+
+use crate::config::ConnectionSettings;
+
+/// Most refusals being written at once; beyond it an over-limit connection is closed unanswered.
+const MAX_PENDING_REFUSALS: usize = 64;
+/// Time a refusal gets to be written and read.
+const REFUSAL_LINGER: Duration = Duration::from_secs(1);
+/// Pause after an accept error such as "too many open files", so the loop does not spin.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
+
+/// The answer to a connection over the cap: complete, so the client reads a reason.
+const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
+content-type: application/json\r\n\
+retry-after: 1\r\n\
+connection: close\r\n\
+content-length: 100\r\n\
+\r\n\
+{\"error\":\"too_many_connections\",\"message\":\"the server has too many open connections; retry shortly\"}";
+
+/// Serves `router` on `listener` under `limits` until `signal` completes, then stops accepting
+/// and waits for open connections to finish (idle ones are closed at once).
+pub async fn serve<F>(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionSettings,
+    signal: F,
+) -> io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let places = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let refusals = Arc::new(Semaphore::new(MAX_PENDING_REFUSALS));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(signal);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
+                    continue;
+                }
+            },
+            () = &mut signal => break,
+        };
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            tracing::warn!(
+                max_connections = limits.max_connections,
+                "connection refused: too many open connections"
+            );
+            if let Ok(slot) = refusals.clone().try_acquire_owned() {
+                tokio::spawn(async move {
+                    refuse(stream).await;
+                    drop(slot);
+                });
+            }
+            continue;
+        };
+        // Small answers go out without Nagle's delay; failing to set it changes nothing else.
+        let _ = stream.set_nodelay(true);
+        let connection = graceful.watch(connection(stream, peer, router.clone(), limits));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+            drop(place);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// One connection over `io` with `limits`' time limits, the peer's address available to
+/// handlers as [`ConnectInfo`]. The concrete type is spelled out because the graceful shutdown
+/// needs hyper's connection itself, not an opaque future.
+#[allow(clippy::type_complexity)]
+pub fn connection<I>(
+    io: I,
+    peer: SocketAddr,
+    router: Router,
+    limits: ConnectionSettings,
+) -> hyper::server::conn::http1::Connection<
+    TokioIo<Deadlines<I>>,
+    TowerToHyperService<
+        tower::util::MapRequest<Router, impl FnMut(Request<Incoming>) -> Request<Body> + Clone>,
+    >,
+>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = router.map_request(move |request: Request<Incoming>| {
+        let mut request = request.map(Body::new);
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    });
+    let io = Deadlines::new(io, limits.idle_timeout, limits.write_timeout);
+    hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
+}
+
+/// Writes [`REFUSAL`] and closes; the short linger lets the client read it before the close.
+async fn refuse(mut stream: TcpStream) {
+    let answer = async {
+        stream.write_all(REFUSAL).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 1024];
+        // Read until the client closes, so the close is not a reset that loses the answer.
+        while tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await? > 0 {}
+        io::Result::Ok(())
+    };
+    let _ = tokio::time::timeout(REFUSAL_LINGER, answer).await;
+}
+
+/// An I/O stream that fails with `TimedOut` when nothing moves for `idle` while it waits on the
+/// peer, or when a write waits longer than `write`.
+pub struct Deadlines<I> {
+    io: I,
+    idle: Duration,
+    write: Duration,
+    /// When the idle limit runs out (pushed back by every byte read or written).
+    idle_timer: Pin<Box<Sleep>>,
+    /// When the current write stall runs out; `None` while writes go through.
+    write_timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl<I> Deadlines<I> {
+    /// `io` with an idle limit and a write-stall limit.
+    pub fn new(io: I, idle: Duration, write: Duration) -> Self {
+        Self {
+            io,
+            idle,
+            write,
+            idle_timer: Box::pin(tokio::time::sleep(idle)),
+            write_timer: None,
+        }
+    }
+
+    fn progressed(&mut self) {
+        self.idle_timer.as_mut().reset(Instant::now() + self.idle);
+    }
+
+    /// `Ready(Err)` when the idle limit has run out; registers the waker otherwise.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        match self.idle_timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(timed_out("the connection was idle too long")),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, what)
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for Deadlines<I> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                this.progressed();
+                Poll::Ready(result)
+            }
+            Poll::Pending => match this.poll_idle(cx) {
+                Poll::Ready(error) => Poll::Ready(Err(error)),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}
+
+impl<I: AsyncWrite + Unpin> AsyncWrite for Deadlines<I> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.io).poll_write(cx, buf) {
+            Poll::Ready(result) => {
+                this.write_timer = None;
+                this.progressed();
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                let write = this.write;
+                let timer = this
+                    .write_timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(write)));
+                if timer.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(timed_out("the peer stopped reading")));
+                }
+                match this.poll_idle(cx) {
+                    Poll::Ready(error) => Poll::Ready(Err(error)),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tokio::io::AsyncReadExt;
+
+    #[test]
+    fn the_refusal_is_a_complete_http_answer() {
+        let text = std::str::from_utf8(REFUSAL).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.contains(&format!("content-length: {}", body.len())));
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["error"], "too_many_connections");
+    }
+
+    fn big_router() -> Router {
+        Router::new().route("/big", get(|| async { "x".repeat(1 << 20) }))
+    }
+
+    fn limits() -> ConnectionSettings {
+        ConnectionSettings {
+            max_connections: 4,
+            max_concurrent_requests: 4,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(30),
+        }
+    }
+
+    fn peer() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 1))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reader_that_stops_reading_is_cut_off_after_the_write_timeout() {
+        let (mut client, server) = tokio::io::duplex(4096);
+        let served = tokio::spawn(connection(server, peer(), big_router(), limits()));
+        client
+            .write_all(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        // The client never reads: the connection ends with an error, on tokio's clock.
+        let result = served.await.unwrap();
+        assert!(result.is_err(), "{result:?}");
+        let waited = started.elapsed();
+        assert!(waited >= limits().write_timeout, "{waited:?}");
+        assert!(waited < limits().idle_timeout, "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn silent_and_trickling_clients_are_cut_off_after_the_header_timeout() {
+        for opening in [&b""[..], &b"GET /big HTTP/1.1\r\nhost: x\r\n"[..]] {
+            let (mut client, server) = tokio::io::duplex(4096);
+            let served = tokio::spawn(connection(server, peer(), big_router(), limits()));
+            client.write_all(opening).await.unwrap();
+            let started = Instant::now();
+            let mut rest = Vec::new();
+            // The server closes (a 408 may come first); the read ends instead of hanging.
+            let _ = client.read_to_end(&mut rest).await;
+            let _ = served.await.unwrap();
+            let waited = started.elapsed();
+            assert!(waited >= limits().header_read_timeout, "{waited:?}");
+            assert!(waited < limits().idle_timeout, "{waited:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_kept_alive_connection_is_closed_when_no_next_request_comes() {
+        let (mut client, server) = tokio::io::duplex(1 << 21);
+        let router = Router::new().route("/", get(|| async { "ok" }));
+        let served = tokio::spawn(connection(server, peer(), router, limits()));
+        client
+            .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        let _ = client.read_to_end(&mut answer).await;
+        assert!(started.elapsed() >= limits().header_read_timeout);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("ok"), "{answer}");
+        let _ = served.await.unwrap();
+    }
+}
