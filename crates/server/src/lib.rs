@@ -12,6 +12,7 @@ pub mod caller_auth;
 pub mod config;
 pub mod error;
 pub mod gpt;
+pub mod host_check;
 pub mod mcp;
 pub mod openapi;
 pub mod routes;

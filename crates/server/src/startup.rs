@@ -27,6 +27,7 @@ use crate::auth::{self, ApiKeys};
 use crate::caller_auth::{self, SalesforceAuth};
 use crate::config::{AuthMode, ConnectionSettings, Settings};
 use crate::error::ApiError;
+use crate::host_check::{self, KnownHosts};
 use crate::mcp::discovery::PublicBase;
 use crate::routes;
 use crate::shedding::{self, Shedder};
@@ -218,6 +219,8 @@ fn router(
         }
     }
     .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+    // Answers hold a rep's accounts and transcripts: no cache in between may keep them.
+    .layer(middleware::map_response(no_store))
     // Every protected route does Gong or Salesforce work and holds its answers in memory;
     // past the limit a request is shed at once with 503 + Retry-After rather than queued.
     .layer(middleware::from_fn_with_state(
@@ -234,12 +237,29 @@ fn router(
         )
         .merge(crate::mcp::public_router(settings));
 
-    let router = protected
+    let mut router = protected
         .merge(public)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
+    // Without API keys nothing vouches for a request's Host (see `host_check`).
+    let unkeyed = settings.auth_mode == AuthMode::Salesforce || settings.api_keys.is_empty();
+    if unkeyed {
+        router = router.layer(middleware::from_fn_with_state(
+            KnownHosts::new(settings.public_url.as_ref()),
+            host_check::require_known_host,
+        ));
+    }
     with_layers(router, settings.request_timeout)
+}
+
+/// Marks an answer `Cache-Control: no-store` unless its handler chose otherwise.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(axum::http::HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The cross-cutting layers, outermost first: credential headers marked sensitive, a caller's

@@ -809,3 +809,42 @@ async fn a_briefings_max_chars_is_capped_by_the_response_limit_setting() {
     );
     assert!(size <= 12_000, "{size}");
 }
+
+/// Without `CALLBRIEF_PUBLIC_URL` the discovery documents and challenges are built from the
+/// request's `Host`: a foreign `Host` must not make them point elsewhere.
+#[tokio::test]
+async fn a_foreign_host_cannot_redirect_the_sign_in() {
+    let sf = spawn_sf_app(AuthMode::Salesforce, SalesforceSimConfig::default()).await;
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-protected-resource/mcp",
+        "/accounts/search?name=Acme",
+    ] {
+        let response = sf
+            .app
+            .http
+            .get(format!("{}{path}", sf.app.base_url))
+            .header("host", "evil.example.com")
+            .bearer_auth("forged")
+            .send()
+            .await
+            .unwrap();
+        assert!(response.headers().get("www-authenticate").is_none());
+        let (status, body) = json(response).await;
+        assert_eq!(status, 403, "{path}: {body}");
+        assert_eq!(body["error"], "unknown_host");
+        assert!(!body.to_string().contains("evil.example.com"), "{body}");
+    }
+    // The server's own loopback name still gets the documents.
+    let response = sf
+        .app
+        .http
+        .get(format!(
+            "{}/.well-known/oauth-authorization-server",
+            sf.app.base_url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}

@@ -112,3 +112,58 @@ async fn insecure_no_auth_serves_without_keys() {
     let (status, body) = json(post(&app, "/callTranscripts").send().await.unwrap()).await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// Without keys nothing vouches for a request, so a page on another site must not reach a
+/// local server through a DNS name pointed at 127.0.0.1: only loopback names are answered.
+#[tokio::test]
+async fn without_keys_only_known_host_names_are_answered() {
+    let app = spawn_app_with(sim_config(), |s| {
+        s.api_keys.clear();
+        s.insecure_no_auth = true;
+    })
+    .await;
+    for path in ["/healthz", "/openapi.json"] {
+        let response = app
+            .http
+            .get(format!("{}{path}", app.base_url))
+            .header("host", "rebound.evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, 403, "unknown_host", "CALLBRIEF_PUBLIC_URL").await;
+    }
+    let response = post(&app, "/callTranscripts")
+        .header("host", "rebound.evil.example:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, 403, "unknown_host", "CALLBRIEF_PUBLIC_URL").await;
+    let (status, _) = json(post(&app, "/callTranscripts").send().await.unwrap()).await;
+    assert_eq!(status, 200);
+
+    // With API keys the keys protect the routes and a proxy's host name is answered.
+    let keyed = spawn_app().await;
+    let response = keyed
+        .http
+        .get(format!("{}/healthz", keyed.base_url))
+        .header("host", "callbrief.internal.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn data_answers_are_never_stored_by_caches_in_between() {
+    let app = spawn_app().await;
+    let response = app
+        .post_transcripts(&json!({ "callIds": some_call_ids(1) }))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let response = app
+        .post_transcripts(&json!({ "callIds": ["not-a-number"] }))
+        .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+}
