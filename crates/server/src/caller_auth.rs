@@ -6,7 +6,9 @@
 //! token — what ChatGPT sends for an action set up with Salesforce OAuth — checked through the
 //! service (Salesforce's userinfo, cached briefly), and every Salesforce query runs as them.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Path of callbrief's OAuth front for Salesforce's authorize endpoint: what a GPT action's
@@ -17,7 +19,7 @@ pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
 /// an MCP client's) token URL points at.
 pub const TOKEN_PATH: &str = "/oauth/token";
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -38,6 +40,72 @@ pub async fn act_as_service_account(mut request: Request, next: Next) -> Respons
 pub struct SalesforceAuth {
     service: Arc<Service>,
     resource_metadata: Option<PublicBase>,
+    sign_ins: Arc<SignInLimit>,
+}
+
+/// The window [`SignInLimit`] counts refused sign-ins in.
+const SIGN_IN_WINDOW: Duration = Duration::from_secs(60);
+/// Most client addresses tracked at once; past it the oldest windows are forgotten.
+const MAX_TRACKED_ADDRESSES: usize = 10_000;
+
+/// Refused sign-ins per client address (every request with an unaccepted token counts, also
+/// one refused from the service's memory): past the limit in a minute, that address's new tokens
+/// are answered 429 without a Salesforce call, so a script trying tokens cannot spend the org's
+/// API quota. Tokens already accepted (cached) still pass. Behind a proxy every client shares
+/// the proxy's address; the limit is then the whole server's.
+#[derive(Debug)]
+pub struct SignInLimit {
+    limit: u32,
+    windows: Mutex<HashMap<IpAddr, (tokio::time::Instant, u32)>>,
+}
+
+impl SignInLimit {
+    /// At most `limit` refusals per address a minute; 0 turns the limit off.
+    pub fn new(limit: u32) -> Self {
+        Self {
+            limit,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn windows(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, (tokio::time::Instant, u32)>> {
+        // Counters are plain numbers: a panic elsewhere cannot leave one inconsistent.
+        self.windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How long `ip` must wait, when it has used up its refusals in the current window.
+    pub fn wait_for(&self, ip: IpAddr) -> Option<Duration> {
+        if self.limit == 0 {
+            return None;
+        }
+        let now = tokio::time::Instant::now();
+        let windows = self.windows();
+        let (start, count) = windows.get(&ip)?;
+        let elapsed = now.saturating_duration_since(*start);
+        (elapsed < SIGN_IN_WINDOW && *count >= self.limit).then(|| SIGN_IN_WINDOW - elapsed)
+    }
+
+    /// Counts one refused sign-in from `ip`.
+    pub fn refused(&self, ip: IpAddr) {
+        if self.limit == 0 {
+            return;
+        }
+        let now = tokio::time::Instant::now();
+        let mut windows = self.windows();
+        if windows.len() >= MAX_TRACKED_ADDRESSES && !windows.contains_key(&ip) {
+            windows.retain(|_, (start, _)| now.saturating_duration_since(*start) < SIGN_IN_WINDOW);
+            if windows.len() >= MAX_TRACKED_ADDRESSES {
+                windows.clear();
+            }
+        }
+        let entry = windows.entry(ip).or_insert((now, 0));
+        if now.saturating_duration_since(entry.0) >= SIGN_IN_WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+    }
 }
 
 impl SalesforceAuth {
@@ -47,6 +115,16 @@ impl SalesforceAuth {
         Self {
             service,
             resource_metadata: None,
+            sign_ins: Arc::new(SignInLimit::new(0)),
+        }
+    }
+
+    /// The same check with at most `limit` refused sign-ins per client address a minute
+    /// (`CALLBRIEF_MAX_FAILED_SIGN_INS`), counted across every route that shares it.
+    pub fn with_sign_in_limit(self, limit: u32) -> Self {
+        Self {
+            sign_ins: Arc::new(SignInLimit::new(limit)),
+            ..self
         }
     }
 
@@ -81,21 +159,43 @@ pub async fn require_salesforce_user(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
     let checked = match bearer_token(request.headers()).map(str::to_owned) {
         None => Err(ApiError::unauthorized(
             "missing Salesforce access token: sign in with Salesforce and send \
              Authorization: Bearer <access token>",
         )),
-        Some(token) => auth
-            .service
-            .authenticate_salesforce_token(&token)
-            .await
-            .map_err(|err| {
-                if matches!(err, ServiceError::Unauthorized { .. }) {
-                    tracing::info!("rejected a request with an unaccepted Salesforce token");
-                }
-                ApiError::from(err)
-            }),
+        Some(token) => {
+            let wait = peer
+                .filter(|_| !auth.service.knows_salesforce_token(&token))
+                .and_then(|ip| auth.sign_ins.wait_for(ip));
+            if let Some(wait) = wait {
+                tracing::warn!("sign-in refused: too many unaccepted tokens from one address");
+                let mut err = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_failed_sign_ins",
+                    "too many unaccepted Salesforce tokens from this address; sign in again \
+                     and retry after the Retry-After seconds",
+                );
+                err.retry_after = Some(wait);
+                return err.into_response();
+            }
+            auth.service
+                .authenticate_salesforce_token(&token)
+                .await
+                .map_err(|err| {
+                    if matches!(err, ServiceError::Unauthorized { .. }) {
+                        tracing::info!("rejected a request with an unaccepted Salesforce token");
+                        if let Some(ip) = peer {
+                            auth.sign_ins.refused(ip);
+                        }
+                    }
+                    ApiError::from(err)
+                })
+        }
     };
     match checked {
         Ok(caller) => {

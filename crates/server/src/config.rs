@@ -48,6 +48,9 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time an idle keep-alive connection stays open: long enough for an assistant's next
 /// call, short enough that abandoned connections are reclaimed.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default most refused sign-ins per client address a minute: a person mistyping is far
+/// below it, a script trying tokens far above.
+pub const DEFAULT_MAX_FAILED_SIGN_INS: u32 = 30;
 /// Default time to write a response to a client that reads slowly: a briefing of 100,000
 /// characters takes well under a second on any working connection.
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -136,6 +139,10 @@ pub struct ConnectionSettings {
     /// How long a write to a client may stay blocked before the connection is closed
     /// (`CALLBRIEF_WRITE_TIMEOUT_SECS`).
     pub write_timeout: Duration,
+    /// With Salesforce sign-in: most refused tokens per client address a minute before its new
+    /// tokens are answered 429 without asking Salesforce (`CALLBRIEF_MAX_FAILED_SIGN_INS`;
+    /// 0 = no limit).
+    pub max_failed_sign_ins: u32,
 }
 
 impl Default for ConnectionSettings {
@@ -146,6 +153,7 @@ impl Default for ConnectionSettings {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
+            max_failed_sign_ins: DEFAULT_MAX_FAILED_SIGN_INS,
         }
     }
 }

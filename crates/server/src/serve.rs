@@ -275,6 +275,7 @@ mod tests {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
+            max_failed_sign_ins: 0,
         }
     }
 

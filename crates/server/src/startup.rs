@@ -204,7 +204,8 @@ fn router(
             .route_layer(middleware::from_fn(caller_auth::act_as_service_account))
             .route_layer(middleware::from_fn_with_state(keys, auth::require_api_key)),
         AuthMode::Salesforce => {
-            let rest_auth = SalesforceAuth::new(state.service.clone());
+            let rest_auth = SalesforceAuth::new(state.service.clone())
+                .with_sign_in_limit(settings.connections.max_failed_sign_ins);
             let mcp_auth = rest_auth
                 .clone()
                 .with_resource_metadata(PublicBase::new(settings.public_url.as_ref()));

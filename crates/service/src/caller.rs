@@ -57,11 +57,17 @@ pub struct Identity {
     pub name: String,
 }
 
-/// Token checks that are still fresh, by digest of the token.
+/// How long a token Salesforce refused is refused again without asking: a client retrying a
+/// bad token (or a script trying many) costs one userinfo call per token, not one per request.
+pub const REFUSAL_TTL: Duration = Duration::from_secs(30);
+
+/// Token checks that are still fresh, by digest of the token: accepted ones for the TTL,
+/// refused ones for [`REFUSAL_TTL`] (at most the TTL).
 #[derive(Debug)]
 pub struct TokenCache {
     ttl: Duration,
     entries: Mutex<HashMap<[u8; 32], (Instant, Identity)>>,
+    refused: Mutex<HashMap<[u8; 32], Instant>>,
 }
 
 /// The cache key of `token`.
@@ -75,7 +81,39 @@ impl TokenCache {
         Self {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            refused: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether Salesforce refused `token` less than [`REFUSAL_TTL`] before `now`.
+    pub fn refused_recently(&self, token: &str, now: Instant) -> bool {
+        let ttl = self.ttl.min(REFUSAL_TTL);
+        let refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        refused
+            .get(&digest(token))
+            .is_some_and(|at| now.saturating_duration_since(*at) < ttl)
+    }
+
+    /// Remembers that Salesforce refused `token` at `now`.
+    pub fn put_refused(&self, token: &str, now: Instant) {
+        let ttl = self.ttl.min(REFUSAL_TTL);
+        if ttl.is_zero() {
+            return;
+        }
+        let mut refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if refused.len() >= MAX_CACHED_TOKENS {
+            refused.retain(|_, at| now.saturating_duration_since(*at) < ttl);
+            if refused.len() >= MAX_CACHED_TOKENS {
+                refused.clear();
+            }
+        }
+        refused.insert(digest(token), now);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Instant, Identity)>> {
@@ -189,5 +227,23 @@ mod tests {
         let text = format!("{caller:?}");
         assert!(!text.contains("secret-token"), "{text}");
         assert_eq!(caller.user_id(), Some("005A"));
+    }
+
+    #[test]
+    fn refusals_are_remembered_briefly_and_by_digest_only() {
+        let cache = TokenCache::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert!(!cache.refused_recently("bogus", t0));
+        cache.put_refused("bogus", t0);
+        assert!(cache.refused_recently("bogus", t0 + Duration::from_secs(29)));
+        assert!(!cache.refused_recently("bogus", t0 + REFUSAL_TTL));
+        assert!(!cache.refused_recently("other", t0));
+        assert!(
+            cache.get("bogus", t0).is_none(),
+            "a refusal is not an identity"
+        );
+        let off = TokenCache::new(Duration::ZERO);
+        off.put_refused("bogus", t0);
+        assert!(!off.refused_recently("bogus", t0));
     }
 }

@@ -182,22 +182,30 @@ impl Service {
         if let Some(identity) = self.tokens.get(token, Instant::now()) {
             return Ok(caller(identity));
         }
+        let refused = || ServiceError::Unauthorized {
+            message: "Salesforce did not accept the access token (forged, expired, revoked or \
+                      from another org); sign in again"
+                .into(),
+        };
+        if self.tokens.refused_recently(token, Instant::now()) {
+            return Err(refused());
+        }
         let client = self
             .base_salesforce()?
             .with_access_token(SecretString::from(token.to_owned()));
         let info = client.userinfo().await.map_err(|err| match err {
             SalesforceError::Unauthorized { .. }
             | SalesforceError::NotFound { .. }
-            | SalesforceError::Api { status: 403, .. } => ServiceError::Unauthorized {
-                message: "Salesforce did not accept the access token (forged, expired, revoked or \
-                          from another org); sign in again"
-                    .into(),
-            },
+            | SalesforceError::Api { status: 403, .. } => {
+                self.tokens.put_refused(token, Instant::now());
+                refused()
+            }
             other => ServiceError::from_salesforce(other, true),
         })?;
         if let Some(expected) = &self.options.expected_org_id {
             if !same_id(expected, &info.organization_id) {
                 tracing::info!("refused a Salesforce token of another org");
+                self.tokens.put_refused(token, Instant::now());
                 return Err(ServiceError::Unauthorized {
                     message: "the access token belongs to another Salesforce org".into(),
                 });
@@ -210,6 +218,12 @@ impl Service {
         self.tokens.put(token, identity.clone(), Instant::now());
         tracing::debug!(user_id = %identity.user_id, "salesforce token accepted");
         Ok(caller(identity))
+    }
+
+    /// Whether `token` was checked and accepted within the token cache's TTL, so using it
+    /// costs no Salesforce call (a front door's sign-in limit spares such requests).
+    pub fn knows_salesforce_token(&self, token: &str) -> bool {
+        self.tokens.get(token.trim(), Instant::now()).is_some()
     }
 
     /// Accounts whose name matches `name` (at least 2 letters or digits), as the caller sees them.

@@ -24,8 +24,8 @@ use super::{
     ConnectionSettings, GongCredentials, LogFormat, SalesforceSettings, ServiceSettings, Settings,
     DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_CALL_IDS, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SALESFORCE_API_VERSION,
-    DEFAULT_SALESFORCE_DEADLINE, DEFAULT_WRITE_TIMEOUT,
+    DEFAULT_MAX_FAILED_SIGN_INS, DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SALESFORCE_API_VERSION, DEFAULT_SALESFORCE_DEADLINE, DEFAULT_WRITE_TIMEOUT,
 };
 
 /// The log line format, a global flag of every command.
@@ -105,18 +105,17 @@ impl McpBudgetArgs {
 /// Limits on client connections (see [`ConnectionSettings`]).
 #[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
-    /// Most client connections open at once; further clients wait in the listen backlog until
-    /// one closes.
+    /// Most client connections open at once; one more is answered 503 and closed at once.
     #[arg(long, env = "CALLBRIEF_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
     /// Most requests to the protected routes (transcripts, accounts, briefings, /mcp) served at
-    /// once; the rest wait their turn, inside the request timeout.
+    /// once; one more is answered 503 with Retry-After at once.
     #[arg(long, env = "CALLBRIEF_MAX_CONCURRENT_REQUESTS", default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS)]
     pub max_concurrent_requests: usize,
 
-    /// Seconds a client may take to send a request's headers (checked, not enforced yet;
-    /// meanwhile the idle timeout closes a connection that sends nothing).
+    /// Seconds a client may take to send a request's headers, and a kept-alive connection to
+    /// start its next request.
     #[arg(long, env = "CALLBRIEF_HEADER_READ_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
     pub header_read_timeout_secs: u64,
 
@@ -129,6 +128,11 @@ pub struct ConnectionArgs {
     /// connection is closed.
     #[arg(long, env = "CALLBRIEF_WRITE_TIMEOUT_SECS", default_value_t = DEFAULT_WRITE_TIMEOUT.as_secs())]
     pub write_timeout_secs: u64,
+
+    /// With CALLBRIEF_AUTH=salesforce: most refused sign-ins (unaccepted tokens) per client
+    /// address a minute before its new tokens get 429 without asking Salesforce; 0 = no limit.
+    #[arg(long, env = "CALLBRIEF_MAX_FAILED_SIGN_INS", default_value_t = DEFAULT_MAX_FAILED_SIGN_INS)]
+    pub max_failed_sign_ins: u32,
 }
 
 impl From<&ConnectionArgs> for ConnectionSettings {
@@ -139,6 +143,7 @@ impl From<&ConnectionArgs> for ConnectionSettings {
             header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
             idle_timeout: Duration::from_secs(args.idle_timeout_secs),
             write_timeout: Duration::from_secs(args.write_timeout_secs),
+            max_failed_sign_ins: args.max_failed_sign_ins,
         }
     }
 }

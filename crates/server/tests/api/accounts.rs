@@ -848,3 +848,70 @@ async fn a_foreign_host_cannot_redirect_the_sign_in() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+/// Bad tokens must not each cost a Salesforce call: a refused token is remembered briefly, and
+/// an address that keeps sending new unaccepted tokens is slowed down before Salesforce is asked.
+#[tokio::test]
+async fn unaccepted_tokens_cost_few_salesforce_calls() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let salesforce = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/services/oauth2/userinfo"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]),
+        ))
+        .mount(&salesforce)
+        .await;
+    let app = spawn_app_with(sim_config(), |s| {
+        s.auth_mode = AuthMode::Salesforce;
+        s.api_keys.clear();
+        s.salesforce.instance_url = Some(url::Url::parse(&salesforce.uri()).unwrap());
+        s.connections.max_failed_sign_ins = 5;
+    })
+    .await;
+    let search = |token: String| {
+        let app = &app;
+        async move {
+            app.http
+                .get(format!("{}/accounts/search?name=Acme", app.base_url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let userinfo_calls = || async {
+        salesforce
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/services/oauth2/userinfo")
+            .count()
+    };
+
+    // The same bad token three times: Salesforce is asked once.
+    for _ in 0..3 {
+        assert_eq!(search("the-same-bad-token".into()).await.status(), 401);
+    }
+    assert_eq!(userinfo_calls().await, 1);
+
+    // Two new bad tokens reach the limit of five refusals; then 429 without a call.
+    for i in 0..2 {
+        assert_eq!(search(format!("bad-{i}")).await.status(), 401);
+    }
+    assert_eq!(userinfo_calls().await, 3);
+    for i in 2..10 {
+        let response = search(format!("bad-{i}")).await;
+        let retry_after: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        assert_error(response, 429, "too_many_failed_sign_ins", "Retry-After").await;
+    }
+    assert_eq!(userinfo_calls().await, 3);
+}
