@@ -93,20 +93,31 @@ pub fn account_calls(f: &GongFields, account_id: &str, limit: usize) -> String {
     )
 }
 
-/// SOQL for the Gong call records among `call_ids` that the querying user can see. Salesforce
-/// applies the user's sharing, so what comes back is exactly what they may read.
+/// SOQL for the Gong call records among `call_ids` that the querying user can see, with each
+/// call's account. Salesforce applies the user's sharing to the call object; the account is
+/// checked on its own ([`visible_accounts`]), since an org may open the call object wider.
 pub fn visible_calls<S: AsRef<str>>(f: &GongFields, call_ids: &[S]) -> String {
     let list: Vec<String> = call_ids
         .iter()
         .map(|id| soql_string_literal(id.as_ref()))
         .collect();
     format!(
-        "SELECT Id, {} FROM {} WHERE {} IN ({})",
+        "SELECT Id, {}, {} FROM {} WHERE {} IN ({})",
         f.call_id,
+        f.account,
         f.call_object,
         f.call_id,
         list.join(", ")
     )
+}
+
+/// SOQL for the accounts among `account_ids` that the querying user can see.
+pub fn visible_accounts<S: AsRef<str>>(account_ids: &[S]) -> String {
+    let list: Vec<String> = account_ids
+        .iter()
+        .map(|id| soql_string_literal(id.as_ref()))
+        .collect();
+    format!("SELECT Id FROM Account WHERE Id IN ({})", list.join(", "))
 }
 
 #[cfg(test)]
@@ -141,7 +152,12 @@ mod tests {
         let q = visible_calls(&f, &["1", "2"]);
         assert_eq!(
             q,
-            "SELECT Id, ns__Id__c FROM ns__Call__c WHERE ns__Id__c IN ('1', '2')"
+            "SELECT Id, ns__Id__c, Gong__Primary_Account__c FROM ns__Call__c WHERE ns__Id__c IN \
+             ('1', '2')"
+        );
+        assert_eq!(
+            visible_accounts(&["001A", "o'k"]),
+            "SELECT Id FROM Account WHERE Id IN ('001A', 'o\\'k')"
         );
     }
 

@@ -377,7 +377,10 @@ impl Service {
 
     /// Splits `call_ids` into those the caller may read and the rest. API-key callers may read
     /// every id (the original middleware's model); a Salesforce user only the ids of Gong call
-    /// records Salesforce shows them.
+    /// records Salesforce shows them **and** whose account Salesforce shows them too: an org
+    /// may make the call object public-read (or let reps edit the call id field), and the
+    /// account's sharing is what keeps one rep's customers from another. A call record without
+    /// an account is not readable this way.
     pub async fn accessible_call_ids(
         &self,
         caller: &Caller,
@@ -397,14 +400,36 @@ impl Service {
             .map(|chunk| query::visible_calls(fields, chunk))
             .collect();
         let queries = soql.iter().map(|q| client.query::<Value>(q));
-        let mut visible = HashSet::new();
+        // Call id -> the accounts of its visible records.
+        let mut call_accounts: Vec<(String, String)> = Vec::new();
         for result in futures::future::join_all(queries).await {
             for record in result.map_err(|e| ServiceError::from_salesforce(e, as_user))? {
-                if let Some(id) = records::text(&record, &fields.call_id) {
-                    visible.insert(id.trim().to_owned());
+                let call = records::text(&record, &fields.call_id);
+                let account = records::text(&record, &fields.account);
+                if let (Some(call), Some(account)) = (call, account) {
+                    call_accounts.push((call.trim().to_owned(), account.trim().to_owned()));
                 }
             }
         }
+        let accounts: Vec<String> = distinct(call_accounts.iter().map(|(_, a)| a.clone()));
+        let soql: Vec<String> = accounts
+            .chunks(VISIBILITY_CHUNK)
+            .map(query::visible_accounts)
+            .collect();
+        let queries = soql.iter().map(|q| client.query::<Value>(q));
+        let mut visible_accounts = Vec::new();
+        for result in futures::future::join_all(queries).await {
+            for record in result.map_err(|e| ServiceError::from_salesforce(e, as_user))? {
+                if let Some(id) = records::text(&record, "Id") {
+                    visible_accounts.push(id);
+                }
+            }
+        }
+        let visible: HashSet<&str> = call_accounts
+            .iter()
+            .filter(|(_, account)| visible_accounts.iter().any(|v| same_id(v, account)))
+            .map(|(call, _)| call.as_str())
+            .collect();
         let (accessible, not_accessible) = ids
             .into_iter()
             .partition(|id| visible.contains(id.as_str()));

@@ -915,3 +915,61 @@ async fn unaccepted_tokens_cost_few_salesforce_calls() {
     }
     assert_eq!(userinfo_calls().await, 3);
 }
+
+/// An org may make the Gong call object public-read: seeing a call record must then not be
+/// enough to read its transcript; the call's account must be visible too.
+#[tokio::test]
+async fn a_public_read_call_object_does_not_open_other_reps_transcripts() {
+    let sf = spawn_sf_app(
+        AuthMode::Salesforce,
+        SalesforceSimConfig {
+            public_read_calls: true,
+            ..SalesforceSimConfig::default()
+        },
+    )
+    .await;
+    let token = sf.token("Priya").await;
+    let (mine, theirs) = (own_account("Priya", "Maya"), own_account("Maya", "Priya"));
+    let (own, foreign) = (call_ids(&mine.id), call_ids(&theirs.id));
+
+    // The simulator models the open object: Priya's own query returns Maya's call record.
+    let soql = format!(
+        "SELECT Id, Gong__Call_ID__c FROM Gong__Gong_Call__c WHERE Gong__Call_ID__c = '{}'",
+        foreign[0]
+    );
+    let (status, records) = json(
+        sf.app
+            .http
+            .get(format!("{}/services/data/v65.0/query", sf.sf_base))
+            .query(&[("q", soql.as_str())])
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{records}");
+    assert_eq!(records["totalSize"], 1, "{records}");
+
+    // callbrief still withholds it, and serves her own.
+    let before = sf.app.sim.stats.requests();
+    let asked = vec![foreign[0].clone(), own[0].clone()];
+    let (status, body) = json(
+        sf.post_transcripts(&json!({ "callIds": asked }), &token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["notAccessible"], json!([foreign[0]]));
+    let got: Vec<&str> = body["callTranscripts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["callId"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, [own[0].as_str()]);
+    assert!(
+        sf.app.sim.stats.requests() > before,
+        "her own call was fetched"
+    );
+}

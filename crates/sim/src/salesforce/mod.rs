@@ -81,6 +81,10 @@ pub struct SalesforceSimConfig {
     /// real time by default, a [`crate::clock::ManualClock`] in tests that expire tokens by
     /// moving time instead of waiting.
     pub clock: Arc<dyn Clock>,
+    /// Model an org whose Gong call object is "Public Read Only" (its org-wide default): every
+    /// user reads every call record, while accounts, contacts and opportunities keep their
+    /// sharing. Off by default (calls follow their account, the package's usual setup).
+    pub public_read_calls: bool,
 }
 
 impl SalesforceSimConfig {
@@ -103,6 +107,7 @@ impl Default for SalesforceSimConfig {
             token_ttl: Duration::from_secs(2 * 60 * 60),
             api_quota: None,
             clock: clock::system(),
+            public_read_calls: false,
         }
     }
 }
@@ -185,8 +190,14 @@ impl SfState {
         if self.config.api_quota.is_some_and(|quota| used > quota) {
             return Err(ApiError::request_limit());
         }
+        let visibility = Visibility::for_user(&self.org, &grant.user_id);
+        let visibility = if self.config.public_read_calls {
+            visibility.with_public_read(schema::ObjectType::GongCall)
+        } else {
+            visibility
+        };
         Ok(Caller {
-            visibility: Visibility::for_user(&self.org, &grant.user_id),
+            visibility,
             user_id: grant.user_id,
         })
     }

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 
 use super::records::Record;
+use super::schema::ObjectType;
 use super::value::id_key;
 use crate::org::model::{SampleOrg, UserRole};
 
@@ -17,6 +18,9 @@ pub enum Visibility {
     All,
     /// Records under these accounts (15-character id keys), plus all users.
     Accounts(HashSet<String>),
+    /// As [`Visibility::Accounts`], plus every record of one object whose org-wide default is
+    /// public read.
+    AccountsAndPublic(HashSet<String>, ObjectType),
 }
 
 impl Visibility {
@@ -50,11 +54,26 @@ impl Visibility {
         Visibility::Accounts(accounts)
     }
 
+    /// This visibility with every record of `object` readable too (an org-wide default of
+    /// "Public Read Only" for that object).
+    pub fn with_public_read(self, object: ObjectType) -> Visibility {
+        match self {
+            Visibility::All => Visibility::All,
+            Visibility::Accounts(set) | Visibility::AccountsAndPublic(set, _) => {
+                Visibility::AccountsAndPublic(set, object)
+            }
+        }
+    }
+
     /// Whether the record is visible.
     pub fn can_see(&self, record: &Record) -> bool {
         match (self, &record.account_id) {
             (Visibility::All, _) | (_, None) => true,
-            (Visibility::Accounts(set), Some(account)) => set.contains(id_key(account)),
+            (Visibility::AccountsAndPublic(_, public), _) if record.object == *public => true,
+            (Visibility::Accounts(set), Some(account))
+            | (Visibility::AccountsAndPublic(set, _), Some(account)) => {
+                set.contains(id_key(account))
+            }
         }
     }
 }
