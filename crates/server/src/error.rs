@@ -187,21 +187,31 @@ impl From<GongError> for ApiError {
                      the server's GONG_* settings need fixing"
                 ),
             ),
-            GongError::Upstream { status, message } => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "upstream_error",
-                format!("Gong failed to return transcripts (HTTP {status}): {message}"),
-            ),
-            GongError::InvalidResponse(detail) => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "upstream_invalid_response",
-                format!("Gong's transcript response could not be read: {detail}"),
-            ),
-            GongError::Transport(detail) => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "upstream_unreachable",
-                format!("could not reach Gong: {detail}"),
-            ),
+            // Gong's own text and the OS's error go to the log, not to the caller.
+            GongError::Upstream { status, message } => {
+                tracing::warn!(status, gong_error = %message, "Gong answered an error");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_error",
+                    format!("Gong failed to return transcripts (HTTP {status}); try again shortly"),
+                )
+            }
+            GongError::InvalidResponse(detail) => {
+                tracing::warn!(%detail, "Gong's answer could not be read");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_invalid_response",
+                    "Gong's transcript response could not be read; try again shortly",
+                )
+            }
+            GongError::Transport(detail) => {
+                tracing::warn!(%detail, "Gong could not be reached");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_unreachable",
+                    "could not reach Gong (the connection failed); try again shortly",
+                )
+            }
             GongError::RateLimited { retry_after } => ApiError {
                 retry_after: Some(retry_after.unwrap_or(Duration::from_secs(1))),
                 ..ApiError::new(
