@@ -51,6 +51,9 @@ pub enum Command {
     /// Serve MCP over stdin/stdout for desktop clients (Claude Desktop, IDEs) that start
     /// callbrief themselves; acts with the service credentials, logs to stderr.
     Mcp(Box<crate::mcp::McpArgs>),
+    /// Show or empty the cache of Gong's answers (the store `serve`, `mcp` and `briefing`
+    /// share), with the same CALLBRIEF_CACHE* settings; needs no Gong credentials.
+    Cache(crate::cache::CacheCommandArgs),
 }
 
 /// `callbrief sim`: each simulator runs when its address is given.
