@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::Args;
 use gong::{CacheConfig, CacheKey, CacheMode, GongConfig};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use service::fields::{
     DEFAULT_ACCOUNT_FIELD, DEFAULT_CALL_ID_FIELD, DEFAULT_CALL_OBJECT, DEFAULT_DURATION_FIELD,
     DEFAULT_START_FIELD, DEFAULT_TITLE_FIELD, DEFAULT_URL_FIELD,
@@ -214,12 +214,18 @@ pub struct CacheArgs {
 
     /// 32-byte key (64 hex digits or base64) encrypting cached values on disk with
     /// AES-256-GCM; without it they are stored in clear, readable only by this user.
-    #[arg(long, env = "CALLBRIEF_CACHE_KEY", hide_env_values = true)]
-    pub cache_key: Option<String>,
+    #[arg(long, env = "CALLBRIEF_CACHE_KEY", hide_env_values = true, value_parser = secret)]
+    pub cache_key: Option<SecretString>,
 
     /// Size of the memory tier, in MiB of cached values.
     #[arg(long, env = "CALLBRIEF_CACHE_MEMORY_MB", default_value_t = DEFAULT_CACHE_MEMORY_MB)]
     pub cache_memory_mb: u64,
+}
+
+/// Reads a secret setting straight into a [`SecretString`], so it is never held, printed or
+/// logged as a plain string (debug output shows it redacted).
+fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(raw.to_owned()))
 }
 
 /// Default memory tier size in MiB: the gong crate's default, in the unit the setting takes.
@@ -245,7 +251,12 @@ impl CacheArgs {
             CacheModeArg::Off => CacheMode::Off,
         };
         at_least_one("CALLBRIEF_CACHE_MEMORY_MB", self.cache_memory_mb == 0)?;
-        let key = match self.cache_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        let key = match self
+            .cache_key
+            .as_ref()
+            .map(ExposeSecret::expose_secret)
+            .filter(|k| !k.trim().is_empty())
+        {
             Some(raw) => Some(
                 CacheKey::parse(raw)
                     .map_err(|e| ConfigError::Invalid(format!("CALLBRIEF_CACHE_KEY: {e}")))?,
