@@ -148,6 +148,17 @@ impl TokenCache {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_fairness_key_is_the_user_id_or_the_service_never_a_token() {
+        let user = Caller::SalesforceUser {
+            token: SecretString::from("00Dxx!secret-token"),
+            user_id: "005A".into(),
+            name: "Maya Chen".into(),
+        };
+        assert_eq!(user.fairness_key(), "005A");
+        assert_eq!(Caller::ServiceAccount.fairness_key(), SERVICE_FAIRNESS_KEY);
+    }
+
     fn maya() -> Identity {
         Identity {
             user_id: "005A".into(),
