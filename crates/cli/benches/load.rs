@@ -250,6 +250,8 @@ impl Child {
                 cmd.env_remove(key);
             }
         }
+        // The load run measures Gong traffic; it never writes to the user's cache directory.
+        cmd.env("CALLBRIEF_CACHE", "memory");
         cmd.args(args)
             .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())

@@ -51,6 +51,9 @@ pub enum Command {
     /// Serve MCP over stdin/stdout for desktop clients (Claude Desktop, IDEs) that start
     /// callbrief themselves; acts with the service credentials, logs to stderr.
     Mcp(Box<crate::mcp::McpArgs>),
+    /// Show or empty the cache of Gong's answers (the store `serve`, `mcp` and `briefing`
+    /// share), with the same CALLBRIEF_CACHE* settings; needs no Gong credentials.
+    Cache(crate::cache::CacheCommandArgs),
 }
 
 /// `callbrief sim`: each simulator runs when its address is given.
@@ -233,6 +236,69 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn cache_and_quota_settings_reach_the_gong_client_and_the_key_stays_secret() {
+        let key = "ab".repeat(32);
+        let cli = Cli::try_parse_from([
+            "callbrief",
+            "mcp",
+            "--gong-bearer-token",
+            "t",
+            "--cache",
+            "memory",
+            "--cache-dir",
+            "/nonexistent/callbrief-test",
+            "--cache-memory-mb",
+            "8",
+            "--cache-key",
+            &key,
+            "--gong-daily-quota",
+            "50",
+            "--gong-daily-reserve",
+            "5",
+        ])
+        .unwrap();
+        assert!(!format!("{cli:?}").contains(&key), "the key is printed");
+        let Command::Mcp(args) = cli.command else {
+            panic!("not mcp")
+        };
+        let cfg = args.upstream.gong.to_config().unwrap();
+        assert_eq!(cfg.cache.mode, gong::CacheMode::Memory);
+        assert_eq!(
+            cfg.cache.dir,
+            std::path::Path::new("/nonexistent/callbrief-test")
+        );
+        assert_eq!(cfg.cache.memory_bytes, 8 * 1024 * 1024);
+        assert!(cfg.cache.key.is_some());
+        assert_eq!((cfg.daily_quota, cfg.daily_reserve), (50, 5));
+
+        let defaults =
+            Cli::try_parse_from(["callbrief", "mcp", "--gong-bearer-token", "t"]).unwrap();
+        let Command::Mcp(args) = defaults.command else {
+            panic!("not mcp")
+        };
+        let cfg = args.upstream.gong.to_config().unwrap();
+        assert_eq!(cfg.cache.mode, gong::CacheMode::Disk, "disk is the default");
+        assert_eq!(cfg.cache.dir, gong::config::default_cache_dir());
+
+        let reserve_too_big = Cli::try_parse_from([
+            "callbrief",
+            "mcp",
+            "--gong-bearer-token",
+            "t",
+            "--gong-daily-quota",
+            "5",
+            "--gong-daily-reserve",
+            "5",
+        ])
+        .unwrap();
+        let Command::Mcp(args) = reserve_too_big.command else {
+            panic!("not mcp")
+        };
+        let err = args.upstream.gong.to_config().unwrap_err().to_string();
+        assert!(err.contains("GONG_DAILY_RESERVE"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod args;
 mod briefing;
+mod cache;
 #[cfg(feature = "demo")]
 mod demo;
 mod gpt_setup;
@@ -61,6 +62,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // The pack goes to stdout; logs only for problems, on stderr.
             server::telemetry::init(log_format, "warn");
             print_stdout(&args.run().await?)
+        }
+        Command::Cache(args) => {
+            server::telemetry::init(log_format, "warn");
+            print_stdout(&args.run()?)
         }
         Command::Mcp(args) => {
             // stdout is the protocol: logs go to stderr only (as `telemetry::init` writes them).

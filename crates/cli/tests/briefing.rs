@@ -46,6 +46,8 @@ async fn briefing(sims: &Sims, args: &[&str], with_salesforce: bool) -> (Output,
             cmd.env_remove(key);
         }
     }
+    // Tests never write to the user's cache directory.
+    cmd.env("CALLBRIEF_CACHE", "memory");
     cmd.arg("briefing")
         .args(args)
         .env("GONG_BASE_URL", &sims.gong)

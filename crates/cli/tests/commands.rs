@@ -17,6 +17,8 @@ fn callbrief() -> Command {
             cmd.env_remove(key);
         }
     }
+    // Tests never write to the user's cache directory.
+    cmd.env("CALLBRIEF_CACHE", "memory");
     cmd.stdin(Stdio::null());
     cmd
 }

@@ -14,6 +14,8 @@ fn callbrief(args: &[&str]) -> Output {
             cmd.env_remove(key);
         }
     }
+    // Tests never write to the user's cache directory.
+    cmd.env("CALLBRIEF_CACHE", "memory");
     cmd.args(args)
         .stdin(Stdio::null())
         .output()

@@ -63,6 +63,8 @@ fn spawn_mcp(gong_url: &str, salesforce_url: &str) -> McpChild {
             cmd.env_remove(key);
         }
     }
+    // Tests never write to the user's cache directory.
+    cmd.env("CALLBRIEF_CACHE", "memory");
     let mut child = cmd
         .arg("mcp")
         .env("GONG_BASE_URL", gong_url)

@@ -10,8 +10,8 @@
 mod args;
 
 pub use args::{
-    ActionArgs, AddressArgs, ConnectionArgs, GongArgs, GongFieldsArgs, LogArgs, McpBudgetArgs,
-    SalesforceArgs, ServerArgs, UpstreamArgs,
+    ActionArgs, AddressArgs, CacheArgs, CacheModeArg, ConnectionArgs, GongArgs, GongFieldsArgs,
+    LogArgs, McpBudgetArgs, SalesforceArgs, ServerArgs, UpstreamArgs,
 };
 
 use std::net::SocketAddr;

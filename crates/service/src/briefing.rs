@@ -24,6 +24,8 @@ pub struct CallParts {
     pub transcripts: Vec<CleanTranscript>,
     /// What the reader must know about missing or partial data.
     pub notes: Vec<String>,
+    /// Ids of the calls whose Gong data came from callbrief's cache, in the calls' order.
+    pub cached_call_ids: Vec<String>,
 }
 
 /// How a call is named in notes: `"Discovery" (2024-05-02, call 123)`.
@@ -148,7 +150,14 @@ pub fn assemble(
         calls.push(call);
     }
 
+    let cached: HashSet<&str> = data.cached_call_ids.iter().map(String::as_str).collect();
+    let cached_call_ids = calls
+        .iter()
+        .filter(|c| cached.contains(c.call_id.as_str()))
+        .map(|c| c.call_id.clone())
+        .collect();
     CallParts {
+        cached_call_ids,
         contacts: key_contacts(contacts, &calls),
         calls,
         transcripts,

@@ -20,6 +20,9 @@ pub const DEFAULT_TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
 /// enough, all of them), so a flood of distinct tokens cannot grow memory without bound.
 const MAX_CACHED_TOKENS: usize = 10_000;
 
+/// The fairness key of every API-key holder: see [`Caller::fairness_key`].
+pub const SERVICE_FAIRNESS_KEY: &str = "service";
+
 /// Who a request acts for, which decides what Salesforce lets it see.
 #[derive(Debug, Clone)]
 pub enum Caller {
@@ -45,6 +48,13 @@ impl Caller {
             Caller::ServiceAccount => None,
             Caller::SalesforceUser { user_id, .. } => Some(user_id),
         }
+    }
+
+    /// Whose turn a Gong fetch takes in the client's round-robin: the Salesforce user id, or
+    /// `service` for API-key holders (who share the service credentials, so they share a turn).
+    /// Never a credential, since it may appear in logs and statistics.
+    pub fn fairness_key(&self) -> &str {
+        self.user_id().unwrap_or(SERVICE_FAIRNESS_KEY)
     }
 }
 
@@ -175,6 +185,17 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fairness_key_is_the_user_id_or_the_service_never_a_token() {
+        let user = Caller::SalesforceUser {
+            token: SecretString::from("00Dxx!secret-token"),
+            user_id: "005A".into(),
+            name: "Maya Chen".into(),
+        };
+        assert_eq!(user.fairness_key(), "005A");
+        assert_eq!(Caller::ServiceAccount.fairness_key(), SERVICE_FAIRNESS_KEY);
+    }
 
     fn maya() -> Identity {
         Identity {

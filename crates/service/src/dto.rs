@@ -50,6 +50,10 @@ pub struct TranscriptsAnswer {
     /// Requested ids that are not Gong calls the signed-in Salesforce user can see; they are
     /// not fetched (always empty with an API key).
     pub not_accessible: Vec<CallId>,
+    /// Requested ids answered from callbrief's cache of Gong's answers instead of asking Gong
+    /// again (a finished call's transcript does not change).
+    #[serde(default)]
+    pub cached_call_ids: Vec<CallId>,
     /// How the transcripts were fitted into the response's size budget, and where to read on.
     pub truncation: Truncation,
 }
@@ -84,6 +88,10 @@ pub struct TranscriptsResponse {
     /// Requested ids that are not Gong calls the signed-in Salesforce user can see; they are
     /// not fetched (always empty with an API key).
     pub not_accessible: Vec<CallId>,
+    /// Requested ids answered from callbrief's cache of Gong's answers instead of asking Gong
+    /// again (a finished call's transcript does not change).
+    #[serde(default)]
+    pub cached_call_ids: Vec<CallId>,
     /// How the transcripts were fitted into the response's size budget, and where to read on.
     pub truncation: Truncation,
 }
@@ -100,6 +108,7 @@ impl TranscriptsResponse {
             failed: answer.failed,
             warnings: answer.warnings,
             not_accessible: answer.not_accessible,
+            cached_call_ids: answer.cached_call_ids,
             truncation: answer.truncation,
         }
     }
@@ -114,6 +123,7 @@ impl TranscriptsResponse {
             failed: Vec::new(),
             warnings: Vec::new(),
             not_accessible: Vec::new(),
+            cached_call_ids: Vec::new(),
             truncation: Truncation {
                 max_chars: 0,
                 truncated: false,
@@ -165,6 +175,7 @@ mod tests {
             failed: Vec::new(),
             warnings: vec!["w".into()],
             not_accessible: Vec::new(),
+            cached_call_ids: Vec::new(),
             truncation: Truncation {
                 max_chars: 100_000,
                 truncated: false,
@@ -182,7 +193,7 @@ mod tests {
 
     #[test]
     fn bodies_read_back_into_the_same_types() {
-        let body = r#"{"requestId":"r","records":{"totalRecords":0,"currentPageSize":0,"currentPageNumber":0},"callTranscripts":[],"notFound":["1"],"failed":[{"callId":"2","reason":"x"}],"warnings":[],"notAccessible":[],"truncation":{"maxChars":2000,"truncated":false,"calls":[]}}"#;
+        let body = r#"{"requestId":"r","records":{"totalRecords":0,"currentPageSize":0,"currentPageNumber":0},"callTranscripts":[],"notFound":["1"],"failed":[{"callId":"2","reason":"x"}],"warnings":[],"notAccessible":[],"cachedCallIds":["1"],"truncation":{"maxChars":2000,"truncated":false,"calls":[]}}"#;
         let parsed: TranscriptsResponse = serde_json::from_str(body).unwrap();
         assert_eq!(parsed.failed[0].call_id.as_str(), "2");
         assert_eq!(serde_json::to_string(&parsed).unwrap(), body);

@@ -166,6 +166,10 @@ pub struct Briefing {
     pub calls: Vec<BriefingCall>,
     /// Things the reader must know: no calls, missing transcripts, partial upstream failures.
     pub notes: Vec<String>,
+    /// Ids of the calls whose Gong data came from callbrief's cache instead of a new request
+    /// to Gong (a finished call's transcript does not change).
+    #[serde(default)]
+    pub cached_call_ids: Vec<String>,
     /// How the transcripts were fitted into the size budget.
     pub truncation: Truncation,
     /// The calls' transcripts, newest first (possibly cut; see `truncation`).

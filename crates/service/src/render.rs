@@ -236,6 +236,7 @@ mod tests {
                 has_transcript: true,
             }],
             notes: vec![],
+            cached_call_ids: vec![],
             truncation: Truncation {
                 max_chars: 100_000,
                 truncated: false,

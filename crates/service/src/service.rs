@@ -344,7 +344,11 @@ impl Service {
         let gong = if ids.is_empty() {
             None
         } else {
-            Some(self.gong.calls_with_transcripts(&ids).await)
+            Some(
+                self.gong
+                    .calls_with_transcripts_for(caller.fairness_key(), &ids)
+                    .await,
+            )
         };
         let parts = assemble(&account.name, &rows, gong, &contacts);
         tracing::info!(
@@ -369,6 +373,7 @@ impl Service {
                 contacts: parts.contacts.clone(),
                 calls: parts.calls.clone(),
                 notes: parts.notes.clone(),
+                cached_call_ids: parts.cached_call_ids.clone(),
                 truncation,
                 transcripts: transcripts.into_iter().map(briefing_transcript).collect(),
             },

@@ -66,7 +66,7 @@ impl Service {
         let wanted: Vec<String> = readable.iter().map(|id| id.as_str().to_owned()).collect();
         let assembled = match self
             .gong
-            .calls_with_transcripts(&wanted)
+            .calls_with_transcripts_for(caller.fairness_key(), &wanted)
             .await
             .and_then(|data| assemble(&readable, data))
         {
@@ -101,6 +101,7 @@ pub fn fit_transcripts(
         not_found,
         failed,
         warnings,
+        cached_call_ids,
     } = assembled;
     fit_response(
         call_transcripts,
@@ -113,6 +114,7 @@ pub fn fit_transcripts(
             failed: failed.clone(),
             warnings: warnings.clone(),
             not_accessible: not_accessible.clone(),
+            cached_call_ids: cached_call_ids.clone(),
             truncation,
         },
         // Serializing plain structs of strings and numbers cannot fail.
@@ -131,6 +133,8 @@ pub struct Assembled {
     pub failed: Vec<FailedCall>,
     /// Human-readable notes about partial failures.
     pub warnings: Vec<String>,
+    /// Requested ids answered from callbrief's cache rather than Gong, in request order.
+    pub cached_call_ids: Vec<CallId>,
 }
 
 /// Builds the answer for `requested` (distinct ids, in the caller's order) from `data`.
@@ -145,6 +149,7 @@ pub fn assemble(requested: &[CallId], data: CallData) -> Result<Assembled, GongE
         mut transcript_error,
         metadata_error,
         failed_call_ids,
+        cached_call_ids,
         ..
     } = data;
 
@@ -207,11 +212,18 @@ pub fn assemble(requested: &[CallId], data: CallData) -> Result<Assembled, GongE
                 .join(", ")
         ));
     }
+    let cached_set: HashSet<&str> = cached_call_ids.iter().map(String::as_str).collect();
+    let cached_call_ids = requested
+        .iter()
+        .filter(|id| cached_set.contains(id.as_str()))
+        .cloned()
+        .collect();
     Ok(Assembled {
         call_transcripts,
         not_found,
         failed,
         warnings,
+        cached_call_ids,
     })
 }
 

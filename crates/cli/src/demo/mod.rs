@@ -21,7 +21,7 @@ mod transcripts;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use gong::{GongAuth, GongConfig};
+use gong::{CacheConfig, CacheMode, GongAuth, GongConfig};
 use secrecy::SecretString;
 use server::{Application, LogFormat, Settings};
 use sim::gong::GongSimConfig;
@@ -61,7 +61,7 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
         .await
         .context("could not start the Salesforce simulator")?;
 
-    let gong_cfg = GongConfig::new(
+    let mut gong_cfg = GongConfig::new(
         &gong_sim.base_url,
         GongAuth::Basic {
             access_key: sim_cfg.access_key.clone(),
@@ -69,6 +69,13 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
         },
     )
     .context("invalid Gong simulator URL")?;
+    // The cache in memory, so repeated asks in the walkthrough are served warm: each run's
+    // simulator listens on a new port (a new cache tenant), so a store on disk would only
+    // gather entries no later run can read.
+    gong_cfg.cache = CacheConfig {
+        mode: CacheMode::Memory,
+        ..CacheConfig::default()
+    };
     let api_key = format!("cb-demo-{}", uuid::Uuid::new_v4().simple());
     let mut settings = Settings::new("127.0.0.1:0".parse().context("loopback address")?, gong_cfg);
     settings.api_keys = vec![SecretString::from(api_key.clone())];
@@ -140,6 +147,7 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     println!(
         "  {}",
         briefing::cli_line(&[
+            ("CALLBRIEF_CACHE", "memory"),
             ("GONG_BASE_URL", gong_sim.base_url.as_str()),
             ("GONG_ACCESS_KEY", sim_cfg.access_key.as_str()),
             ("GONG_ACCESS_KEY_SECRET", sim_cfg.access_key_secret.as_str()),

@@ -7,11 +7,12 @@
 //! that name the variable to change.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use gong::GongConfig;
-use secrecy::SecretString;
+use gong::{CacheConfig, CacheKey, CacheMode, GongConfig};
+use secrecy::{ExposeSecret, SecretString};
 use service::fields::{
     DEFAULT_ACCOUNT_FIELD, DEFAULT_CALL_ID_FIELD, DEFAULT_CALL_OBJECT, DEFAULT_DURATION_FIELD,
     DEFAULT_START_FIELD, DEFAULT_TITLE_FIELD, DEFAULT_URL_FIELD,
@@ -187,6 +188,95 @@ pub struct GongArgs {
     /// Retries of one Gong request after a 429, 5xx, timeout or broken connection.
     #[arg(long, env = "GONG_MAX_RETRIES", default_value_t = gong::config::DEFAULT_MAX_RETRIES)]
     pub gong_max_retries: u32,
+
+    /// Requests per day this process may send to Gong (Gong's default company limit); 0 = not counted.
+    #[arg(long, env = "GONG_DAILY_QUOTA", default_value_t = gong::config::DEFAULT_DAILY_QUOTA)]
+    pub gong_daily_quota: u32,
+
+    /// Part of the daily quota kept for fetches already under way (later pages, retries): new
+    /// call fetches are refused once fewer requests than this remain.
+    #[arg(long, env = "GONG_DAILY_RESERVE", default_value_t = gong::config::DEFAULT_DAILY_RESERVE)]
+    pub gong_daily_reserve: u32,
+
+    /// Where Gong's answers are kept between requests and restarts.
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+/// The cache of Gong's answers (`serve`, `mcp`, `briefing`, and `cache stats|purge`, which
+/// must open the same store without needing Gong credentials).
+#[derive(Debug, Clone, Args)]
+pub struct CacheArgs {
+    /// Which tiers keep Gong's answers: disk (memory over a store that survives restarts),
+    /// memory (nothing written to disk) or off (every request asks Gong).
+    #[arg(long = "cache", env = "CALLBRIEF_CACHE", value_enum, default_value_t = CacheModeArg::Disk)]
+    pub cache_mode: CacheModeArg,
+
+    /// Directory of the cache store on disk (created 0700); defaults to
+    /// $XDG_CACHE_HOME/callbrief, else ~/.cache/callbrief.
+    #[arg(long, env = "CALLBRIEF_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// 32-byte key (64 hex digits or base64) encrypting cached values on disk with
+    /// AES-256-GCM; without it they are stored in clear, readable only by this user.
+    #[arg(long, env = "CALLBRIEF_CACHE_KEY", hide_env_values = true, value_parser = secret)]
+    pub cache_key: Option<SecretString>,
+
+    /// Size of the memory tier, in MiB of cached values.
+    #[arg(long, env = "CALLBRIEF_CACHE_MEMORY_MB", default_value_t = DEFAULT_CACHE_MEMORY_MB)]
+    pub cache_memory_mb: u64,
+}
+
+/// Reads a secret setting straight into a [`SecretString`], so it is never held, printed or
+/// logged as a plain string (debug output shows it redacted).
+fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(raw.to_owned()))
+}
+
+/// Default memory tier size in MiB: the gong crate's default, in the unit the setting takes.
+pub const DEFAULT_CACHE_MEMORY_MB: u64 = gong::config::DEFAULT_CACHE_MEMORY_BYTES / (1024 * 1024);
+
+/// The values of `CALLBRIEF_CACHE`, as clap lists them in `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CacheModeArg {
+    /// Memory over an embedded store on disk that survives restarts.
+    Disk,
+    /// Memory only.
+    Memory,
+    /// No cache.
+    Off,
+}
+
+impl CacheArgs {
+    /// The cache configuration, with the key checked. The key's error never echoes the key.
+    pub fn to_config(&self) -> Result<CacheConfig, ConfigError> {
+        let mode = match self.cache_mode {
+            CacheModeArg::Disk => CacheMode::Disk,
+            CacheModeArg::Memory => CacheMode::Memory,
+            CacheModeArg::Off => CacheMode::Off,
+        };
+        at_least_one("CALLBRIEF_CACHE_MEMORY_MB", self.cache_memory_mb == 0)?;
+        let key = match self
+            .cache_key
+            .as_ref()
+            .map(ExposeSecret::expose_secret)
+            .filter(|k| !k.trim().is_empty())
+        {
+            Some(raw) => Some(
+                CacheKey::parse(raw)
+                    .map_err(|e| ConfigError::Invalid(format!("CALLBRIEF_CACHE_KEY: {e}")))?,
+            ),
+            None => None,
+        };
+        let defaults = CacheConfig::default();
+        Ok(CacheConfig {
+            mode,
+            dir: self.cache_dir.clone().unwrap_or(defaults.dir.clone()),
+            memory_bytes: self.cache_memory_mb.saturating_mul(1024 * 1024),
+            key,
+            ..defaults
+        })
+    }
 }
 
 impl GongArgs {
@@ -210,6 +300,14 @@ impl GongArgs {
         cfg.batch_size = self.gong_batch_size;
         cfg.requests_per_second = self.gong_requests_per_second;
         cfg.max_retries = self.gong_max_retries;
+        if self.gong_daily_quota != 0 && self.gong_daily_reserve >= self.gong_daily_quota {
+            return Err(ConfigError::Invalid(
+                "GONG_DAILY_RESERVE must be below GONG_DAILY_QUOTA".into(),
+            ));
+        }
+        cfg.daily_quota = self.gong_daily_quota;
+        cfg.daily_reserve = self.gong_daily_reserve;
+        cfg.cache = self.cache.to_config()?;
         Ok(cfg)
     }
 }

@@ -2,12 +2,13 @@
 //! in, clean transcripts out, in the original middleware's response shape plus `speakers`, `notFound`, `failed`
 //! and `warnings`.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use service::dto::TranscriptsResponse;
@@ -70,7 +71,7 @@ pub async fn call_transcripts(
     request_id: Option<Extension<RequestId>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<TranscriptsResponse>, ApiError> {
+) -> Result<([(HeaderName, HeaderValue); 1], Json<TranscriptsResponse>), ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
@@ -96,6 +97,26 @@ pub async fn call_transcripts(
         max_chars: max_chars.reserve(envelope),
         offsets,
     };
+    let distinct: HashSet<&str> = request.call_ids.iter().map(CallId::as_str).collect();
     let answer = state.service.transcripts(&caller, &request).await?;
-    Ok(Json(TranscriptsResponse::new(request_id, answer)))
+    let fetched = distinct.len().saturating_sub(answer.not_accessible.len());
+    let cache = cache_header(answer.cached_call_ids.len(), fetched);
+    Ok((
+        [(HeaderName::from_static(CACHE_HEADER), cache)],
+        Json(TranscriptsResponse::new(request_id, answer)),
+    ))
+}
+
+/// Response header saying how much of a transcripts answer came from the cache of Gong's
+/// answers, so a client or an operator sees at a glance whether Gong was asked.
+pub const CACHE_HEADER: &str = "x-callbrief-cache";
+
+/// `hit` when every call the caller may read came from the cache, `miss` when none did (or
+/// there was none to fetch), `partial` otherwise.
+fn cache_header(cached: usize, fetched: usize) -> HeaderValue {
+    HeaderValue::from_static(match cached {
+        0 => "miss",
+        n if n >= fetched => "hit",
+        _ => "partial",
+    })
 }

@@ -13,8 +13,8 @@ use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, D
 use crate::helpers::{assert_error, json, org, sim_config, spawn_app_with, TestApp, API_KEY};
 
 /// A server whose Salesforce is a fresh simulator (`sf`), in `mode`.
-struct SfApp {
-    app: TestApp,
+pub(crate) struct SfApp {
+    pub(crate) app: TestApp,
     sf_base: String,
 }
 
@@ -23,7 +23,7 @@ async fn spawn_sf_app(mode: AuthMode, sf: SalesforceSimConfig) -> SfApp {
 }
 
 /// [`spawn_sf_app`], with further changes to the server's settings.
-async fn spawn_sf_app_with(
+pub(crate) async fn spawn_sf_app_with(
     mode: AuthMode,
     sf: SalesforceSimConfig,
     tweak: impl FnOnce(&mut server::Settings),
@@ -53,7 +53,7 @@ fn user(first_name: &str) -> sim::org::User {
 }
 
 /// An account `owner` owns that is neither owned by nor shared with `other`.
-fn own_account(owner: &str, other: &str) -> sim::org::Account {
+pub(crate) fn own_account(owner: &str, other: &str) -> sim::org::Account {
     let (owner, other) = (user(owner).id, user(other).id);
     org()
         .accounts
@@ -63,7 +63,7 @@ fn own_account(owner: &str, other: &str) -> sim::org::Account {
         .clone()
 }
 
-fn call_ids(account_id: &str) -> Vec<String> {
+pub(crate) fn call_ids(account_id: &str) -> Vec<String> {
     org()
         .calls_for_account(account_id)
         .map(|c| c.gong_id.clone())
@@ -92,7 +92,7 @@ impl SfApp {
         body["access_token"].as_str().expect("token").to_owned()
     }
 
-    async fn token(&self, first_name: &str) -> String {
+    pub(crate) async fn token(&self, first_name: &str) -> String {
         self.token_from(&self.sf_base, first_name).await
     }
 
@@ -136,7 +136,7 @@ impl SfApp {
         .await
     }
 
-    async fn get(&self, path: &str, bearer: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str, bearer: &str) -> reqwest::Response {
         self.app
             .http
             .get(format!("{}{path}", self.app.base_url))
@@ -146,7 +146,7 @@ impl SfApp {
             .unwrap()
     }
 
-    async fn post_transcripts(&self, body: &Value, bearer: &str) -> reqwest::Response {
+    pub(crate) async fn post_transcripts(&self, body: &Value, bearer: &str) -> reqwest::Response {
         self.app
             .http
             .post(format!("{}/callTranscripts", self.app.base_url))

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod auth;
+mod cache;
 mod connections;
 mod faults;
 mod gpt;

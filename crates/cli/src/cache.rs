@@ -1,0 +1,159 @@
+//! `callbrief cache stats|purge`: look into or empty the cache of Gong's answers that `serve`,
+//! `mcp` and `briefing` share, with the same `CALLBRIEF_CACHE*` settings, so an operator can see
+//! what a deployment keeps and drop it (after rotating Gong credentials, say) without starting
+//! the server or knowing Gong credentials.
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use gong::{CacheMode, CacheStats, GongAuth, GongClient, GongConfig};
+use secrecy::SecretString;
+use server::config::CacheArgs;
+
+/// `callbrief cache`.
+#[derive(Debug, Args)]
+pub struct CacheCommandArgs {
+    /// What to do with the cache.
+    #[command(subcommand)]
+    pub action: CacheAction,
+}
+
+/// The cache's operations.
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Print where the cache is and how many entries and bytes each tier holds.
+    Stats(CacheArgs),
+    /// Empty the cache store (every Gong company in it) and print how many entries went.
+    Purge(CacheArgs),
+}
+
+impl CacheCommandArgs {
+    /// Runs the action and returns what to print.
+    pub fn run(&self) -> anyhow::Result<String> {
+        match &self.action {
+            CacheAction::Stats(args) => {
+                let client = open(args)?;
+                Ok(match client.cache_stats() {
+                    Some(stats) => describe(&stats, args),
+                    None => off_message(),
+                })
+            }
+            CacheAction::Purge(args) => {
+                let client = open(args)?;
+                let Some(stats) = client.cache_stats() else {
+                    return Ok(off_message());
+                };
+                if let Some(note) = fallback_note(&stats, args) {
+                    anyhow::bail!("{note}");
+                }
+                let removed = client
+                    .purge_cache()
+                    .context("could not empty the cache store")?;
+                let place = stats
+                    .path
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "memory".to_owned());
+                Ok(format!(
+                    "Purged {removed} {} from {place}.",
+                    plural(removed, "entry", "entries")
+                ))
+            }
+        }
+    }
+}
+
+/// A client that only opens the cache: stats and purge send no request, so the Gong
+/// credentials and URL are placeholders, and the operator needs none.
+fn open(args: &CacheArgs) -> anyhow::Result<GongClient> {
+    let mut config = GongConfig::new(
+        gong::config::DEFAULT_BASE_URL,
+        GongAuth::Bearer(SecretString::from("cache-maintenance")),
+    )?;
+    config.cache = args.to_config()?;
+    Ok(GongClient::new(config)?)
+}
+
+fn off_message() -> String {
+    "The cache is off (CALLBRIEF_CACHE=off): nothing is kept.".to_owned()
+}
+
+/// Why a disk cache could not be opened as asked, if it was not.
+fn fallback_note(stats: &CacheStats, args: &CacheArgs) -> Option<String> {
+    let wanted_disk = args.to_config().is_ok_and(|c| c.mode == CacheMode::Disk);
+    (wanted_disk && stats.mode != CacheMode::Disk).then(|| {
+        "the cache store on disk could not be opened (is a callbrief server using it? see the \
+         log above)"
+            .to_owned()
+    })
+}
+
+/// `stats` as aligned lines.
+fn describe(stats: &CacheStats, args: &CacheArgs) -> String {
+    let mode = match stats.mode {
+        CacheMode::Disk => "disk (memory over a store on disk)",
+        CacheMode::Memory => "memory only (nothing survives the process)",
+        CacheMode::Off => "off",
+    };
+    let mut lines = vec![format!("  Mode          {mode}")];
+    if let Some(path) = &stats.path {
+        lines.push(format!("  Store         {}", path.display()));
+        lines.push(format!(
+            "  Encrypted     {}",
+            if stats.encrypted { "yes" } else { "no" }
+        ));
+        lines.push(format!(
+            "  Disk          {} {}, file {}",
+            stats.disk_entries,
+            plural(stats.disk_entries, "entry", "entries"),
+            bytes(stats.disk_file_bytes)
+        ));
+    }
+    lines.push(format!(
+        "  Memory        {} {}, {} (this process only)",
+        stats.memory_entries,
+        plural(stats.memory_entries, "entry", "entries"),
+        bytes(stats.memory_bytes)
+    ));
+    if let Some(note) = fallback_note(stats, args) {
+        lines.push(format!("  Note          {note}"));
+    }
+    lines.join("\n")
+}
+
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// `n` bytes in the largest binary unit that keeps the number at least 1.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} {}", plural(n, "byte", "bytes"));
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for next in &UNITS[1..] {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = next;
+    }
+    format!("{value:.1} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(bytes(0), "0 bytes");
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(64 * 1024 * 1024), "64.0 MiB");
+    }
+}

@@ -1,0 +1,142 @@
+//! `callbrief cache stats|purge` on a store a Gong client filled, in a directory of the test's
+//! own: the counts are the store's, and a purge empties it.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use gong::{CacheConfig, CacheMode, GongAuth, GongClient, GongConfig};
+use secrecy::SecretString;
+use sim::gong::GongSimConfig;
+use sim::org::SampleOrg;
+
+fn callbrief(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CALLBRIEF_") || key.starts_with("GONG_") || key == "RUST_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd
+        .arg("cache")
+        .args(args)
+        .env("CALLBRIEF_CACHE_DIR", dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run callbrief");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The number of entries on the `Disk` line of `cache stats`.
+fn disk_entries(stats: &str) -> u64 {
+    let line = stats
+        .lines()
+        .find(|l| l.trim_start().starts_with("Disk"))
+        .unwrap_or_else(|| panic!("no Disk line:\n{stats}"));
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line:?}"))
+}
+
+/// Fills the store in `dir` with what Gong returns for a few calls; returns the entries on disk.
+/// Its own runtime, dropped at the end, so nothing of the client keeps the store open.
+fn fill(dir: &Path) -> u64 {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let org = Arc::new(SampleOrg::for_today());
+        let ids: Vec<String> = org
+            .calls
+            .iter()
+            .take(3)
+            .map(|c| c.gong_id.clone())
+            .collect();
+        let sim_cfg = GongSimConfig {
+            rate_limit_per_sec: None,
+            daily_quota: None,
+            ..GongSimConfig::default()
+        };
+        let sim = sim::gong::spawn(org, sim_cfg.clone())
+            .await
+            .expect("spawn gong sim");
+        let mut config = GongConfig::new(
+            &sim.base_url,
+            GongAuth::Basic {
+                access_key: sim_cfg.access_key.clone(),
+                access_key_secret: SecretString::from(sim_cfg.access_key_secret.clone()),
+            },
+        )
+        .expect("gong config");
+        config.requests_per_second = 0;
+        config.cache = CacheConfig {
+            mode: CacheMode::Disk,
+            dir: dir.to_path_buf(),
+            ..CacheConfig::default()
+        };
+        let client = GongClient::new(config).expect("client");
+        let data = client.calls_with_transcripts(&ids).await.expect("fetch");
+        assert_eq!(data.transcripts.len(), 3);
+        client.cache_stats().expect("cache on").disk_entries
+    })
+}
+
+#[test]
+fn stats_count_what_the_store_holds_and_purge_empties_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let (ok, empty, err) = callbrief(dir.path(), &["stats"]);
+    assert!(ok, "{err}");
+    assert_eq!(disk_entries(&empty), 0, "{empty}");
+    assert!(empty.contains("Mode          disk"), "{empty}");
+
+    let filled = fill(dir.path());
+    assert!(filled > 0, "the fetch was cached on disk");
+
+    let (ok, stats, err) = callbrief(dir.path(), &["stats"]);
+    assert!(ok, "{err}");
+    assert_eq!(disk_entries(&stats), filled, "{stats}");
+    assert!(
+        stats.contains(&dir.path().display().to_string()),
+        "names the store:\n{stats}"
+    );
+    assert!(stats.contains("Encrypted     no"), "{stats}");
+
+    let (ok, purged, err) = callbrief(dir.path(), &["purge"]);
+    assert!(ok, "{err}");
+    assert!(
+        purged.starts_with(&format!("Purged {filled} entries from ")),
+        "{purged}"
+    );
+
+    let (ok, after, err) = callbrief(dir.path(), &["stats"]);
+    assert!(ok, "{err}");
+    assert_eq!(disk_entries(&after), 0, "{after}");
+}
+
+#[test]
+fn an_off_cache_says_so_and_a_bad_key_is_refused_without_echo() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ok, out, err) = callbrief(dir.path(), &["stats", "--cache", "off"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("off"), "{out}");
+
+    let secret = "not-a-key-but-secret";
+    let (ok, out, err) = callbrief(dir.path(), &["purge", "--cache-key", secret]);
+    assert!(!ok, "{out}");
+    assert!(err.contains("CALLBRIEF_CACHE_KEY"), "{err}");
+    assert!(!err.contains(secret), "{err}");
+}
+
+#[test]
+fn every_cache_command_has_help() {
+    for args in [&["--help"][..], &["stats", "--help"], &["purge", "--help"]] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (ok, out, err) = callbrief(dir.path(), args);
+        assert!(ok, "{args:?}: {err}");
+        assert!(!out.is_empty(), "{args:?}");
+    }
+}
