@@ -61,7 +61,8 @@ pub struct GongConfig {
     /// Overall time budget for one logical operation (all pages, batches and retries): 30 s,
     /// under ChatGPT's 45 s action limit.
     pub deadline: Duration,
-    /// Time limit for a single HTTP attempt: 10 s.
+    /// Shortest time limit of a single HTTP attempt (10 s); an attempt gets half the time left
+    /// before the deadline when that is more (`GONG_ATTEMPT_TIMEOUT_SECS`).
     pub attempt_timeout: Duration,
     /// Call ids per Gong request: 100.
     pub batch_size: usize,

@@ -107,7 +107,11 @@ impl Transport {
                 self.limiter.acquire().await?;
             }
             let started = Instant::now();
-            let (status, outcome) = self.attempt::<T>(call, &url).await;
+            let limit = attempt_limit(
+                self.attempt_timeout,
+                deadline.saturating_duration_since(started),
+            );
+            let (status, outcome) = self.attempt::<T>(call, &url, limit).await;
             let elapsed_ms = started.elapsed().as_millis();
             tracing::debug!(
                 method = %call.method,
@@ -162,11 +166,12 @@ impl Transport {
         }
     }
 
-    /// One attempt within the per-attempt time limit; also returns the status seen, for logs.
+    /// One attempt within `limit`; also returns the status seen, for logs.
     async fn attempt<T: DeserializeOwned>(
         &self,
         call: &Call,
         url: &Url,
+        limit: Duration,
     ) -> (Option<u16>, Outcome<T>) {
         let mut request = self
             .http
@@ -184,24 +189,23 @@ impl Transport {
             let body = response.bytes().await;
             Ok::<_, reqwest::Error>((status, retry_after, body))
         };
-        let (status, retry_after, body) =
-            match tokio::time::timeout(self.attempt_timeout, exchange).await {
-                Err(_) => {
-                    return (
-                        None,
-                        Outcome::Retry {
-                            error: GongError::Transport(format!(
-                                "no answer within {:?}",
-                                self.attempt_timeout
-                            )),
-                            after: None,
-                            decode: false,
-                        },
-                    )
-                }
-                Ok(Err(e)) => return (None, send_error(&e)),
-                Ok(Ok(parts)) => parts,
-            };
+        let (status, retry_after, body) = match tokio::time::timeout(limit, exchange).await {
+            Err(_) => {
+                return (
+                    None,
+                    Outcome::Retry {
+                        error: GongError::Transport(format!(
+                            "no answer within {}",
+                            crate::error::human(limit)
+                        )),
+                        after: None,
+                        decode: false,
+                    },
+                )
+            }
+            Ok(Err(e)) => return (None, send_error(&e)),
+            Ok(Ok(parts)) => parts,
+        };
         let code = status.as_u16();
         let body = match body {
             Ok(body) => body,
@@ -364,8 +368,35 @@ fn error_message(body: &[u8], status: reqwest::StatusCode) -> String {
     }
 }
 
+/// How long one attempt may take with `left` until the operation's deadline: at least the
+/// configured `minimum` (`attempt_timeout`), more when there is time for it (half of what is
+/// left, so a stuck attempt still leaves room for a retry). A slow Gong that answers in 12 s
+/// thus succeeds inside a 30 s deadline instead of failing every 10 s attempt. When that would
+/// reach the deadline anyway, the attempt gets a little longer than what is left, so the
+/// operation's deadline ends it and says so ([`GongError::DeadlineExceeded`]).
+fn attempt_limit(minimum: Duration, left: Duration) -> Duration {
+    let limit = minimum.max(left / 2);
+    if limit >= left {
+        left + DEADLINE_GRACE
+    } else {
+        limit
+    }
+}
+
+/// How far past the deadline an attempt's own limit lies, so the deadline fires first.
+const DEADLINE_GRACE: Duration = Duration::from_secs(1);
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn attempts_get_half_the_time_left_but_at_least_the_minimum_and_the_deadline_ends_the_last() {
+        let s = Duration::from_secs;
+        assert_eq!(attempt_limit(s(10), s(30)), s(15));
+        assert_eq!(attempt_limit(s(10), s(16)), s(10));
+        assert_eq!(attempt_limit(s(10), s(4)), s(5));
+        assert_eq!(attempt_limit(s(10), Duration::ZERO), DEADLINE_GRACE);
+    }
+
     use super::*;
     use reqwest::StatusCode;
 

@@ -347,6 +347,28 @@ async fn attempts_that_time_out_are_retried() {
     assert_eq!(client.transcripts(&ids(&["1"])).await.unwrap().len(), 1);
 }
 
+/// Gong answering more slowly than the configured attempt time, but well inside the deadline:
+/// the attempt gets the time that is left (half of it), so the answer arrives instead of every
+/// attempt being cut off.
+#[tokio::test]
+async fn a_slow_answer_inside_the_deadline_is_waited_for() {
+    let server = MockServer::start().await;
+    post("/v2/calls/transcript")
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(transcript_page(&["1"], None))
+                .set_delay(Duration::from_millis(300)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut config = config(&server);
+    config.attempt_timeout = Duration::from_millis(100);
+    config.deadline = Duration::from_secs(2);
+    let client = GongClient::new(config).unwrap();
+    assert_eq!(client.transcripts(&ids(&["1"])).await.unwrap().len(), 1);
+}
+
 /// A cursor chain that never ends: every page points to a new page.
 struct EndlessPages {
     page: AtomicUsize,

@@ -177,6 +177,11 @@ pub struct GongArgs {
     #[arg(long, env = "GONG_DEADLINE_SECS", default_value_t = gong::config::DEFAULT_DEADLINE.as_secs())]
     pub gong_deadline_secs: u64,
 
+    /// Shortest time in seconds one Gong attempt may take before it is retried; an attempt
+    /// gets half the time left before the deadline when that is more.
+    #[arg(long, env = "GONG_ATTEMPT_TIMEOUT_SECS", default_value_t = gong::config::DEFAULT_ATTEMPT_TIMEOUT.as_secs())]
+    pub gong_attempt_timeout_secs: u64,
+
     /// Call ids per Gong request; longer lists are split into batches.
     #[arg(long, env = "GONG_BATCH_SIZE", default_value_t = gong::config::DEFAULT_BATCH_SIZE)]
     pub gong_batch_size: usize,
@@ -295,7 +300,11 @@ impl GongArgs {
             .map_err(|e| ConfigError::Invalid(format!("GONG_BASE_URL is not usable: {e}")))?;
         at_least_one("GONG_DEADLINE_SECS", self.gong_deadline_secs == 0)?;
         cfg.deadline = Duration::from_secs(self.gong_deadline_secs);
-        cfg.attempt_timeout = cfg.attempt_timeout.min(cfg.deadline);
+        at_least_one(
+            "GONG_ATTEMPT_TIMEOUT_SECS",
+            self.gong_attempt_timeout_secs == 0,
+        )?;
+        cfg.attempt_timeout = Duration::from_secs(self.gong_attempt_timeout_secs).min(cfg.deadline);
         at_least_one("GONG_BATCH_SIZE", self.gong_batch_size == 0)?;
         cfg.batch_size = self.gong_batch_size;
         cfg.requests_per_second = self.gong_requests_per_second;
