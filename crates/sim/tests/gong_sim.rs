@@ -608,6 +608,36 @@ async fn latency_delays_answers_and_concurrency_is_counted() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn limits_are_checked_on_arrival_so_a_429_comes_back_at_once() {
+    let (sim, org) = start(GongSimConfig {
+        rate_limit_per_sec: Some(1),
+        daily_quota: None,
+        faults: Faults {
+            latency: Duration::from_millis(200),
+            ..Faults::default()
+        },
+        ..GongSimConfig::default()
+    })
+    .await;
+    let url = format!("/v2/calls/{}", org.calls[0].gong_id);
+    let t = Instant::now();
+    let timed = |url: String| {
+        let sim = sim.clone();
+        async move {
+            let status = get(&sim, &url).await.status().as_u16();
+            (status, t.elapsed())
+        }
+    };
+    let mut answers = futures::future::join_all([timed(url.clone()), timed(url)]).await;
+    answers.sort();
+    assert_eq!(
+        answers,
+        [(200, Duration::from_millis(200)), (429, Duration::ZERO)],
+        "on the paused clock: the second arrival is refused without the latency"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_slow_body_arrives_whole_but_late() {
     let faults = Faults {
         slow_body: Some(Duration::from_millis(500)),
@@ -699,7 +729,10 @@ async fn generated_calls_are_served_by_id_in_pages_of_100_and_never_listed() {
         .flat_map(|m| m["sentences"].as_array().unwrap())
         .map(|s| s["text"].as_str().unwrap().split_whitespace().count())
         .sum();
-    assert!(words > 2_000, "a 20-60 minute call has thousands of words: {words}");
+    assert!(
+        words > 2_000,
+        "a 20-60 minute call has thousands of words: {words}"
+    );
 
     let extensive = all_pages(
         &sim,
@@ -709,7 +742,9 @@ async fn generated_calls_are_served_by_id_in_pages_of_100_and_never_listed() {
     .await;
     let calls = extensive[0]["calls"].as_array().unwrap();
     assert_eq!(calls.len(), 3);
-    assert!(calls[0]["parties"].as_array().is_some_and(|p| !p.is_empty()));
+    assert!(calls[0]["parties"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty()));
     let duration = calls[0]["metaData"]["duration"].as_u64().unwrap();
     assert!((1200..=3600).contains(&duration), "{duration}");
 
