@@ -124,6 +124,7 @@ impl GongClient {
         let scheduler = Scheduler::new(
             Arc::clone(&transport),
             batch_size,
+            config.max_in_flight,
             config.deadline,
             cache.clone(),
         );

@@ -13,6 +13,8 @@
 //! - **Fairness**: each lane keeps one queue per caller key, served round-robin one id at a
 //!   time, and lanes take turns for slots; a caller with many ids cannot push back a caller
 //!   with one by more than one turn.
+//! - **Bounded memory**: at most `max_in_flight` batch requests are under way at once (each
+//!   answer can carry 100 transcripts); a slot is taken only once a batch may leave.
 //! - **Admission**: before queuing, the time to fetch the caller's ids is estimated from the
 //!   queues ahead of them (as the round-robin will serve them), the free slots, any 429 pause
 //!   and the rate. A request that cannot finish before its deadline fails at once with
@@ -29,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -239,6 +241,8 @@ struct Shared {
     wake: Arc<Notify>,
     transport: Arc<Transport>,
     batch_size: usize,
+    /// One permit per batch request in flight: bounds the memory Gong's answers take.
+    in_flight: Arc<Semaphore>,
     /// The configured deadline, named in `DeadlineExceeded` errors.
     deadline: Duration,
     cache: Option<Arc<Cache>>,
@@ -269,6 +273,7 @@ impl Scheduler {
     pub(crate) fn new(
         transport: Arc<Transport>,
         batch_size: usize,
+        max_in_flight: usize,
         deadline: Duration,
         cache: Option<Arc<Cache>>,
     ) -> Self {
@@ -278,6 +283,7 @@ impl Scheduler {
                 wake: Arc::new(Notify::new()),
                 transport,
                 batch_size: batch_size.max(1),
+                in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
                 deadline,
                 cache,
             }),
@@ -485,6 +491,16 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
         let Some(shared) = weak.upgrade() else {
             return;
         };
+        // A slot is only taken once a batch may be in flight, so none is wasted waiting.
+        let permit = match Arc::clone(&shared.in_flight).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let in_flight = Arc::clone(&shared.in_flight);
+                drop(shared);
+                drop(in_flight.acquire().await);
+                continue;
+            }
+        };
         let step = {
             let mut queues = shared.lock();
             if queues.has_queued() {
@@ -502,7 +518,7 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
         };
         match step {
             Step::Send(Some(batch)) => {
-                tokio::spawn(run_batch(Arc::clone(&shared), batch));
+                tokio::spawn(run_batch(Arc::clone(&shared), batch, permit));
             }
             Step::Send(None) => {}
             Step::Wait(at) => {
@@ -556,8 +572,8 @@ fn fail_queued(queues: &mut Queues, error: &GongError) {
 }
 
 /// Sends one batch (its first page on the slot already taken), keeps what Gong said, and
-/// answers every waiter of every id.
-async fn run_batch(shared: Arc<Shared>, batch: Batch) {
+/// answers every waiter of every id; `_permit` holds the batch's in-flight place until then.
+async fn run_batch(shared: Arc<Shared>, batch: Batch, _permit: OwnedSemaphorePermit) {
     let state = shared.transport.limiter.state();
     let now = Instant::now();
     // Within the process the queue already fetches each id once; the claims tell other

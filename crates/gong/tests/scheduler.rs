@@ -499,3 +499,31 @@ async fn a_team_of_24_asking_for_5_calls_each_costs_four_gong_requests() {
     assert_eq!(sizes, [20, 100]);
     assert_eq!(request_count(&server).await, 4);
 }
+
+#[tokio::test]
+async fn no_more_batches_are_in_flight_than_allowed() {
+    let server = echo_server(Echo {
+        delay: Duration::from_millis(300),
+        ..Echo::default()
+    })
+    .await;
+    let mut config = config(&server);
+    config.max_in_flight = 1;
+    let client = GongClient::new(config).unwrap();
+    let ask = tokio::spawn({
+        let client = client.clone();
+        async move { client.calls_with_transcripts_for("a", &ids(&["7"])).await }
+    });
+    // The transcript and the call details would leave together; with one place in flight the
+    // second waits for the first to come back.
+    until("one request in flight and one queued", || {
+        let stats = client.scheduler_stats();
+        stats.in_flight_ids == 1 && stats.queued_ids == 1
+    })
+    .await;
+    assert_eq!(request_count(&server).await, 1);
+    let data = ask.await.unwrap().unwrap();
+    assert_eq!(transcript_ids(&data.transcripts), ["7"]);
+    assert_eq!(call_ids(&data), ["7"]);
+    assert_eq!(request_count(&server).await, 2);
+}

@@ -6,7 +6,7 @@
 //!    clients that send such a request with a 4 KB receive buffer and never read the answer.
 //!    Peak RSS during the load; RSS `settle_secs` after every client has gone.
 //! 2. **Memory tier full.** The cache in memory at its default size, filled with twice its size
-//!    of never-seen calls (50 per request, 8 at once); RSS then.
+//!    of never-seen calls (50 per request, 8 at once); RSS once the clients are gone.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,6 +27,8 @@ const MAX_PEAK_MB: f64 = 150.0;
 const MAX_SETTLED_MB: f64 = 60.0;
 /// Target: RSS with the memory tier full, in MB.
 const MAX_FULL_TIER_MB: f64 = 150.0;
+/// Wait between filling the memory tier and reading RSS.
+const FULL_TIER_SETTLE: Duration = Duration::from_secs(5);
 /// Receive buffer of a slow reader: small, so the server's writes to it block.
 const SLOW_READER_BUFFER: u32 = 4096;
 
@@ -142,7 +144,9 @@ async fn abuse(
     }
     server.ensure_running()?;
     let peak = mb(memory_kb(server.pid(), "VmHWM:"));
+    // Every client goes away: its connections close.
     drop(readers);
+    drop(http);
     statuses.insert("slow readers".into(), connected_readers);
     println!(
         "  load over; waiting {} s before reading RSS again",
@@ -192,17 +196,47 @@ async fn full_tier(org: Arc<SampleOrg>) -> anyhow::Result<(Option<f64>, usize)> 
     for _ in 0..8 {
         let (http, ids, url, next) = (http.clone(), ids.clone(), url.clone(), next.clone());
         tasks.spawn(async move {
+            let mut failed = (0usize, None::<String>);
             while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < requests {
-                let _ = http
+                let answer = http
                     .post(format!("{url}/callTranscripts"))
                     .bearer_auth(API_KEY)
-                    .json(&serde_json::json!({ "callIds": ids.take(50), "maxChars": 1000 }))
+                    .json(&serde_json::json!({ "callIds": ids.take(50) }))
                     .send()
                     .await;
+                match answer {
+                    Ok(response) if response.status().is_success() => {
+                        let _ = response.bytes().await;
+                    }
+                    Ok(response) => {
+                        failed.0 += 1;
+                        let status = response.status();
+                        let text = response.text().await.unwrap_or_default();
+                        failed.1.get_or_insert(format!("{status}: {text}"));
+                    }
+                    Err(e) => {
+                        failed.0 += 1;
+                        failed.1.get_or_insert(e.to_string());
+                    }
+                }
             }
+            failed
         });
     }
-    while tasks.join_next().await.is_some() {}
+    let (mut failed, mut first) = (0, None);
+    while let Some(joined) = tasks.join_next().await {
+        let (n, error) = joined.unwrap_or((1, Some("task failed".into())));
+        failed += n;
+        first = first.or(error);
+    }
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} requests filling the memory tier failed, the first: {}",
+        first.unwrap_or_default()
+    );
+    drop(http);
+    // Moments for the connections to close and freed pages to go back.
+    tokio::time::sleep(FULL_TIER_SETTLE).await;
     server.ensure_running()?;
     Ok((mb(memory_kb(server.pid(), "VmRSS:")), requests * 50))
 }

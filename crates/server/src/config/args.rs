@@ -186,6 +186,10 @@ pub struct GongArgs {
     #[arg(long, env = "GONG_BATCH_SIZE", default_value_t = gong::config::DEFAULT_BATCH_SIZE)]
     pub gong_batch_size: usize,
 
+    /// Gong requests of call batches in flight at once; bounds the memory Gong's answers take.
+    #[arg(long, env = "GONG_MAX_IN_FLIGHT", default_value_t = gong::config::DEFAULT_MAX_IN_FLIGHT)]
+    pub gong_max_in_flight: usize,
+
     /// Process-wide ceiling on requests per second to Gong (Gong's default limit is 3); 0 = unlimited.
     #[arg(long, env = "GONG_REQUESTS_PER_SECOND", default_value_t = gong::config::DEFAULT_REQUESTS_PER_SECOND)]
     pub gong_requests_per_second: u32,
@@ -307,6 +311,8 @@ impl GongArgs {
         cfg.attempt_timeout = Duration::from_secs(self.gong_attempt_timeout_secs).min(cfg.deadline);
         at_least_one("GONG_BATCH_SIZE", self.gong_batch_size == 0)?;
         cfg.batch_size = self.gong_batch_size;
+        at_least_one("GONG_MAX_IN_FLIGHT", self.gong_max_in_flight == 0)?;
+        cfg.max_in_flight = self.gong_max_in_flight;
         cfg.requests_per_second = self.gong_requests_per_second;
         cfg.max_retries = self.gong_max_retries;
         if self.gong_daily_quota != 0 && self.gong_daily_reserve >= self.gong_daily_quota {
