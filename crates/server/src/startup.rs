@@ -45,6 +45,16 @@ pub struct AppState {
     pub service: Arc<service::Service>,
     /// Character budget of a response unless the caller asks for another.
     pub max_response_chars: usize,
+    /// What is configured only halfway ([`Settings::configuration_problems`]), for `/readyz`.
+    pub configuration_problems: Vec<String>,
+}
+
+/// The metrics listener, bound in `build` like the API's.
+struct MetricsListener {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+    handle: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 /// A bound, ready-to-run server.
@@ -53,6 +63,7 @@ pub struct Application {
     connections: ConnectionSettings,
     local_addr: SocketAddr,
     router: Router,
+    metrics: Option<MetricsListener>,
 }
 
 impl Application {
@@ -72,6 +83,32 @@ impl Application {
             );
         }
         let service = crate::service_setup::build_service(&settings.service_settings())?;
+        let configuration_problems = settings.configuration_problems();
+        for problem in &configuration_problems {
+            tracing::warn!(%problem, "configuration incomplete; /readyz answers 503");
+        }
+        let metrics = match settings.metrics_addr {
+            Some(addr) => {
+                let handle = crate::metrics::handle()?;
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("could not listen for metrics on {addr}"))?;
+                let local_addr = listener
+                    .local_addr()
+                    .context("could not read the bound metrics address")?;
+                let router = crate::metrics::router(crate::metrics::MetricsState {
+                    handle: handle.clone(),
+                    service: service.clone(),
+                });
+                Some(MetricsListener {
+                    listener,
+                    local_addr,
+                    router,
+                    handle,
+                })
+            }
+            None => None,
+        };
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("could not listen on {}", settings.addr))?;
@@ -93,6 +130,7 @@ impl Application {
             ),
             service,
             max_response_chars: settings.max_response_chars,
+            configuration_problems,
         });
         let keys = Arc::new(ApiKeys::new(settings.api_keys.clone()));
         let gpt_kit = crate::gpt::Kit::new(
@@ -106,7 +144,15 @@ impl Application {
             connections: settings.connections,
             local_addr,
             router,
+            metrics,
         })
+    }
+
+    /// `http://<metrics address>/metrics` when the metrics listener is on.
+    pub fn metrics_url(&self) -> Option<String> {
+        self.metrics
+            .as_ref()
+            .map(|m| format!("http://{}{}", m.local_addr, crate::metrics::METRICS_PATH))
     }
 
     /// The port actually bound (the chosen one when the settings said 0).
@@ -136,7 +182,30 @@ impl Application {
         F: Future<Output = ()> + Send + 'static,
     {
         tracing::info!(addr = %self.local_addr, "callbrief listening");
-        crate::serve::serve(self.listener, self.router, self.connections, signal).await
+        let Some(metrics) = self.metrics else {
+            return crate::serve::serve(self.listener, self.router, self.connections, signal).await;
+        };
+        // One signal stops both listeners.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let stopping = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        tracing::info!(addr = %metrics.local_addr, "metrics listening");
+        let upkeep = crate::metrics::spawn_upkeep(metrics.handle);
+        let metrics_server = tokio::spawn(crate::serve::serve(
+            metrics.listener,
+            metrics.router,
+            self.connections,
+            stopping(stopped.clone()),
+        ));
+        let api = crate::serve::serve(self.listener, self.router, self.connections, async move {
+            signal.await;
+            let _ = stop.send(true);
+        })
+        .await;
+        let _ = metrics_server.await;
+        upkeep.abort();
+        api
     }
 }
 
@@ -230,6 +299,7 @@ fn router(
     ));
     let public = Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
         .route("/openapi.json", get(routes::openapi::openapi_json))
         .merge(routes::gpt::router(gpt_kit))
         .merge(
@@ -251,7 +321,13 @@ fn router(
             host_check::require_known_host,
         ));
     }
-    with_layers(router, settings.request_timeout)
+    let router = with_layers(router, settings.request_timeout);
+    if settings.metrics_addr.is_some() {
+        // Outermost, so every answer is counted with the status the client got.
+        router.layer(middleware::from_fn(crate::metrics::track))
+    } else {
+        router
+    }
 }
 
 /// Marks an answer `Cache-Control: no-store` unless its handler chose otherwise.
