@@ -72,21 +72,8 @@ impl Application {
     /// binding) when no API key is configured without `insecure_no_auth`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
-        if settings.api_keys.is_empty() && settings.auth_mode == AuthMode::ApiKey {
-            tracing::warn!("running WITHOUT authentication (--insecure-no-auth): anyone who can reach this server can read call transcripts");
-        }
-        if settings.gong.deadline >= settings.request_timeout {
-            tracing::warn!(
-                gong_deadline_secs = settings.gong.deadline.as_secs_f64(),
-                request_timeout_secs = settings.request_timeout.as_secs_f64(),
-                "the Gong deadline is not below the request timeout; slow Gong answers will end as a generic timeout"
-            );
-        }
+        warn_about(&settings);
         let service = crate::service_setup::build_service(&settings.service_settings())?;
-        let configuration_problems = settings.configuration_problems();
-        for problem in &configuration_problems {
-            tracing::warn!(%problem, "configuration incomplete; /readyz answers 503");
-        }
         let metrics = match settings.metrics_addr {
             Some(addr) => {
                 let handle = crate::metrics::handle()?;
@@ -115,30 +102,7 @@ impl Application {
         let local_addr = listener
             .local_addr()
             .context("could not read the bound address")?;
-        let server_url = settings
-            .public_url
-            .as_ref()
-            .map(|u| u.as_str().to_owned())
-            .unwrap_or_else(|| format!("http://{local_addr}"));
-        let state = Arc::new(AppState {
-            max_call_ids: settings.max_call_ids,
-            max_body_bytes: settings.max_body_bytes,
-            openapi_json: crate::openapi::document_json(
-                &server_url,
-                settings.max_call_ids,
-                settings.auth_mode,
-            ),
-            service,
-            max_response_chars: settings.max_response_chars,
-            configuration_problems,
-        });
-        let keys = Arc::new(ApiKeys::new(settings.api_keys.clone()));
-        let gpt_kit = crate::gpt::Kit::new(
-            &server_url,
-            &settings.salesforce,
-            settings.gong_fields.clone(),
-        );
-        let router = router(state, keys, gpt_kit, &settings);
+        let router = app_router(&settings, service, local_addr);
         Ok(Self {
             listener,
             connections: settings.connections,
@@ -207,6 +171,68 @@ impl Application {
         upkeep.abort();
         api
     }
+}
+
+/// The router of every route and layer, without a listener: for hosts that deliver requests
+/// themselves (AWS Lambda, through `lambda_http`). Validates `settings` and builds the service
+/// as [`Application::build`] does; documents name `CALLBRIEF_PUBLIC_URL`, else
+/// `http://<addr>`. No metrics listener: such hosts have their own.
+pub fn standalone_router(mut settings: Settings) -> anyhow::Result<Router> {
+    settings.validate()?;
+    settings.metrics_addr = None;
+    warn_about(&settings);
+    let service = crate::service_setup::build_service(&settings.service_settings())?;
+    Ok(app_router(&settings, service, settings.addr))
+}
+
+/// Logs the settings that work but are likely mistakes.
+fn warn_about(settings: &Settings) {
+    if settings.api_keys.is_empty() && settings.auth_mode == AuthMode::ApiKey {
+        tracing::warn!("running WITHOUT authentication (--insecure-no-auth): anyone who can reach this server can read call transcripts");
+    }
+    if settings.gong.deadline >= settings.request_timeout {
+        tracing::warn!(
+            gong_deadline_secs = settings.gong.deadline.as_secs_f64(),
+            request_timeout_secs = settings.request_timeout.as_secs_f64(),
+            "the Gong deadline is not below the request timeout; slow Gong answers will end as a generic timeout"
+        );
+    }
+    for problem in settings.configuration_problems() {
+        tracing::warn!(%problem, "configuration incomplete; /readyz answers 503");
+    }
+}
+
+/// The app's router for a server reached at `local_addr` (unless `CALLBRIEF_PUBLIC_URL` says
+/// otherwise).
+fn app_router(
+    settings: &Settings,
+    service: Arc<service::Service>,
+    local_addr: SocketAddr,
+) -> Router {
+    let server_url = settings
+        .public_url
+        .as_ref()
+        .map(|u| u.as_str().to_owned())
+        .unwrap_or_else(|| format!("http://{local_addr}"));
+    let state = Arc::new(AppState {
+        max_call_ids: settings.max_call_ids,
+        max_body_bytes: settings.max_body_bytes,
+        openapi_json: crate::openapi::document_json(
+            &server_url,
+            settings.max_call_ids,
+            settings.auth_mode,
+        ),
+        service,
+        max_response_chars: settings.max_response_chars,
+        configuration_problems: settings.configuration_problems(),
+    });
+    let keys = Arc::new(ApiKeys::new(settings.api_keys.clone()));
+    let gpt_kit = crate::gpt::Kit::new(
+        &server_url,
+        &settings.salesforce,
+        settings.gong_fields.clone(),
+    );
+    router(state, keys, gpt_kit, settings)
 }
 
 /// Completes on Ctrl-C or (on Unix) SIGTERM, the signals orchestrators and terminals send.
