@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # callbrief's container image: the production binary (no simulators), stripped, on distroless.
 #
 #   docker build -t callbrief .
