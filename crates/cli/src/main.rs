@@ -12,6 +12,7 @@ mod cache;
 mod demo;
 mod gpt_setup;
 mod mcp;
+mod probe;
 mod serve;
 #[cfg(feature = "demo")]
 mod sim;
@@ -84,6 +85,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             server::telemetry::init(log_format, "warn");
             print_stdout(&args.run()?)
         }
+        Command::Probe(args) => print_stdout(&args.run().await?),
         Command::Mcp(args) => {
             // stdout is the protocol: logs go to stderr only (as `telemetry::init` writes them).
             server::telemetry::init(log_format, "warn");

@@ -12,6 +12,9 @@ pub async fn run(args: &ServerArgs, log_format: server::LogFormat) -> anyhow::Re
         .await
         .context("could not start the server")?;
     eprintln!("callbrief listening on {}", app.base_url());
+    if let Some(metrics_url) = app.metrics_url() {
+        eprintln!("metrics at {metrics_url}");
+    }
     app.run_until_stopped().await.context("server failed")?;
     Ok(())
 }

@@ -65,6 +65,9 @@ fn demo_once_walks_through_and_exits_0() {
         "-H 'Authorization: Bearer cb-demo-",
         "/openapi.json",
         "/healthz",
+        "/readyz",
+        "metrics (Prometheus)  http://127.0.0.1:",
+        "/metrics",
         "Gong URL",
         // Where the GPT setup kit is, and who to sign in as.
         "/gpt/instructions  (callbrief GPT setup: one action (recommended), MEDPICC;",

@@ -126,6 +126,8 @@ fn open_stores() -> &'static Mutex<HashMap<PathBuf, Weak<redb::Database>>> {
 
 /// The cache of one client (one tenant).
 pub(crate) struct Cache {
+    /// Whether the configuration asked for the store on disk (it may have been unusable).
+    wanted_disk: bool,
     tenant: String,
     memory: moka::sync::Cache<Vec<u8>, Arc<[u8]>>,
     disk: Option<Arc<redb::Database>>,
@@ -145,6 +147,11 @@ impl Cache {
             .max_capacity(config.memory_bytes)
             .weigher(|k: &Vec<u8>, v: &Arc<[u8]>| {
                 u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX)
+            })
+            .eviction_listener(|_, _, cause| {
+                if cause.was_evicted() {
+                    crate::metrics::cache_eviction("memory");
+                }
             })
             .build();
         let (disk, path) = if config.mode == CacheMode::Disk {
@@ -168,6 +175,7 @@ impl Cache {
             .as_ref()
             .and_then(|k| Aes256Gcm::new_from_slice(&k.0).ok());
         Some(Arc::new(Self {
+            wanted_disk: config.mode == CacheMode::Disk,
             tenant,
             memory,
             disk,
@@ -184,10 +192,17 @@ impl Cache {
 
     /// The cached answer for `id` in `lane` (found or not found), or `None` on a miss.
     pub(crate) fn get(&self, lane: &str, id: &str) -> Option<Got> {
+        let found = self.lookup(lane, id);
+        crate::metrics::cache_lookup(found.as_ref().map(|(_, tier)| *tier));
+        found.map(|(got, _)| got)
+    }
+
+    /// The cached answer and the tier it came from.
+    fn lookup(&self, lane: &str, id: &str) -> Option<(Got, &'static str)> {
         let key = self.key(lane, id);
         if let Some(json) = self.memory.get(&key) {
             if let Some(got) = decode(lane, &json) {
-                return Some(got);
+                return Some((got, "memory"));
             }
             self.memory.invalidate(&key);
         }
@@ -195,7 +210,34 @@ impl Cache {
         let json = self.open_value(&key, &stored)?;
         let got = decode(lane, &json)?;
         self.memory.insert(key, Arc::from(json));
-        Some(got)
+        Some((got, "disk"))
+    }
+
+    /// `Ok` when the cache can keep new answers: always in memory; with a store on disk, when
+    /// a write transaction on it commits. The check writes no entry (an empty transaction still
+    /// takes the store's write lock and commits to the file). `Err` says why not, for readiness
+    /// checks; it names no key and no value.
+    /// Whether a store on disk is open (its checks block on file I/O).
+    pub(crate) fn has_disk(&self) -> bool {
+        self.disk.is_some()
+    }
+
+    pub(crate) fn check_writable(&self) -> Result<(), String> {
+        let Some(db) = &self.disk else {
+            if self.wanted_disk {
+                return Err(
+                    "the cache store on disk could not be opened; caching in memory only".into(),
+                );
+            }
+            return Ok(());
+        };
+        let write = || -> Result<(), redb::Error> {
+            let txn = db.begin_write()?;
+            txn.open_table(TABLE)?;
+            txn.commit()?;
+            Ok(())
+        };
+        write().map_err(|e| format!("the cache store on disk is not writable: {e}"))
     }
 
     fn disk_get(&self, key: &[u8]) -> Option<Vec<u8>> {

@@ -322,6 +322,33 @@ impl GongClient {
         self.inner.cache.as_ref().map_or(Ok(0), |c| c.purge())
     }
 
+    /// Sets the gauges of the client's state (daily quota used and left, ids queued, cache
+    /// sizes) in the installed metrics recorder; called when metrics are read, so they are
+    /// current without a timer. Sends nothing to Gong.
+    pub fn record_gauges(&self) {
+        let cache = self.cache_stats();
+        crate::metrics::gauges(
+            self.inner.transport.limiter.daily_usage(),
+            self.scheduler_stats().queued_ids,
+            cache.as_ref(),
+        );
+    }
+
+    /// `Ok` when answers can be cached: the store on disk (when configured) opened and takes
+    /// writes. For readiness checks; sends nothing to Gong.
+    pub async fn check_cache_writable(&self) -> Result<(), String> {
+        match &self.inner.cache {
+            Some(cache) if cache.has_disk() => {
+                let cache = Arc::clone(cache);
+                tokio::task::spawn_blocking(move || cache.check_writable())
+                    .await
+                    .unwrap_or_else(|_| Err("the cache store check did not finish".to_owned()))
+            }
+            Some(cache) => cache.check_writable(),
+            None => Ok(()),
+        }
+    }
+
     /// How much work waits for Gong right now, for monitoring.
     pub fn scheduler_stats(&self) -> SchedulerStats {
         self.inner.scheduler.stats()

@@ -112,7 +112,9 @@ impl Transport {
                 deadline.saturating_duration_since(started),
             );
             let (status, outcome) = self.attempt::<T>(call, &url, limit).await;
-            let elapsed_ms = started.elapsed().as_millis();
+            let elapsed = started.elapsed();
+            let elapsed_ms = elapsed.as_millis();
+            crate::metrics::request(call.path, status, elapsed);
             tracing::debug!(
                 method = %call.method,
                 path = call.path,
@@ -139,6 +141,7 @@ impl Transport {
             if matches!(error, GongError::RateLimited { .. }) {
                 self.limiter.pause(wait);
             }
+            crate::metrics::retry(call.path, &error);
             let remaining = deadline.saturating_duration_since(Instant::now());
             let outlasts_deadline = wait >= remaining;
             let next = if outlasts_deadline {

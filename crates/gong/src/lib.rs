@@ -33,6 +33,7 @@ pub mod config;
 pub mod error;
 mod http;
 pub mod limiter;
+pub mod metrics;
 mod paging;
 mod retry;
 pub mod scheduler;

@@ -235,15 +235,25 @@ impl Limiter {
 
     /// Waits until one more request may leave; fails once the whole daily budget is spent.
     pub(crate) async fn acquire(&self) -> Result<(), GongError> {
+        let started = Instant::now();
         loop {
             match self.try_acquire() {
-                Slot::Granted => return Ok(()),
+                Slot::Granted => {
+                    crate::metrics::limiter_wait(started.elapsed());
+                    return Ok(());
+                }
                 Slot::WaitUntil(at) => tokio::time::sleep_until(at).await,
                 Slot::QuotaSpent { resets_in } => {
                     return Err(GongError::QuotaExhausted { resets_in })
                 }
             }
         }
+    }
+
+    /// Requests counted today and the daily quota (0 = not counted), for monitoring.
+    pub(crate) fn daily_usage(&self) -> (u32, u32) {
+        let (used, _) = self.state.daily_used();
+        (used, self.daily_quota)
     }
 
     /// Pauses every request for `wait` (after a 429).

@@ -332,8 +332,12 @@ impl SalesforceClient {
                 .timeout(self.settings.request_timeout)
                 .send()
                 .await
-                .map_err(transport)?;
+                .map_err(|e| {
+                    crate::metrics::request(path, None);
+                    transport(e)
+                })?;
             let status = response.status();
+            crate::metrics::request(path, Some(status.as_u16()));
             let body = response.bytes().await.map_err(transport)?.to_vec();
             if status == StatusCode::UNAUTHORIZED && !retried {
                 if let Some(generation) = session.generation {
@@ -429,8 +433,12 @@ impl SalesforceClient {
             .timeout(self.settings.request_timeout)
             .send()
             .await
-            .map_err(transport)?;
+            .map_err(|e| {
+                crate::metrics::request(crate::metrics::TOKEN_PATH, None);
+                transport(e)
+            })?;
         let status = response.status();
+        crate::metrics::request(crate::metrics::TOKEN_PATH, Some(status.as_u16()));
         let body = response.bytes().await.map_err(transport)?;
         if !status.is_success() {
             let refusal =

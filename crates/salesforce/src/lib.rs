@@ -8,6 +8,7 @@ mod config;
 pub mod datetime;
 mod error;
 pub mod escape;
+pub mod metrics;
 pub mod oauth_proxy;
 mod wire;
 

@@ -11,7 +11,7 @@ mod args;
 
 pub use args::{
     ActionArgs, AddressArgs, CacheArgs, CacheModeArg, ConnectionArgs, GongArgs, GongFieldsArgs,
-    LogArgs, McpBudgetArgs, SalesforceArgs, ServerArgs, UpstreamArgs,
+    LogArgs, McpBudgetArgs, OperationsArgs, SalesforceArgs, ServerArgs, UpstreamArgs,
 };
 
 use std::net::SocketAddr;
@@ -115,6 +115,9 @@ pub struct Settings {
     pub mcp_max_chars: usize,
     /// Limits on connections and concurrent work, against slow or greedy clients.
     pub connections: ConnectionSettings,
+    /// Where the Prometheus metrics listener binds (`CALLBRIEF_METRICS_ADDR`); `None` (the
+    /// default) serves no metrics and installs no recorder.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Limits on client connections, so slow or greedy clients cannot exhaust the server. Each
@@ -281,7 +284,28 @@ impl Settings {
             token_cache_ttl: service::DEFAULT_TOKEN_CACHE_TTL,
             mcp_max_chars: crate::mcp::DEFAULT_MCP_MAX_CHARS,
             connections: ConnectionSettings::default(),
+            metrics_addr: None,
         }
+    }
+
+    /// What is configured only halfway, so a front door cannot work: each problem names the
+    /// settings to change. Reported by `/readyz` (the server starts all the same: the other
+    /// routes work).
+    pub fn configuration_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let sf = &self.salesforce;
+        if self.auth_mode == AuthMode::ApiKey
+            && sf.instance_url.is_some()
+            && (sf.client_id.is_none() || sf.client_secret.is_none())
+        {
+            problems.push(
+                "SALESFORCE_INSTANCE_URL is set without SALESFORCE_CLIENT_ID and \
+                 SALESFORCE_CLIENT_SECRET: the account routes cannot reach Salesforce for \
+                 API-key callers"
+                    .to_owned(),
+            );
+        }
+        problems
     }
 
     /// The part of the settings the service is built from.

@@ -14,6 +14,7 @@ pub mod error;
 pub mod gpt;
 pub mod host_check;
 pub mod mcp;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod serve;

@@ -45,6 +45,16 @@ pub struct AppState {
     pub service: Arc<service::Service>,
     /// Character budget of a response unless the caller asks for another.
     pub max_response_chars: usize,
+    /// What is configured only halfway ([`Settings::configuration_problems`]), for `/readyz`.
+    pub configuration_problems: Vec<String>,
+}
+
+/// The metrics listener, bound in `build` like the API's.
+struct MetricsListener {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+    handle: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 /// A bound, ready-to-run server.
@@ -53,6 +63,7 @@ pub struct Application {
     connections: ConnectionSettings,
     local_addr: SocketAddr,
     router: Router,
+    metrics: Option<MetricsListener>,
 }
 
 impl Application {
@@ -61,52 +72,51 @@ impl Application {
     /// binding) when no API key is configured without `insecure_no_auth`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate()?;
-        if settings.api_keys.is_empty() && settings.auth_mode == AuthMode::ApiKey {
-            tracing::warn!("running WITHOUT authentication (--insecure-no-auth): anyone who can reach this server can read call transcripts");
-        }
-        if settings.gong.deadline >= settings.request_timeout {
-            tracing::warn!(
-                gong_deadline_secs = settings.gong.deadline.as_secs_f64(),
-                request_timeout_secs = settings.request_timeout.as_secs_f64(),
-                "the Gong deadline is not below the request timeout; slow Gong answers will end as a generic timeout"
-            );
-        }
+        warn_about(&settings);
         let service = crate::service_setup::build_service(&settings.service_settings())?;
+        let metrics = match settings.metrics_addr {
+            Some(addr) => {
+                let handle = crate::metrics::handle()?;
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("could not listen for metrics on {addr}"))?;
+                let local_addr = listener
+                    .local_addr()
+                    .context("could not read the bound metrics address")?;
+                let router = crate::metrics::router(crate::metrics::MetricsState {
+                    handle: handle.clone(),
+                    service: service.clone(),
+                });
+                Some(MetricsListener {
+                    listener,
+                    local_addr,
+                    router,
+                    handle,
+                })
+            }
+            None => None,
+        };
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("could not listen on {}", settings.addr))?;
         let local_addr = listener
             .local_addr()
             .context("could not read the bound address")?;
-        let server_url = settings
-            .public_url
-            .as_ref()
-            .map(|u| u.as_str().to_owned())
-            .unwrap_or_else(|| format!("http://{local_addr}"));
-        let state = Arc::new(AppState {
-            max_call_ids: settings.max_call_ids,
-            max_body_bytes: settings.max_body_bytes,
-            openapi_json: crate::openapi::document_json(
-                &server_url,
-                settings.max_call_ids,
-                settings.auth_mode,
-            ),
-            service,
-            max_response_chars: settings.max_response_chars,
-        });
-        let keys = Arc::new(ApiKeys::new(settings.api_keys.clone()));
-        let gpt_kit = crate::gpt::Kit::new(
-            &server_url,
-            &settings.salesforce,
-            settings.gong_fields.clone(),
-        );
-        let router = router(state, keys, gpt_kit, &settings);
+        let router = app_router(&settings, service, local_addr);
         Ok(Self {
             listener,
             connections: settings.connections,
             local_addr,
             router,
+            metrics,
         })
+    }
+
+    /// `http://<metrics address>/metrics` when the metrics listener is on.
+    pub fn metrics_url(&self) -> Option<String> {
+        self.metrics
+            .as_ref()
+            .map(|m| format!("http://{}{}", m.local_addr, crate::metrics::METRICS_PATH))
     }
 
     /// The port actually bound (the chosen one when the settings said 0).
@@ -136,8 +146,93 @@ impl Application {
         F: Future<Output = ()> + Send + 'static,
     {
         tracing::info!(addr = %self.local_addr, "callbrief listening");
-        crate::serve::serve(self.listener, self.router, self.connections, signal).await
+        let Some(metrics) = self.metrics else {
+            return crate::serve::serve(self.listener, self.router, self.connections, signal).await;
+        };
+        // One signal stops both listeners.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let stopping = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        tracing::info!(addr = %metrics.local_addr, "metrics listening");
+        let upkeep = crate::metrics::spawn_upkeep(metrics.handle);
+        let metrics_server = tokio::spawn(crate::serve::serve(
+            metrics.listener,
+            metrics.router,
+            self.connections,
+            stopping(stopped.clone()),
+        ));
+        let api = crate::serve::serve(self.listener, self.router, self.connections, async move {
+            signal.await;
+            let _ = stop.send(true);
+        })
+        .await;
+        let _ = metrics_server.await;
+        upkeep.abort();
+        api
     }
+}
+
+/// The router of every route and layer, without a listener: for hosts that deliver requests
+/// themselves (AWS Lambda, through `lambda_http`). Validates `settings` and builds the service
+/// as [`Application::build`] does; documents name `CALLBRIEF_PUBLIC_URL`, else
+/// `http://<addr>`. No metrics listener: such hosts have their own.
+pub fn standalone_router(mut settings: Settings) -> anyhow::Result<Router> {
+    settings.validate()?;
+    settings.metrics_addr = None;
+    warn_about(&settings);
+    let service = crate::service_setup::build_service(&settings.service_settings())?;
+    Ok(app_router(&settings, service, settings.addr))
+}
+
+/// Logs the settings that work but are likely mistakes.
+fn warn_about(settings: &Settings) {
+    if settings.api_keys.is_empty() && settings.auth_mode == AuthMode::ApiKey {
+        tracing::warn!("running WITHOUT authentication (--insecure-no-auth): anyone who can reach this server can read call transcripts");
+    }
+    if settings.gong.deadline >= settings.request_timeout {
+        tracing::warn!(
+            gong_deadline_secs = settings.gong.deadline.as_secs_f64(),
+            request_timeout_secs = settings.request_timeout.as_secs_f64(),
+            "the Gong deadline is not below the request timeout; slow Gong answers will end as a generic timeout"
+        );
+    }
+    for problem in settings.configuration_problems() {
+        tracing::warn!(%problem, "configuration incomplete; /readyz answers 503");
+    }
+}
+
+/// The app's router for a server reached at `local_addr` (unless `CALLBRIEF_PUBLIC_URL` says
+/// otherwise).
+fn app_router(
+    settings: &Settings,
+    service: Arc<service::Service>,
+    local_addr: SocketAddr,
+) -> Router {
+    let server_url = settings
+        .public_url
+        .as_ref()
+        .map(|u| u.as_str().to_owned())
+        .unwrap_or_else(|| format!("http://{local_addr}"));
+    let state = Arc::new(AppState {
+        max_call_ids: settings.max_call_ids,
+        max_body_bytes: settings.max_body_bytes,
+        openapi_json: crate::openapi::document_json(
+            &server_url,
+            settings.max_call_ids,
+            settings.auth_mode,
+        ),
+        service,
+        max_response_chars: settings.max_response_chars,
+        configuration_problems: settings.configuration_problems(),
+    });
+    let keys = Arc::new(ApiKeys::new(settings.api_keys.clone()));
+    let gpt_kit = crate::gpt::Kit::new(
+        &server_url,
+        &settings.salesforce,
+        settings.gong_fields.clone(),
+    );
+    router(state, keys, gpt_kit, settings)
 }
 
 /// Completes on Ctrl-C or (on Unix) SIGTERM, the signals orchestrators and terminals send.
@@ -230,6 +325,7 @@ fn router(
     ));
     let public = Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
         .route("/openapi.json", get(routes::openapi::openapi_json))
         .merge(routes::gpt::router(gpt_kit))
         .merge(
@@ -251,7 +347,13 @@ fn router(
             host_check::require_known_host,
         ));
     }
-    with_layers(router, settings.request_timeout)
+    let router = with_layers(router, settings.request_timeout);
+    if settings.metrics_addr.is_some() {
+        // Outermost, so every answer is counted with the status the client got.
+        router.layer(middleware::from_fn(crate::metrics::track))
+    } else {
+        router
+    }
 }
 
 /// Marks an answer `Cache-Control: no-store` unless its handler chose otherwise.

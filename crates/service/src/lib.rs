@@ -20,10 +20,15 @@ pub mod ids;
 pub mod methodology;
 pub mod model;
 pub mod query;
+pub mod readiness;
 pub mod records;
 pub mod render;
 pub mod research;
 mod service;
+/// Names of the series the service records (see [`Service`]).
+pub mod service_metrics {
+    pub use crate::service::{TOKEN_CACHE_HITS, TOKEN_CACHE_MISSES};
+}
 pub mod transcripts;
 
 pub use budget::{MaxChars, Rendering, DEFAULT_MAX_CHARS};
@@ -36,6 +41,7 @@ pub use model::{
     AccountHit, AccountSummary, Briefing, BriefingCall, BriefingTranscript, CallRow,
     ContactSummary, OpportunitySummary, Truncation,
 };
+pub use readiness::{Readiness, ReadinessCheck};
 pub use render::render_markdown;
 pub use service::{
     BriefingRequest, CallAccess, Service, ServiceOptions, DEFAULT_BRIEFING_CALLS,

@@ -6,6 +6,7 @@
 //! see in Salesforce.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gong::GongClient;
@@ -21,6 +22,7 @@ use crate::fields::GongFields;
 use crate::ids::{distinct, AccountId, CallId};
 use crate::methodology::Methodology;
 use crate::model::{AccountHit, Briefing, CallRow};
+use crate::readiness::{Readiness, ReadinessCheck};
 use crate::{query, records};
 
 /// Fewest characters (letters or digits) of a name search.
@@ -105,7 +107,14 @@ pub struct Service {
     salesforce: Option<SalesforceClient>,
     options: ServiceOptions,
     tokens: TokenCache,
+    /// Readiness checks a deployment added (see [`Service::add_readiness_check`]).
+    readiness_checks: Vec<Arc<dyn ReadinessCheck>>,
 }
+
+/// Counter of Salesforce token checks answered from the token cache (no Salesforce call).
+pub const TOKEN_CACHE_HITS: &str = "callbrief_token_cache_hits_total";
+/// Counter of Salesforce token checks that had to ask Salesforce.
+pub const TOKEN_CACHE_MISSES: &str = "callbrief_token_cache_misses_total";
 
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -132,7 +141,39 @@ impl Service {
             salesforce,
             tokens: TokenCache::new(options.token_cache_ttl),
             options,
+            readiness_checks: Vec::new(),
         })
+    }
+
+    /// Adds a condition of readiness the service cannot know by itself, such as a shared
+    /// state backend being reachable; [`Service::readiness`] runs it after its own checks.
+    pub fn add_readiness_check(&mut self, check: Arc<dyn ReadinessCheck>) {
+        self.readiness_checks.push(check);
+    }
+
+    /// Whether this process can do its work now: the cache store takes writes (when one is
+    /// configured on disk), and every added check passes, each within
+    /// [`crate::readiness::CHECK_TIMEOUT`]. Sends nothing to Gong.
+    pub async fn readiness(&self) -> Readiness {
+        let mut readiness = Readiness::default();
+        let cache = tokio::time::timeout(
+            crate::readiness::CHECK_TIMEOUT,
+            self.gong.check_cache_writable(),
+        )
+        .await
+        .unwrap_or_else(|_| Err("the cache store did not answer in time".to_owned()));
+        readiness.push("cache_store", cache);
+        for check in &self.readiness_checks {
+            readiness.push(check.name(), crate::readiness::run(check.as_ref()).await);
+        }
+        readiness
+    }
+
+    /// Sets the gauges that describe the service's state now (Gong's daily quota used and
+    /// left, ids waiting, cache sizes) in the installed metrics recorder; called when metrics
+    /// are read. Sends nothing to Gong.
+    pub fn record_gauges(&self) {
+        self.gong.record_gauges();
     }
 
     /// The Gong object and field names in use.
@@ -180,8 +221,10 @@ impl Service {
             name: identity.name,
         };
         if let Some(identity) = self.tokens.get(token, Instant::now()) {
+            metrics::counter!(TOKEN_CACHE_HITS).increment(1);
             return Ok(caller(identity));
         }
+        metrics::counter!(TOKEN_CACHE_MISSES).increment(1);
         let refused = || ServiceError::Unauthorized {
             message: "Salesforce did not accept the access token (forged, expired, revoked or \
                       from another org); sign in again"

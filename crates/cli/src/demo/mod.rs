@@ -86,10 +86,13 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     settings.salesforce.client_secret = Some(SecretString::from(sf_cfg.client_secret.clone()));
     let api_version = settings.salesforce.api_version.clone();
     let gong_fields = settings.gong_fields.clone();
+    // The demo shows what an operator would watch: metrics on a port of their own.
+    settings.metrics_addr = Some("127.0.0.1:0".parse().context("loopback address")?);
     let app = Application::build(settings)
         .await
         .context("could not start the server")?;
     let base_url = app.base_url();
+    let metrics_url = app.metrics_url().unwrap_or_default();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_with_shutdown(async {
         // A dropped sender also stops the server.
@@ -101,6 +104,7 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     println!("  Gong simulator        {}", gong_sim.base_url);
     println!("  Salesforce simulator  {}", sf_sim.base_url);
     println!("  callbrief             {base_url}");
+    println!("  metrics (Prometheus)  {metrics_url}");
     println!("  API key               {api_key}");
     println!();
     println!("The two-action flow, as the GPT runs it:");
@@ -160,6 +164,8 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     println!("  curl -s {base_url}/openapi/salesforce.json");
     println!("  curl -s {base_url}/openapi.json");
     println!("  curl -s {base_url}/healthz");
+    println!("  curl -s {base_url}/readyz");
+    println!("  curl -s {metrics_url}");
     println!();
     if let Some(path) = &log_file {
         println!("Server and library logs: {}", path.display());

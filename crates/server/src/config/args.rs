@@ -516,7 +516,36 @@ pub struct ServerArgs {
     pub connections: ConnectionArgs,
 
     #[command(flatten)]
+    pub operations: OperationsArgs,
+
+    #[command(flatten)]
     pub upstream: UpstreamArgs,
+}
+
+/// How the server is watched and hosted: the metrics listener, and the port a host platform
+/// hands the process.
+#[derive(Debug, Clone, Args)]
+pub struct OperationsArgs {
+    /// Address of a separate listener serving Prometheus metrics at /metrics (e.g.
+    /// 0.0.0.0:9090); off when unset. Keep it off the public network: it is not authenticated.
+    #[arg(long, env = "CALLBRIEF_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Set by the Azure Functions host for a custom handler: the server then listens on
+    /// 127.0.0.1 at this port, whatever CALLBRIEF_ADDR says.
+    #[arg(long, env = "FUNCTIONS_CUSTOMHANDLER_PORT")]
+    pub functions_customhandler_port: Option<u16>,
+}
+
+impl OperationsArgs {
+    /// The address to listen on: the Functions host's port on loopback when it gave one
+    /// (the host proxies to 127.0.0.1), else `addr`.
+    pub fn listen_addr(&self, addr: SocketAddr) -> SocketAddr {
+        match self.functions_customhandler_port {
+            Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
+            None => addr,
+        }
+    }
 }
 
 impl TryFrom<&ServerArgs> for Settings {
@@ -537,7 +566,9 @@ impl TryFrom<&ServerArgs> for Settings {
             args.insecure_no_auth,
             &salesforce,
         )?;
-        let mut settings = Settings::new(args.address.addr, args.upstream.gong.to_config()?);
+        let addr = args.operations.listen_addr(args.address.addr);
+        let mut settings = Settings::new(addr, args.upstream.gong.to_config()?);
+        settings.metrics_addr = args.operations.metrics_addr;
         settings.api_keys = api_keys;
         settings.insecure_no_auth = args.insecure_no_auth;
         settings.public_url = args.address.public_url.clone();
@@ -629,6 +660,30 @@ mod tests {
         assert!(
             err.to_string().contains("CALLBRIEF_WRITE_TIMEOUT_SECS"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_functions_port_wins_over_the_address_and_metrics_are_off_by_default() {
+        let s = settings(&["--api-keys", "k", "--gong-bearer-token", "t"]).expect("valid");
+        assert_eq!(s.metrics_addr, None);
+        let s = settings(&[
+            "--api-keys",
+            "k",
+            "--gong-bearer-token",
+            "t",
+            "--addr",
+            "0.0.0.0:8080",
+            "--functions-customhandler-port",
+            "7071",
+            "--metrics-addr",
+            "127.0.0.1:9090",
+        ])
+        .expect("valid");
+        assert_eq!(s.addr.to_string(), "127.0.0.1:7071");
+        assert_eq!(
+            s.metrics_addr.map(|a| a.to_string()).as_deref(),
+            Some("127.0.0.1:9090")
         );
     }
 

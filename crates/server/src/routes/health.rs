@@ -1,12 +1,55 @@
-//! `GET /healthz`: liveness for load balancers and orchestrators.
+//! `GET /healthz` (liveness) and `GET /readyz` (readiness) for load balancers and orchestrators.
 //!
-//! It does not call Gong: a Gong outage should show up as 502s on real requests, not as the
-//! orchestrator restarting a healthy server.
+//! Neither calls Gong: a Gong outage should show up as 502s on real requests, not as the
+//! orchestrator restarting a healthy server, and a probe every few seconds must not spend the
+//! daily quota. `/healthz` answers while the process serves; `/readyz` also checks that the
+//! configuration is complete and that the process's own dependencies (the cache store, and
+//! whatever the deployment added to [`service::Service::readiness`]) work, so a replica that
+//! cannot do its work is taken out of rotation instead of failing requests.
 
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+
+use crate::startup::AppState;
 
 /// Answers `{"status":"ok"}` while the server is accepting requests.
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
+}
+
+/// `200 {"status":"ready","checks":{...}}` when every check passes, else `503` with
+/// `"not_ready"`. Each check shows `ok` or `failed`; the reasons go to the log only, since the
+/// route is public and a reason may name internal paths.
+pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
+    let mut checks = Map::new();
+    let mut ready = true;
+    let mut record = |name: &str, outcome: Result<(), String>| {
+        let word = match outcome {
+            Ok(()) => "ok",
+            Err(reason) => {
+                tracing::warn!(check = name, %reason, "not ready");
+                ready = false;
+                "failed"
+            }
+        };
+        checks.insert(name.to_owned(), Value::from(word));
+    };
+    let configuration = match state.configuration_problems.as_slice() {
+        [] => Ok(()),
+        problems => Err(problems.join("; ")),
+    };
+    record("configuration", configuration);
+    for check in state.service.readiness().await.checks {
+        record(check.name, check.outcome);
+    }
+    let (status, word) = if ready {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
+    };
+    (status, Json(json!({ "status": word, "checks": checks })))
 }

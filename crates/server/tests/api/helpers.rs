@@ -1,5 +1,6 @@
 //! Spawns the Gong simulator and the app on free loopback ports, and speaks HTTP to them.
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -170,4 +171,19 @@ pub fn some_call_ids(n: usize) -> Vec<String> {
         .take(n)
         .map(|c| c.gong_id.clone())
         .collect()
+}
+
+/// The Python interpreter to use: `CALLBRIEF_PYTHON` (CI points it at its venv), else the CI
+/// venv's when present, else `python3`.
+pub fn python() -> String {
+    if let Ok(python) = std::env::var("CALLBRIEF_PYTHON") {
+        return python;
+    }
+    let venv = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .map(|home| home.join(".cache/callbrief-ci-venv/bin/python"));
+    match venv {
+        Some(path) if path.exists() => path.display().to_string(),
+        _ => "python3".to_owned(),
+    }
 }

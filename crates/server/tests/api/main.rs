@@ -10,6 +10,8 @@ mod gpt;
 mod helpers;
 mod logs;
 mod mcp;
+mod metrics;
 mod ops;
+mod readiness;
 mod transcripts;
 mod validation;

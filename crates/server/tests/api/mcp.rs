@@ -14,7 +14,7 @@ use sim::org::model::{Account, SampleOrg, UserRole};
 use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
 use tokio::sync::oneshot;
 
-use crate::helpers::{gong_config, org, sim_config, API_KEY};
+use crate::helpers::{gong_config, org, python, sim_config, API_KEY};
 
 /// A running app with both simulators behind it. Dropping it stops the app.
 struct McpApp {
@@ -170,21 +170,6 @@ fn text(result: &Value) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // The Python SDK
-
-/// The Python interpreter to use: `CALLBRIEF_PYTHON` (CI points it at its venv), else the CI
-/// venv's when present, else `python3`.
-fn python() -> String {
-    if let Ok(python) = std::env::var("CALLBRIEF_PYTHON") {
-        return python;
-    }
-    let venv = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .map(|home| home.join(".cache/callbrief-ci-venv/bin/python"));
-    match venv {
-        Some(path) if path.exists() => path.display().to_string(),
-        _ => "python3".to_owned(),
-    }
-}
 
 /// Whether `python` can import the SDK. A missing SDK fails the test, unless skipping was asked
 /// for (see the `testkit` crate).

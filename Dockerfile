@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# callbrief's container image: the production binary (no simulators), stripped, on distroless.
+#
+#   docker build -t callbrief .
+#   docker run --rm -p 8080:8080 -e CALLBRIEF_API_KEYS=... -e GONG_ACCESS_KEY=... \
+#     -e GONG_ACCESS_KEY_SECRET=... -v callbrief-cache:/var/cache/callbrief callbrief
+#
+# The image reads the same environment variables as `callbrief serve` (README, Configuration);
+# it only changes the defaults that differ in a container: listen on every interface, the cache
+# store in the /var/cache/callbrief volume, JSON logs.
+
+# ---- build ---------------------------------------------------------------------------------
+FROM rust:1-bookworm AS build
+WORKDIR /src
+# The manifests first, so the dependency download is a layer of its own.
+COPY Cargo.toml Cargo.lock ./
+COPY crates ./crates
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --locked --profile dist -p callbrief --no-default-features \
+    && install -D -m 0755 target/dist/callbrief /out/callbrief \
+    && install -d -m 0700 /out/cache
+
+# ---- run -----------------------------------------------------------------------------------
+# glibc and libgcc only (TLS is rustls, in the binary); no shell, no package manager.
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /out/callbrief /usr/local/bin/callbrief
+# The cache store's directory, owned by the image's non-root user (65532).
+COPY --from=build --chown=65532:65532 /out/cache /var/cache/callbrief
+ENV CALLBRIEF_ADDR=0.0.0.0:8080 \
+    CALLBRIEF_CACHE_DIR=/var/cache/callbrief \
+    CALLBRIEF_LOG_FORMAT=json
+VOLUME ["/var/cache/callbrief"]
+USER 65532:65532
+# The API; metrics only when CALLBRIEF_METRICS_ADDR=0.0.0.0:9090 is set.
+EXPOSE 8080 9090
+# No curl in the image: the binary probes its own /readyz.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["/usr/local/bin/callbrief", "probe"]
+ENTRYPOINT ["/usr/local/bin/callbrief"]
+CMD ["serve"]
