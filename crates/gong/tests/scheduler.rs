@@ -503,7 +503,7 @@ async fn a_team_of_24_asking_for_5_calls_each_costs_four_gong_requests() {
 #[tokio::test]
 async fn no_more_batches_are_in_flight_than_allowed() {
     let server = echo_server(Echo {
-        delay: Duration::from_millis(300),
+        delay: Duration::from_secs(1),
         ..Echo::default()
     })
     .await;
@@ -521,7 +521,14 @@ async fn no_more_batches_are_in_flight_than_allowed() {
         stats.in_flight_ids == 1 && stats.queued_ids == 1
     })
     .await;
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while request_count(&server).await == 0 {
+        assert!(Instant::now() < give_up, "the first request never arrived");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     assert_eq!(request_count(&server).await, 1);
+    let stats = client.scheduler_stats();
+    assert_eq!((stats.in_flight_ids, stats.queued_ids), (1, 1));
     let data = ask.await.unwrap().unwrap();
     assert_eq!(transcript_ids(&data.transcripts), ["7"]);
     assert_eq!(call_ids(&data), ["7"]);
