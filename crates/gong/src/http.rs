@@ -137,7 +137,7 @@ impl Transport {
             }
             let wait = after.unwrap_or_else(|| retry::backoff(self.initial_backoff, retries));
             if matches!(error, GongError::RateLimited { .. }) {
-                self.limiter.pause(wait);
+                self.limiter.pause(wait).await;
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             let outlasts_deadline = wait >= remaining;

@@ -8,8 +8,9 @@
 //! every request of the process until its `Retry-After` has passed: Gong's limit is shared, so
 //! every other request would be refused too.
 //!
-//! The counters live behind [`SchedulerState`] so that replicas can later share them (a Redis
-//! backend); [`InProcessState`] is the one used today.
+//! The counters live behind [`SchedulerState`] ([`InProcessState`] in this process's memory);
+//! with Redis configured, the limiter counts in the shared store first (see `shared`) and
+//! keeps the local state for when Redis does not answer.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,6 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
 
+use crate::shared::{SharedSlot, SharedStore};
 use crate::GongError;
 
 /// Length of the sliding window Gong's per-second limit is counted in.
@@ -81,7 +83,7 @@ struct Counters {
 }
 
 /// The UTC day number and the time left in it.
-fn today() -> (u64, Duration) {
+pub(crate) fn today() -> (u64, Duration) {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -183,10 +185,16 @@ impl SchedulerState for InProcessState {
 }
 
 /// The process-wide gate every Gong request passes. Cheap to clone; clones share the state.
+///
+/// With a [`SharedStore`] the window, pause, daily count and claims are those of every replica
+/// (Redis); whenever Redis does not answer, the local state stands in at the degraded rate.
+/// A 429 always pauses the local state too, so this replica holds back even if Redis missed it.
 #[derive(Clone)]
 pub(crate) struct Limiter {
     state: Arc<dyn SchedulerState>,
+    shared: Option<Arc<SharedStore>>,
     per_second: u32,
+    degraded_per_second: u32,
     daily_quota: u32,
     daily_reserve: u32,
 }
@@ -203,32 +211,73 @@ impl Limiter {
     ) -> Self {
         Self {
             state,
+            shared: None,
             per_second,
+            degraded_per_second: per_second,
             daily_quota,
             daily_reserve: daily_reserve.min(daily_quota),
         }
     }
 
-    /// Requests per second allowed (0 = unlimited).
-    pub(crate) fn per_second(&self) -> u32 {
-        self.per_second
+    /// Counts in `shared` (every replica's), falling back to the local state at
+    /// `degraded_per_second` (never more than the full rate; 0 = the full rate) while it fails.
+    pub(crate) fn with_shared(
+        mut self,
+        shared: Arc<SharedStore>,
+        degraded_per_second: u32,
+    ) -> Self {
+        self.degraded_per_second = match (self.per_second, degraded_per_second) {
+            (full, 0) => full,
+            (0, degraded) => degraded,
+            (full, degraded) => full.min(degraded),
+        };
+        self.shared = Some(shared);
+        self
     }
 
-    /// The shared state, for single-flight claims.
-    pub(crate) fn state(&self) -> &dyn SchedulerState {
-        self.state.as_ref()
+    /// The shared store, when replicas share the state.
+    pub(crate) fn shared(&self) -> Option<&Arc<SharedStore>> {
+        self.shared.as_ref()
+    }
+
+    /// Requests per second allowed now (0 = unlimited): the local share while Redis fails.
+    pub(crate) fn per_second(&self) -> u32 {
+        match &self.shared {
+            Some(shared) if shared.is_degraded() => self.degraded_per_second,
+            _ => self.per_second,
+        }
     }
 
     /// Takes a slot now if one is free.
-    pub(crate) fn try_acquire(&self) -> Slot {
-        self.state
-            .take_slot(Instant::now(), self.per_second, self.daily_quota)
+    pub(crate) async fn try_acquire(&self) -> Slot {
+        let Some(shared) = &self.shared else {
+            return self
+                .state
+                .take_slot(Instant::now(), self.per_second, self.daily_quota);
+        };
+        let (_, paused) = self.state.peek(Instant::now(), 0);
+        if !paused.is_zero() {
+            return Slot::WaitUntil(Instant::now() + paused);
+        }
+        let (day, resets_in) = today();
+        match shared
+            .take_slot(self.per_second, self.daily_quota, WINDOW, day)
+            .await
+        {
+            Some(SharedSlot::Granted) => Slot::Granted,
+            Some(SharedSlot::Wait(wait)) => Slot::WaitUntil(Instant::now() + wait),
+            Some(SharedSlot::QuotaSpent) => Slot::QuotaSpent { resets_in },
+            None => {
+                self.state
+                    .take_slot(Instant::now(), self.degraded_per_second, self.daily_quota)
+            }
+        }
     }
 
     /// Waits until one more request may leave; fails once the whole daily budget is spent.
     pub(crate) async fn acquire(&self) -> Result<(), GongError> {
         loop {
-            match self.try_acquire() {
+            match self.try_acquire().await {
                 Slot::Granted => return Ok(()),
                 Slot::WaitUntil(at) => tokio::time::sleep_until(at).await,
                 Slot::QuotaSpent { resets_in } => {
@@ -238,26 +287,64 @@ impl Limiter {
         }
     }
 
-    /// Pauses every request for `wait` (after a 429).
-    pub(crate) fn pause(&self, wait: Duration) {
+    /// Pauses every request for `wait` (after a 429): this replica's, and every replica's.
+    pub(crate) async fn pause(&self, wait: Duration) {
         self.state.pause_until(Instant::now() + wait);
+        if let Some(shared) = &self.shared {
+            shared.pause(wait).await;
+        }
     }
 
-    /// Slots free right now and the pause left.
-    pub(crate) fn peek(&self) -> (u32, Duration) {
-        self.state.peek(Instant::now(), self.per_second)
+    /// Slots free right now, the pause left, and the rate in force.
+    pub(crate) async fn peek(&self) -> (u32, Duration, u32) {
+        let local = self.state.peek(Instant::now(), self.per_second());
+        if let Some(shared) = &self.shared {
+            if let Some((free, paused)) = shared.peek(self.per_second, WINDOW).await {
+                return (free, paused.max(local.1), self.per_second);
+            }
+            let (free, paused) = self.state.peek(Instant::now(), self.degraded_per_second);
+            return (free, paused, self.degraded_per_second);
+        }
+        (local.0, local.1, self.per_second)
     }
 
     /// `Err(QuotaExhausted)` when new fetches must not start: fewer than the reserve remain.
-    pub(crate) fn admit_new_work(&self) -> Result<(), GongError> {
+    pub(crate) async fn admit_new_work(&self) -> Result<(), GongError> {
         if self.daily_quota == 0 {
             return Ok(());
         }
-        let (used, resets_in) = self.state.daily_used();
+        let (mut used, resets_in) = self.state.daily_used();
+        if let Some(shared) = &self.shared {
+            if let Some(shared_used) = shared.daily_used(today().0).await {
+                used = used.max(shared_used);
+            }
+        }
         if used >= self.daily_quota - self.daily_reserve {
             return Err(GongError::QuotaExhausted { resets_in });
         }
         Ok(())
+    }
+
+    /// Claims each key (a call fetch) for `ttl`: `true` where this replica may fetch, `false`
+    /// where another holds a live claim. Without a shared answer every claim is local.
+    pub(crate) async fn claim_many(&self, keys: &[String], ttl: Duration) -> Vec<bool> {
+        if let Some(shared) = &self.shared {
+            if let Some(claimed) = shared.claim_many(keys, ttl).await {
+                return claimed;
+            }
+        }
+        let now = Instant::now();
+        keys.iter().map(|k| self.state.claim(k, now, ttl)).collect()
+    }
+
+    /// Gives claims back (locally and, with shared state, in Redis).
+    pub(crate) async fn release_many(&self, keys: &[String]) {
+        for key in keys {
+            self.state.release(key);
+        }
+        if let Some(shared) = &self.shared {
+            shared.release_many(keys).await;
+        }
     }
 }
 
@@ -331,10 +418,10 @@ mod tests {
     async fn a_pause_holds_every_request_even_with_free_slots() {
         let limiter = limiter(3, 0);
         let start = Instant::now();
-        limiter.pause(Duration::from_secs(5));
+        limiter.pause(Duration::from_secs(5)).await;
         // A shorter pause later does not shorten the first.
-        limiter.pause(Duration::from_secs(1));
-        assert_eq!(limiter.peek(), (3, Duration::from_secs(5)));
+        limiter.pause(Duration::from_secs(1)).await;
+        assert_eq!(limiter.peek().await, (3, Duration::from_secs(5), 3));
         limiter.acquire().await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(5));
     }
@@ -343,12 +430,12 @@ mod tests {
     async fn the_daily_quota_refuses_new_work_before_the_last_requests() {
         let limiter = Limiter::new(Arc::new(InProcessState::default()), 0, 5, 2);
         for _ in 0..3 {
-            limiter.admit_new_work().unwrap();
+            limiter.admit_new_work().await.unwrap();
             limiter.acquire().await.unwrap();
         }
         // Two left: kept for requests already under way.
         assert!(matches!(
-            limiter.admit_new_work(),
+            limiter.admit_new_work().await,
             Err(GongError::QuotaExhausted { resets_in }) if resets_in > Duration::ZERO
                 && resets_in <= Duration::from_secs(DAY_SECS)
         ));

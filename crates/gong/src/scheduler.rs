@@ -43,6 +43,10 @@ use crate::{wire, GongError};
 /// vanish without releasing it.
 const CLAIM_TTL: Duration = Duration::from_secs(60);
 
+/// How often a replica following another's fetch of a call looks for its answer in the shared
+/// cache: small next to one Gong round trip, cheap for Redis.
+const FOLLOW_POLL: Duration = Duration::from_millis(25);
+
 /// What one Gong request is for: the endpoint, and for `/v2/calls/extensive` the selector.
 #[derive(Debug, Clone)]
 pub(crate) enum Endpoint {
@@ -326,7 +330,7 @@ impl Scheduler {
         if expected == 0 {
             return Vec::new();
         }
-        if let Err(error) = self.admit(caller, &wants, deadline) {
+        if let Err(error) = self.admit(caller, &wants, deadline).await {
             return fail_all(wants, &error);
         }
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -386,11 +390,15 @@ impl Scheduler {
     }
 
     /// Refuses work that cannot start (daily budget) or cannot finish by `deadline` (queue).
-    fn admit(&self, caller: &str, wants: &[Want], deadline: Instant) -> Result<(), GongError> {
+    async fn admit(
+        &self,
+        caller: &str,
+        wants: &[Want],
+        deadline: Instant,
+    ) -> Result<(), GongError> {
         let limiter = &self.shared.transport.limiter;
-        limiter.admit_new_work()?;
-        let (free, paused) = limiter.peek();
-        let rate = limiter.per_second();
+        limiter.admit_new_work().await?;
+        let (free, paused, rate) = limiter.peek().await;
         let batch = self.shared.batch_size;
         let queues = self.shared.lock();
         let mut mine = 0usize;
@@ -485,20 +493,19 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
         let Some(shared) = weak.upgrade() else {
             return;
         };
-        let step = {
-            let mut queues = shared.lock();
-            if queues.has_queued() {
-                match shared.transport.limiter.try_acquire() {
-                    Slot::Granted => Step::Send(next_batch(&mut queues, &shared)),
-                    Slot::WaitUntil(at) => Step::Wait(at),
-                    Slot::QuotaSpent { resets_in } => {
-                        fail_queued(&mut queues, &GongError::QuotaExhausted { resets_in });
-                        Step::Idle
-                    }
+        let has_queued = shared.lock().has_queued();
+        let step = if has_queued {
+            // The slot is taken outside the queues' lock: with shared state it is a round trip.
+            match shared.transport.limiter.try_acquire().await {
+                Slot::Granted => Step::Send(next_batch(&mut shared.lock(), &shared)),
+                Slot::WaitUntil(at) => Step::Wait(at),
+                Slot::QuotaSpent { resets_in } => {
+                    fail_queued(&mut shared.lock(), &GongError::QuotaExhausted { resets_in });
+                    Step::Idle
                 }
-            } else {
-                Step::Idle
             }
+        } else {
+            Step::Idle
         };
         match step {
             Step::Send(Some(batch)) => {
@@ -557,51 +564,75 @@ fn fail_queued(queues: &mut Queues, error: &GongError) {
 
 /// Sends one batch (its first page on the slot already taken), keeps what Gong said, and
 /// answers every waiter of every id.
+///
+/// Each id is claimed first. Within the process the queue already fetches each id once; the
+/// claims tell other replicas sharing the state. An id another replica is fetching is not
+/// fetched again: with a shared cache this replica follows that fetch, waiting for its answer
+/// to appear in the cache, and fetches the id itself only if the claim goes away without one.
 async fn run_batch(shared: Arc<Shared>, batch: Batch) {
-    let state = shared.transport.limiter.state();
-    let now = Instant::now();
-    // Within the process the queue already fetches each id once; the claims tell other
-    // replicas sharing the state. An id another replica holds is still fetched here (it costs a
-    // request, never a wrong answer) until a shared cache lets this one wait for that answer.
-    let mut claims = Vec::with_capacity(batch.ids.len());
-    for id in &batch.ids {
-        let key = format!("{}/{id}", batch.lane.key);
-        if state.claim(&key, now, CLAIM_TTL) {
-            claims.push(key);
+    let limiter = &shared.transport.limiter;
+    let lane = &batch.lane.key;
+    let keys: Vec<String> = batch.ids.iter().map(|id| format!("{lane}/{id}")).collect();
+    let claimed = limiter.claim_many(&keys, CLAIM_TTL).await;
+    let follow_others = limiter.shared().is_some() && shared.cache.is_some();
+    let mut mine = Vec::with_capacity(batch.ids.len());
+    let mut my_keys = Vec::with_capacity(batch.ids.len());
+    let mut theirs = Vec::new();
+    for ((id, key), ok) in batch.ids.iter().zip(keys).zip(claimed) {
+        if ok || !follow_others {
+            mine.push(id.clone());
+            my_keys.push(key);
         } else {
-            tracing::debug!(lane = %batch.lane.key, "gong call already being fetched elsewhere");
+            theirs.push(id.clone());
         }
     }
-    let result = tokio::time::timeout_at(batch.deadline, fetch_batch(&shared, &batch))
-        .await
-        .unwrap_or(Err(GongError::DeadlineExceeded(shared.deadline)));
-    for key in &claims {
-        state.release(key);
-    }
-    let mut results: Vec<(String, Got)> = match result {
-        Ok(items) => {
-            let mut by_id: HashMap<String, Item> = HashMap::with_capacity(items.len());
-            for item in items {
-                by_id.entry(item.id().to_owned()).or_insert(item);
+    let mut results: Vec<(String, Got)> = Vec::with_capacity(batch.ids.len());
+    // Another replica may have finished an id between this one's cache look-up and its claim.
+    if let (Some(cache), true) = (
+        &shared.cache,
+        limiter.shared().is_some() && !mine.is_empty(),
+    ) {
+        let found = cache.get_shared(lane, &mine).await;
+        let mut still = Vec::with_capacity(mine.len());
+        let mut done_keys = Vec::new();
+        for ((id, key), got) in mine
+            .into_iter()
+            .zip(std::mem::take(&mut my_keys))
+            .zip(found)
+        {
+            match got {
+                Some(got) => {
+                    results.push((id, got));
+                    done_keys.push(key);
+                }
+                None => {
+                    still.push(id);
+                    my_keys.push(key);
+                }
             }
-            batch
-                .ids
-                .iter()
-                .map(|id| {
-                    let got = by_id.remove(id).map_or(Got::NotFound, Got::Found);
-                    (id.clone(), got)
-                })
-                .collect()
         }
-        Err(error) => batch
-            .ids
-            .iter()
-            .map(|id| (id.clone(), Got::Failed(error.clone())))
-            .collect(),
-    };
-    if let Some(cache) = &shared.cache {
-        cache.keep(&batch.lane.key, &results).await;
+        limiter.release_many(&done_keys).await;
+        mine = still;
     }
+    if !theirs.is_empty() {
+        tracing::debug!(
+            lane = %lane,
+            ids = theirs.len(),
+            "gong calls already being fetched by another replica; following"
+        );
+    }
+    let own = async {
+        if mine.is_empty() {
+            return Vec::new();
+        }
+        fetch_kept(&shared, &batch.lane, mine, batch.deadline, true).await
+    };
+    let followed = follow(&shared, &batch.lane, theirs, batch.deadline);
+    let (own, followed) = futures::join!(own, followed);
+    // The answers are in the cache now, so replicas following these claims find them.
+    limiter.release_many(&my_keys).await;
+    results.extend(own);
+    results.extend(followed);
     let mut queues = shared.lock();
     let lane = queues.lane_mut(&batch.lane);
     for (id, got) in results.drain(..) {
@@ -618,19 +649,129 @@ async fn run_batch(shared: Arc<Shared>, batch: Batch) {
     }
 }
 
+/// Fetches `ids` (the first page on a slot already taken when `prepaid`), keeps the answers in
+/// the cache, and returns one per id.
+async fn fetch_kept(
+    shared: &Shared,
+    lane: &LaneSpec,
+    ids: Vec<String>,
+    deadline: Instant,
+    prepaid: bool,
+) -> Vec<(String, Got)> {
+    let result =
+        tokio::time::timeout_at(deadline, fetch_batch(shared, lane, &ids, deadline, prepaid))
+            .await
+            .unwrap_or(Err(GongError::DeadlineExceeded(shared.deadline)));
+    let results: Vec<(String, Got)> = match result {
+        Ok(items) => {
+            let mut by_id: HashMap<String, Item> = HashMap::with_capacity(items.len());
+            for item in items {
+                by_id.entry(item.id().to_owned()).or_insert(item);
+            }
+            ids.into_iter()
+                .map(|id| {
+                    let got = by_id.remove(&id).map_or(Got::NotFound, Got::Found);
+                    (id, got)
+                })
+                .collect()
+        }
+        Err(error) => ids
+            .into_iter()
+            .map(|id| (id, Got::Failed(error.clone())))
+            .collect(),
+    };
+    if let Some(cache) = &shared.cache {
+        cache.keep(&lane.key, &results).await;
+    }
+    results
+}
+
+/// Waits for other replicas' fetches of `ids` to show up in the shared cache, polling every
+/// [`FOLLOW_POLL`]. An id whose claim goes away without an answer (that fetch failed, or its
+/// answer is not cached) is fetched here; one still unanswered at `deadline` fails with it.
+async fn follow(
+    shared: &Shared,
+    lane: &LaneSpec,
+    mut ids: Vec<String>,
+    deadline: Instant,
+) -> Vec<(String, Got)> {
+    let mut out = Vec::with_capacity(ids.len());
+    let Some(cache) = &shared.cache else {
+        return out;
+    };
+    let limiter = &shared.transport.limiter;
+    let mut orphans = Vec::new();
+    while !ids.is_empty() {
+        let now = Instant::now();
+        if now >= deadline {
+            let late = GongError::DeadlineExceeded(shared.deadline);
+            out.extend(ids.drain(..).map(|id| (id, Got::Failed(late.clone()))));
+            break;
+        }
+        tokio::time::sleep_until((now + FOLLOW_POLL).min(deadline)).await;
+        let found = cache.get_shared(&lane.key, &ids).await;
+        let mut waiting = Vec::with_capacity(ids.len());
+        for (id, got) in ids.drain(..).zip(found) {
+            match got {
+                Some(got) => out.push((id, got)),
+                None => waiting.push(id),
+            }
+        }
+        let keys: Vec<String> = waiting
+            .iter()
+            .map(|id| format!("{}/{id}", lane.key))
+            .collect();
+        // Without an answer from Redis, stop following: fetching here costs a request but never
+        // leaves a caller waiting on a replica it cannot see.
+        let held = match limiter.shared() {
+            Some(store) => store.claims_held(&keys).await,
+            None => None,
+        }
+        .unwrap_or_else(|| vec![false; keys.len()]);
+        for (id, held) in waiting.into_iter().zip(held) {
+            if held {
+                ids.push(id);
+            } else {
+                orphans.push(id);
+            }
+        }
+    }
+    if !orphans.is_empty() {
+        // A last look: the answer may have landed between the poll and the claim's release.
+        let found = cache.get_shared(&lane.key, &orphans).await;
+        let mut left = Vec::new();
+        for (id, got) in orphans.into_iter().zip(found) {
+            match got {
+                Some(got) => out.push((id, got)),
+                None => left.push(id),
+            }
+        }
+        if !left.is_empty() {
+            out.extend(fetch_kept(shared, lane, left, deadline, false).await);
+        }
+    }
+    out
+}
+
 /// Every page of one batch.
-async fn fetch_batch(shared: &Shared, batch: &Batch) -> Result<Vec<Item>, GongError> {
+async fn fetch_batch(
+    shared: &Shared,
+    lane: &LaneSpec,
+    ids: &[String],
+    deadline: Instant,
+    prepaid: bool,
+) -> Result<Vec<Item>, GongError> {
     let filter = wire::CallsFilter {
-        call_ids: Some(batch.ids.clone()),
+        call_ids: Some(ids.to_vec()),
         ..wire::CallsFilter::default()
     };
     let transport = shared.transport.as_ref();
-    match &batch.lane.endpoint {
+    match &lane.endpoint {
         Endpoint::Transcript => {
             let items = paging::collect::<wire::TranscriptResponse>(
                 transport,
-                batch.deadline,
-                true,
+                deadline,
+                prepaid,
                 |cursor| {
                     Call::post(
                         "v2/calls/transcript",
@@ -647,8 +788,8 @@ async fn fetch_batch(shared: &Shared, batch: &Batch) -> Result<Vec<Item>, GongEr
         Endpoint::Extensive(selector) => {
             let items = paging::collect::<wire::ExtensiveResponse>(
                 transport,
-                batch.deadline,
-                true,
+                deadline,
+                prepaid,
                 |cursor| {
                     Call::post(
                         "v2/calls/extensive",
