@@ -19,8 +19,8 @@
 //!    ([`GongError::QuotaExhausted`]); cached calls are still served.
 //! 3. **Limiter** ([`limiter`]): never more than `requests_per_second` requests in any
 //!    one-second sliding window, a full rate whenever work waits, a 429 pausing all traffic
-//!    for its `Retry-After`, and the daily count, over the [`SchedulerState`] trait so a shared
-//!    backend can replace the in-process one.
+//!    for its `Retry-After`, and the daily count, over the [`SchedulerState`] trait in the
+//!    process, and in Redis when replicas share them ([`shared`]).
 //!
 //! With Redis configured ([`RedisConfig`], module [`shared`]), replicas serving one Gong company
 //! share the limiter's window, the 429 pause, the daily count, single-flight claims and a cache

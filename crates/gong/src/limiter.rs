@@ -43,11 +43,10 @@ pub enum Slot {
 
 /// The scheduler's shared counters: sliding window, pause, daily count and single-flight claims.
 ///
-/// Small on purpose, so a backend shared by several replicas (Redis: a sorted set for the
-/// window, a key with expiry for the pause, a counter per day, `SET NX PX` for claims) can
-/// replace [`InProcessState`]. One state serves one Gong company (its limits are per
-/// company), so keys need no tenant. Methods are synchronous and quick; a networked backend
-/// keeps them short with its own timeouts.
+/// Synchronous and quick: this is the process's own state (tests put gates around it). One
+/// state serves one Gong company (its limits are per company), so keys need no tenant. The
+/// state replicas share is Redis, asynchronous and fallible, so it is not behind this trait:
+/// the limiter asks it first and falls back on this one (see `shared`).
 pub trait SchedulerState: Send + Sync {
     /// Takes one request slot at `now` if the window holds fewer than `per_second` sends
     /// (0 = no window), traffic is not paused and fewer than `daily_limit` requests went out

@@ -307,12 +307,12 @@ impl SharedStore {
                 self.succeeded();
                 Some(value)
             }
-            Ok(Err(error)) => {
+            Ok(Err(error)) if !error.is_timeout() => {
                 // Redis errors name the failure (refused, auth, script), never the URL.
                 self.failed(op, error.to_string());
                 None
             }
-            Err(_) => {
+            Ok(Err(_)) | Err(_) => {
                 self.failed(
                     op,
                     format!("no answer within {} ms", self.timeout.as_millis()),

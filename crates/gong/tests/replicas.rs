@@ -433,3 +433,32 @@ async fn an_unreachable_redis_at_start_only_degrades() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_redis_that_never_answers_costs_each_request_at_most_its_time_limit() {
+    // Accepts connections and never says a word.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let (server, log) = stand_in(Duration::ZERO).await;
+    let mut config = replica(&server, None, basic_auth());
+    let mut redis =
+        RedisConfig::new(SecretString::from(format!("redis://127.0.0.1:{port}/"))).unwrap();
+    redis.timeout = Duration::from_millis(100);
+    config.redis = Some(redis);
+    config.deadline = Duration::from_secs(5);
+    let a = client(config);
+    let data = a.calls_with_transcripts(&ids(&["1", "2"])).await.unwrap();
+    assert_eq!(transcript_ids(&data.transcripts), ["1", "2"]);
+    assert!(data.failed_call_ids.is_empty());
+    assert_eq!(log.count(), 2);
+    match a.shared_state_health() {
+        SharedHealth::Degraded(reason) => assert!(reason.contains("no answer"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -135,6 +135,13 @@ impl Service {
         })
     }
 
+    /// Whether the Gong limits and cache shared with other replicas (Redis) are in use, after
+    /// pinging Redis (within its short time limit): for a readiness check, since a degraded
+    /// replica still answers but no longer shares Gong's limits with the others.
+    pub async fn gong_shared_state(&self) -> gong::SharedHealth {
+        self.gong.probe_shared_state().await
+    }
+
     /// The Gong object and field names in use.
     pub fn fields(&self) -> &GongFields {
         &self.options.fields

@@ -11,5 +11,6 @@ mod helpers;
 mod logs;
 mod mcp;
 mod ops;
+mod replicas;
 mod transcripts;
 mod validation;
