@@ -664,3 +664,61 @@ async fn unknown_paths_are_gong_404s() {
     let (sim, _) = start(unlimited()).await;
     error_of(get(&sim, "/v2/nothing-here").await, 404).await;
 }
+
+#[tokio::test]
+async fn generated_calls_are_served_by_id_in_pages_of_100_and_never_listed() {
+    let (sim, org) = start(GongSimConfig {
+        page_size: 100,
+        ..unlimited()
+    })
+    .await;
+    let generated: Vec<String> = (1..=150).map(sim::org::generated_call_id).collect();
+    let mut asked = generated.clone();
+    asked.push(org.calls[0].gong_id.clone());
+    let filter = json!({"filter": {"callIds": asked}});
+
+    let pages = all_pages(&sim, "/v2/calls/transcript", filter.clone()).await;
+    assert_eq!(pages.len(), 2, "151 calls in pages of 100");
+    assert_eq!(pages[0]["records"]["totalRecords"], 151);
+    let transcripts: Vec<&Value> = pages
+        .iter()
+        .flat_map(|p| p["callTranscripts"].as_array().unwrap())
+        .collect();
+    let served: HashSet<&str> = transcripts
+        .iter()
+        .map(|t| t["callId"].as_str().unwrap())
+        .collect();
+    assert_eq!(served, asked.iter().map(String::as_str).collect());
+    let words: usize = transcripts
+        .iter()
+        .find(|t| t["callId"] == generated[0].as_str())
+        .unwrap()["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["sentences"].as_array().unwrap())
+        .map(|s| s["text"].as_str().unwrap().split_whitespace().count())
+        .sum();
+    assert!(words > 2_000, "a 20-60 minute call has thousands of words: {words}");
+
+    let extensive = all_pages(
+        &sim,
+        "/v2/calls/extensive",
+        json!({"filter": {"callIds": generated[..3]}, "contentSelector": {"exposedFields": {"parties": true}}}),
+    )
+    .await;
+    let calls = extensive[0]["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 3);
+    assert!(calls[0]["parties"].as_array().is_some_and(|p| !p.is_empty()));
+    let duration = calls[0]["metaData"]["duration"].as_u64().unwrap();
+    assert!((1200..=3600).contains(&duration), "{duration}");
+
+    let one = get(&sim, &format!("/v2/calls/{}", generated[5])).await;
+    assert_eq!(one.status(), 200);
+    let one: Value = one.json().await.unwrap();
+    assert_eq!(one["call"]["id"], generated[5].as_str());
+
+    // A date listing holds the sample calls only.
+    let listed = all_pages(&sim, "/v2/calls/transcript", json!({"filter": {}})).await;
+    assert_eq!(listed[0]["records"]["totalRecords"], org.calls.len());
+}

@@ -1,6 +1,7 @@
 //! The five Gong endpoints. Each validates its input, selects from the org, paginates and
 //! renders; failures are Gong-shaped [`ApiError`]s.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -44,7 +45,7 @@ fn page_of_calls<'a>(
     selection: &Selection,
     cursor: Option<&str>,
     endpoint: &str,
-) -> Result<(Vec<&'a Call>, Records), ApiError> {
+) -> Result<(Vec<Cow<'a, Call>>, Records), ApiError> {
     let calls = selection.select(&state.org);
     if calls.is_empty() {
         return Err(ApiError::no_calls());
@@ -68,7 +69,7 @@ pub async fn transcript(
     Ok(Json(CallTranscripts {
         request_id: request_id(),
         records,
-        call_transcripts: page.into_iter().map(render::transcript).collect(),
+        call_transcripts: page.iter().map(|c| render::transcript(c)).collect(),
     }))
 }
 
@@ -81,7 +82,7 @@ pub async fn extensive(
     let selection = Selection::from_filter(&req.filter)?;
     let (page, records) = page_of_calls(&state, &selection, req.cursor.as_deref(), "extensive")?;
     let calls = page
-        .into_iter()
+        .iter()
         .map(|c| render::extensive(c, &state.org, &req.content_selector))
         .collect();
     Ok(Json(Calls {
@@ -108,10 +109,7 @@ pub async fn list_calls(
     Ok(Json(CallsResponse {
         request_id: request_id(),
         records,
-        calls: page
-            .into_iter()
-            .map(|c| render::basic(c, &state.org))
-            .collect(),
+        calls: page.iter().map(|c| render::basic(c, &state.org)).collect(),
     }))
 }
 
@@ -125,13 +123,18 @@ pub async fn get_call(
             "id: '{id}' is not a valid call id"
         )));
     }
-    let call = state
-        .org
-        .call(&id)
-        .ok_or_else(|| ApiError::not_found("Call ID was not found"))?;
+    let call = match state.org.call(&id) {
+        Some(call) => Cow::Borrowed(call),
+        None => Cow::Owned(
+            state
+                .org
+                .generated_call(&id)
+                .ok_or_else(|| ApiError::not_found("Call ID was not found"))?,
+        ),
+    };
     Ok(Json(SpecificCall {
         request_id: request_id(),
-        call: render::basic(call, &state.org),
+        call: render::basic(&call, &state.org),
     }))
 }
 

@@ -1,5 +1,6 @@
 //! Pure request logic: which calls a filter selects, and cursor pagination over the result.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -127,9 +128,23 @@ impl Selection {
             })
     }
 
-    /// The matching calls, oldest first (Gong's listing order).
-    pub fn select<'a>(&self, org: &'a SampleOrg) -> Vec<&'a Call> {
-        let mut calls: Vec<&Call> = org.calls.iter().filter(|c| self.matches(c, org)).collect();
+    /// The matching calls, oldest first (Gong's listing order). Generated calls (see
+    /// [`SampleOrg::generated_call`]) match only when their ids are asked for.
+    pub fn select<'a>(&self, org: &'a SampleOrg) -> Vec<Cow<'a, Call>> {
+        let generated = self
+            .call_ids
+            .iter()
+            .flatten()
+            .filter_map(|id| org.generated_call(id))
+            .filter(|c| self.matches(c, org))
+            .map(Cow::Owned);
+        let mut calls: Vec<Cow<'a, Call>> = org
+            .calls
+            .iter()
+            .filter(|c| self.matches(c, org))
+            .map(Cow::Borrowed)
+            .chain(generated)
+            .collect();
         calls.sort_by(|a, b| {
             a.started
                 .cmp(&b.started)

@@ -5,11 +5,15 @@
 mod builder;
 mod conversation;
 mod filler;
+mod generated;
 mod ids;
 pub mod model;
 mod script;
 mod seed;
 
+pub use generated::{
+    generated_call_id, generated_call_number, GENERATED_CALL_PREFIX, MAX_GENERATED_CALL,
+};
 pub use ids::salesforce_id;
 pub use model::*;
 
