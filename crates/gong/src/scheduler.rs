@@ -19,6 +19,12 @@
 //!   [`GongError::Busy`] instead of waiting the deadline out, and none fail for want of daily
 //!   budget before being checked against it ([`GongError::QuotaExhausted`]).
 //!
+//! With state shared between replicas (Redis), a batch is formed and its ids claimed first,
+//! then its slot is taken, so the request leaves right after its slot instead of after two
+//! round trips to Redis (Gong counts arrivals: a delay that varies between slot and send would
+//! let more than the limit arrive within one of its seconds). Ids asked for while that batch
+//! waits for its slot leave in the next one.
+//!
 //! Each caller stops waiting at its own deadline (its unanswered ids fail with
 //! `DeadlineExceeded`); the shared request runs until the latest deadline of its askers, so
 //! one impatient caller never cuts off the others. Ids nobody waits for any more are dropped
@@ -493,9 +499,34 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
         let Some(shared) = weak.upgrade() else {
             return;
         };
+        if shared.transport.limiter.shared().is_some() {
+            // Shared state: claims and the shared cache are round trips to Redis, so they go
+            // before the slot is taken and the request leaves right after its slot.
+            let batch = {
+                let mut queues = shared.lock();
+                if queues.has_queued() {
+                    next_batch(&mut queues, &shared)
+                } else {
+                    None
+                }
+            };
+            let Some(batch) = batch else {
+                drop(shared);
+                notified.await;
+                tokio::task::yield_now().await;
+                continue;
+            };
+            let prepared = prepare(&shared, batch).await;
+            let outcome = if prepared.mine.is_empty() {
+                Ok(false)
+            } else {
+                acquire_for(&shared, prepared.batch.deadline).await
+            };
+            tokio::spawn(finish(Arc::clone(&shared), prepared, outcome));
+            continue;
+        }
         let has_queued = shared.lock().has_queued();
         let step = if has_queued {
-            // The slot is taken outside the queues' lock: with shared state it is a round trip.
             match shared.transport.limiter.try_acquire().await {
                 Slot::Granted => Step::Send(next_batch(&mut shared.lock(), &shared)),
                 Slot::WaitUntil(at) => Step::Wait(at),
@@ -570,6 +601,23 @@ fn fail_queued(queues: &mut Queues, error: &GongError) {
 /// fetched again: with a shared cache this replica follows that fetch, waiting for its answer
 /// to appear in the cache, and fetches the id itself only if the claim goes away without one.
 async fn run_batch(shared: Arc<Shared>, batch: Batch) {
+    let prepared = prepare(&shared, batch).await;
+    finish(shared, prepared, Ok(true)).await;
+}
+
+/// A batch with its claims taken: the ids this replica fetches, those another replica is
+/// fetching, and those another replica has already answered.
+struct Prepared {
+    batch: Batch,
+    mine: Vec<String>,
+    my_keys: Vec<String>,
+    theirs: Vec<String>,
+    results: Vec<(String, Got)>,
+}
+
+/// Claims the batch's ids and looks in the shared cache for those another replica finished
+/// between this one's cache look-up and its claim.
+async fn prepare(shared: &Shared, batch: Batch) -> Prepared {
     let limiter = &shared.transport.limiter;
     let lane = &batch.lane.key;
     let keys: Vec<String> = batch.ids.iter().map(|id| format!("{lane}/{id}")).collect();
@@ -586,8 +634,7 @@ async fn run_batch(shared: Arc<Shared>, batch: Batch) {
             theirs.push(id.clone());
         }
     }
-    let mut results: Vec<(String, Got)> = Vec::with_capacity(batch.ids.len());
-    // Another replica may have finished an id between this one's cache look-up and its claim.
+    let mut results: Vec<(String, Got)> = Vec::new();
     if let (Some(cache), true) = (
         &shared.cache,
         limiter.shared().is_some() && !mine.is_empty(),
@@ -621,11 +668,51 @@ async fn run_batch(shared: Arc<Shared>, batch: Batch) {
             "gong calls already being fetched by another replica; following"
         );
     }
+    Prepared {
+        batch,
+        mine,
+        my_keys,
+        theirs,
+        results,
+    }
+}
+
+/// Waits for a request slot until `deadline`: `Ok(true)` once taken, `Err` when the daily
+/// budget is spent or the deadline comes first.
+async fn acquire_for(shared: &Shared, deadline: Instant) -> Result<bool, GongError> {
+    loop {
+        match shared.transport.limiter.try_acquire().await {
+            Slot::Granted => return Ok(true),
+            Slot::WaitUntil(at) if at < deadline => tokio::time::sleep_until(at).await,
+            Slot::WaitUntil(_) => return Err(GongError::DeadlineExceeded(shared.deadline)),
+            Slot::QuotaSpent { resets_in } => return Err(GongError::QuotaExhausted { resets_in }),
+        }
+    }
+}
+
+/// Fetches this replica's ids (on a slot already taken when `slot` is `Ok(true)`; failing them
+/// with the error when it is `Err`), follows the others', keeps what came back, releases the
+/// claims, and answers every waiter of every id.
+async fn finish(shared: Arc<Shared>, prepared: Prepared, slot: Result<bool, GongError>) {
+    let Prepared {
+        batch,
+        mine,
+        my_keys,
+        theirs,
+        mut results,
+    } = prepared;
+    let limiter = &shared.transport.limiter;
     let own = async {
         if mine.is_empty() {
             return Vec::new();
         }
-        fetch_kept(&shared, &batch.lane, mine, batch.deadline, true).await
+        match slot {
+            Ok(prepaid) => fetch_kept(&shared, &batch.lane, mine, batch.deadline, prepaid).await,
+            Err(error) => mine
+                .into_iter()
+                .map(|id| (id, Got::Failed(error.clone())))
+                .collect(),
+        }
     };
     let followed = follow(&shared, &batch.lane, theirs, batch.deadline);
     let (own, followed) = futures::join!(own, followed);

@@ -699,7 +699,10 @@ async fn generated_calls_are_served_by_id_in_pages_of_100_and_never_listed() {
         .flat_map(|m| m["sentences"].as_array().unwrap())
         .map(|s| s["text"].as_str().unwrap().split_whitespace().count())
         .sum();
-    assert!(words > 2_000, "a 20-60 minute call has thousands of words: {words}");
+    assert!(
+        words > 2_000,
+        "a 20-60 minute call has thousands of words: {words}"
+    );
 
     let extensive = all_pages(
         &sim,
@@ -709,7 +712,9 @@ async fn generated_calls_are_served_by_id_in_pages_of_100_and_never_listed() {
     .await;
     let calls = extensive[0]["calls"].as_array().unwrap();
     assert_eq!(calls.len(), 3);
-    assert!(calls[0]["parties"].as_array().is_some_and(|p| !p.is_empty()));
+    assert!(calls[0]["parties"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty()));
     let duration = calls[0]["metaData"]["duration"].as_u64().unwrap();
     assert!((1200..=3600).contains(&duration), "{duration}");
 

@@ -68,7 +68,9 @@ impl SampleOrg {
                     Affiliation::Internal => Who::Rep,
                     _ => Who::Champion,
                 };
-                p.speaker_id.clone().map(|speaker_id| Speaker { who, speaker_id })
+                p.speaker_id
+                    .clone()
+                    .map(|speaker_id| Speaker { who, speaker_id })
             })
             .collect();
         let blocks = TOPICS
@@ -141,7 +143,12 @@ mod tests {
         assert_eq!(generated_call_number("777000012345678901x"), None);
         let org = org();
         for call in &org.calls {
-            assert_eq!(generated_call_number(&call.gong_id), None, "{}", call.gong_id);
+            assert_eq!(
+                generated_call_number(&call.gong_id),
+                None,
+                "{}",
+                call.gong_id
+            );
         }
         assert!(org.generated_call(&org.calls[0].gong_id).is_none());
     }
@@ -168,7 +175,9 @@ mod tests {
             a.monologues.iter().map(|m| m.speaker_id.as_str()).collect();
         for s in &speakers {
             assert!(
-                a.parties.iter().any(|p| p.speaker_id.as_deref() == Some(*s)),
+                a.parties
+                    .iter()
+                    .any(|p| p.speaker_id.as_deref() == Some(*s)),
                 "speaker {s} is a party"
             );
         }
