@@ -465,6 +465,11 @@ fn decode(lane: &str, json: &[u8]) -> Option<Got> {
     Some(got.map_or(Got::NotFound, Got::Found))
 }
 
+/// Memory the disk store may keep of its own pages. The memory tier above it already holds the
+/// hot values, so this stays small; the store's default (1 GiB) would let a busy server's RSS
+/// grow by the size of everything it wrote.
+const STORE_PAGE_CACHE_BYTES: usize = 4 * 1024 * 1024;
+
 /// Opens (or creates) the store, sharing a handle already open in this process.
 fn open_store(dir: &Path, path: &Path) -> Result<Arc<redb::Database>, String> {
     let mut stores = open_stores().lock().unwrap_or_else(PoisonError::into_inner);
@@ -473,7 +478,10 @@ fn open_store(dir: &Path, path: &Path) -> Result<Arc<redb::Database>, String> {
     }
     private_dir(dir).map_err(|e| format!("cannot create the directory: {e}"))?;
     private_file(path).map_err(|e| format!("cannot create the file: {e}"))?;
-    let db = redb::Database::create(path).map_err(|e| e.to_string())?;
+    let db = redb::Builder::new()
+        .set_cache_size(STORE_PAGE_CACHE_BYTES)
+        .create(path)
+        .map_err(|e| e.to_string())?;
     // Fails early on a file that opens but cannot be read.
     db.begin_read().map_err(|e| e.to_string())?;
     if let Err(error) = sweep(&db) {

@@ -608,6 +608,36 @@ async fn latency_delays_answers_and_concurrency_is_counted() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn limits_are_checked_on_arrival_so_a_429_comes_back_at_once() {
+    let (sim, org) = start(GongSimConfig {
+        rate_limit_per_sec: Some(1),
+        daily_quota: None,
+        faults: Faults {
+            latency: Duration::from_millis(200),
+            ..Faults::default()
+        },
+        ..GongSimConfig::default()
+    })
+    .await;
+    let url = format!("/v2/calls/{}", org.calls[0].gong_id);
+    let t = Instant::now();
+    let timed = |url: String| {
+        let sim = sim.clone();
+        async move {
+            let status = get(&sim, &url).await.status().as_u16();
+            (status, t.elapsed())
+        }
+    };
+    let mut answers = futures::future::join_all([timed(url.clone()), timed(url)]).await;
+    answers.sort();
+    assert_eq!(
+        answers,
+        [(200, Duration::from_millis(200)), (429, Duration::ZERO)],
+        "on the paused clock: the second arrival is refused without the latency"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_slow_body_arrives_whole_but_late() {
     let faults = Faults {
         slow_body: Some(Duration::from_millis(500)),

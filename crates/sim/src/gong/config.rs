@@ -56,7 +56,8 @@ impl Default for GongSimConfig {
     }
 }
 
-/// Failures injected into `/v2` requests, applied in this order: `latency`, `rate_limit_first`,
+/// Failures injected into `/v2` requests that passed authentication and the real limits (both
+/// checked on arrival, as Gong does), applied in this order: `latency`, `rate_limit_first`,
 /// `fail_first`, `error_rate`; then, on a 200, `slow_body` and `truncate_body`. They let
 /// client tests exercise retries, deadlines and broken bodies against real HTTP.
 #[derive(Debug, Clone, Default)]

@@ -122,22 +122,9 @@ pub async fn guard(State(state): State<Arc<SimState>>, req: Request, next: Next)
     let (seq, _in_flight) = state
         .stats
         .begin(req.uri().path(), state.config.clock.now());
-    let faults = &state.config.faults;
-    if !faults.latency.is_zero() {
-        tokio::time::sleep(faults.latency).await;
-    }
-    let rate_limited_first = u64::from(faults.rate_limit_first);
-    if seq <= rate_limited_first {
-        state.stats.count_rate_limited();
-        return ApiError::too_many("API request limit exceeded", state.config.retry_after_secs)
-            .into_response();
-    }
-    let failing = seq - rate_limited_first <= u64::from(faults.fail_first);
-    let unlucky = faults.error_rate > 0.0 && lock(&state.dice).f64() < faults.error_rate;
-    if failing || unlucky {
-        state.stats.count_server_error();
-        return ApiError::internal().into_response();
-    }
+    // Authentication and the real limits are checked on arrival, as Gong does: a 429 comes
+    // back at once, and a request's place in the window is when it arrived, not when it is
+    // answered.
     if !authorized(req.headers(), &state.config) {
         return ApiError::unauthorized().into_response();
     }
@@ -154,6 +141,22 @@ pub async fn guard(State(state): State<Arc<SimState>>, req: Request, next: Next)
     if let Err(e) = admitted {
         state.stats.count_rate_limited();
         return e.into_response();
+    }
+    let faults = &state.config.faults;
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    let rate_limited_first = u64::from(faults.rate_limit_first);
+    if seq <= rate_limited_first {
+        state.stats.count_rate_limited();
+        return ApiError::too_many("API request limit exceeded", state.config.retry_after_secs)
+            .into_response();
+    }
+    let failing = seq - rate_limited_first <= u64::from(faults.fail_first);
+    let unlucky = faults.error_rate > 0.0 && lock(&state.dice).f64() < faults.error_rate;
+    if failing || unlucky {
+        state.stats.count_server_error();
+        return ApiError::internal().into_response();
     }
     let resp = next.run(req).await;
     if resp.status() == StatusCode::OK && (faults.slow_body.is_some() || faults.truncate_body) {

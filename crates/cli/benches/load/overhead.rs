@@ -1,60 +1,21 @@
-//! Load bench: the real `callbrief serve` against the real `callbrief sim`, over loopback HTTP.
-//!
-//! For each upstream latency it starts two child processes on free loopback ports, the Gong
-//! simulator (`sim --no-rate-limit --latency-ms L`, which turns off the rate limit and the daily
-//! quota) and the server pointed at it (`GONG_REQUESTS_PER_SECOND=0`, so its own limiter does not
-//! throttle), waits until both answer, then drives `POST /callTranscripts` for the longest calls
-//! of the sample org at each concurrency. Both children are killed when the bench ends, fails or
-//! panics.
-//!
-//! Each case reports p50/p99 latency, requests/s, errors and the server's peak RSS (`VmHWM`,
-//! reset before each case through `/proc/<pid>/clear_refs`; where that is not allowed the
-//! column is the peak so far, and cases run in increasing concurrency). At 0 ms latency and
-//! concurrency 1 the bench also sends the server's two Gong requests (transcript and extensive
-//! with parties, concurrently) straight to the simulator, alternating with the requests through
-//! the server so background load hits both alike: the difference of the p50s is the server's
-//! overhead. A line below the table splits the server's in-process share of it (decoding Gong's
-//! answers, assembling, fitting the size budget, encoding), timed in the bench with the
-//! service's own transcripts use case (`service::transcripts`).
-//!
-//! Run: `cargo bench -p callbrief --bench load [-- --concurrency 1,8,64 ...]`.
-//!
-//! Parameters (flag, environment variable, default):
-//! - `--latency-ms`, `CALLBRIEF_LOAD_LATENCIES_MS`, `0,100`: simulated Gong latency per request.
-//! - `--concurrency`, `CALLBRIEF_LOAD_CONCURRENCY`, `1,8,64`: requests in flight at once.
-//! - `--requests`, `CALLBRIEF_LOAD_REQUESTS`, `200`: requests per case (and for the direct baseline).
-//! - `--max-secs`, `CALLBRIEF_LOAD_MAX_SECS`, `10`: no new request starts after this long in a case.
-//! - `--calls`, `CALLBRIEF_LOAD_CALLS`, `5`: call ids per request, the longest calls of the sample
-//!   org (the five longest are about an hour each).
-//!
-//! Targets, printed PASS/FAIL on the last lines (the exit code is 0 unless the setup failed):
-//! 1. with 100 ms of upstream latency a request takes about one upstream round trip (p50 under
-//!    1.5 round trips at the lowest concurrency), i.e. transcript and metadata are fetched
-//!    concurrently, not one after the other;
-//! 2. the server's overhead at 0 ms latency (its p50 minus the direct p50) is under 2 ms;
-//! 3. the server's peak RSS at the highest concurrency (64) is under 100 MB.
+//! The overhead scenario: the server against the simulator with every limit off, over a grid of
+//! upstream latencies and concurrencies, for the same five long sample calls. Targets: one
+//! upstream round trip per request, under 2 ms of overhead, peak RSS under 100 MB.
 
 use std::fmt::Write as _;
-use std::future::Future;
-use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
-use std::pin::Pin;
-use std::process::{Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::Parser;
 use sim::gong::GongSimConfig;
 use sim::org::SampleOrg;
 
-/// API key the bench's server accepts.
-const API_KEY: &str = "cb-load-bench-key";
-/// How long a child may take to start answering.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
-/// Longest wait for one request before it counts as an error.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::support::{
+    fetch, fmt_opt, free_port, memory_kb, ms, percentile, render, reset_peak_rss, run_case,
+    start_server, wait_until, Child, Op, Sample, Verdict, API_KEY, REQUEST_TIMEOUT,
+};
+use crate::Params;
+
 /// Target 1: p50 under this many upstream round trips.
 const MAX_ROUND_TRIPS: f64 = 1.5;
 /// Target 2: server overhead at 0 ms upstream latency, in milliseconds.
@@ -64,59 +25,8 @@ const MAX_RSS_MB: f64 = 100.0;
 /// Repetitions of the in-process breakdown.
 const BREAKDOWN_RUNS: usize = 50;
 
-/// The bench's parameters; see the module docs.
-#[derive(Debug, Parser)]
-#[command(
-    name = "load",
-    about = "Load bench of callbrief serve against callbrief sim"
-)]
-struct Params {
-    /// Simulated Gong latency per request, in milliseconds (comma-separated list).
-    #[arg(long = "latency-ms", env = "CALLBRIEF_LOAD_LATENCIES_MS", value_delimiter = ',', default_values_t = [0u64, 100])]
-    latencies_ms: Vec<u64>,
-
-    /// Requests in flight at once (comma-separated list).
-    #[arg(long, env = "CALLBRIEF_LOAD_CONCURRENCY", value_delimiter = ',', default_values_t = [1usize, 8, 64])]
-    concurrency: Vec<usize>,
-
-    /// Requests per case.
-    #[arg(long, env = "CALLBRIEF_LOAD_REQUESTS", default_value_t = 200)]
-    requests: usize,
-
-    /// Seconds after which a case starts no new request.
-    #[arg(long, env = "CALLBRIEF_LOAD_MAX_SECS", default_value_t = 10)]
-    max_secs: u64,
-
-    /// Call ids per request: the longest calls of the sample org.
-    #[arg(long, env = "CALLBRIEF_LOAD_CALLS", default_value_t = 5)]
-    calls: usize,
-
-    /// Passed by `cargo bench`; ignored.
-    #[arg(long, hide = true)]
-    bench: bool,
-
-    /// Bench name filters passed by `cargo bench`; ignored.
-    #[arg(hide = true)]
-    filters: Vec<String>,
-}
-
-fn main() -> ExitCode {
-    let params = Params::parse();
-    let result = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(anyhow::Error::from)
-        .and_then(|runtime| runtime.block_on(run(params)));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("load bench setup failed: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run(params: Params) -> anyhow::Result<()> {
+/// The overhead scenario: the table over latencies and concurrencies, then its three targets.
+pub(crate) async fn run(params: &Params) -> anyhow::Result<Vec<Verdict>> {
     let mut latencies = params.latencies_ms.clone();
     latencies.sort_unstable();
     latencies.dedup();
@@ -145,7 +55,7 @@ async fn run(params: Params) -> anyhow::Result<()> {
         .map(|c| (u64::from(c.duration).div_ceil(60)).to_string())
         .collect();
     println!(
-        "load bench: {} calls per request ({} min), {} requests or {} s per case, concurrency {:?}, upstream latency {:?} ms",
+        "overhead: {} calls per request ({} min), {} requests or {} s per case, concurrency {:?}, upstream latency {:?} ms",
         call_ids.len(),
         minutes.join(", "),
         params.requests,
@@ -153,13 +63,6 @@ async fn run(params: Params) -> anyhow::Result<()> {
         concurrency,
         latencies,
     );
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        let one_minute = load.split_whitespace().next().unwrap_or("?");
-        println!(
-            "  {} CPUs, load average {one_minute} at start (other work on the machine skews the figures)",
-            std::thread::available_parallelism().map_or(0, usize::from)
-        );
-    }
 
     let http = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
@@ -222,81 +125,10 @@ async fn run(params: Params) -> anyhow::Result<()> {
     for verdict in &verdicts {
         println!("{}", verdict.line);
     }
-    let summary: Vec<String> = verdicts.iter().map(Verdict::short).collect();
-    println!("targets: {}", summary.join(" | "));
-    Ok(())
+    Ok(verdicts.into())
 }
 
-// ---------------------------------------------------------------------------------------------
-// Child processes
-
-/// A child process killed (and reaped) when dropped, with its stderr in a temporary file.
-struct Child {
-    name: &'static str,
-    process: std::process::Child,
-    log: PathBuf,
-}
-
-impl Child {
-    /// Starts `callbrief <args>` with the given environment, and nothing else of ours.
-    fn spawn(name: &'static str, args: &[String], envs: &[(&str, String)]) -> anyhow::Result<Self> {
-        let log =
-            std::env::temp_dir().join(format!("callbrief-load-{}-{name}.log", std::process::id()));
-        let stderr = std::fs::File::create(&log)
-            .with_context(|| format!("could not create {}", log.display()))?;
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("CALLBRIEF_") || key.starts_with("GONG_") || key == "RUST_LOG" {
-                cmd.env_remove(key);
-            }
-        }
-        // The load run measures Gong traffic; it never writes to the user's cache directory.
-        cmd.env("CALLBRIEF_CACHE", "memory");
-        cmd.args(args)
-            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr);
-        let process = cmd
-            .spawn()
-            .with_context(|| format!("could not start `callbrief {}`", args.join(" ")))?;
-        Ok(Self { name, process, log })
-    }
-
-    fn pid(&self) -> u32 {
-        self.process.id()
-    }
-
-    /// An error when the child has already exited, with the end of its log.
-    fn ensure_running(&mut self) -> anyhow::Result<()> {
-        match self.process.try_wait() {
-            Ok(None) => Ok(()),
-            Ok(Some(status)) => Err(anyhow::anyhow!(
-                "{} exited ({status}); its log ends:\n{}",
-                self.name,
-                self.log_tail()
-            )),
-            Err(e) => Err(anyhow::anyhow!("could not check on {}: {e}", self.name)),
-        }
-    }
-
-    /// The last lines of the child's stderr.
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-}
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-        let _ = std::fs::remove_file(&self.log);
-    }
-}
-
-/// The simulator and the server pointed at it.
+/// The simulator (a child process, limits off) and the server pointed at it.
 struct Stack {
     sim: Child,
     server: Child,
@@ -307,7 +139,7 @@ struct Stack {
 impl Stack {
     /// Starts both children on free loopback ports and waits until they answer.
     async fn start(latency_ms: u64) -> anyhow::Result<Self> {
-        let (sim_addr, server_addr) = two_free_ports()?;
+        let sim_addr = free_port()?;
         let mut sim = Child::spawn(
             "sim",
             &[
@@ -325,28 +157,15 @@ impl Stack {
             tokio::net::TcpStream::connect(sim_addr).await.is_ok()
         })
         .await?;
-
-        let defaults = GongSimConfig::default();
-        let mut server = Child::spawn(
-            "server",
-            &["serve".into()],
+        // The Gong path itself is measured: no limiter, no cache.
+        let (server, server_url) = start_server(
+            &sim_url,
             &[
-                ("CALLBRIEF_ADDR", server_addr.to_string()),
-                ("CALLBRIEF_API_KEYS", API_KEY.into()),
-                ("GONG_BASE_URL", sim_url.clone()),
-                ("GONG_ACCESS_KEY", defaults.access_key),
-                ("GONG_ACCESS_KEY_SECRET", defaults.access_key_secret),
                 ("GONG_REQUESTS_PER_SECOND", "0".into()),
                 ("GONG_DEADLINE_SECS", "30".into()),
+                ("CALLBRIEF_CACHE", "off".into()),
             ],
-        )?;
-        let server_url = format!("http://{server_addr}");
-        let health = format!("{server_url}/healthz");
-        let probe = reqwest::Client::new();
-        wait_until(&mut server, || {
-            let request = probe.get(&health).timeout(Duration::from_secs(1)).send();
-            async move { request.await.is_ok_and(|r| r.status().is_success()) }
-        })
+        )
         .await?;
         Ok(Self {
             sim,
@@ -364,87 +183,12 @@ impl Stack {
     }
 }
 
-/// Two distinct free loopback ports, both held while the second is chosen.
-fn two_free_ports() -> anyhow::Result<(SocketAddr, SocketAddr)> {
-    let a = TcpListener::bind("127.0.0.1:0").context("no free loopback port")?;
-    let b = TcpListener::bind("127.0.0.1:0").context("no free loopback port")?;
-    Ok((a.local_addr()?, b.local_addr()?))
-}
-
-/// Polls `ready` until it is true, failing when the child exits or takes too long.
-async fn wait_until<F, Fut>(child: &mut Child, mut ready: F) -> anyhow::Result<()>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let started = Instant::now();
-    loop {
-        child.ensure_running()?;
-        if ready().await {
-            return Ok(());
-        }
-        if started.elapsed() > STARTUP_TIMEOUT {
-            anyhow::bail!(
-                "{} did not answer within {STARTUP_TIMEOUT:?}; its log ends:\n{}",
-                child.name,
-                child.log_tail()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Resets the process's `VmHWM` to its current RSS (Linux: `5` into `clear_refs`).
-fn reset_peak_rss(pid: u32) -> bool {
-    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
-}
-
-/// A `kB` field of `/proc/<pid>/status`, e.g. `VmHWM:`.
-fn memory_kb(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Load
-
 /// What the bench sends, and how much of it.
 struct Load {
     http: reqwest::Client,
     call_ids: Vec<String>,
     requests: usize,
     cap: Duration,
-}
-
-/// One request (or pair of requests) to time; `Err` says what failed.
-type Op = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
-
-/// What one case measured.
-#[derive(Debug, Default)]
-struct Sample {
-    /// Latencies of the successful requests.
-    latencies: Vec<Duration>,
-    errors: usize,
-    first_error: Option<String>,
-    elapsed: Duration,
-}
-
-impl Sample {
-    /// Runs `op` once and records its latency or error.
-    async fn record(&mut self, op: &Op) {
-        let sent = Instant::now();
-        match op().await {
-            Ok(()) => self.latencies.push(sent.elapsed()),
-            Err(e) => {
-                self.errors += 1;
-                self.first_error.get_or_insert(e);
-            }
-        }
-    }
 }
 
 impl Load {
@@ -641,57 +385,6 @@ fn breakdown(ids: &[String], transcript: &[u8], extensive: &[u8]) -> anyhow::Res
     })
 }
 
-/// Sends `request` and reads the whole answer; anything but a 2xx is an error.
-async fn fetch(request: reqwest::RequestBuilder) -> Result<usize, String> {
-    let response = request.send().await.map_err(|e| e.to_string())?;
-    let status = response.status();
-    let body = response.bytes().await.map_err(|e| e.to_string())?;
-    if status.is_success() {
-        Ok(body.len())
-    } else {
-        Err(format!("HTTP {status}"))
-    }
-}
-
-/// Runs `op` `requests` times with `concurrency` in flight, starting no new one after `cap`.
-async fn run_case(concurrency: usize, requests: usize, cap: Duration, op: Op) -> Sample {
-    let issued = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..concurrency.min(requests) {
-        let op = op.clone();
-        let issued = issued.clone();
-        workers.spawn(async move {
-            let mut sample = Sample::default();
-            while issued.fetch_add(1, Ordering::Relaxed) < requests && started.elapsed() < cap {
-                sample.record(&op).await;
-            }
-            sample
-        });
-    }
-    let mut total = Sample::default();
-    while let Some(joined) = workers.join_next().await {
-        match joined {
-            Ok(sample) => {
-                total.latencies.extend(sample.latencies);
-                total.errors += sample.errors;
-                if total.first_error.is_none() {
-                    total.first_error = sample.first_error;
-                }
-            }
-            Err(e) => {
-                total.errors += 1;
-                total.first_error.get_or_insert(e.to_string());
-            }
-        }
-    }
-    total.elapsed = started.elapsed();
-    total
-}
-
-// ---------------------------------------------------------------------------------------------
-// Report
-
 /// One line of the table.
 #[derive(Debug, Clone)]
 struct Row {
@@ -741,24 +434,7 @@ impl Row {
     }
 }
 
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn fmt_opt(v: Option<f64>, decimals: usize) -> String {
-    v.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$}"))
-}
-
-/// The rows as an aligned table: text columns left-aligned, numbers right-aligned.
+/// The rows as an aligned table, then the first error of every row that had errors.
 fn render_table(rows: &[Row]) -> String {
     let header = [
         "path",
@@ -771,10 +447,10 @@ fn render_table(rows: &[Row]) -> String {
         "req/s",
         "peak RSS MB",
     ];
-    let cells: Vec<[String; 9]> = rows
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            [
+            vec![
                 r.path.to_owned(),
                 format!("{} ms", r.latency_ms),
                 r.concurrency.to_string(),
@@ -787,37 +463,7 @@ fn render_table(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            cells
-                .iter()
-                .map(|c| c[i].len())
-                .chain([header[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |values: [&str; 9]| {
-        let mut out = String::new();
-        for (i, value) in values.iter().enumerate() {
-            let w = widths[i];
-            if i > 0 {
-                out.push_str("  ");
-            }
-            if i < 2 {
-                let _ = write!(out, "{value:<w$}");
-            } else {
-                let _ = write!(out, "{value:>w$}");
-            }
-        }
-        out.trim_end().to_owned() + "\n"
-    };
-    let mut out = line(header);
-    for c in &cells {
-        out.push_str(&line([
-            &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8],
-        ]));
-    }
+    let mut out = render(&header, 2, &cells);
     for r in rows.iter().filter(|r| r.errors > 0) {
         let _ = writeln!(
             out,
@@ -829,42 +475,6 @@ fn render_table(rows: &[Row]) -> String {
         );
     }
     out
-}
-
-/// One target's outcome.
-struct Verdict {
-    name: &'static str,
-    /// `Some(true)` pass, `Some(false)` fail, `None` not measured with these parameters.
-    pass: Option<bool>,
-    /// The full sentence.
-    line: String,
-    /// The figure, for the summary line.
-    figure: String,
-}
-
-impl Verdict {
-    fn status(&self) -> &'static str {
-        match self.pass {
-            Some(true) => "PASS",
-            Some(false) => "FAIL",
-            None => "n/a",
-        }
-    }
-
-    fn short(&self) -> String {
-        format!("{} {} ({})", self.name, self.status(), self.figure)
-    }
-
-    fn new(name: &'static str, pass: Option<bool>, detail: String, figure: String) -> Self {
-        let mut v = Self {
-            name,
-            pass,
-            line: String::new(),
-            figure,
-        };
-        v.line = format!("{}: {}: {detail}", v.status(), name);
-        v
-    }
 }
 
 /// The three targets, judged from the rows.
