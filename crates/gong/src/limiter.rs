@@ -32,6 +32,14 @@ pub(crate) const ARRIVAL_MARGIN: Duration = Duration::from_millis(50);
 /// [`ARRIVAL_MARGIN`].
 pub(crate) const WINDOW: Duration = Duration::from_secs(1).saturating_add(ARRIVAL_MARGIN);
 
+/// Further slack of the window replicas share through Redis: a slot is stamped with Redis's
+/// clock when the script runs, and the request leaves only once the answer is back in the
+/// replica, a delay that varies with the load on Redis and on the replica.
+pub(crate) const SHARED_ARRIVAL_MARGIN: Duration = Duration::from_millis(50);
+
+/// The window counted in Redis: [`WINDOW`] plus [`SHARED_ARRIVAL_MARGIN`].
+pub(crate) const SHARED_WINDOW: Duration = WINDOW.saturating_add(SHARED_ARRIVAL_MARGIN);
+
 /// Seconds in the day the daily budget is counted over.
 const DAY_SECS: u64 = 24 * 60 * 60;
 
@@ -268,7 +276,7 @@ impl Limiter {
         }
         let (day, resets_in) = today();
         match shared
-            .take_slot(self.per_second, self.daily_quota, WINDOW, day)
+            .take_slot(self.per_second, self.daily_quota, SHARED_WINDOW, day)
             .await
         {
             Some(SharedSlot::Granted) => Slot::Granted,
@@ -278,6 +286,28 @@ impl Limiter {
                 self.state
                     .take_slot(Instant::now(), self.degraded_per_second, self.daily_quota)
             }
+        }
+    }
+
+    /// Waits (at most until `deadline`) until the shared window probably has a free slot, so a
+    /// batch formed next leaves at once; without shared state, or when Redis fails, returns
+    /// at once.
+    pub(crate) async fn wait_for_free_slot(&self, deadline: Instant) {
+        let Some(shared) = &self.shared else { return };
+        loop {
+            let (_, paused) = self.state.peek(Instant::now(), 0);
+            let wait = match shared.slot_wait(self.per_second, SHARED_WINDOW).await {
+                Some(wait) => wait.max(paused),
+                None => return,
+            };
+            if wait.is_zero() {
+                return;
+            }
+            let at = Instant::now() + wait;
+            if at >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(at).await;
         }
     }
 
@@ -306,7 +336,7 @@ impl Limiter {
     pub(crate) async fn peek(&self) -> (u32, Duration, u32) {
         let local = self.state.peek(Instant::now(), self.per_second());
         if let Some(shared) = &self.shared {
-            if let Some((free, paused)) = shared.peek(self.per_second, WINDOW).await {
+            if let Some((free, paused)) = shared.peek(self.per_second, SHARED_WINDOW).await {
                 return (free, paused.max(local.1), self.per_second);
             }
             let (free, paused) = self.state.peek(Instant::now(), self.degraded_per_second);

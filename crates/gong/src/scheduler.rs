@@ -341,6 +341,7 @@ impl Scheduler {
         }
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut pending: HashSet<(usize, String)> = HashSet::with_capacity(expected);
+        let mut announce: Vec<(Arc<str>, Vec<String>)> = Vec::new();
         {
             let mut queues = self.shared.lock();
             for want in &wants {
@@ -363,6 +364,7 @@ impl Scheduler {
                 if fresh.is_empty() {
                     continue;
                 }
+                announce.push((want.lane.key.clone(), fresh.iter().cloned().collect()));
                 match lane.callers.iter_mut().find(|(c, _)| c == caller) {
                     Some((_, ids)) => ids.extend(fresh),
                     None => lane.callers.push_back((caller.to_owned(), fresh)),
@@ -372,6 +374,17 @@ impl Scheduler {
         drop(tx);
         self.ensure_dispatcher();
         self.shared.wake.notify_one();
+        if let Some(store) = self.shared.transport.limiter.shared() {
+            // Other replicas' requests with room take these along (see `prepare`).
+            let left = deadline.saturating_duration_since(Instant::now());
+            let deadline_ms = std::time::SystemTime::now()
+                .checked_add(left)
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            for (lane, ids) in &announce {
+                store.push_pending(lane, ids, deadline_ms).await;
+            }
+        }
 
         let mut answers = Vec::with_capacity(expected);
         while !pending.is_empty() {
@@ -501,7 +514,19 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
         };
         if shared.transport.limiter.shared().is_some() {
             // Shared state: claims and the shared cache are round trips to Redis, so they go
-            // before the slot is taken and the request leaves right after its slot.
+            // before the slot is taken and the request leaves right after its slot. The batch is
+            // formed once a slot is about to be free, so it holds everything asked until then.
+            if !shared.lock().has_queued() {
+                drop(shared);
+                notified.await;
+                tokio::task::yield_now().await;
+                continue;
+            }
+            shared
+                .transport
+                .limiter
+                .wait_for_free_slot(Instant::now() + shared.deadline)
+                .await;
             let batch = {
                 let mut queues = shared.lock();
                 if queues.has_queued() {
@@ -617,23 +642,40 @@ struct Prepared {
 
 /// Claims the batch's ids and looks in the shared cache for those another replica finished
 /// between this one's cache look-up and its claim.
-async fn prepare(shared: &Shared, batch: Batch) -> Prepared {
+async fn prepare(shared: &Shared, mut batch: Batch) -> Prepared {
     let limiter = &shared.transport.limiter;
-    let lane = &batch.lane.key;
+    let lane = batch.lane.key.clone();
+    let follow_others = limiter.shared().is_some() && shared.cache.is_some();
+    // A request with room takes along ids other replicas wait for: they read the answers from
+    // the shared cache, so N replicas fill Gong's requests as one would.
+    let mut own = batch.ids.len();
+    if let (Some(store), true) = (limiter.shared(), follow_others) {
+        let room = shared.batch_size.saturating_sub(batch.ids.len());
+        let pulled = store.pop_pending(&lane, room).await;
+        let known: HashSet<String> = batch.ids.iter().cloned().collect();
+        batch
+            .ids
+            .extend(pulled.into_iter().filter(|id| !known.contains(id)));
+        own = own.min(batch.ids.len());
+    }
     let keys: Vec<String> = batch.ids.iter().map(|id| format!("{lane}/{id}")).collect();
     let claimed = limiter.claim_many(&keys, CLAIM_TTL).await;
-    let follow_others = limiter.shared().is_some() && shared.cache.is_some();
     let mut mine = Vec::with_capacity(batch.ids.len());
     let mut my_keys = Vec::with_capacity(batch.ids.len());
     let mut theirs = Vec::new();
-    for ((id, key), ok) in batch.ids.iter().zip(keys).zip(claimed) {
+    for (i, ((id, key), ok)) in batch.ids.iter().zip(keys).zip(claimed).enumerate() {
         if ok || !follow_others {
             mine.push(id.clone());
             my_keys.push(key);
-        } else {
+        } else if i < own {
             theirs.push(id.clone());
         }
+        // An id taken along that another replica is already fetching is left to it.
     }
+    if let (Some(store), true) = (limiter.shared(), follow_others && !mine.is_empty()) {
+        store.remove_pending(&lane, &mine).await;
+    }
+    let lane = &batch.lane.key;
     let mut results: Vec<(String, Got)> = Vec::new();
     if let (Some(cache), true) = (
         &shared.cache,

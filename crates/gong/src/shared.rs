@@ -13,6 +13,7 @@
 //! | `pause` | present while a 429's `Retry-After` lasts | the pause |
 //! | `day:<n>` | requests counted on UTC day `n` | 2 days |
 //! | `claim:<lane>/<id>` | the replica fetching a call now | 60 s, or deleted when done |
+//! | `pending:<lane>` | ids replicas wait for, scored by deadline, for others' requests to take along | 2 min after the last addition |
 //! | `call:<lane>/<id>` | a cached answer, sealed as on disk | the cache's TTL |
 //!
 //! Redis is help, never a dependency: each operation has a short time limit, and a failure
@@ -38,6 +39,8 @@ pub const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 const WARN_INTERVAL: Duration = Duration::from_secs(60);
 /// How long the sliding window's set outlives its last send.
 const WINDOW_KEY_TTL_MS: u64 = 2_000;
+/// How long a lane's waiting set outlives its last addition: longer than any deadline.
+const PENDING_KEY_TTL_MS: u64 = 120_000;
 /// How long a day's count outlives the day (so a late replica still sees it).
 const DAY_KEY_TTL_SECS: u64 = 2 * 24 * 60 * 60;
 
@@ -99,6 +102,22 @@ local n = redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[2])), '+inf'
 return {math.max(0, per_second - n), pause}
 ";
 
+/// Time until a slot frees: KEYS window, pause; ARGV per_second, window µs. Answers ms (0 = now).
+const SLOT_WAIT: &str = r"
+local pause = redis.call('PTTL', KEYS[2])
+if pause > 0 then return pause end
+local per_second = tonumber(ARGV[1])
+if per_second == 0 then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local window = tonumber(ARGV[2])
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES')
+local n = #live / 2
+if n < per_second then return 0 end
+local oldest = tonumber(live[2 * (n - per_second) + 2])
+return math.max(1, math.ceil((oldest + window - now) / 1000))
+";
+
 /// Pauses everyone: KEYS pause; ARGV ms. A shorter pause never shortens a longer one.
 const PAUSE: &str = r"
 local left = redis.call('PTTL', KEYS[1])
@@ -112,6 +131,18 @@ local out = {}
 for i, key in ipairs(KEYS) do
   if redis.call('SET', key, ARGV[1], 'NX', 'PX', ARGV[2]) then out[i] = 1 else out[i] = 0 end
 end
+return out
+";
+
+/// Takes up to ARGV[1] ids waiting in KEYS[1] (a sorted set scored by their askers' deadline,
+/// Unix ms), most urgent first, after dropping those whose askers have given up.
+const POP_PENDING: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
+local out = {}
+for i = 1, #popped, 2 do out[#out + 1] = popped[i] end
 return out
 ";
 
@@ -404,6 +435,24 @@ impl SharedStore {
         ))
     }
 
+    /// How long until the shared window has a free slot (zero: now), without taking it.
+    pub(crate) async fn slot_wait(&self, per_second: u32, window: Duration) -> Option<Duration> {
+        static SCRIPT: OnceLock<Script> = OnceLock::new();
+        let keys = [self.key("window"), self.key("pause")];
+        let window_us = u64::try_from(window.as_micros()).unwrap_or(u64::MAX);
+        let ms: i64 = self
+            .run("slot_wait", |mut conn| async move {
+                script(&SCRIPT, SLOT_WAIT)
+                    .key(&keys[..])
+                    .arg(per_second)
+                    .arg(window_us)
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+    }
+
     /// Pauses every replica for `wait`.
     pub(crate) async fn pause(&self, wait: Duration) {
         static SCRIPT: OnceLock<Script> = OnceLock::new();
@@ -451,6 +500,66 @@ impl SharedStore {
             })
             .await?;
         (answer.len() == n).then(|| answer.into_iter().map(|a| a == 1).collect())
+    }
+
+    /// Announces ids this replica waits for in `lane`, so that a replica whose request has room
+    /// can take them along; `deadline_ms` (Unix ms) is when their askers give up.
+    pub(crate) async fn push_pending(&self, lane: &str, ids: &[String], deadline_ms: u64) {
+        if ids.is_empty() {
+            return;
+        }
+        let key = self.key(&format!("pending:{lane}"));
+        let ids = ids.to_vec();
+        self.run("push_pending", |mut conn| async move {
+            let mut pipe = redis::pipe();
+            let mut zadd = redis::cmd("ZADD");
+            zadd.arg(&key);
+            for id in &ids {
+                zadd.arg(deadline_ms).arg(id);
+            }
+            pipe.add_command(zadd).ignore();
+            pipe.cmd("PEXPIRE")
+                .arg(&key)
+                .arg(PENDING_KEY_TTL_MS)
+                .ignore();
+            pipe.query_async::<()>(&mut conn).await
+        })
+        .await;
+    }
+
+    /// Takes up to `n` ids other replicas (or this one) wait for in `lane`.
+    pub(crate) async fn pop_pending(&self, lane: &str, n: usize) -> Vec<String> {
+        static SCRIPT: OnceLock<Script> = OnceLock::new();
+        if n == 0 {
+            return Vec::new();
+        }
+        let key = self.key(&format!("pending:{lane}"));
+        self.run("pop_pending", |mut conn| async move {
+            script(&SCRIPT, POP_PENDING)
+                .key(key)
+                .arg(n)
+                .invoke_async::<Vec<String>>(&mut conn)
+                .await
+        })
+        .await
+        .unwrap_or_default()
+    }
+
+    /// Withdraws ids from `lane`'s waiting set (they are being fetched).
+    pub(crate) async fn remove_pending(&self, lane: &str, ids: &[String]) {
+        if ids.is_empty() {
+            return;
+        }
+        let key = self.key(&format!("pending:{lane}"));
+        let ids = ids.to_vec();
+        self.run("remove_pending", |mut conn| async move {
+            redis::cmd("ZREM")
+                .arg(key)
+                .arg(ids)
+                .query_async::<i64>(&mut conn)
+                .await
+        })
+        .await;
     }
 
     /// Whether each key is still claimed by someone.
