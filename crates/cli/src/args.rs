@@ -305,6 +305,56 @@ mod tests {
     }
 
     #[test]
+    fn redis_settings_reach_the_gong_client_and_the_password_stays_secret() {
+        let mcp_with = |extra: &[&str]| {
+            let mut argv = vec!["callbrief", "mcp", "--gong-bearer-token", "t"];
+            argv.extend_from_slice(extra);
+            let cli = Cli::try_parse_from(argv).unwrap();
+            assert!(
+                !format!("{cli:?}").contains("hunter2"),
+                "the password is printed"
+            );
+            let Command::Mcp(args) = cli.command else {
+                panic!("not mcp")
+            };
+            args.upstream.gong.to_config()
+        };
+        let cfg = mcp_with(&[
+            "--redis-url",
+            "rediss://:hunter2@cache.example.com:6380/0",
+            "--redis-timeout-ms",
+            "100",
+            "--gong-degraded-requests-per-second",
+            "2",
+        ])
+        .unwrap();
+        let redis = cfg.redis.expect("redis configured");
+        assert_eq!(redis.timeout, std::time::Duration::from_millis(100));
+        assert_eq!(redis.degraded_requests_per_second, 2);
+        let shown = format!("{redis:?}");
+        assert!(shown.contains("cache.example.com:6380") && !shown.contains("hunter2"));
+
+        assert!(mcp_with(&[]).unwrap().redis.is_none(), "off by default");
+        for bad in [
+            &["--redis-url", "http://:hunter2@cache.example.com"][..],
+            &["--redis-url", "redis://h", "--redis-timeout-ms", "0"],
+            &[
+                "--redis-url",
+                "redis://h",
+                "--gong-degraded-requests-per-second",
+                "0",
+            ],
+        ] {
+            let err = mcp_with(bad).unwrap_err().to_string();
+            assert!(!err.contains("hunter2"), "{err}");
+            assert!(
+                err.contains("CALLBRIEF_REDIS") || err.contains("GONG_DEGRADED"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn every_argument_has_help() {
         fn walk(cmd: &clap::Command) {
             for arg in cmd.get_arguments() {

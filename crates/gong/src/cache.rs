@@ -5,7 +5,10 @@
 //! the endpoint (and selector) the answer came from. Who may read which call is decided above
 //! this layer, before ids are asked for.
 //!
-//! Two tiers: a memory tier bounded in bytes (`moka`, weighed by value size) over an embedded
+//! With Redis configured, a third tier below the two local ones (next paragraph) is shared by every replica: values sealed as
+//! on disk (encrypted under the same key), each with the entry's expiry as its Redis TTL.
+//!
+//! Two local tiers: a memory tier bounded in bytes (`moka`, weighed by value size) over an embedded
 //! store on disk (`redb`). redb is pure Rust (no C toolchain, unlike RocksDB or SQLite), keeps
 //! one file with ACID transactions (a crash mid-write leaves the previous state, not a torn
 //! value), and needs no server. The directory is created 0700 and the file 0600; values can be
@@ -31,6 +34,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::config::{CacheConfig, CacheMode};
 use crate::scheduler::{Got, Item};
+use crate::shared::SharedStore;
 use crate::{wire, GongAuth, GongError};
 
 /// File name of the store inside the cache directory.
@@ -135,11 +139,18 @@ pub(crate) struct Cache {
     cipher: Option<Aes256Gcm>,
     found_ttl: Duration,
     missing_ttl: Duration,
+    /// The tier every replica shares (Redis), when configured.
+    shared: Option<Arc<SharedStore>>,
 }
 
 impl Cache {
-    /// The cache `config` asks for, or `None` when it is off.
-    pub(crate) fn open(config: &CacheConfig, tenant: String) -> Option<Arc<Self>> {
+    /// The cache `config` asks for, or `None` when it is off; `shared` adds the replicas'
+    /// common tier (Redis) below memory and disk.
+    pub(crate) fn open(
+        config: &CacheConfig,
+        tenant: String,
+        shared: Option<Arc<SharedStore>>,
+    ) -> Option<Arc<Self>> {
         if config.mode == CacheMode::Off {
             return None;
         }
@@ -183,6 +194,7 @@ impl Cache {
             cipher,
             found_ttl: config.found_ttl,
             missing_ttl: config.missing_ttl,
+            shared,
         }))
     }
 
@@ -238,6 +250,42 @@ impl Cache {
             Ok(())
         };
         write().map_err(|e| format!("the cache store on disk is not writable: {e}"))
+    }
+
+    /// The cached answers for `ids` in `lane`: memory and disk first, then, for what they miss,
+    /// the replicas' shared tier in one round trip.
+    pub(crate) async fn get_many(&self, lane: &str, ids: &[String]) -> Vec<Option<Got>> {
+        let mut answers: Vec<Option<Got>> = ids.iter().map(|id| self.get(lane, id)).collect();
+        let misses: Vec<usize> = (0..ids.len()).filter(|i| answers[*i].is_none()).collect();
+        if misses.is_empty() || self.shared.is_none() {
+            return answers;
+        }
+        let wanted: Vec<String> = misses.iter().map(|i| ids[*i].clone()).collect();
+        for (i, got) in misses.into_iter().zip(self.get_shared(lane, &wanted).await) {
+            answers[i] = got;
+        }
+        answers
+    }
+
+    /// The answers for `ids` in the shared tier only (none without one); hits are kept in memory.
+    pub(crate) async fn get_shared(&self, lane: &str, ids: &[String]) -> Vec<Option<Got>> {
+        let Some(shared) = &self.shared else {
+            return vec![None; ids.len()];
+        };
+        let keys = ids.iter().map(|id| shared.call_key(lane, id)).collect();
+        let Some(values) = shared.get_many(keys).await else {
+            return vec![None; ids.len()];
+        };
+        ids.iter()
+            .zip(values)
+            .map(|(id, stored)| {
+                let key = self.key(lane, id);
+                let json = self.open_value(&key, &stored?)?;
+                let got = decode(lane, &json)?;
+                self.memory.insert(key, Arc::from(json));
+                Some(got)
+            })
+            .collect()
     }
 
     fn disk_get(&self, key: &[u8]) -> Option<Vec<u8>> {
@@ -316,11 +364,12 @@ impl Cache {
     }
 
     /// Keeps the found and not-found answers of one batch (failures are never kept). The disk
-    /// write finishes before the batch's answers are handed out, so an answer a caller has seen
-    /// survives a restart.
+    /// and shared writes finish before the batch's answers are handed out, so an answer a
+    /// caller has seen survives a restart and is there for every replica.
     pub(crate) async fn keep(self: &Arc<Self>, lane: &str, results: &[(String, Got)]) {
         let now = unix_now();
         let mut rows = Vec::with_capacity(results.len());
+        let mut shared_rows = Vec::new();
         for (id, got) in results {
             let (x, json) = match got {
                 Got::Found(item) => {
@@ -343,11 +392,22 @@ impl Cache {
             let Ok(json) = json else { continue };
             let key = self.key(lane, id);
             self.memory.insert(key.clone(), Arc::from(json.as_slice()));
-            if self.disk.is_some() {
-                if let Some(sealed) = self.seal(&key, x, &json) {
-                    rows.push((key, sealed));
-                }
+            if self.disk.is_none() && self.shared.is_none() {
+                continue;
             }
+            let Some(sealed) = self.seal(&key, x, &json) else {
+                continue;
+            };
+            if let Some(shared) = &self.shared {
+                let ttl = Duration::from_secs(x.saturating_sub(now));
+                shared_rows.push((shared.call_key(lane, id), sealed.clone(), ttl));
+            }
+            if self.disk.is_some() {
+                rows.push((key, sealed));
+            }
+        }
+        if let Some(shared) = &self.shared {
+            shared.set_many(shared_rows).await;
         }
         let Some(db) = self.disk.clone() else { return };
         if rows.is_empty() {
@@ -610,7 +670,7 @@ mod tests {
             key: Some(crate::CacheKey([7; 32])),
             ..CacheConfig::off()
         };
-        let cache = Cache::open(&config, "tenant".into()).unwrap();
+        let cache = Cache::open(&config, "tenant".into(), None).unwrap();
         let x = unix_now() + 60;
         let json = br#"{"text":"confidential words"}"#;
         let sealed = cache.seal(b"k1", x, json).unwrap();

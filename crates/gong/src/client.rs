@@ -14,6 +14,7 @@ use crate::http::{Call, Transport};
 use crate::limiter::{InProcessState, Limiter, SchedulerState};
 use crate::paging::{self, Page};
 use crate::scheduler::{Got, Item, LaneSpec, Scheduler, SchedulerStats, Want};
+use crate::shared::{SharedHealth, SharedStore};
 use crate::{auth, batch, config, wire, GongConfig, GongError};
 
 /// Longest time to wait for a TCP/TLS connection, however long an attempt may take.
@@ -54,6 +55,7 @@ pub struct GongClient {
 struct Inner {
     transport: Arc<Transport>,
     scheduler: Scheduler,
+    shared: Option<Arc<SharedStore>>,
     cache: Option<Arc<Cache>>,
     deadline: Duration,
     batch_size: usize,
@@ -105,17 +107,25 @@ impl GongClient {
             .build()
             .map_err(|e| GongError::Config(format!("cannot build the HTTP client: {e}")))?;
         let tenant = cache::tenant(base_url.as_str(), &config.auth);
-        let cache = Cache::open(&config.cache, tenant);
+        let shared = match &config.redis {
+            Some(redis) => Some(Arc::new(SharedStore::new(redis, &tenant)?)),
+            None => None,
+        };
+        let cache = Cache::open(&config.cache, tenant, shared.clone());
+        let mut limiter = Limiter::new(
+            state,
+            config.requests_per_second,
+            config.daily_quota,
+            config.daily_reserve,
+        );
+        if let (Some(store), Some(redis)) = (&shared, &config.redis) {
+            limiter = limiter.with_shared(Arc::clone(store), redis.degraded_requests_per_second);
+        }
         let transport = Arc::new(Transport {
             http,
             base_url,
             auth,
-            limiter: Limiter::new(
-                state,
-                config.requests_per_second,
-                config.daily_quota,
-                config.daily_reserve,
-            ),
+            limiter,
             attempt_timeout: config.attempt_timeout,
             max_retries: config.max_retries,
             initial_backoff: config.initial_backoff,
@@ -132,6 +142,7 @@ impl GongClient {
             inner: Arc::new(Inner {
                 transport,
                 scheduler,
+                shared,
                 cache,
                 deadline: config.deadline,
                 batch_size,
@@ -349,6 +360,26 @@ impl GongClient {
         }
     }
 
+    /// Whether the state shared with other replicas (Redis) is in use, as last seen: `Off`
+    /// without Redis, `Degraded` while it does not answer (this replica then works alone at its
+    /// degraded rate). For readiness checks: a degraded replica still answers, but the
+    /// replicas together may no longer keep to Gong's limits or share their cache.
+    pub fn shared_state_health(&self) -> SharedHealth {
+        self.inner
+            .shared
+            .as_ref()
+            .map_or(SharedHealth::Off, |s| s.health())
+    }
+
+    /// [`Self::shared_state_health`] after pinging Redis now (within its time limit), for a
+    /// readiness check that must not wait for the next Gong request to notice a change.
+    pub async fn probe_shared_state(&self) -> SharedHealth {
+        match &self.inner.shared {
+            Some(shared) => shared.probe().await,
+            None => SharedHealth::Off,
+        }
+    }
+
     /// How much work waits for Gong right now, for monitoring.
     pub fn scheduler_stats(&self) -> SchedulerStats {
         self.inner.scheduler.stats()
@@ -374,8 +405,11 @@ impl GongClient {
         for (tag, lane) in lanes.iter().enumerate() {
             let slots = &mut answers[tag];
             let mut missing = Vec::new();
-            for id in &ids {
-                let cached = self.inner.cache.as_ref().and_then(|c| c.get(&lane.key, id));
+            let cached = match &self.inner.cache {
+                Some(cache) => cache.get_many(&lane.key, &ids).await,
+                None => vec![None; ids.len()],
+            };
+            for (id, cached) in ids.iter().zip(cached) {
                 if cached.is_none() {
                     missing.push(id.clone());
                 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 
 /// Credentials for Gong, in the three forms customers have them.
@@ -83,6 +83,56 @@ pub struct GongConfig {
     pub daily_reserve: u32,
     /// Where and how long Gong's answers are kept.
     pub cache: CacheConfig,
+    /// Redis shared by every replica serving the same Gong company, or `None` (one replica: the
+    /// limiter, daily count, claims and cache stay in this process).
+    pub redis: Option<RedisConfig>,
+}
+
+/// Longest one Redis operation may take before the client goes on without it: well under the
+/// time of one Gong request, so a slow Redis never holds an answer back noticeably.
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+/// Requests per second one replica allows itself while Redis is unreachable: a third of Gong's
+/// default 3/s, so three replicas falling back at once still stay within Gong's limit.
+pub const DEFAULT_DEGRADED_REQUESTS_PER_SECOND: u32 = 1;
+
+/// How replicas share the limiter, the daily count, single-flight claims and the cache.
+#[derive(Clone)]
+pub struct RedisConfig {
+    /// `redis://[:password@]host[:port][/db]` or `rediss://` for TLS. Secret: it may hold the
+    /// password, so it is never logged; logs name only host and port.
+    pub url: SecretString,
+    /// Time limit of one Redis operation: [`DEFAULT_REDIS_TIMEOUT`].
+    pub timeout: Duration,
+    /// Requests per second this replica allows itself while Redis is unreachable:
+    /// [`DEFAULT_DEGRADED_REQUESTS_PER_SECOND`] (its share of Gong's limit; set it to the limit
+    /// divided by the number of replicas). Never more than `requests_per_second`.
+    pub degraded_requests_per_second: u32,
+}
+
+impl RedisConfig {
+    /// Defaults for `url`; the URL is checked (scheme, host) without being echoed in errors.
+    pub fn new(url: SecretString) -> Result<Self, crate::GongError> {
+        crate::shared::check_url(url.expose_secret())?;
+        Ok(Self {
+            url,
+            timeout: DEFAULT_REDIS_TIMEOUT,
+            degraded_requests_per_second: DEFAULT_DEGRADED_REQUESTS_PER_SECOND,
+        })
+    }
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: show where it points only.
+        f.debug_struct("RedisConfig")
+            .field("at", &crate::shared::redacted(self.url.expose_secret()))
+            .field("timeout", &self.timeout)
+            .field(
+                "degraded_requests_per_second",
+                &self.degraded_requests_per_second,
+            )
+            .finish()
+    }
 }
 
 /// Batch requests in flight at once. Each answer carries up to `batch_size` transcripts (about
@@ -240,6 +290,7 @@ impl GongConfig {
             daily_quota: DEFAULT_DAILY_QUOTA,
             daily_reserve: DEFAULT_DAILY_RESERVE,
             cache: CacheConfig::off(),
+            redis: None,
         })
     }
 }

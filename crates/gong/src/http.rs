@@ -139,7 +139,7 @@ impl Transport {
             }
             let wait = after.unwrap_or_else(|| retry::backoff(self.initial_backoff, retries));
             if matches!(error, GongError::RateLimited { .. }) {
-                self.limiter.pause(wait);
+                self.limiter.pause(wait).await;
             }
             crate::metrics::retry(call.path, &error);
             let remaining = deadline.saturating_duration_since(Instant::now());

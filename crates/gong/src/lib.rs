@@ -19,8 +19,14 @@
 //!    ([`GongError::QuotaExhausted`]); cached calls are still served.
 //! 3. **Limiter** ([`limiter`]): never more than `requests_per_second` requests in any
 //!    one-second sliding window, a full rate whenever work waits, a 429 pausing all traffic
-//!    for its `Retry-After`, and the daily count, over the [`SchedulerState`] trait so a shared
-//!    backend can replace the in-process one.
+//!    for its `Retry-After`, and the daily count, over the [`SchedulerState`] trait in the
+//!    process, and in Redis when replicas share them ([`shared`]).
+//!
+//! With Redis configured ([`RedisConfig`], module [`shared`]), replicas serving one Gong company
+//! share the limiter's window, the 429 pause, the daily count, single-flight claims and a cache
+//! tier, so together they stay within Gong's limits and a call fetched by one is served by all.
+//! When Redis does not answer, each replica goes on alone at a conservative rate and reports
+//! itself degraded ([`GongClient::shared_state_health`]) until Redis is back.
 //!
 //! Every caller still gets exactly its own ids back, its own partial failures and its own
 //! deadline.
@@ -37,6 +43,7 @@ pub mod metrics;
 mod paging;
 mod retry;
 pub mod scheduler;
+pub mod shared;
 
 /// Gong's request and response bodies; a crate of their own so pure code can use them without
 /// this client (see [`gong_wire`]), re-exported here so client users name one crate.
@@ -44,7 +51,8 @@ pub use gong_wire as wire;
 
 pub use cache::CacheStats;
 pub use client::{CallData, GongClient, DEFAULT_CALLER};
-pub use config::{CacheConfig, CacheKey, CacheMode, GongAuth, GongConfig};
+pub use config::{CacheConfig, CacheKey, CacheMode, GongAuth, GongConfig, RedisConfig};
 pub use error::GongError;
 pub use limiter::{InProcessState, SchedulerState, Slot};
 pub use scheduler::SchedulerStats;
+pub use shared::SharedHealth;

@@ -9,8 +9,9 @@
 //! every request of the process until its `Retry-After` has passed: Gong's limit is shared, so
 //! every other request would be refused too.
 //!
-//! The counters live behind [`SchedulerState`] so that replicas can later share them (a Redis
-//! backend); [`InProcessState`] is the one used today.
+//! The counters live behind [`SchedulerState`] ([`InProcessState`] in this process's memory);
+//! with Redis configured, the limiter counts in the shared store first (see `shared`) and
+//! keeps the local state for when Redis does not answer.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,6 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
 
+use crate::shared::{SharedSlot, SharedStore};
 use crate::GongError;
 
 /// Slack added to Gong's one-second window. Requests sent at the two edges of a window reach
@@ -29,6 +31,14 @@ pub(crate) const ARRIVAL_MARGIN: Duration = Duration::from_millis(50);
 /// Length of the sliding window the per-second limit is counted in: Gong's second plus
 /// [`ARRIVAL_MARGIN`].
 pub(crate) const WINDOW: Duration = Duration::from_secs(1).saturating_add(ARRIVAL_MARGIN);
+
+/// Further slack of the window replicas share through Redis: a slot is stamped with Redis's
+/// clock when the script runs, and the request leaves only once the answer is back in the
+/// replica, a delay that varies with the load on Redis and on the replica.
+pub(crate) const SHARED_ARRIVAL_MARGIN: Duration = Duration::from_millis(50);
+
+/// The window counted in Redis: [`WINDOW`] plus [`SHARED_ARRIVAL_MARGIN`].
+pub(crate) const SHARED_WINDOW: Duration = WINDOW.saturating_add(SHARED_ARRIVAL_MARGIN);
 
 /// Seconds in the day the daily budget is counted over.
 const DAY_SECS: u64 = 24 * 60 * 60;
@@ -49,11 +59,10 @@ pub enum Slot {
 
 /// The scheduler's shared counters: sliding window, pause, daily count and single-flight claims.
 ///
-/// Small on purpose, so a backend shared by several replicas (Redis: a sorted set for the
-/// window, a key with expiry for the pause, a counter per day, `SET NX PX` for claims) can
-/// replace [`InProcessState`]. One state serves one Gong company (its limits are per
-/// company), so keys need no tenant. Methods are synchronous and quick; a networked backend
-/// keeps them short with its own timeouts.
+/// Synchronous and quick: this is the process's own state (tests put gates around it). One
+/// state serves one Gong company (its limits are per company), so keys need no tenant. The
+/// state replicas share is Redis, asynchronous and fallible, so it is not behind this trait:
+/// the limiter asks it first and falls back on this one (see `shared`).
 pub trait SchedulerState: Send + Sync {
     /// Takes one request slot at `now` if the window holds fewer than `per_second` sends
     /// (0 = no window), traffic is not paused and fewer than `daily_limit` requests went out
@@ -89,7 +98,7 @@ struct Counters {
 }
 
 /// The UTC day number and the time left in it.
-fn today() -> (u64, Duration) {
+pub(crate) fn today() -> (u64, Duration) {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -191,10 +200,16 @@ impl SchedulerState for InProcessState {
 }
 
 /// The process-wide gate every Gong request passes. Cheap to clone; clones share the state.
+///
+/// With a [`SharedStore`] the window, pause, daily count and claims are those of every replica
+/// (Redis); whenever Redis does not answer, the local state stands in at the degraded rate.
+/// A 429 always pauses the local state too, so this replica holds back even if Redis missed it.
 #[derive(Clone)]
 pub(crate) struct Limiter {
     state: Arc<dyn SchedulerState>,
+    shared: Option<Arc<SharedStore>>,
     per_second: u32,
+    degraded_per_second: u32,
     daily_quota: u32,
     daily_reserve: u32,
 }
@@ -211,33 +226,96 @@ impl Limiter {
     ) -> Self {
         Self {
             state,
+            shared: None,
             per_second,
+            degraded_per_second: per_second,
             daily_quota,
             daily_reserve: daily_reserve.min(daily_quota),
         }
     }
 
-    /// Requests per second allowed (0 = unlimited).
-    pub(crate) fn per_second(&self) -> u32 {
-        self.per_second
+    /// Counts in `shared` (every replica's), falling back to the local state at
+    /// `degraded_per_second` (never more than the full rate; 0 = the full rate) while it fails.
+    pub(crate) fn with_shared(
+        mut self,
+        shared: Arc<SharedStore>,
+        degraded_per_second: u32,
+    ) -> Self {
+        self.degraded_per_second = match (self.per_second, degraded_per_second) {
+            (full, 0) => full,
+            (0, degraded) => degraded,
+            (full, degraded) => full.min(degraded),
+        };
+        self.shared = Some(shared);
+        self
     }
 
-    /// The shared state, for single-flight claims.
-    pub(crate) fn state(&self) -> &dyn SchedulerState {
-        self.state.as_ref()
+    /// The shared store, when replicas share the state.
+    pub(crate) fn shared(&self) -> Option<&Arc<SharedStore>> {
+        self.shared.as_ref()
+    }
+
+    /// Requests per second allowed now (0 = unlimited): the local share while Redis fails.
+    pub(crate) fn per_second(&self) -> u32 {
+        match &self.shared {
+            Some(shared) if shared.is_degraded() => self.degraded_per_second,
+            _ => self.per_second,
+        }
     }
 
     /// Takes a slot now if one is free.
-    pub(crate) fn try_acquire(&self) -> Slot {
-        self.state
-            .take_slot(Instant::now(), self.per_second, self.daily_quota)
+    pub(crate) async fn try_acquire(&self) -> Slot {
+        let Some(shared) = &self.shared else {
+            return self
+                .state
+                .take_slot(Instant::now(), self.per_second, self.daily_quota);
+        };
+        let (_, paused) = self.state.peek(Instant::now(), 0);
+        if !paused.is_zero() {
+            return Slot::WaitUntil(Instant::now() + paused);
+        }
+        let (day, resets_in) = today();
+        match shared
+            .take_slot(self.per_second, self.daily_quota, SHARED_WINDOW, day)
+            .await
+        {
+            Some(SharedSlot::Granted) => Slot::Granted,
+            Some(SharedSlot::Wait(wait)) => Slot::WaitUntil(Instant::now() + wait),
+            Some(SharedSlot::QuotaSpent) => Slot::QuotaSpent { resets_in },
+            None => {
+                self.state
+                    .take_slot(Instant::now(), self.degraded_per_second, self.daily_quota)
+            }
+        }
+    }
+
+    /// Waits (at most until `deadline`) until the shared window probably has a free slot, so a
+    /// batch formed next leaves at once; without shared state, or when Redis fails, returns
+    /// at once.
+    pub(crate) async fn wait_for_free_slot(&self, deadline: Instant) {
+        let Some(shared) = &self.shared else { return };
+        loop {
+            let (_, paused) = self.state.peek(Instant::now(), 0);
+            let wait = match shared.slot_wait(self.per_second, SHARED_WINDOW).await {
+                Some(wait) => wait.max(paused),
+                None => return,
+            };
+            if wait.is_zero() {
+                return;
+            }
+            let at = Instant::now() + wait;
+            if at >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(at).await;
+        }
     }
 
     /// Waits until one more request may leave; fails once the whole daily budget is spent.
     pub(crate) async fn acquire(&self) -> Result<(), GongError> {
         let started = Instant::now();
         loop {
-            match self.try_acquire() {
+            match self.try_acquire().await {
                 Slot::Granted => {
                     crate::metrics::limiter_wait(started.elapsed());
                     return Ok(());
@@ -256,26 +334,64 @@ impl Limiter {
         (used, self.daily_quota)
     }
 
-    /// Pauses every request for `wait` (after a 429).
-    pub(crate) fn pause(&self, wait: Duration) {
+    /// Pauses every request for `wait` (after a 429): this replica's, and every replica's.
+    pub(crate) async fn pause(&self, wait: Duration) {
         self.state.pause_until(Instant::now() + wait);
+        if let Some(shared) = &self.shared {
+            shared.pause(wait).await;
+        }
     }
 
-    /// Slots free right now and the pause left.
-    pub(crate) fn peek(&self) -> (u32, Duration) {
-        self.state.peek(Instant::now(), self.per_second)
+    /// Slots free right now, the pause left, and the rate in force.
+    pub(crate) async fn peek(&self) -> (u32, Duration, u32) {
+        let local = self.state.peek(Instant::now(), self.per_second());
+        if let Some(shared) = &self.shared {
+            if let Some((free, paused)) = shared.peek(self.per_second, SHARED_WINDOW).await {
+                return (free, paused.max(local.1), self.per_second);
+            }
+            let (free, paused) = self.state.peek(Instant::now(), self.degraded_per_second);
+            return (free, paused, self.degraded_per_second);
+        }
+        (local.0, local.1, self.per_second)
     }
 
     /// `Err(QuotaExhausted)` when new fetches must not start: fewer than the reserve remain.
-    pub(crate) fn admit_new_work(&self) -> Result<(), GongError> {
+    pub(crate) async fn admit_new_work(&self) -> Result<(), GongError> {
         if self.daily_quota == 0 {
             return Ok(());
         }
-        let (used, resets_in) = self.state.daily_used();
+        let (mut used, resets_in) = self.state.daily_used();
+        if let Some(shared) = &self.shared {
+            if let Some(shared_used) = shared.daily_used(today().0).await {
+                used = used.max(shared_used);
+            }
+        }
         if used >= self.daily_quota - self.daily_reserve {
             return Err(GongError::QuotaExhausted { resets_in });
         }
         Ok(())
+    }
+
+    /// Claims each key (a call fetch) for `ttl`: `true` where this replica may fetch, `false`
+    /// where another holds a live claim. Without a shared answer every claim is local.
+    pub(crate) async fn claim_many(&self, keys: &[String], ttl: Duration) -> Vec<bool> {
+        if let Some(shared) = &self.shared {
+            if let Some(claimed) = shared.claim_many(keys, ttl).await {
+                return claimed;
+            }
+        }
+        let now = Instant::now();
+        keys.iter().map(|k| self.state.claim(k, now, ttl)).collect()
+    }
+
+    /// Gives claims back (locally and, with shared state, in Redis).
+    pub(crate) async fn release_many(&self, keys: &[String]) {
+        for key in keys {
+            self.state.release(key);
+        }
+        if let Some(shared) = &self.shared {
+            shared.release_many(keys).await;
+        }
     }
 }
 
@@ -349,10 +465,10 @@ mod tests {
     async fn a_pause_holds_every_request_even_with_free_slots() {
         let limiter = limiter(3, 0);
         let start = Instant::now();
-        limiter.pause(Duration::from_secs(5));
+        limiter.pause(Duration::from_secs(5)).await;
         // A shorter pause later does not shorten the first.
-        limiter.pause(Duration::from_secs(1));
-        assert_eq!(limiter.peek(), (3, Duration::from_secs(5)));
+        limiter.pause(Duration::from_secs(1)).await;
+        assert_eq!(limiter.peek().await, (3, Duration::from_secs(5), 3));
         limiter.acquire().await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(5));
     }
@@ -361,12 +477,12 @@ mod tests {
     async fn the_daily_quota_refuses_new_work_before_the_last_requests() {
         let limiter = Limiter::new(Arc::new(InProcessState::default()), 0, 5, 2);
         for _ in 0..3 {
-            limiter.admit_new_work().unwrap();
+            limiter.admit_new_work().await.unwrap();
             limiter.acquire().await.unwrap();
         }
         // Two left: kept for requests already under way.
         assert!(matches!(
-            limiter.admit_new_work(),
+            limiter.admit_new_work().await,
             Err(GongError::QuotaExhausted { resets_in }) if resets_in > Duration::ZERO
                 && resets_in <= Duration::from_secs(DAY_SECS)
         ));

@@ -21,6 +21,12 @@
 //!   [`GongError::Busy`] instead of waiting the deadline out, and none fail for want of daily
 //!   budget before being checked against it ([`GongError::QuotaExhausted`]).
 //!
+//! With state shared between replicas (Redis), a batch is formed and its ids claimed first,
+//! then its slot is taken, so the request leaves right after its slot instead of after two
+//! round trips to Redis (Gong counts arrivals: a delay that varies between slot and send would
+//! let more than the limit arrive within one of its seconds). Ids asked for while that batch
+//! waits for its slot leave in the next one.
+//!
 //! Each caller stops waiting at its own deadline (its unanswered ids fail with
 //! `DeadlineExceeded`); the shared request runs until the latest deadline of its askers, so
 //! one impatient caller never cuts off the others. Ids nobody waits for any more are dropped
@@ -31,7 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
-use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -44,6 +50,10 @@ use crate::{wire, GongError};
 /// Longest a single-flight claim on a call id lives in the shared state, should its holder
 /// vanish without releasing it.
 const CLAIM_TTL: Duration = Duration::from_secs(60);
+
+/// How often a replica following another's fetch of a call looks for its answer in the shared
+/// cache: small next to one Gong round trip, cheap for Redis.
+const FOLLOW_POLL: Duration = Duration::from_millis(25);
 
 /// What one Gong request is for: the endpoint, and for `/v2/calls/extensive` the selector.
 #[derive(Debug, Clone)]
@@ -332,11 +342,12 @@ impl Scheduler {
         if expected == 0 {
             return Vec::new();
         }
-        if let Err(error) = self.admit(caller, &wants, deadline) {
+        if let Err(error) = self.admit(caller, &wants, deadline).await {
             return fail_all(wants, &error);
         }
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut pending: HashSet<(usize, String)> = HashSet::with_capacity(expected);
+        let mut announce: Vec<(Arc<str>, Vec<String>)> = Vec::new();
         {
             let mut queues = self.shared.lock();
             for want in &wants {
@@ -359,6 +370,7 @@ impl Scheduler {
                 if fresh.is_empty() {
                     continue;
                 }
+                announce.push((want.lane.key.clone(), fresh.iter().cloned().collect()));
                 match lane.callers.iter_mut().find(|(c, _)| c == caller) {
                     Some((_, ids)) => ids.extend(fresh),
                     None => lane.callers.push_back((caller.to_owned(), fresh)),
@@ -368,6 +380,17 @@ impl Scheduler {
         drop(tx);
         self.ensure_dispatcher();
         self.shared.wake.notify_one();
+        if let Some(store) = self.shared.transport.limiter.shared() {
+            // Other replicas' requests with room take these along (see `prepare`).
+            let left = deadline.saturating_duration_since(Instant::now());
+            let deadline_ms = std::time::SystemTime::now()
+                .checked_add(left)
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            for (lane, ids) in &announce {
+                store.push_pending(lane, ids, deadline_ms).await;
+            }
+        }
 
         let mut answers = Vec::with_capacity(expected);
         while !pending.is_empty() {
@@ -392,11 +415,15 @@ impl Scheduler {
     }
 
     /// Refuses work that cannot start (daily budget) or cannot finish by `deadline` (queue).
-    fn admit(&self, caller: &str, wants: &[Want], deadline: Instant) -> Result<(), GongError> {
+    async fn admit(
+        &self,
+        caller: &str,
+        wants: &[Want],
+        deadline: Instant,
+    ) -> Result<(), GongError> {
         let limiter = &self.shared.transport.limiter;
-        limiter.admit_new_work()?;
-        let (free, paused) = limiter.peek();
-        let rate = limiter.per_second();
+        limiter.admit_new_work().await?;
+        let (free, paused, rate) = limiter.peek().await;
         let batch = self.shared.batch_size;
         let queues = self.shared.lock();
         let mut mine = 0usize;
@@ -491,7 +518,8 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
         let Some(shared) = weak.upgrade() else {
             return;
         };
-        // A slot is only taken once a batch may be in flight, so none is wasted waiting.
+        // A batch is formed and its slot taken only once it may be in flight, so no slot is
+        // wasted waiting.
         let permit = match Arc::clone(&shared.in_flight).try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
@@ -501,24 +529,68 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
                 continue;
             }
         };
-        let step = {
-            let mut queues = shared.lock();
-            if queues.has_queued() {
-                match shared.transport.limiter.try_acquire() {
-                    Slot::Granted => Step::Send(next_batch(&mut queues, &shared)),
-                    Slot::WaitUntil(at) => Step::Wait(at),
-                    Slot::QuotaSpent { resets_in } => {
-                        fail_queued(&mut queues, &GongError::QuotaExhausted { resets_in });
-                        Step::Idle
-                    }
-                }
-            } else {
-                Step::Idle
+        if shared.transport.limiter.shared().is_some() {
+            // Shared state: claims and the shared cache are round trips to Redis, so they go
+            // before the slot is taken and the request leaves right after its slot. The batch is
+            // formed once a slot is about to be free, so it holds everything asked until then.
+            if !shared.lock().has_queued() {
+                drop(shared);
+                notified.await;
+                tokio::task::yield_now().await;
+                continue;
             }
+            shared
+                .transport
+                .limiter
+                .wait_for_free_slot(Instant::now() + shared.deadline)
+                .await;
+            let batch = {
+                let mut queues = shared.lock();
+                if queues.has_queued() {
+                    next_batch(&mut queues, &shared)
+                } else {
+                    None
+                }
+            };
+            let Some(batch) = batch else {
+                drop(shared);
+                notified.await;
+                tokio::task::yield_now().await;
+                continue;
+            };
+            let prepared = prepare(&shared, batch).await;
+            let outcome = if prepared.mine.is_empty() {
+                Ok(false)
+            } else {
+                acquire_for(&shared, prepared.batch.deadline).await
+            };
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                finish(shared, prepared, outcome).await;
+                drop(permit);
+            });
+            continue;
+        }
+        let has_queued = shared.lock().has_queued();
+        let step = if has_queued {
+            match shared.transport.limiter.try_acquire().await {
+                Slot::Granted => Step::Send(next_batch(&mut shared.lock(), &shared)),
+                Slot::WaitUntil(at) => Step::Wait(at),
+                Slot::QuotaSpent { resets_in } => {
+                    fail_queued(&mut shared.lock(), &GongError::QuotaExhausted { resets_in });
+                    Step::Idle
+                }
+            }
+        } else {
+            Step::Idle
         };
         match step {
             Step::Send(Some(batch)) => {
-                tokio::spawn(run_batch(Arc::clone(&shared), batch, permit));
+                let shared = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    run_batch(shared, batch).await;
+                    drop(permit);
+                });
             }
             Step::Send(None) => {}
             Step::Wait(at) => {
@@ -572,52 +644,149 @@ fn fail_queued(queues: &mut Queues, error: &GongError) {
 }
 
 /// Sends one batch (its first page on the slot already taken), keeps what Gong said, and
-/// answers every waiter of every id; `_permit` holds the batch's in-flight place until then.
-async fn run_batch(shared: Arc<Shared>, batch: Batch, _permit: OwnedSemaphorePermit) {
-    let state = shared.transport.limiter.state();
-    let now = Instant::now();
-    // Within the process the queue already fetches each id once; the claims tell other
-    // replicas sharing the state. An id another replica holds is still fetched here (it costs a
-    // request, never a wrong answer) until a shared cache lets this one wait for that answer.
-    let mut claims = Vec::with_capacity(batch.ids.len());
-    for id in &batch.ids {
-        let key = format!("{}/{id}", batch.lane.key);
-        if state.claim(&key, now, CLAIM_TTL) {
-            claims.push(key);
-        } else {
-            tracing::debug!(lane = %batch.lane.key, "gong call already being fetched elsewhere");
-        }
-    }
-    let result = tokio::time::timeout_at(batch.deadline, fetch_batch(&shared, &batch))
-        .await
-        .unwrap_or(Err(GongError::DeadlineExceeded(shared.deadline)));
-    for key in &claims {
-        state.release(key);
-    }
-    let mut results: Vec<(String, Got)> = match result {
-        Ok(items) => {
-            let mut by_id: HashMap<String, Item> = HashMap::with_capacity(items.len());
-            for item in items {
-                by_id.entry(item.id().to_owned()).or_insert(item);
-            }
-            batch
-                .ids
-                .iter()
-                .map(|id| {
-                    let got = by_id.remove(id).map_or(Got::NotFound, Got::Found);
-                    (id.clone(), got)
-                })
-                .collect()
-        }
-        Err(error) => batch
+/// answers every waiter of every id.
+///
+/// Each id is claimed first. Within the process the queue already fetches each id once; the
+/// claims tell other replicas sharing the state. An id another replica is fetching is not
+/// fetched again: with a shared cache this replica follows that fetch, waiting for its answer
+/// to appear in the cache, and fetches the id itself only if the claim goes away without one.
+async fn run_batch(shared: Arc<Shared>, batch: Batch) {
+    let prepared = prepare(&shared, batch).await;
+    finish(shared, prepared, Ok(true)).await;
+}
+
+/// A batch with its claims taken: the ids this replica fetches, those another replica is
+/// fetching, and those another replica has already answered.
+struct Prepared {
+    batch: Batch,
+    mine: Vec<String>,
+    my_keys: Vec<String>,
+    theirs: Vec<String>,
+    results: Vec<(String, Got)>,
+}
+
+/// Claims the batch's ids and looks in the shared cache for those another replica finished
+/// between this one's cache look-up and its claim.
+async fn prepare(shared: &Shared, mut batch: Batch) -> Prepared {
+    let limiter = &shared.transport.limiter;
+    let lane = batch.lane.key.clone();
+    let follow_others = limiter.shared().is_some() && shared.cache.is_some();
+    // A request with room takes along ids other replicas wait for: they read the answers from
+    // the shared cache, so N replicas fill Gong's requests as one would.
+    let mut own = batch.ids.len();
+    if let (Some(store), true) = (limiter.shared(), follow_others) {
+        let room = shared.batch_size.saturating_sub(batch.ids.len());
+        let pulled = store.pop_pending(&lane, room).await;
+        let known: HashSet<String> = batch.ids.iter().cloned().collect();
+        batch
             .ids
-            .iter()
-            .map(|id| (id.clone(), Got::Failed(error.clone())))
-            .collect(),
-    };
-    if let Some(cache) = &shared.cache {
-        cache.keep(&batch.lane.key, &results).await;
+            .extend(pulled.into_iter().filter(|id| !known.contains(id)));
+        own = own.min(batch.ids.len());
     }
+    let keys: Vec<String> = batch.ids.iter().map(|id| format!("{lane}/{id}")).collect();
+    let claimed = limiter.claim_many(&keys, CLAIM_TTL).await;
+    let mut mine = Vec::with_capacity(batch.ids.len());
+    let mut my_keys = Vec::with_capacity(batch.ids.len());
+    let mut theirs = Vec::new();
+    for (i, ((id, key), ok)) in batch.ids.iter().zip(keys).zip(claimed).enumerate() {
+        if ok || !follow_others {
+            mine.push(id.clone());
+            my_keys.push(key);
+        } else if i < own {
+            theirs.push(id.clone());
+        }
+        // An id taken along that another replica is already fetching is left to it.
+    }
+    if let (Some(store), true) = (limiter.shared(), follow_others && !mine.is_empty()) {
+        store.remove_pending(&lane, &mine).await;
+    }
+    let lane = &batch.lane.key;
+    let mut results: Vec<(String, Got)> = Vec::new();
+    if let (Some(cache), true) = (
+        &shared.cache,
+        limiter.shared().is_some() && !mine.is_empty(),
+    ) {
+        let found = cache.get_shared(lane, &mine).await;
+        let mut still = Vec::with_capacity(mine.len());
+        let mut done_keys = Vec::new();
+        for ((id, key), got) in mine
+            .into_iter()
+            .zip(std::mem::take(&mut my_keys))
+            .zip(found)
+        {
+            match got {
+                Some(got) => {
+                    results.push((id, got));
+                    done_keys.push(key);
+                }
+                None => {
+                    still.push(id);
+                    my_keys.push(key);
+                }
+            }
+        }
+        limiter.release_many(&done_keys).await;
+        mine = still;
+    }
+    if !theirs.is_empty() {
+        tracing::debug!(
+            lane = %lane,
+            ids = theirs.len(),
+            "gong calls already being fetched by another replica; following"
+        );
+    }
+    Prepared {
+        batch,
+        mine,
+        my_keys,
+        theirs,
+        results,
+    }
+}
+
+/// Waits for a request slot until `deadline`: `Ok(true)` once taken, `Err` when the daily
+/// budget is spent or the deadline comes first.
+async fn acquire_for(shared: &Shared, deadline: Instant) -> Result<bool, GongError> {
+    loop {
+        match shared.transport.limiter.try_acquire().await {
+            Slot::Granted => return Ok(true),
+            Slot::WaitUntil(at) if at < deadline => tokio::time::sleep_until(at).await,
+            Slot::WaitUntil(_) => return Err(GongError::DeadlineExceeded(shared.deadline)),
+            Slot::QuotaSpent { resets_in } => return Err(GongError::QuotaExhausted { resets_in }),
+        }
+    }
+}
+
+/// Fetches this replica's ids (on a slot already taken when `slot` is `Ok(true)`; failing them
+/// with the error when it is `Err`), follows the others', keeps what came back, releases the
+/// claims, and answers every waiter of every id.
+async fn finish(shared: Arc<Shared>, prepared: Prepared, slot: Result<bool, GongError>) {
+    let Prepared {
+        batch,
+        mine,
+        my_keys,
+        theirs,
+        mut results,
+    } = prepared;
+    let limiter = &shared.transport.limiter;
+    let own = async {
+        if mine.is_empty() {
+            return Vec::new();
+        }
+        match slot {
+            Ok(prepaid) => fetch_kept(&shared, &batch.lane, mine, batch.deadline, prepaid).await,
+            Err(error) => mine
+                .into_iter()
+                .map(|id| (id, Got::Failed(error.clone())))
+                .collect(),
+        }
+    };
+    let followed = follow(&shared, &batch.lane, theirs, batch.deadline);
+    let (own, followed) = futures::join!(own, followed);
+    // The answers are in the cache now, so replicas following these claims find them.
+    limiter.release_many(&my_keys).await;
+    results.extend(own);
+    results.extend(followed);
     let mut queues = shared.lock();
     let lane = queues.lane_mut(&batch.lane);
     for (id, got) in results.drain(..) {
@@ -634,19 +803,129 @@ async fn run_batch(shared: Arc<Shared>, batch: Batch, _permit: OwnedSemaphorePer
     }
 }
 
+/// Fetches `ids` (the first page on a slot already taken when `prepaid`), keeps the answers in
+/// the cache, and returns one per id.
+async fn fetch_kept(
+    shared: &Shared,
+    lane: &LaneSpec,
+    ids: Vec<String>,
+    deadline: Instant,
+    prepaid: bool,
+) -> Vec<(String, Got)> {
+    let result =
+        tokio::time::timeout_at(deadline, fetch_batch(shared, lane, &ids, deadline, prepaid))
+            .await
+            .unwrap_or(Err(GongError::DeadlineExceeded(shared.deadline)));
+    let results: Vec<(String, Got)> = match result {
+        Ok(items) => {
+            let mut by_id: HashMap<String, Item> = HashMap::with_capacity(items.len());
+            for item in items {
+                by_id.entry(item.id().to_owned()).or_insert(item);
+            }
+            ids.into_iter()
+                .map(|id| {
+                    let got = by_id.remove(&id).map_or(Got::NotFound, Got::Found);
+                    (id, got)
+                })
+                .collect()
+        }
+        Err(error) => ids
+            .into_iter()
+            .map(|id| (id, Got::Failed(error.clone())))
+            .collect(),
+    };
+    if let Some(cache) = &shared.cache {
+        cache.keep(&lane.key, &results).await;
+    }
+    results
+}
+
+/// Waits for other replicas' fetches of `ids` to show up in the shared cache, polling every
+/// [`FOLLOW_POLL`]. An id whose claim goes away without an answer (that fetch failed, or its
+/// answer is not cached) is fetched here; one still unanswered at `deadline` fails with it.
+async fn follow(
+    shared: &Shared,
+    lane: &LaneSpec,
+    mut ids: Vec<String>,
+    deadline: Instant,
+) -> Vec<(String, Got)> {
+    let mut out = Vec::with_capacity(ids.len());
+    let Some(cache) = &shared.cache else {
+        return out;
+    };
+    let limiter = &shared.transport.limiter;
+    let mut orphans = Vec::new();
+    while !ids.is_empty() {
+        let now = Instant::now();
+        if now >= deadline {
+            let late = GongError::DeadlineExceeded(shared.deadline);
+            out.extend(ids.drain(..).map(|id| (id, Got::Failed(late.clone()))));
+            break;
+        }
+        tokio::time::sleep_until((now + FOLLOW_POLL).min(deadline)).await;
+        let found = cache.get_shared(&lane.key, &ids).await;
+        let mut waiting = Vec::with_capacity(ids.len());
+        for (id, got) in ids.drain(..).zip(found) {
+            match got {
+                Some(got) => out.push((id, got)),
+                None => waiting.push(id),
+            }
+        }
+        let keys: Vec<String> = waiting
+            .iter()
+            .map(|id| format!("{}/{id}", lane.key))
+            .collect();
+        // Without an answer from Redis, stop following: fetching here costs a request but never
+        // leaves a caller waiting on a replica it cannot see.
+        let held = match limiter.shared() {
+            Some(store) => store.claims_held(&keys).await,
+            None => None,
+        }
+        .unwrap_or_else(|| vec![false; keys.len()]);
+        for (id, held) in waiting.into_iter().zip(held) {
+            if held {
+                ids.push(id);
+            } else {
+                orphans.push(id);
+            }
+        }
+    }
+    if !orphans.is_empty() {
+        // A last look: the answer may have landed between the poll and the claim's release.
+        let found = cache.get_shared(&lane.key, &orphans).await;
+        let mut left = Vec::new();
+        for (id, got) in orphans.into_iter().zip(found) {
+            match got {
+                Some(got) => out.push((id, got)),
+                None => left.push(id),
+            }
+        }
+        if !left.is_empty() {
+            out.extend(fetch_kept(shared, lane, left, deadline, false).await);
+        }
+    }
+    out
+}
+
 /// Every page of one batch.
-async fn fetch_batch(shared: &Shared, batch: &Batch) -> Result<Vec<Item>, GongError> {
+async fn fetch_batch(
+    shared: &Shared,
+    lane: &LaneSpec,
+    ids: &[String],
+    deadline: Instant,
+    prepaid: bool,
+) -> Result<Vec<Item>, GongError> {
     let filter = wire::CallsFilter {
-        call_ids: Some(batch.ids.clone()),
+        call_ids: Some(ids.to_vec()),
         ..wire::CallsFilter::default()
     };
     let transport = shared.transport.as_ref();
-    match &batch.lane.endpoint {
+    match &lane.endpoint {
         Endpoint::Transcript => {
             let items = paging::collect::<wire::TranscriptResponse>(
                 transport,
-                batch.deadline,
-                true,
+                deadline,
+                prepaid,
                 |cursor| {
                     Call::post(
                         "v2/calls/transcript",
@@ -663,8 +942,8 @@ async fn fetch_batch(shared: &Shared, batch: &Batch) -> Result<Vec<Item>, GongEr
         Endpoint::Extensive(selector) => {
             let items = paging::collect::<wire::ExtensiveResponse>(
                 transport,
-                batch.deadline,
-                true,
+                deadline,
+                prepaid,
                 |cursor| {
                     Call::post(
                         "v2/calls/extensive",

@@ -54,6 +54,10 @@ pub fn salesforce_client(
 /// the briefing command) calls the same [`Service`], built the same way from its settings.
 pub fn build_service(settings: &ServiceSettings) -> anyhow::Result<Arc<Service>> {
     let gong = GongClient::new(settings.gong.clone()).context("invalid Gong settings")?;
+    if let Some(redis) = &settings.gong.redis {
+        // The Debug form names host and port only, never the password.
+        tracing::info!(?redis, "gong limits, claims and cache shared through redis");
+    }
     let salesforce = salesforce_client(&settings.salesforce, settings.auth_mode)?;
     let options = ServiceOptions {
         fields: settings.gong_fields.clone(),

@@ -42,6 +42,11 @@ pub struct CheckResult {
 pub struct Readiness {
     /// In the order they ran.
     pub checks: Vec<CheckResult>,
+    /// Conditions that leave the process working, but less well than configured (a shared
+    /// state backend that does not answer: the replica then works alone), with the reason.
+    /// They do not make it unready: taking every replica out of traffic when a shared
+    /// backend fails would turn a slowdown into an outage.
+    pub degraded: Vec<(&'static str, String)>,
 }
 
 impl Readiness {

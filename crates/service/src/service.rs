@@ -163,6 +163,13 @@ impl Service {
         .await
         .unwrap_or_else(|_| Err("the cache store did not answer in time".to_owned()));
         readiness.push("cache_store", cache);
+        match self.gong.probe_shared_state().await {
+            gong::SharedHealth::Off => {}
+            gong::SharedHealth::Ok => readiness.push("shared_state", Ok(())),
+            gong::SharedHealth::Degraded(reason) => {
+                readiness.degraded.push(("shared_state", reason));
+            }
+        }
         for check in &self.readiness_checks {
             readiness.push(check.name(), crate::readiness::run(check.as_ref()).await);
         }
@@ -174,6 +181,13 @@ impl Service {
     /// are read. Sends nothing to Gong.
     pub fn record_gauges(&self) {
         self.gong.record_gauges();
+    }
+
+    /// Whether the Gong limits and cache shared with other replicas (Redis) are in use, after
+    /// pinging Redis (within its short time limit): for a readiness check, since a degraded
+    /// replica still answers but no longer shares Gong's limits with the others.
+    pub async fn gong_shared_state(&self) -> gong::SharedHealth {
+        self.gong.probe_shared_state().await
     }
 
     /// The Gong object and field names in use.

@@ -15,7 +15,10 @@
 //! - fails the test otherwise, naming the tool, how to install it, and both variables.
 //!
 //! The tests themselves check whether their tool works (they know how: run an import, connect
-//! to a port) and hand the answer here, so this crate needs no dependencies.
+//! to a port) and hand the answer here, so this crate needs no dependencies. [`redis`] starts a
+//! throwaway `redis-server` for the tests that share state between replicas.
+
+pub mod redis;
 
 /// Variable that makes a missing tool a failure even where skipping was asked for.
 pub const REQUIRE_TOOLS_VAR: &str = "CALLBRIEF_REQUIRE_TOOLS";

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use gong::{CacheConfig, CacheKey, CacheMode, GongConfig};
+use gong::{CacheConfig, CacheKey, CacheMode, GongConfig, RedisConfig};
 use secrecy::{ExposeSecret, SecretString};
 use service::fields::{
     DEFAULT_ACCOUNT_FIELD, DEFAULT_CALL_ID_FIELD, DEFAULT_CALL_OBJECT, DEFAULT_DURATION_FIELD,
@@ -210,6 +210,57 @@ pub struct GongArgs {
     /// Where Gong's answers are kept between requests and restarts.
     #[command(flatten)]
     pub cache: CacheArgs,
+
+    /// The Redis several replicas share Gong's limits and answers through.
+    #[command(flatten)]
+    pub redis: RedisArgs,
+}
+
+/// Redis shared by replicas (`serve`, `mcp`, `briefing`): with it, the rate window, the 429
+/// pause, the daily count, single-flight claims and a cache tier are those of every replica.
+#[derive(Debug, Clone, Args)]
+pub struct RedisArgs {
+    /// redis:// or rediss:// (TLS) URL, with the password if any (redis://:password@host:6379/0),
+    /// of the Redis every replica serving the same Gong company shares; unset, each process
+    /// counts Gong's limits alone.
+    #[arg(long, env = "CALLBRIEF_REDIS_URL", hide_env_values = true, value_parser = secret)]
+    pub redis_url: Option<SecretString>,
+
+    /// Milliseconds one Redis operation may take before the replica goes on without Redis.
+    #[arg(long, env = "CALLBRIEF_REDIS_TIMEOUT_MS", default_value_t = DEFAULT_REDIS_TIMEOUT_MS)]
+    pub redis_timeout_ms: u64,
+
+    /// Requests per second one replica sends Gong while Redis is unreachable: its share of
+    /// Gong's limit (GONG_REQUESTS_PER_SECOND divided by the number of replicas, rounded down);
+    /// never more than GONG_REQUESTS_PER_SECOND.
+    #[arg(long, env = "GONG_DEGRADED_REQUESTS_PER_SECOND", default_value_t = gong::config::DEFAULT_DEGRADED_REQUESTS_PER_SECOND)]
+    pub gong_degraded_requests_per_second: u32,
+}
+
+/// Default Redis operation time limit in ms: the gong crate's default, in the unit the setting takes.
+pub const DEFAULT_REDIS_TIMEOUT_MS: u64 = gong::config::DEFAULT_REDIS_TIMEOUT.as_millis() as u64;
+
+impl RedisArgs {
+    /// The Redis configuration, or `None` without a URL. Errors never echo the URL.
+    pub fn to_config(&self) -> Result<Option<RedisConfig>, ConfigError> {
+        let Some(url) = self
+            .redis_url
+            .as_ref()
+            .filter(|u| !u.expose_secret().trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        let mut config = RedisConfig::new(url.clone())
+            .map_err(|e| ConfigError::Invalid(format!("CALLBRIEF_REDIS_URL: {e}")))?;
+        at_least_one("CALLBRIEF_REDIS_TIMEOUT_MS", self.redis_timeout_ms == 0)?;
+        config.timeout = Duration::from_millis(self.redis_timeout_ms);
+        at_least_one(
+            "GONG_DEGRADED_REQUESTS_PER_SECOND",
+            self.gong_degraded_requests_per_second == 0,
+        )?;
+        config.degraded_requests_per_second = self.gong_degraded_requests_per_second;
+        Ok(Some(config))
+    }
 }
 
 /// The cache of Gong's answers (`serve`, `mcp`, `briefing`, and `cache stats|purge`, which
@@ -323,6 +374,7 @@ impl GongArgs {
         cfg.daily_quota = self.gong_daily_quota;
         cfg.daily_reserve = self.gong_daily_reserve;
         cfg.cache = self.cache.to_config()?;
+        cfg.redis = self.redis.to_config()?;
         Ok(cfg)
     }
 }

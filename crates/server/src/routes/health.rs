@@ -21,8 +21,9 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `200 {"status":"ready","checks":{...}}` when every check passes, else `503` with
-/// `"not_ready"`. Each check shows `ok` or `failed`; the reasons go to the log only, since the
+/// `200 {"status":"ready","checks":{...}}` when every check passes, `200` with `"degraded"`
+/// when they pass but the state shared with other replicas (Redis) does not answer (the
+/// replica works alone at its degraded rate), else `503` with `"not_ready"`. Each check shows `ok` or `failed`; the reasons go to the log only, since the
 /// route is public and a reason may name internal paths.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
     let mut checks = Map::new();
@@ -43,10 +44,17 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Val
         problems => Err(problems.join("; ")),
     };
     record("configuration", configuration);
-    for check in state.service.readiness().await.checks {
+    let readiness = state.service.readiness().await;
+    for check in readiness.checks {
         record(check.name, check.outcome);
     }
-    let (status, word) = if ready {
+    for (name, reason) in &readiness.degraded {
+        tracing::warn!(check = name, %reason, "degraded");
+        checks.insert((*name).to_owned(), Value::from("degraded"));
+    }
+    let (status, word) = if ready && !readiness.degraded.is_empty() {
+        (StatusCode::OK, "degraded")
+    } else if ready {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not_ready")

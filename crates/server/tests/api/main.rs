@@ -13,5 +13,6 @@ mod mcp;
 mod metrics;
 mod ops;
 mod readiness;
+mod replicas;
 mod transcripts;
 mod validation;

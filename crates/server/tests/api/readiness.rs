@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-async fn readyz(app: &TestApp) -> (u16, serde_json::Value) {
+pub(crate) async fn readyz(app: &TestApp) -> (u16, serde_json::Value) {
     json(
         app.http
             .get(format!("{}/readyz", app.base_url))
