@@ -93,9 +93,11 @@ fn base_of(url: &Url) -> Result<String, SalesforceError> {
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
-fn transport(e: reqwest::Error) -> SalesforceError {
+/// A failed exchange. A request that ran past `limit` is a timeout like the operation's own
+/// deadline (one status for "too slow" wherever it happens); anything else is a transport error.
+fn transport(e: reqwest::Error, limit: Duration) -> SalesforceError {
     if e.is_timeout() {
-        SalesforceError::Transport("request timed out".into())
+        SalesforceError::DeadlineExceeded(limit)
     } else {
         // Without the URL: it may carry a query with customer data.
         SalesforceError::Transport(e.without_url().to_string())
@@ -334,11 +336,15 @@ impl SalesforceClient {
                 .await
                 .map_err(|e| {
                     crate::metrics::request(path, None);
-                    transport(e)
+                    transport(e, self.settings.request_timeout)
                 })?;
             let status = response.status();
             crate::metrics::request(path, Some(status.as_u16()));
-            let body = response.bytes().await.map_err(transport)?.to_vec();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| transport(e, self.settings.request_timeout))?
+                .to_vec();
             if status == StatusCode::UNAUTHORIZED && !retried {
                 if let Some(generation) = session.generation {
                     tracing::debug!("salesforce session rejected; fetching a new token");
@@ -435,11 +441,14 @@ impl SalesforceClient {
             .await
             .map_err(|e| {
                 crate::metrics::request(crate::metrics::TOKEN_PATH, None);
-                transport(e)
+                transport(e, self.settings.request_timeout)
             })?;
         let status = response.status();
         crate::metrics::request(crate::metrics::TOKEN_PATH, Some(status.as_u16()));
-        let body = response.bytes().await.map_err(transport)?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport(e, self.settings.request_timeout))?;
         if !status.is_success() {
             let refusal =
                 serde_json::from_slice::<OAuthErrorBody>(&body).unwrap_or(OAuthErrorBody {

@@ -138,10 +138,26 @@ impl ServiceError {
                 ),
             },
             SalesforceError::Config(message) => ServiceError::NotConfigured { message },
-            other => ServiceError::Upstream {
-                service,
-                message: other.to_string(),
-            },
+            // Salesforce's own text and the OS's error go to the log, not to the caller.
+            other => {
+                tracing::warn!(error = %other, "Salesforce failed");
+                let message = match other {
+                    SalesforceError::Transport(_) => {
+                        "the connection failed; try again shortly".to_owned()
+                    }
+                    SalesforceError::InvalidResponse(_) => {
+                        "its answer could not be read; try again shortly".to_owned()
+                    }
+                    SalesforceError::Api { status, code, .. } => {
+                        format!("it answered HTTP {status} ({code}); try again shortly")
+                    }
+                    SalesforceError::NotFound { code, .. } => {
+                        format!("it answered 404 ({code})")
+                    }
+                    _ => "try again shortly".to_owned(),
+                };
+                ServiceError::Upstream { service, message }
+            }
         }
     }
 }
@@ -160,6 +176,40 @@ impl From<GongError> for ServiceError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn salesforce_and_os_text_stay_out_of_messages_and_timeouts_are_timeouts() {
+        let cases = [
+            SalesforceError::Transport(
+                "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
+            ),
+            SalesforceError::InvalidResponse("expected value at line 1 column 1: <html>".into()),
+            SalesforceError::Api {
+                status: 500,
+                code: "UNKNOWN_EXCEPTION".into(),
+                message: "An unexpected error occurred. Please include this ErrorId: 1234-5678".into(),
+            },
+        ];
+        for err in cases {
+            let shown = format!("{err}");
+            match ServiceError::from_salesforce(err, true) {
+                ServiceError::Upstream { message, .. } => {
+                    for leak in ["os error", "<html>", "ErrorId", "tcp connect"] {
+                        assert!(!message.contains(leak), "{message} (from {shown})");
+                    }
+                    assert!(message.contains("try again"), "{message}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(
+            ServiceError::from_salesforce(
+                SalesforceError::DeadlineExceeded(std::time::Duration::from_secs(10)),
+                true
+            ),
+            ServiceError::DeadlineExceeded { .. }
+        ));
+    }
 
     #[test]
     fn a_rejected_user_session_is_unauthorized_but_a_service_one_is_upstream() {
