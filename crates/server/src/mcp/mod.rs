@@ -12,6 +12,7 @@
 //! authenticated on its own, so a revoked Salesforce token stops working at once.
 
 pub mod discovery;
+pub mod errors;
 pub mod handler;
 pub mod hosts;
 pub mod params;
@@ -112,7 +113,9 @@ where
         Arc::new(NeverSessionManager::default()),
         transport,
     );
-    Router::new().nest_service(MCP_PATH, http)
+    Router::new()
+        .nest_service(MCP_PATH, http)
+        .layer(axum::middleware::from_fn(errors::json_rpc_refusals))
 }
 
 /// The public (unauthenticated) routes MCP clients need: in Salesforce mode, the OAuth

@@ -705,3 +705,62 @@ async fn api_key_mode_offers_no_sign_in_to_discover() {
         .unwrap();
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn transport_refusals_are_json_rpc_errors_and_bad_json_is_a_parse_error() {
+    let app = spawn(AuthMode::ApiKey, |_| {}).await;
+    let send = |request: reqwest::RequestBuilder| async move {
+        let response = request
+            .bearer_auth(API_KEY)
+            .send()
+            .await
+            .expect("MCP request");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body: Value = response.json().await.expect("a JSON body");
+        (status, content_type, body)
+    };
+
+    // A JSON body that does not parse: 400 with JSON-RPC's parse error, not 415.
+    let (status, content_type, body) = send(
+        app.http
+            .post(app.mcp_url())
+            .header(ACCEPT, "application/json, text/event-stream")
+            .header(CONTENT_TYPE, "application/json")
+            .body("{bad json"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    assert_eq!(body["jsonrpc"], "2.0");
+    assert_eq!(body["id"], Value::Null);
+    assert_eq!(body["error"]["code"], -32700, "{body}");
+
+    // Other refusals keep their status and say why, as JSON-RPC.
+    let (status, _, body) = send(
+        app.http
+            .post(app.mcp_url())
+            .header(CONTENT_TYPE, "application/json")
+            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})),
+    )
+    .await;
+    assert_eq!(status, 406, "{body}");
+    assert_eq!(body["error"]["code"], -32600, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("text/event-stream")),
+        "{body}"
+    );
+    let (status, _, body) = send(app.http.get(app.mcp_url())).await;
+    assert_eq!(status, 405, "{body}");
+    assert_eq!(body["error"]["code"], -32600, "{body}");
+}
