@@ -14,10 +14,22 @@ use crate::helpers::{org, spawn_app, API_KEY};
 
 /// Log lines, collected in memory.
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Captured {
-    fn text(&self) -> String {
+    /// Captures what this thread logs at `filter` until the guard is dropped (test runtimes
+    /// are single-threaded, so the server's logs land here too).
+    pub(crate) fn start(filter: &str) -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Self::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(server::telemetry::log_filter(filter, "info"))
+            .with_writer(captured.clone())
+            .with_ansi(false)
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }
@@ -43,13 +55,7 @@ impl<'a> MakeWriter<'a> for Captured {
 
 #[tokio::test]
 async fn debug_logs_hold_no_api_key_and_no_transcript_text() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(server::telemetry::log_filter("debug,rmcp=trace", "info"))
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::start("debug,rmcp=trace");
 
     let app = spawn_app().await;
     let call = &org().calls[0];

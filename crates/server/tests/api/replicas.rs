@@ -1,15 +1,12 @@
 //! Two servers on one Redis, seen from outside: a call read through one replica costs the other
 //! no Gong request, and a server whose Redis is unreachable still answers.
 
-use std::sync::{Arc, Mutex};
-
 use gong::{CacheConfig, CacheMode, RedisConfig};
 use secrecy::SecretString;
 use serde_json::json;
 use server::{Application, Settings};
 use testkit::redis::RedisServer;
 use tokio::sync::oneshot;
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::helpers::{gong_config, json, sim_config, some_call_ids, spawn_app_with, API_KEY};
 
@@ -96,39 +93,9 @@ async fn a_call_read_through_one_replica_costs_the_other_no_gong_request() {
     assert_eq!(ready["checks"]["shared_state"], "ok", "{ready}");
 }
 
-/// Log lines, collected in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn a_server_whose_redis_is_unreachable_still_answers_and_warns_without_the_password() {
-    // The test runtime is single-threaded: this thread's subscriber sees what the server logs.
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(server::telemetry::log_filter("debug", "info"))
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = crate::logs::Captured::start("debug");
     // A port nobody listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -146,7 +113,7 @@ async fn a_server_whose_redis_is_unreachable_still_answers_and_warns_without_the
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["callTranscripts"].as_array().map(Vec::len), Some(2));
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     assert!(logs.contains("redis unavailable"), "{logs}");
     assert!(logs.contains(&format!("127.0.0.1:{port}")), "{logs}");
     assert!(!logs.contains("s3cret-redis-pw"), "{logs}");
