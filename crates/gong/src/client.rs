@@ -127,6 +127,7 @@ impl GongClient {
             auth,
             limiter,
             attempt_timeout: config.attempt_timeout,
+            deadline: config.deadline,
             max_retries: config.max_retries,
             initial_backoff: config.initial_backoff,
         });

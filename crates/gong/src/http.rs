@@ -60,6 +60,8 @@ pub(crate) struct Transport {
     pub(crate) auth: HeaderValue,
     pub(crate) limiter: Limiter,
     pub(crate) attempt_timeout: Duration,
+    /// The configured deadline of a whole operation, named when one runs out.
+    pub(crate) deadline: Duration,
     pub(crate) max_retries: u32,
     pub(crate) initial_backoff: Duration,
 }

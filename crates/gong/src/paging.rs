@@ -66,36 +66,89 @@ pub(crate) async fn collect<P: Page>(
     transport: &Transport,
     deadline: Instant,
     prepaid: bool,
-    mut call_for: impl FnMut(Option<&str>) -> Result<Call, GongError>,
+    call_for: impl FnMut(Option<&str>) -> Result<Call, GongError>,
 ) -> Result<Vec<P::Item>, GongError> {
+    let mut pages = Pages::new(deadline, prepaid, call_for);
     let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut seen = HashSet::new();
-    let mut prepaid = prepaid;
-    loop {
-        let call = call_for(cursor.as_deref())?;
-        let page = transport.send::<P>(&call, deadline, prepaid).await?;
-        prepaid = false;
-        let Some(page) = page else {
-            break;
+    while let Some(page) = pages.next::<P>(transport).await {
+        items.extend(page?);
+    }
+    Ok(items)
+}
+
+/// A cursor chain followed one page at a time, so a caller can use each page as it arrives
+/// and keep what it has when a later page fails or the deadline comes.
+pub(crate) struct Pages<F> {
+    deadline: Instant,
+    prepaid: bool,
+    call_for: F,
+    cursor: Option<String>,
+    seen: HashSet<String>,
+    done: bool,
+}
+
+impl<F: FnMut(Option<&str>) -> Result<Call, GongError>> Pages<F> {
+    /// A chain whose pages are built by `call_for(cursor)` (`None` for the first) and sent
+    /// before `deadline`; `prepaid` as in [`collect`].
+    pub(crate) fn new(deadline: Instant, prepaid: bool, call_for: F) -> Self {
+        Self {
+            deadline,
+            prepaid,
+            call_for,
+            cursor: None,
+            seen: HashSet::new(),
+            done: false,
+        }
+    }
+
+    /// The next page's items; `None` once the chain has ended. An error (a failed page, the
+    /// deadline, a repeated cursor) ends the chain: it is returned once, then `None`.
+    pub(crate) async fn next<P: Page>(
+        &mut self,
+        transport: &Transport,
+    ) -> Option<Result<Vec<P::Item>, GongError>> {
+        if self.done {
+            return None;
+        }
+        let page = self.fetch::<P>(transport).await;
+        if !matches!(page, Ok(Some(_))) {
+            self.done = true;
+        }
+        page.transpose()
+    }
+
+    async fn fetch<P: Page>(
+        &mut self,
+        transport: &Transport,
+    ) -> Result<Option<Vec<P::Item>>, GongError> {
+        let call = (self.call_for)(self.cursor.as_deref())?;
+        let prepaid = std::mem::take(&mut self.prepaid);
+        let sent = tokio::time::timeout_at(
+            self.deadline,
+            transport.send::<P>(&call, self.deadline, prepaid),
+        )
+        .await
+        .unwrap_or_else(|_| Err(GongError::DeadlineExceeded(transport.deadline)))?;
+        // A 404 ("nothing matches") ends the list.
+        let Some(page) = sent else {
+            return Ok(None);
         };
         let next = page
             .cursor()
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(str::to_owned);
-        items.extend(page.into_items());
         match next {
-            None => break,
+            None => self.done = true,
             Some(next) => {
-                if !seen.insert(next.clone()) {
+                if !self.seen.insert(next.clone()) {
                     return Err(GongError::InvalidResponse(
                         "Gong returned a page cursor it had returned before".into(),
                     ));
                 }
-                cursor = Some(next);
+                self.cursor = Some(next);
             }
         }
+        Ok(Some(page.into_items()))
     }
-    Ok(items)
 }

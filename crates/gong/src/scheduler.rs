@@ -44,7 +44,7 @@ use tokio::time::Instant;
 use crate::cache::Cache;
 use crate::http::{Call, Transport};
 use crate::limiter::Slot;
-use crate::paging;
+use crate::paging::Pages;
 use crate::{wire, GongError};
 
 /// Longest a single-flight claim on a call id lives in the shared state, should its holder
@@ -660,7 +660,6 @@ async fn run_batch(shared: Arc<Shared>, batch: Batch) {
 struct Prepared {
     batch: Batch,
     mine: Vec<String>,
-    my_keys: Vec<String>,
     theirs: Vec<String>,
     results: Vec<(String, Got)>,
 }
@@ -683,15 +682,13 @@ async fn prepare(shared: &Shared, mut batch: Batch) -> Prepared {
             .extend(pulled.into_iter().filter(|id| !known.contains(id)));
         own = own.min(batch.ids.len());
     }
-    let keys: Vec<String> = batch.ids.iter().map(|id| format!("{lane}/{id}")).collect();
+    let keys: Vec<String> = batch.ids.iter().map(|id| claim_key(&lane, id)).collect();
     let claimed = limiter.claim_many(&keys, CLAIM_TTL).await;
     let mut mine = Vec::with_capacity(batch.ids.len());
-    let mut my_keys = Vec::with_capacity(batch.ids.len());
     let mut theirs = Vec::new();
-    for (i, ((id, key), ok)) in batch.ids.iter().zip(keys).zip(claimed).enumerate() {
+    for (i, (id, ok)) in batch.ids.iter().zip(claimed).enumerate() {
         if ok || !follow_others {
             mine.push(id.clone());
-            my_keys.push(key);
         } else if i < own {
             theirs.push(id.clone());
         }
@@ -709,20 +706,13 @@ async fn prepare(shared: &Shared, mut batch: Batch) -> Prepared {
         let found = cache.get_shared(lane, &mine).await;
         let mut still = Vec::with_capacity(mine.len());
         let mut done_keys = Vec::new();
-        for ((id, key), got) in mine
-            .into_iter()
-            .zip(std::mem::take(&mut my_keys))
-            .zip(found)
-        {
+        for (id, got) in mine.into_iter().zip(found) {
             match got {
                 Some(got) => {
+                    done_keys.push(claim_key(lane, &id));
                     results.push((id, got));
-                    done_keys.push(key);
                 }
-                None => {
-                    still.push(id);
-                    my_keys.push(key);
-                }
+                None => still.push(id),
             }
         }
         limiter.release_many(&done_keys).await;
@@ -738,7 +728,6 @@ async fn prepare(shared: &Shared, mut batch: Batch) -> Prepared {
     Prepared {
         batch,
         mine,
-        my_keys,
         theirs,
         results,
     }
@@ -759,37 +748,43 @@ async fn acquire_for(shared: &Shared, deadline: Instant) -> Result<bool, GongErr
 
 /// Fetches this replica's ids (on a slot already taken when `slot` is `Ok(true)`; failing them
 /// with the error when it is `Err`), follows the others', keeps what came back, releases the
-/// claims, and answers every waiter of every id.
+/// claims, and answers every waiter of every id (this replica's as each page arrives).
 async fn finish(shared: Arc<Shared>, prepared: Prepared, slot: Result<bool, GongError>) {
     let Prepared {
         batch,
         mine,
-        my_keys,
         theirs,
         mut results,
     } = prepared;
-    let limiter = &shared.transport.limiter;
     let own = async {
         if mine.is_empty() {
-            return Vec::new();
+            return;
         }
         match slot {
             Ok(prepaid) => fetch_kept(&shared, &batch.lane, mine, batch.deadline, prepaid).await,
-            Err(error) => mine
-                .into_iter()
-                .map(|id| (id, Got::Failed(error.clone())))
-                .collect(),
+            Err(error) => {
+                let failed = mine
+                    .into_iter()
+                    .map(|id| (id, Got::Failed(error.clone())))
+                    .collect();
+                keep_and_answer(&shared, &batch.lane, failed).await;
+            }
         }
     };
     let followed = follow(&shared, &batch.lane, theirs, batch.deadline);
-    let (own, followed) = futures::join!(own, followed);
-    // The answers are in the cache now, so replicas following these claims find them.
-    limiter.release_many(&my_keys).await;
-    results.extend(own);
+    let ((), followed) = futures::join!(own, followed);
     results.extend(followed);
+    answer(&shared, &batch.lane, results);
+}
+
+/// Gives every waiter of each id its answer.
+fn answer(shared: &Shared, lane: &LaneSpec, results: Vec<(String, Got)>) {
+    if results.is_empty() {
+        return;
+    }
     let mut queues = shared.lock();
-    let lane = queues.lane_mut(&batch.lane);
-    for (id, got) in results.drain(..) {
+    let lane = queues.lane_mut(lane);
+    for (id, got) in results {
         lane.deadlines.remove(&id);
         let mut waiters = lane.waiters.remove(&id).unwrap_or_default();
         waiters.retain(|w| !w.tx.is_closed());
@@ -804,40 +799,104 @@ async fn finish(shared: Arc<Shared>, prepared: Prepared, slot: Result<bool, Gong
 }
 
 /// Fetches `ids` (the first page on a slot already taken when `prepaid`), keeps the answers in
-/// the cache, and returns one per id.
+/// the cache and gives them to their waiters. The ids on each page are answered as that page
+/// arrives, so when a later page fails or the deadline comes, only the ids not yet seen fail.
 async fn fetch_kept(
     shared: &Shared,
     lane: &LaneSpec,
     ids: Vec<String>,
     deadline: Instant,
     prepaid: bool,
-) -> Vec<(String, Got)> {
-    let result =
-        tokio::time::timeout_at(deadline, fetch_batch(shared, lane, &ids, deadline, prepaid))
-            .await
-            .unwrap_or(Err(GongError::DeadlineExceeded(shared.deadline)));
-    let results: Vec<(String, Got)> = match result {
-        Ok(items) => {
-            let mut by_id: HashMap<String, Item> = HashMap::with_capacity(items.len());
-            for item in items {
-                by_id.entry(item.id().to_owned()).or_insert(item);
-            }
-            ids.into_iter()
-                .map(|id| {
-                    let got = by_id.remove(&id).map_or(Got::NotFound, Got::Found);
-                    (id, got)
-                })
-                .collect()
-        }
-        Err(error) => ids
-            .into_iter()
-            .map(|id| (id, Got::Failed(error.clone())))
-            .collect(),
+) {
+    let filter = wire::CallsFilter {
+        call_ids: Some(ids.clone()),
+        ..wire::CallsFilter::default()
     };
+    let mut pages = Pages::new(deadline, prepaid, |cursor: Option<&str>| {
+        let cursor = cursor.map(str::to_owned);
+        match &lane.endpoint {
+            Endpoint::Transcript => Call::post(
+                "v2/calls/transcript",
+                &wire::TranscriptRequest {
+                    cursor,
+                    filter: filter.clone(),
+                },
+            ),
+            Endpoint::Extensive(selector) => Call::post(
+                "v2/calls/extensive",
+                &wire::ExtensiveRequest {
+                    cursor,
+                    filter: filter.clone(),
+                    content_selector: selector.clone(),
+                },
+            ),
+        }
+    });
+    let transport = shared.transport.as_ref();
+    let mut unanswered: HashSet<String> = ids.into_iter().collect();
+    let stopped_by = loop {
+        let page: Option<Result<Vec<Item>, GongError>> = match &lane.endpoint {
+            Endpoint::Transcript => pages
+                .next::<wire::TranscriptResponse>(transport)
+                .await
+                .map(|page| page.map(|items| items.into_iter().map(Item::Transcript).collect())),
+            Endpoint::Extensive(_) => {
+                pages
+                    .next::<wire::ExtensiveResponse>(transport)
+                    .await
+                    .map(|page| {
+                        page.map(|items| {
+                            items.into_iter().map(|c| Item::Call(Box::new(c))).collect()
+                        })
+                    })
+            }
+        };
+        let items = match page {
+            None => break None,
+            Some(Err(error)) => break Some(error),
+            Some(Ok(items)) => items,
+        };
+        // An id Gong returns twice (or did not ask for) is answered once, from its first copy.
+        let found: Vec<(String, Got)> = items
+            .into_iter()
+            .filter(|item| unanswered.remove(item.id()))
+            .map(|item| (item.id().to_owned(), Got::Found(item)))
+            .collect();
+        keep_and_answer(shared, lane, found).await;
+    };
+    let rest = unanswered
+        .into_iter()
+        .map(|id| {
+            let got = match &stopped_by {
+                None => Got::NotFound,
+                Some(error) => Got::Failed(error.clone()),
+            };
+            (id, got)
+        })
+        .collect();
+    keep_and_answer(shared, lane, rest).await;
+}
+
+/// Keeps `results` in the cache, gives back their claims (so replicas following them read the
+/// answers from the shared cache), then answers their waiters.
+async fn keep_and_answer(shared: &Shared, lane: &LaneSpec, results: Vec<(String, Got)>) {
+    if results.is_empty() {
+        return;
+    }
     if let Some(cache) = &shared.cache {
         cache.keep(&lane.key, &results).await;
     }
-    results
+    let keys: Vec<String> = results
+        .iter()
+        .map(|(id, _)| claim_key(&lane.key, id))
+        .collect();
+    shared.transport.limiter.release_many(&keys).await;
+    answer(shared, lane, results);
+}
+
+/// The claim of one id in one lane, held while this replica fetches it.
+fn claim_key(lane: &str, id: &str) -> String {
+    format!("{lane}/{id}")
 }
 
 /// Waits for other replicas' fetches of `ids` to show up in the shared cache, polling every
@@ -871,10 +930,7 @@ async fn follow(
                 None => waiting.push(id),
             }
         }
-        let keys: Vec<String> = waiting
-            .iter()
-            .map(|id| format!("{}/{id}", lane.key))
-            .collect();
+        let keys: Vec<String> = waiting.iter().map(|id| claim_key(&lane.key, id)).collect();
         // Without an answer from Redis, stop following: fetching here costs a request but never
         // leaves a caller waiting on a replica it cannot see.
         let held = match limiter.shared() {
@@ -901,62 +957,8 @@ async fn follow(
             }
         }
         if !left.is_empty() {
-            out.extend(fetch_kept(shared, lane, left, deadline, false).await);
+            fetch_kept(shared, lane, left, deadline, false).await;
         }
     }
     out
-}
-
-/// Every page of one batch.
-async fn fetch_batch(
-    shared: &Shared,
-    lane: &LaneSpec,
-    ids: &[String],
-    deadline: Instant,
-    prepaid: bool,
-) -> Result<Vec<Item>, GongError> {
-    let filter = wire::CallsFilter {
-        call_ids: Some(ids.to_vec()),
-        ..wire::CallsFilter::default()
-    };
-    let transport = shared.transport.as_ref();
-    match &lane.endpoint {
-        Endpoint::Transcript => {
-            let items = paging::collect::<wire::TranscriptResponse>(
-                transport,
-                deadline,
-                prepaid,
-                |cursor| {
-                    Call::post(
-                        "v2/calls/transcript",
-                        &wire::TranscriptRequest {
-                            cursor: cursor.map(str::to_owned),
-                            filter: filter.clone(),
-                        },
-                    )
-                },
-            )
-            .await?;
-            Ok(items.into_iter().map(Item::Transcript).collect())
-        }
-        Endpoint::Extensive(selector) => {
-            let items = paging::collect::<wire::ExtensiveResponse>(
-                transport,
-                deadline,
-                prepaid,
-                |cursor| {
-                    Call::post(
-                        "v2/calls/extensive",
-                        &wire::ExtensiveRequest {
-                            cursor: cursor.map(str::to_owned),
-                            filter: filter.clone(),
-                            content_selector: selector.clone(),
-                        },
-                    )
-                },
-            )
-            .await?;
-            Ok(items.into_iter().map(|c| Item::Call(Box::new(c))).collect())
-        }
-    }
 }

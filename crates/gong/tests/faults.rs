@@ -385,7 +385,7 @@ impl Respond for EndlessPages {
 }
 
 #[tokio::test]
-async fn a_cursor_chain_that_outlives_the_deadline_ends_in_deadline_exceeded() {
+async fn a_cursor_chain_that_outlives_the_deadline_keeps_the_calls_that_arrived() {
     let server = MockServer::start().await;
     post("/v2/calls/transcript")
         .respond_with(EndlessPages {
@@ -397,15 +397,33 @@ async fn a_cursor_chain_that_outlives_the_deadline_ends_in_deadline_exceeded() {
     // About twenty 50 ms pages fit; two are asked for, so a busy machine still gets there.
     config.deadline = Duration::from_secs(1);
     let client = GongClient::new(config).unwrap();
+    // Every page holds call 1; call 2 never comes.
+    let data = client
+        .calls_with_transcripts(&ids(&["1", "2"]))
+        .await
+        .unwrap();
+    assert_eq!(transcript_ids(&data.transcripts), ["1"]);
+    assert_eq!(data.failed_call_ids, ids(&["2"]));
     assert!(matches!(
-        client.transcripts(&ids(&["1"])).await,
-        Err(GongError::DeadlineExceeded(_))
+        data.transcript_error,
+        Some(GongError::DeadlineExceeded(_))
     ));
-    let pages = server.received_requests().await.unwrap().len();
+    let pages = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/v2/calls/transcript")
+        .count();
     assert!(
         pages >= 2,
         "several pages were followed before the deadline: {pages}"
     );
+    // With nothing at all before the deadline the whole call fails.
+    assert!(matches!(
+        client.transcripts(&ids(&["3"])).await,
+        Err(GongError::DeadlineExceeded(_))
+    ));
 }
 
 #[tokio::test]
@@ -419,8 +437,15 @@ async fn a_repeated_cursor_is_an_invalid_response_not_a_loop() {
         .mount(&server)
         .await;
     let client = GongClient::new(config(&server)).unwrap();
+    // Call 1 came on the first page and is kept; call 2 fails with the broken chain.
+    let data = client
+        .calls_with_transcripts(&ids(&["1", "2"]))
+        .await
+        .unwrap();
+    assert_eq!(transcript_ids(&data.transcripts), ["1"]);
+    assert_eq!(data.failed_call_ids, ids(&["2"]));
     assert!(matches!(
-        client.transcripts(&ids(&["1"])).await,
-        Err(GongError::InvalidResponse(_))
+        data.transcript_error,
+        Some(GongError::InvalidResponse(_))
     ));
 }

@@ -27,6 +27,9 @@ pub struct GongFields {
     pub account: String,
     /// The link to the call in Gong (`CALLBRIEF_GONG_URL_FIELD`), default `Gong__View_call__c`.
     pub url: String,
+    /// The lookup to the call's opportunity (`CALLBRIEF_GONG_OPPORTUNITY_FIELD`), default
+    /// `Gong__Primary_Opportunity__c`. A call with one is readable only by those who can see it.
+    pub opportunity: String,
 }
 
 /// Default call object.
@@ -43,6 +46,8 @@ pub const DEFAULT_DURATION_FIELD: &str = "Gong__Call_Duration_sec__c";
 pub const DEFAULT_ACCOUNT_FIELD: &str = "Gong__Primary_Account__c";
 /// Default Gong link field.
 pub const DEFAULT_URL_FIELD: &str = "Gong__View_call__c";
+/// Default opportunity lookup field.
+pub const DEFAULT_OPPORTUNITY_FIELD: &str = "Gong__Primary_Opportunity__c";
 
 impl Default for GongFields {
     fn default() -> Self {
@@ -54,13 +59,14 @@ impl Default for GongFields {
             duration: DEFAULT_DURATION_FIELD.into(),
             account: DEFAULT_ACCOUNT_FIELD.into(),
             url: DEFAULT_URL_FIELD.into(),
+            opportunity: DEFAULT_OPPORTUNITY_FIELD.into(),
         }
     }
 }
 
 impl GongFields {
     /// Each setting's name (as its environment variable) and value, for checks and messages.
-    pub fn named(&self) -> [(&'static str, &str); 7] {
+    pub fn named(&self) -> [(&'static str, &str); 8] {
         [
             ("CALLBRIEF_GONG_CALL_OBJECT", &self.call_object),
             ("CALLBRIEF_GONG_CALL_ID_FIELD", &self.call_id),
@@ -69,6 +75,7 @@ impl GongFields {
             ("CALLBRIEF_GONG_DURATION_FIELD", &self.duration),
             ("CALLBRIEF_GONG_ACCOUNT_FIELD", &self.account),
             ("CALLBRIEF_GONG_URL_FIELD", &self.url),
+            ("CALLBRIEF_GONG_OPPORTUNITY_FIELD", &self.opportunity),
         ]
     }
 

@@ -75,8 +75,8 @@ pub fn contacts(account_id: &str) -> String {
 /// The call fields every call query selects, in a fixed order.
 fn call_fields(f: &GongFields) -> String {
     format!(
-        "Id, {}, {}, {}, {}, {}",
-        f.call_id, f.title, f.start, f.duration, f.url
+        "Id, {}, {}, {}, {}, {}, {}",
+        f.call_id, f.title, f.start, f.duration, f.url, f.opportunity
     )
 }
 
@@ -94,17 +94,19 @@ pub fn account_calls(f: &GongFields, account_id: &str, limit: usize) -> String {
 }
 
 /// SOQL for the Gong call records among `call_ids` that the querying user can see, with each
-/// call's account. Salesforce applies the user's sharing to the call object; the account is
-/// checked on its own ([`visible_accounts`]), since an org may open the call object wider.
+/// call's account and opportunity. Salesforce applies the user's sharing to the call object;
+/// the account and the opportunity are checked on their own ([`visible_accounts`],
+/// [`visible_opportunities`]), since an org may open the call object wider.
 pub fn visible_calls<S: AsRef<str>>(f: &GongFields, call_ids: &[S]) -> String {
     let list: Vec<String> = call_ids
         .iter()
         .map(|id| soql_string_literal(id.as_ref()))
         .collect();
     format!(
-        "SELECT Id, {}, {} FROM {} WHERE {} IN ({})",
+        "SELECT Id, {}, {}, {} FROM {} WHERE {} IN ({})",
         f.call_id,
         f.account,
+        f.opportunity,
         f.call_object,
         f.call_id,
         list.join(", ")
@@ -120,6 +122,19 @@ pub fn visible_accounts<S: AsRef<str>>(account_ids: &[S]) -> String {
     format!("SELECT Id FROM Account WHERE Id IN ({})", list.join(", "))
 }
 
+/// SOQL for the opportunities among `opportunity_ids` that the querying user can see: an org
+/// may share an account without its opportunities.
+pub fn visible_opportunities<S: AsRef<str>>(opportunity_ids: &[S]) -> String {
+    let list: Vec<String> = opportunity_ids
+        .iter()
+        .map(|id| soql_string_literal(id.as_ref()))
+        .collect();
+    format!(
+        "SELECT Id FROM Opportunity WHERE Id IN ({})",
+        list.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,7 +146,8 @@ mod tests {
         assert_eq!(
             q,
             "SELECT Id, Gong__Call_ID__c, Gong__Title__c, Gong__Call_Start__c, \
-             Gong__Call_Duration_sec__c, Gong__View_call__c FROM Gong__Gong_Call__c WHERE \
+             Gong__Call_Duration_sec__c, Gong__View_call__c, Gong__Primary_Opportunity__c FROM \
+             Gong__Gong_Call__c WHERE \
              Gong__Primary_Account__c = '001Dm0000000001AAA' ORDER BY Gong__Call_Start__c DESC \
              NULLS LAST LIMIT 2"
         );
@@ -152,8 +168,12 @@ mod tests {
         let q = visible_calls(&f, &["1", "2"]);
         assert_eq!(
             q,
-            "SELECT Id, ns__Id__c, Gong__Primary_Account__c FROM ns__Call__c WHERE ns__Id__c IN \
-             ('1', '2')"
+            "SELECT Id, ns__Id__c, Gong__Primary_Account__c, Gong__Primary_Opportunity__c FROM \
+             ns__Call__c WHERE ns__Id__c IN ('1', '2')"
+        );
+        assert_eq!(
+            visible_opportunities(&["006A", "o'k"]),
+            "SELECT Id FROM Opportunity WHERE Id IN ('006A', 'o\\'k')"
         );
         assert_eq!(
             visible_accounts(&["001A", "o'k"]),

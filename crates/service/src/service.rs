@@ -343,10 +343,33 @@ impl Service {
         if account.map_err(sf)?.is_empty() {
             return Err(not_found(account_id));
         }
+        let calls = self
+            .without_hidden_deals(&client, as_user, calls.map_err(sf)?)
+            .await?;
         Ok(calls
-            .map_err(sf)?
             .iter()
             .filter_map(|r| records::call_row(fields, r))
+            .collect())
+    }
+
+    /// `calls` (Gong call records) without those whose opportunity the caller cannot see: an
+    /// org may share an account without its opportunities, and a call on a hidden deal is that
+    /// deal's conversation. A call without an opportunity stays.
+    async fn without_hidden_deals(
+        &self,
+        client: &SalesforceClient,
+        as_user: bool,
+        calls: Vec<Value>,
+    ) -> Result<Vec<Value>, ServiceError> {
+        if !as_user {
+            return Ok(calls);
+        }
+        let field = &self.options.fields.opportunity;
+        let deals = distinct(calls.iter().filter_map(|r| records::text(r, field)));
+        let visible = visible_ids(client, as_user, &deals, query::visible_opportunities).await?;
+        Ok(calls
+            .into_iter()
+            .filter(|r| records::text(r, field).is_none_or(|deal| visible.contains(&deal)))
             .collect())
     }
 
@@ -391,8 +414,10 @@ impl Service {
             .iter()
             .filter_map(records::contact)
             .collect();
+        let calls = self
+            .without_hidden_deals(&client, as_user, calls.map_err(sf)?)
+            .await?;
         let rows: Vec<CallRow> = calls
-            .map_err(sf)?
             .iter()
             .filter_map(|r| records::call_row(fields, r))
             .collect();
@@ -439,9 +464,10 @@ impl Service {
 
     /// Splits `call_ids` into those the caller may read and the rest. API-key callers may read
     /// every id (the original middleware's model); a Salesforce user only the ids of Gong call
-    /// records Salesforce shows them **and** whose account Salesforce shows them too: an org
-    /// may make the call object public-read (or let reps edit the call id field), and the
-    /// account's sharing is what keeps one rep's customers from another. A call record without
+    /// records Salesforce shows them **and** whose account (and opportunity, when the call has
+    /// one) Salesforce shows them too: an org may make the call object public-read (or let reps
+    /// edit the call id field), or share an account without its deals, and the account's and
+    /// the deal's sharing is what keeps one rep's customers from another. A call record without
     /// an account is not readable this way.
     pub async fn accessible_call_ids(
         &self,
@@ -462,35 +488,32 @@ impl Service {
             .map(|chunk| query::visible_calls(fields, chunk))
             .collect();
         let queries = soql.iter().map(|q| client.query::<Value>(q));
-        // Call id -> the accounts of its visible records.
-        let mut call_accounts: Vec<(String, String)> = Vec::new();
+        // Each visible call record: its call id, account and opportunity.
+        let mut records: Vec<(String, String, Option<String>)> = Vec::new();
         for result in futures::future::join_all(queries).await {
             for record in result.map_err(|e| ServiceError::from_salesforce(e, as_user))? {
                 let call = records::text(&record, &fields.call_id);
                 let account = records::text(&record, &fields.account);
+                let deal = records::text(&record, &fields.opportunity);
                 if let (Some(call), Some(account)) = (call, account) {
-                    call_accounts.push((call.trim().to_owned(), account.trim().to_owned()));
+                    let deal = deal.map(|d| d.trim().to_owned());
+                    records.push((call.trim().to_owned(), account.trim().to_owned(), deal));
                 }
             }
         }
-        let accounts: Vec<String> = distinct(call_accounts.iter().map(|(_, a)| a.clone()));
-        let soql: Vec<String> = accounts
-            .chunks(VISIBILITY_CHUNK)
-            .map(query::visible_accounts)
-            .collect();
-        let queries = soql.iter().map(|q| client.query::<Value>(q));
-        let mut visible_accounts = Vec::new();
-        for result in futures::future::join_all(queries).await {
-            for record in result.map_err(|e| ServiceError::from_salesforce(e, as_user))? {
-                if let Some(id) = records::text(&record, "Id") {
-                    visible_accounts.push(id);
-                }
-            }
-        }
-        let visible: HashSet<&str> = call_accounts
+        let accounts = distinct(records.iter().map(|(_, a, _)| a.clone()));
+        let deals = distinct(records.iter().filter_map(|(_, _, d)| d.clone()));
+        let (accounts, deals) = tokio::join!(
+            visible_ids(&client, as_user, &accounts, query::visible_accounts),
+            visible_ids(&client, as_user, &deals, query::visible_opportunities),
+        );
+        let (accounts, deals) = (accounts?, deals?);
+        let visible: HashSet<&str> = records
             .iter()
-            .filter(|(_, account)| visible_accounts.iter().any(|v| same_id(v, account)))
-            .map(|(call, _)| call.as_str())
+            .filter(|(_, account, deal)| {
+                accounts.contains(account) && deal.as_ref().is_none_or(|d| deals.contains(d))
+            })
+            .map(|(call, _, _)| call.as_str())
             .collect();
         let (accessible, not_accessible) = ids
             .into_iter()
@@ -502,9 +525,46 @@ impl Service {
     }
 }
 
+/// The ids among `ids` whose records the caller sees, by `soql` (a query selecting `Id` from
+/// the records among a list of ids), in chunks. Ids compare in their 15-character form, so
+/// either form matches.
+async fn visible_ids(
+    client: &SalesforceClient,
+    as_user: bool,
+    ids: &[String],
+    soql: fn(&[String]) -> String,
+) -> Result<VisibleIds, ServiceError> {
+    let soql: Vec<String> = ids.chunks(VISIBILITY_CHUNK).map(soql).collect();
+    let queries = soql.iter().map(|q| client.query::<Value>(q));
+    let mut visible = VisibleIds::default();
+    for result in futures::future::join_all(queries).await {
+        for record in result.map_err(|e| ServiceError::from_salesforce(e, as_user))? {
+            if let Some(id) = records::text(&record, "Id") {
+                visible.0.insert(id_key(&id).to_owned());
+            }
+        }
+    }
+    Ok(visible)
+}
+
+/// Salesforce ids, kept in their case-sensitive 15-character form.
+#[derive(Default)]
+struct VisibleIds(HashSet<String>);
+
+impl VisibleIds {
+    fn contains(&self, id: &str) -> bool {
+        self.0.contains(id_key(id))
+    }
+}
+
+/// The 15-character form of a Salesforce id (15- and 18-character forms name the same record).
+fn id_key(id: &str) -> &str {
+    id.get(..15).unwrap_or(id)
+}
+
 /// Whether two Salesforce ids name the same record (15- and 18-character forms compare equal).
 fn same_id(a: &str, b: &str) -> bool {
-    a.get(..15).unwrap_or(a) == b.get(..15).unwrap_or(b)
+    id_key(a) == id_key(b)
 }
 
 fn not_found(account_id: &str) -> ServiceError {

@@ -15,7 +15,7 @@ use gong::{CacheConfig, CacheKey, CacheMode, GongConfig, RedisConfig};
 use secrecy::{ExposeSecret, SecretString};
 use service::fields::{
     DEFAULT_ACCOUNT_FIELD, DEFAULT_CALL_ID_FIELD, DEFAULT_CALL_OBJECT, DEFAULT_DURATION_FIELD,
-    DEFAULT_START_FIELD, DEFAULT_TITLE_FIELD, DEFAULT_URL_FIELD,
+    DEFAULT_OPPORTUNITY_FIELD, DEFAULT_START_FIELD, DEFAULT_TITLE_FIELD, DEFAULT_URL_FIELD,
 };
 use service::GongFields;
 use url::Url;
@@ -479,6 +479,11 @@ pub struct GongFieldsArgs {
     /// The field holding the link to the call in Gong.
     #[arg(long, env = "CALLBRIEF_GONG_URL_FIELD", default_value = DEFAULT_URL_FIELD)]
     pub gong_url_field: String,
+
+    /// The lookup from a call to its opportunity: a call on a deal the person cannot see is
+    /// withheld from them.
+    #[arg(long, env = "CALLBRIEF_GONG_OPPORTUNITY_FIELD", default_value = DEFAULT_OPPORTUNITY_FIELD)]
+    pub gong_opportunity_field: String,
 }
 
 impl GongFieldsArgs {
@@ -492,6 +497,7 @@ impl GongFieldsArgs {
             duration: self.gong_duration_field.trim().to_owned(),
             account: self.gong_account_field.trim().to_owned(),
             url: self.gong_url_field.trim().to_owned(),
+            opportunity: self.gong_opportunity_field.trim().to_owned(),
         };
         fields
             .validate()

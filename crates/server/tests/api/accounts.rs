@@ -973,3 +973,116 @@ async fn a_public_read_call_object_does_not_open_other_reps_transcripts() {
         "her own call was fetched"
     );
 }
+
+/// An org may share an account without its deals (opportunities private): a call on a deal
+/// the person cannot see is that deal's conversation and stays closed to them, although they
+/// see the call record and its account.
+#[tokio::test]
+async fn a_call_on_a_deal_hidden_from_the_rep_is_withheld() {
+    let sf = spawn_sf_app(
+        AuthMode::Salesforce,
+        SalesforceSimConfig {
+            private_opportunities: true,
+            ..SalesforceSimConfig::default()
+        },
+    )
+    .await;
+    let (jordan, maya, org) = (user("Jordan"), user("Maya"), org());
+    // Maya's account, shared with Jordan; its deals are hers.
+    let shared = org
+        .accounts
+        .iter()
+        .find(|a| a.owner_id == maya.id && a.shared_with.contains(&jordan.id))
+        .unwrap()
+        .clone();
+    let deal_owner = |call: &sim::org::Call| {
+        call.opportunity_id
+            .as_deref()
+            .and_then(|id| org.opportunity(id))
+            .map(|o| o.owner_id.clone())
+    };
+    let calls: Vec<sim::org::Call> = org.calls_for_account(&shared.id).cloned().collect();
+    let on_her_deals: Vec<String> = calls
+        .iter()
+        .filter(|c| deal_owner(c).as_deref() == Some(maya.id.as_str()))
+        .map(|c| c.gong_id.clone())
+        .collect();
+    let open: Vec<String> = calls
+        .iter()
+        .filter(|c| c.opportunity_id.is_none())
+        .map(|c| c.gong_id.clone())
+        .collect();
+    assert!(!on_her_deals.is_empty());
+
+    let token = sf.token("Jordan").await;
+    // The simulator shows Jordan the call record itself.
+    let soql = format!(
+        "SELECT Id FROM Gong__Gong_Call__c WHERE Gong__Call_ID__c = '{}'",
+        on_her_deals[0]
+    );
+    let (status, records) = json(
+        sf.app
+            .http
+            .get(format!("{}/services/data/v65.0/query", sf.sf_base))
+            .query(&[("q", soql.as_str())])
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{records}");
+    assert_eq!(records["totalSize"], 1, "{records}");
+
+    // callbrief withholds the transcript, lists none of those calls, and keeps the rest.
+    let (status, body) = json(
+        sf.post_transcripts(&json!({ "callIds": [on_her_deals[0]] }), &token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["notAccessible"], json!([on_her_deals[0]]));
+    assert_eq!(body["callTranscripts"], json!([]));
+    let (status, body) = json(
+        sf.get(&format!("/accounts/{}/calls?limit=50", shared.id), &token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let listed: Vec<String> = body["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["callId"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        listed.iter().all(|id| !on_her_deals.contains(id)),
+        "{listed:?}"
+    );
+    assert!(open.iter().all(|id| listed.contains(id)), "{listed:?}");
+    let (status, body) = json(
+        sf.get(
+            &format!("/accounts/{}/briefing?calls=20", shared.id),
+            &token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| !on_her_deals.contains(&c["callId"].as_str().unwrap().to_owned())));
+
+    // Maya, the deals' owner, reads them.
+    let token = sf.token("Maya").await;
+    let (status, body) = json(
+        sf.post_transcripts(&json!({ "callIds": [on_her_deals[0]] }), &token)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["notAccessible"], json!([]));
+    assert_eq!(body["callTranscripts"].as_array().unwrap().len(), 1);
+}

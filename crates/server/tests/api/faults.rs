@@ -53,7 +53,7 @@ async fn server_errors_twice_then_success() {
 }
 
 #[tokio::test]
-async fn a_cursor_chain_past_the_deadline_is_a_prompt_504() {
+async fn at_the_deadline_the_calls_that_arrived_are_answered_and_the_rest_failed() {
     let cfg = GongSimConfig {
         page_size: 1,
         ..with_faults(Faults {
@@ -67,15 +67,40 @@ async fn a_cursor_chain_past_the_deadline_is_a_prompt_504() {
     })
     .await;
     let ids = some_call_ids(6);
-    let response = app.post_transcripts(&json!({ "callIds": ids })).await;
-    assert_error(response, 504, "upstream_timeout", "Gong did not return").await;
+    let (status, body) = json(app.post_transcripts(&json!({ "callIds": ids })).await).await;
     // Six pages of 250 ms each do not fit in 800 ms: the chain was cut off at the deadline,
-    // not followed to its end.
+    // and the calls on the pages that came are kept.
+    assert_eq!(status, 200, "{}", body["error"]);
+    let answered = body["callTranscripts"].as_array().unwrap().len();
+    let failed = body["failed"].as_array().unwrap();
+    assert!((1..6).contains(&answered), "{}", body["failed"]);
+    assert_eq!(answered + failed.len(), 6, "{}", body["failed"]);
+    for f in failed {
+        let reason = f["reason"].as_str().unwrap();
+        assert!(reason.contains("did not finish"), "{reason}");
+    }
     let pages = app.sim.stats.requests_to("/v2/calls/transcript");
     assert!(
         (1..6).contains(&pages),
         "{pages} transcript pages requested"
     );
+}
+
+#[tokio::test]
+async fn a_deadline_before_any_answer_is_a_prompt_504() {
+    let cfg = with_faults(Faults {
+        latency: Duration::from_millis(900),
+        ..Faults::default()
+    });
+    let app = spawn_app_with(cfg, |s| {
+        s.gong.deadline = Duration::from_millis(300);
+        s.gong.attempt_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let response = app
+        .post_transcripts(&json!({ "callIds": some_call_ids(2) }))
+        .await;
+    assert_error(response, 504, "upstream_timeout", "Gong did not return").await;
 }
 
 #[tokio::test]

@@ -85,6 +85,10 @@ pub struct SalesforceSimConfig {
     /// user reads every call record, while accounts, contacts and opportunities keep their
     /// sharing. Off by default (calls follow their account, the package's usual setup).
     pub public_read_calls: bool,
+    /// Model an org whose opportunities are "Private" (their org-wide default): a deal is seen
+    /// only by its owner and their managers, even on an account shared with others. Off by
+    /// default (deals follow their account).
+    pub private_opportunities: bool,
 }
 
 impl SalesforceSimConfig {
@@ -108,6 +112,7 @@ impl Default for SalesforceSimConfig {
             api_quota: None,
             clock: clock::system(),
             public_read_calls: false,
+            private_opportunities: false,
         }
     }
 }
@@ -191,6 +196,11 @@ impl SfState {
             return Err(ApiError::request_limit());
         }
         let visibility = Visibility::for_user(&self.org, &grant.user_id);
+        let visibility = if self.config.private_opportunities {
+            visibility.with_private_opportunities()
+        } else {
+            visibility
+        };
         let visibility = if self.config.public_read_calls {
             visibility.with_public_read(schema::ObjectType::GongCall)
         } else {

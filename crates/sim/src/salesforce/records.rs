@@ -20,6 +20,8 @@ pub struct Record {
     pub values: Vec<Value>,
     /// The account whose sharing decides who sees this record; `None` for users (visible to all).
     pub account_id: Option<String>,
+    /// The owning user, for objects whose own sharing can be private (opportunities).
+    pub owner_id: Option<String>,
 }
 
 impl Record {
@@ -100,6 +102,7 @@ fn user_record(u: &User) -> Record {
             Value::opt_id(u.manager_id.as_deref()),
         ],
         account_id: None,
+        owner_id: None,
     }
 }
 
@@ -119,6 +122,7 @@ fn account_record(a: &Account) -> Record {
             Value::opt_id(Some(&a.owner_id)),
         ],
         account_id: Some(a.id.clone()),
+        owner_id: None,
     }
 }
 
@@ -138,6 +142,7 @@ fn contact_record(c: &Contact, account_owner: Option<&str>) -> Record {
             Value::opt_id(account_owner),
         ],
         account_id: Some(c.account_id.clone()),
+        owner_id: None,
     }
 }
 
@@ -158,6 +163,7 @@ fn opportunity_record(o: &Opportunity) -> Record {
             Value::opt_id(Some(&o.owner_id)),
         ],
         account_id: Some(o.account_id.clone()),
+        owner_id: Some(o.owner_id.clone()),
     }
 }
 
@@ -192,6 +198,7 @@ fn call_record(c: &Call) -> Record {
             Value::opt_id(Some(&c.primary_user_id)),
         ],
         account_id: Some(c.account_id.clone()),
+        owner_id: None,
     }
 }
 

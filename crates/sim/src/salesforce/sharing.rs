@@ -13,25 +13,39 @@ use crate::org::model::{SampleOrg, UserRole};
 
 /// The records one user may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Visibility {
-    /// Everything (the integration user).
-    All,
-    /// Records under these accounts (15-character id keys), plus all users.
-    Accounts(HashSet<String>),
-    /// As [`Visibility::Accounts`], plus every record of one object whose org-wide default is
-    /// public read.
-    AccountsAndPublic(HashSet<String>, ObjectType),
+pub struct Visibility {
+    /// The accounts (15-character id keys) whose records the user sees; `None` for everything
+    /// (the integration user).
+    accounts: Option<HashSet<String>>,
+    /// The user and, for a manager, their direct reports (15-character id keys).
+    team: HashSet<String>,
+    /// An object whose org-wide default is "Public Read Only": every record of it is visible.
+    public: Option<ObjectType>,
+    /// Opportunities' org-wide default is "Private": an opportunity is visible to its owner's
+    /// team only, even on an account shared with others.
+    private_opportunities: bool,
 }
 
 impl Visibility {
     /// What the user with this id may see; an unknown user sees only users.
     pub fn for_user(org: &SampleOrg, user_id: &str) -> Visibility {
         let key = id_key(user_id);
+        let nothing = Visibility {
+            accounts: Some(HashSet::new()),
+            team: HashSet::new(),
+            public: None,
+            private_opportunities: false,
+        };
         let Some(user) = org.users.iter().find(|u| id_key(&u.id) == key) else {
-            return Visibility::Accounts(HashSet::new());
+            return nothing;
         };
         let team: HashSet<&str> = match user.role {
-            UserRole::Integration => return Visibility::All,
+            UserRole::Integration => {
+                return Visibility {
+                    accounts: None,
+                    ..nothing
+                }
+            }
             UserRole::Rep => HashSet::from([id_key(&user.id)]),
             UserRole::Manager => org
                 .users
@@ -51,29 +65,48 @@ impl Visibility {
             })
             .map(|a| id_key(&a.id).to_string())
             .collect();
-        Visibility::Accounts(accounts)
+        Visibility {
+            accounts: Some(accounts),
+            team: team.into_iter().map(str::to_owned).collect(),
+            ..nothing
+        }
     }
 
     /// This visibility with every record of `object` readable too (an org-wide default of
     /// "Public Read Only" for that object).
     pub fn with_public_read(self, object: ObjectType) -> Visibility {
-        match self {
-            Visibility::All => Visibility::All,
-            Visibility::Accounts(set) | Visibility::AccountsAndPublic(set, _) => {
-                Visibility::AccountsAndPublic(set, object)
-            }
+        Visibility {
+            public: Some(object),
+            ..self
+        }
+    }
+
+    /// This visibility with opportunities private (an org-wide default of "Private" for
+    /// them): sharing an account no longer shares its deals.
+    pub fn with_private_opportunities(self) -> Visibility {
+        Visibility {
+            private_opportunities: true,
+            ..self
         }
     }
 
     /// Whether the record is visible.
     pub fn can_see(&self, record: &Record) -> bool {
-        match (self, &record.account_id) {
-            (Visibility::All, _) | (_, None) => true,
-            (Visibility::AccountsAndPublic(_, public), _) if record.object == *public => true,
-            (Visibility::Accounts(set), Some(account))
-            | (Visibility::AccountsAndPublic(set, _), Some(account)) => {
-                set.contains(id_key(account))
-            }
+        let Some(accounts) = &self.accounts else {
+            return true;
+        };
+        if self.public == Some(record.object) {
+            return true;
+        }
+        if self.private_opportunities && record.object == ObjectType::Opportunity {
+            return record
+                .owner_id
+                .as_deref()
+                .is_some_and(|owner| self.team.contains(id_key(owner)));
+        }
+        match &record.account_id {
+            None => true,
+            Some(account) => accounts.contains(id_key(account)),
         }
     }
 }
@@ -131,8 +164,42 @@ mod tests {
         assert!(store.all(ObjectType::User).iter().all(|u| v.can_see(u)));
         let unknown = Visibility::for_user(&org, "005000000000000");
         assert!(store
+            .all(ObjectType::User)
+            .iter()
+            .all(|u| unknown.can_see(u)));
+        assert!(store
             .all(ObjectType::Account)
             .iter()
             .all(|a| !unknown.can_see(a)));
+    }
+
+    #[test]
+    fn private_opportunities_are_seen_by_their_owners_team_only() {
+        let org = tiny_org();
+        let store = Store::from_org(&org);
+        let deals = |user: usize, private: bool| -> usize {
+            let v = Visibility::for_user(&org, &org.users[user].id);
+            let v = if private {
+                v.with_private_opportunities()
+            } else {
+                v
+            };
+            store
+                .all(ObjectType::Opportunity)
+                .iter()
+                .filter(|o| v.can_see(o))
+                .count()
+        };
+        // Jordan sees Maya's shared Acme account and, by default, its deal besides his own;
+        // once deals are private, only his own.
+        assert_eq!(deals(JORDAN, false), 2);
+        assert_eq!(deals(JORDAN, true), 1);
+        assert_eq!(deals(MAYA, true), 1);
+        // A manager's team owns both.
+        assert_eq!(deals(DANA, true), 2);
+        assert_eq!(
+            deals(INTEGRATION, true),
+            store.all(ObjectType::Opportunity).len()
+        );
     }
 }
