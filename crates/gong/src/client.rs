@@ -136,6 +136,7 @@ impl GongClient {
             Arc::clone(&transport),
             batch_size,
             config.max_in_flight,
+            config.last_slot_wait,
             config.deadline,
             cache.clone(),
         );

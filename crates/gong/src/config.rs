@@ -44,6 +44,10 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default call ids per Gong request: the most Gong's transcript endpoint is comfortable with.
 pub const DEFAULT_BATCH_SIZE: usize = 100;
+/// Default time the last free request slot of a window waits for a batch to fill: long enough
+/// for asks made at about the same moment (a team starting together) to join, short next to
+/// the up to a second until the window's next slot.
+pub const DEFAULT_LAST_SLOT_WAIT: Duration = Duration::from_millis(50);
 /// Default process-wide ceiling on requests per second: Gong's default company limit.
 pub const DEFAULT_REQUESTS_PER_SECOND: u32 = 3;
 /// Default retries of one request: enough to ride out a burst of 429s inside the deadline.
@@ -68,6 +72,12 @@ pub struct GongConfig {
     pub batch_size: usize,
     /// Gong requests of call batches in flight at once: [`DEFAULT_MAX_IN_FLIGHT`].
     pub max_in_flight: usize,
+    /// How long the last free request slot of the one-second window waits for more ids to
+    /// join a batch that is not full, counted from when its oldest id was queued
+    /// ([`DEFAULT_LAST_SLOT_WAIT`]; zero sends at once). After that slot the next one can be
+    /// up to a second away, so a batch sent a moment too early costs its late joiners that
+    /// second.
+    pub last_slot_wait: Duration,
     /// Process-wide ceiling on requests per second to Gong: 3 (Gong's default company limit). 0 = unlimited.
     pub requests_per_second: u32,
     /// Retries of one request after a 429, 5xx, timeout or broken connection: 4.
@@ -284,6 +294,7 @@ impl GongConfig {
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             batch_size: DEFAULT_BATCH_SIZE,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            last_slot_wait: DEFAULT_LAST_SLOT_WAIT,
             requests_per_second: DEFAULT_REQUESTS_PER_SECOND,
             max_retries: DEFAULT_MAX_RETRIES,
             initial_backoff: DEFAULT_INITIAL_BACKOFF,

@@ -7,7 +7,9 @@
 //!
 //! - **Micro-batching**: every id waiting in that lane when the slot opens leaves in the same
 //!   request, whoever asked for it. An idle server adds no wait: the first ask wakes the
-//!   dispatcher and, with a slot free, its request leaves at once.
+//!   dispatcher and, with a slot free, its request leaves at once. Only the last free slot
+//!   of the window waits, briefly (`last_slot_wait`), for a batch that is not full: after it
+//!   the next slot can be a second away, so asks made a moment apart share it.
 //! - **Single-flight**: an id already queued or in flight is not queued again; the new asker
 //!   is added to the ids' waiters and gets the same answer.
 //! - **Fairness**: each lane keeps one queue per caller key, served round-robin one id at a
@@ -145,6 +147,8 @@ struct Lane {
     waiters: HashMap<String, Vec<Waiter>>,
     /// Latest deadline among the askers of each queued or in-flight id.
     deadlines: HashMap<String, Instant>,
+    /// When the longest-waiting queued id was queued; `None` while nothing is queued.
+    queued_since: Option<Instant>,
 }
 
 impl Lane {
@@ -170,6 +174,9 @@ impl Lane {
             });
         }
         self.callers.retain(|(_, ids)| !ids.is_empty());
+        if self.callers.is_empty() {
+            self.queued_since = None;
+        }
     }
 
     /// Up to `size` ids, one per caller in turn; served callers move to the back.
@@ -185,6 +192,10 @@ impl Lane {
             if !ids.is_empty() {
                 self.callers.push_back((caller, ids));
             }
+        }
+        // Ids left behind keep their place: they waited at least as long.
+        if self.callers.is_empty() {
+            self.queued_since = None;
         }
         batch
     }
@@ -207,6 +218,7 @@ impl Queues {
                     callers: VecDeque::new(),
                     waiters: HashMap::new(),
                     deadlines: HashMap::new(),
+                    queued_since: None,
                 });
                 self.lanes.len() - 1
             }
@@ -221,6 +233,24 @@ impl Queues {
             any |= !lane.callers.is_empty();
         }
         any
+    }
+
+    /// When the last free slot of the window should go instead of now: while every lane with
+    /// queued ids holds less than a full batch and its oldest id has waited less than `wait`,
+    /// the instant the first of them has waited that long. `None`: send now.
+    fn hold_last_slot(&self, batch_size: usize, wait: Duration, now: Instant) -> Option<Instant> {
+        let mut until: Option<Instant> = None;
+        for lane in self.lanes.iter().filter(|l| !l.callers.is_empty()) {
+            if lane.queued() >= batch_size {
+                return None;
+            }
+            let ready = lane.queued_since.unwrap_or(now) + wait;
+            if ready <= now {
+                return None;
+            }
+            until = Some(until.map_or(ready, |u| u.min(ready)));
+        }
+        until
     }
 
     /// The next lane with queued ids, taking turns.
@@ -255,6 +285,9 @@ struct Shared {
     in_flight: Arc<Semaphore>,
     /// The configured deadline, named in `DeadlineExceeded` errors.
     deadline: Duration,
+    /// How long the window's last free slot waits for a fuller batch (see
+    /// [`crate::GongConfig::last_slot_wait`]).
+    last_slot_wait: Duration,
     cache: Option<Arc<Cache>>,
 }
 
@@ -284,6 +317,7 @@ impl Scheduler {
         transport: Arc<Transport>,
         batch_size: usize,
         max_in_flight: usize,
+        last_slot_wait: Duration,
         deadline: Duration,
         cache: Option<Arc<Cache>>,
     ) -> Self {
@@ -295,6 +329,7 @@ impl Scheduler {
                 batch_size: batch_size.max(1),
                 in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
                 deadline,
+                last_slot_wait,
                 cache,
             }),
             dispatcher: Mutex::new(None),
@@ -371,6 +406,7 @@ impl Scheduler {
                     continue;
                 }
                 announce.push((want.lane.key.clone(), fresh.iter().cloned().collect()));
+                lane.queued_since.get_or_insert_with(Instant::now);
                 match lane.callers.iter_mut().find(|(c, _)| c == caller) {
                     Some((_, ids)) => ids.extend(fresh),
                     None => lane.callers.push_back((caller.to_owned(), fresh)),
@@ -572,7 +608,11 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
             continue;
         }
         let has_queued = shared.lock().has_queued();
-        let step = if has_queued {
+        let step = if !has_queued {
+            Step::Idle
+        } else if let Some(until) = hold_last_slot(&shared) {
+            Step::Hold(until)
+        } else {
             match shared.transport.limiter.try_acquire().await {
                 Slot::Granted => Step::Send(next_batch(&mut shared.lock(), &shared)),
                 Slot::WaitUntil(at) => Step::Wait(at),
@@ -581,8 +621,6 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
                     Step::Idle
                 }
             }
-        } else {
-            Step::Idle
         };
         match step {
             Step::Send(Some(batch)) => {
@@ -597,6 +635,14 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
                 drop(shared);
                 tokio::time::sleep_until(at).await;
             }
+            Step::Hold(until) => {
+                // A new ask may fill the batch before then.
+                drop(shared);
+                tokio::select! {
+                    () = tokio::time::sleep_until(until) => {}
+                    () = notified => tokio::task::yield_now().await,
+                }
+            }
             Step::Idle => {
                 drop(shared);
                 notified.await;
@@ -610,7 +656,25 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
 enum Step {
     Send(Option<Batch>),
     Wait(Instant),
+    /// The window's last free slot waits for a fuller batch until then.
+    Hold(Instant),
     Idle,
+}
+
+/// When the window's last free slot waits for more ids before it goes (see
+/// [`Queues::hold_last_slot`]): after it the next slot can be up to a second away, so a batch
+/// sent a moment early leaves the asks of that moment waiting that second. With more than one
+/// slot free, or without a local window, nothing waits: an idle server sends at once.
+fn hold_last_slot(shared: &Shared) -> Option<Instant> {
+    if shared.last_slot_wait.is_zero() {
+        return None;
+    }
+    if shared.transport.limiter.free_local_slots()? != 1 {
+        return None;
+    }
+    shared
+        .lock()
+        .hold_last_slot(shared.batch_size, shared.last_slot_wait, Instant::now())
 }
 
 fn next_batch(queues: &mut Queues, shared: &Shared) -> Option<Batch> {

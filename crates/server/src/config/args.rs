@@ -190,6 +190,11 @@ pub struct GongArgs {
     #[arg(long, env = "GONG_MAX_IN_FLIGHT", default_value_t = gong::config::DEFAULT_MAX_IN_FLIGHT)]
     pub gong_max_in_flight: usize,
 
+    /// Milliseconds the last free Gong request slot of the one-second window waits for more
+    /// call ids to join a batch that is not full; 0 sends at once.
+    #[arg(long, env = "GONG_LAST_SLOT_WAIT_MS", default_value_t = DEFAULT_LAST_SLOT_WAIT_MS)]
+    pub gong_last_slot_wait_ms: u64,
+
     /// Process-wide ceiling on requests per second to Gong (Gong's default limit is 3); 0 = unlimited.
     #[arg(long, env = "GONG_REQUESTS_PER_SECOND", default_value_t = gong::config::DEFAULT_REQUESTS_PER_SECOND)]
     pub gong_requests_per_second: u32,
@@ -239,6 +244,8 @@ pub struct RedisArgs {
 
 /// Default Redis operation time limit in ms: the gong crate's default, in the unit the setting takes.
 pub const DEFAULT_REDIS_TIMEOUT_MS: u64 = gong::config::DEFAULT_REDIS_TIMEOUT.as_millis() as u64;
+/// [`gong::config::DEFAULT_LAST_SLOT_WAIT`] in milliseconds, as the setting takes it.
+pub const DEFAULT_LAST_SLOT_WAIT_MS: u64 = gong::config::DEFAULT_LAST_SLOT_WAIT.as_millis() as u64;
 
 impl RedisArgs {
     /// The Redis configuration, or `None` without a URL. Errors never echo the URL.
@@ -364,6 +371,7 @@ impl GongArgs {
         cfg.batch_size = self.gong_batch_size;
         at_least_one("GONG_MAX_IN_FLIGHT", self.gong_max_in_flight == 0)?;
         cfg.max_in_flight = self.gong_max_in_flight;
+        cfg.last_slot_wait = Duration::from_millis(self.gong_last_slot_wait_ms).min(cfg.deadline);
         cfg.requests_per_second = self.gong_requests_per_second;
         cfg.max_retries = self.gong_max_retries;
         if self.gong_daily_quota != 0 && self.gong_daily_reserve >= self.gong_daily_quota {
