@@ -263,16 +263,6 @@ impl Limiter {
         }
     }
 
-    /// Slots free now in this process's window, when this process alone counts them (no
-    /// shared state) and traffic is not paused; `None` otherwise, or without a window.
-    pub(crate) fn free_local_slots(&self) -> Option<u32> {
-        if self.shared.is_some() || self.per_second == 0 {
-            return None;
-        }
-        let (free, paused) = self.state.peek(Instant::now(), self.per_second);
-        paused.is_zero().then_some(free)
-    }
-
     /// Takes a slot now if one is free.
     pub(crate) async fn try_acquire(&self) -> Slot {
         let Some(shared) = &self.shared else {

@@ -580,6 +580,11 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
                 .limiter
                 .wait_for_free_slot(Instant::now() + shared.deadline)
                 .await;
+            if let Some(until) = hold_last_slot(&shared).await {
+                drop(shared);
+                hold(until, notified).await;
+                continue;
+            }
             let batch = {
                 let mut queues = shared.lock();
                 if queues.has_queued() {
@@ -610,7 +615,7 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
         let has_queued = shared.lock().has_queued();
         let step = if !has_queued {
             Step::Idle
-        } else if let Some(until) = hold_last_slot(&shared) {
+        } else if let Some(until) = hold_last_slot(&shared).await {
             Step::Hold(until)
         } else {
             match shared.transport.limiter.try_acquire().await {
@@ -636,12 +641,8 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
                 tokio::time::sleep_until(at).await;
             }
             Step::Hold(until) => {
-                // A new ask may fill the batch before then.
                 drop(shared);
-                tokio::select! {
-                    () = tokio::time::sleep_until(until) => {}
-                    () = notified => tokio::task::yield_now().await,
-                }
+                hold(until, notified).await;
             }
             Step::Idle => {
                 drop(shared);
@@ -665,16 +666,29 @@ enum Step {
 /// [`Queues::hold_last_slot`]): after it the next slot can be up to a second away, so a batch
 /// sent a moment early leaves the asks of that moment waiting that second. With more than one
 /// slot free, or without a local window, nothing waits: an idle server sends at once.
-fn hold_last_slot(shared: &Shared) -> Option<Instant> {
+async fn hold_last_slot(shared: &Shared) -> Option<Instant> {
     if shared.last_slot_wait.is_zero() {
         return None;
     }
-    if shared.transport.limiter.free_local_slots()? != 1 {
+    // Nothing to wait for unless a lane has a batch that is not full.
+    shared
+        .lock()
+        .hold_last_slot(shared.batch_size, shared.last_slot_wait, Instant::now())?;
+    let (free, paused, per_second) = shared.transport.limiter.peek().await;
+    if per_second == 0 || free != 1 || !paused.is_zero() {
         return None;
     }
     shared
         .lock()
         .hold_last_slot(shared.batch_size, shared.last_slot_wait, Instant::now())
+}
+
+/// Waits until `until` or until a new ask comes (it may fill the batch).
+async fn hold(until: Instant, notified: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>) {
+    tokio::select! {
+        () = tokio::time::sleep_until(until) => {}
+        () = notified => tokio::task::yield_now().await,
+    }
 }
 
 fn next_batch(queues: &mut Queues, shared: &Shared) -> Option<Batch> {
