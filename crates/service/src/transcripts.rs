@@ -106,6 +106,7 @@ pub fn fit_transcripts(
     fit_response(
         call_transcripts,
         offsets,
+        &HashMap::new(),
         max_chars,
         Measure::JsonString,
         |call_transcripts, truncation| TranscriptsAnswer {

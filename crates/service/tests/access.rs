@@ -12,7 +12,7 @@ use service::budget::MAX_MAX_CHARS;
 use service::dto::TranscriptsAnswer;
 use service::{
     AccountId, BriefingRequest, CallId, Caller, GongFields, MaxChars, Methodology, Rendering,
-    Service, ServiceError, ServiceOptions, TranscriptsRequest,
+    Service, ServiceError, ServiceOptions, TranscriptMode, TranscriptsRequest,
 };
 use sim::clock::ManualClock;
 use sim::gong::GongSimConfig;
@@ -559,6 +559,8 @@ async fn a_briefing_holds_its_budget_and_reads_on_with_offsets() {
     request.calls = 20;
     request.methodology = Methodology::Spiced;
     request.max_chars = budget(30_000);
+    // Paging through whole transcripts is reading them in order.
+    request.transcripts = TranscriptMode::Full;
 
     let whole = {
         let mut r = request.clone();

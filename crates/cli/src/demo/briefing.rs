@@ -173,6 +173,40 @@ fn summary(pack: &Briefing) -> Vec<String> {
         .collect();
     lines.extend(table::render(["Title", "Date", "Attendees"], &calls));
 
+    // Gong's intelligence of each call, which the pack carries before the transcripts.
+    let heard: Vec<[String; 3]> = pack
+        .calls
+        .iter()
+        .filter_map(|c| {
+            let i = c.intelligence.as_ref()?;
+            let trackers: Vec<String> = i
+                .trackers
+                .iter()
+                .map(|t| format!("{} x{}", t.name, t.count))
+                .collect();
+            let next = i.next_steps.first().map_or_else(
+                || "-".to_owned(),
+                |m| match &m.at {
+                    Some(at) => format!("[{at}] {}", m.text),
+                    None => m.text.clone(),
+                },
+            );
+            Some([
+                c.started
+                    .as_deref()
+                    .map(|s| s.chars().take(10).collect())
+                    .unwrap_or_else(|| "-".to_owned()),
+                table::clip(&trackers.join(", "), 44),
+                table::clip(&next, 48),
+            ])
+        })
+        .collect();
+    if !heard.is_empty() {
+        lines.push(String::new());
+        lines.push("  What Gong heard (per call, before the transcripts):".to_owned());
+        lines.extend(table::render(["Date", "Trackers", "Next step"], &heard));
+    }
+
     lines.push(String::new());
     lines.push(format!(
         "  Instructions ({}), first lines:",
@@ -254,7 +288,9 @@ mod tests {
             "contacts": contacts,
             "calls": [{"callId": "1", "title": "Kickoff", "started": "2026-11-22T18:32:22Z", "duration": 60,
                        "attendees": [{"name": "Maya Chen", "affiliation": "Internal"}, {"name": null, "affiliation": "Unknown"}],
-                       "hasTranscript": true}],
+                       "hasTranscript": true,
+                       "intelligence": {"brief": "Kickoff.", "nextSteps": [{"text": "Demo on Tuesday.", "at": "41:05"}],
+                                        "trackers": [{"name": "Competitors", "count": 2}]}}],
             "notes": [],
             "truncation": {"maxChars": 100000, "truncated": false, "calls": []},
             "transcripts": [{"callId": "1", "title": null, "started": null, "content": "Maya Chen: Hi"}],
@@ -282,6 +318,10 @@ mod tests {
         assert!(!text.contains("Person 4"), "{text}");
         assert!(
             text.contains("  Kickoff  2026-11-22  Maya Chen, (unnamed)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  2026-11-22  Competitors x2  [41:05] Demo on Tuesday."),
             "{text}"
         );
         assert!(

@@ -207,6 +207,7 @@ impl CallbriefMcp {
             offsets: offsets(args.offsets)?,
             // The text item, which every client shows the model, is what the budget holds.
             rendering: Rendering::Markdown,
+            transcripts: args.transcripts.map(Into::into).unwrap_or_default(),
         };
         let briefing = self
             .service()

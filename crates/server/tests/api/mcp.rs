@@ -437,7 +437,8 @@ async fn a_visible_call_among_hidden_ones_is_served_and_the_rest_withheld() {
 
 #[tokio::test]
 async fn answers_fit_the_mcp_budget() {
-    let app = spawn(AuthMode::ApiKey, |s| s.mcp_max_chars = 5_000).await;
+    // A small budget: the briefing's write-up rules and notes alone take ~5,000 characters.
+    let app = spawn(AuthMode::ApiKey, |s| s.mcp_max_chars = 6_000).await;
     let f = fixture(&org());
     let result = app
         .call_tool(
@@ -449,7 +450,7 @@ async fn answers_fit_the_mcp_budget() {
     assert!(!is_error(&result), "{result}");
     let markdown = text(&result);
     assert!(
-        markdown.chars().count() <= 5_000,
+        markdown.chars().count() <= 6_000,
         "{} chars",
         markdown.chars().count()
     );
@@ -467,7 +468,7 @@ async fn answers_fit_the_mcp_budget() {
         )
         .await;
     assert!(!is_error(&result), "{result}");
-    assert!(text(&result).chars().count() <= 5_000);
+    assert!(text(&result).chars().count() <= 6_000);
     let ids: Vec<String> = org()
         .calls_for_account(&f.own_account.id)
         .take(3)
@@ -481,10 +482,10 @@ async fn answers_fit_the_mcp_budget() {
         )
         .await;
     assert!(!is_error(&result), "{result}");
-    assert!(text(&result).chars().count() <= 5_000);
+    assert!(text(&result).chars().count() <= 6_000);
     assert_eq!(
         result["structuredContent"]["truncation"]["maxChars"],
-        json!(5_000)
+        json!(6_000)
     );
 }
 

@@ -169,6 +169,7 @@ impl Service {
         fit_response(
             assembled.call_transcripts,
             &HashMap::new(),
+            &HashMap::new(),
             budget,
             Measure::JsonString,
             |transcripts, _| {
