@@ -149,6 +149,16 @@ fn summary(pack: &Briefing) -> Vec<String> {
         people.push(format!("and {} more", pack.contacts.len() - SHOWN_CONTACTS));
     }
     labelled(&mut facts, "Key contacts", people, "none");
+    if !pack.stakeholders.is_empty() {
+        // What the stakeholder map tells the rep to act on.
+        let flags: Vec<String> = pack
+            .stakeholders
+            .iter()
+            .flat_map(|p| p.flags.iter().map(move |f| format!("{}: {f}", p.name)))
+            .map(|f| table::clip(&f, table::LINE_WIDTH - 16))
+            .collect();
+        labelled(&mut facts, "Flags", flags, "none");
+    }
     let mut lines = table::align(&facts);
 
     lines.push(String::new());
@@ -328,6 +338,22 @@ mod tests {
             text.ends_with(
                 "  Instructions (MEDPICC), first lines:\n    Write it up.\n    1. Account\n    2. Calls"
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn summary_lists_the_stakeholder_flags() {
+        let mut pack = pack(1, 1);
+        pack.stakeholders = serde_json::from_value(json!([
+            {"name": "Ann Lee", "title": "CFO", "contactId": "003A", "buyingRoles": ["Economic Buyer"],
+             "callsAttended": 0, "talkShare": null, "lastHeard": null,
+             "flags": ["Economic Buyer never on a call"]}
+        ]))
+        .unwrap();
+        let text = summary(&pack).join("\n");
+        assert!(
+            text.contains("  Flags         Ann Lee: Economic Buyer never on a call"),
             "{text}"
         );
     }

@@ -34,9 +34,11 @@ which includes the calls.";
 /// Summary of `getAccountBriefing` (≤ 300 characters).
 pub const BRIEFING_SUMMARY: &str = "Get a meeting-prep briefing for an account";
 /// Description of `getAccountBriefing` (≤ 300 characters).
-pub const BRIEFING_DESCRIPTION: &str = "One call for everything: account, open opportunities, key \
-contacts, the newest calls with attendees, their transcripts and instructions for writing the \
-briefing (MEDPICC or SPICED). Long transcripts are cut fairly; truncation says how to read on.";
+pub const BRIEFING_DESCRIPTION: &str =
+    "One call for everything: account, deals, stakeholders, the \
+newest calls with Gong's brief, key points, next steps and trackers, their timed transcripts and \
+write-up instructions (MEDPICC or SPICED). Cut transcripts keep what matters; truncation says how \
+to read on.";
 
 /// Finds accounts by name, as the caller sees them in Salesforce.
 #[utoipa::path(
