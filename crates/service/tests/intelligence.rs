@@ -316,16 +316,25 @@ async fn signal_coverage_of_a_full_pack_is_complete() {
             let pack = render_briefing(&briefing, Rendering::Markdown);
             let (total, transcript) = sizes(&briefing, Rendering::Markdown);
             let (found, of, missing) = coverage(&env.org, account_id.as_str(), &pack);
+            // The same count over the transcript text alone: what the cutting keeps.
+            let spoken: String = briefing
+                .transcripts
+                .iter()
+                .map(|t| t.content.as_str())
+                .collect();
+            let (in_transcripts, _, _) = coverage(&env.org, account_id.as_str(), &spoken);
             report.push(format!(
                 "calls={calls} transcripts={} calls_in_pack={} pack_chars={total} \
                  transcript_chars={transcript} transcript_share={:.1}% signals={found}/{of} \
-                 missing={missing:?}",
+                 in_transcripts={in_transcripts}/{of} missing={missing:?}",
                 mode.as_str(),
                 briefing.calls.len(),
                 transcript as f64 * 100.0 / total as f64,
             ));
             if calls == 10 && mode == TranscriptMode::Fit {
                 assert_eq!(found, of, "missing from the pack: {missing:#?}");
+                // The cut transcripts alone keep every planted fact too.
+                assert_eq!(in_transcripts, of);
             }
         }
     }
