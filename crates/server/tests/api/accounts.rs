@@ -275,6 +275,10 @@ async fn bad_ids_names_and_parameters_get_clear_400s() {
             "maxChars: must be between",
         ),
         (format!("/accounts/{id}/briefing?offsets=abc"), "offsets: "),
+        (
+            format!("/accounts/{id}/briefing?transcripts=some"),
+            "transcripts: unknown transcripts mode \"some\"; use full, fit or none",
+        ),
     ];
     for (path, needle) in cases {
         assert_error(
