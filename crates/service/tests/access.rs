@@ -38,6 +38,7 @@ async fn transcripts(service: &Service, caller: &Caller, ids: &[String]) -> Tran
         call_ids: calls(ids),
         max_chars: budget(2_000_000),
         offsets: HashMap::new(),
+        timestamps: false,
     };
     service.transcripts(caller, &request).await.unwrap()
 }
@@ -624,6 +625,7 @@ async fn ten_long_calls_fit_the_default_budget() {
         call_ids: calls(&ids),
         max_chars: MaxChars::default(),
         offsets: HashMap::new(),
+        timestamps: false,
     };
     let body = service.transcripts(&dana, &request).await.unwrap();
     let size = serde_json::to_string(&body).unwrap().chars().count();

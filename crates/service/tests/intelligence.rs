@@ -210,6 +210,7 @@ async fn call_transcripts_keep_the_original_format() {
         call_ids: ids,
         max_chars: MaxChars::parse("maxChars", Some(MAX_MAX_CHARS), MAX_MAX_CHARS).unwrap(),
         offsets: HashMap::new(),
+        timestamps: false,
     };
     let answer = env
         .service

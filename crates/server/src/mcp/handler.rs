@@ -177,6 +177,7 @@ impl CallbriefMcp {
             .map_err(service_message)?,
             max_chars: self.budget(args.max_chars)?,
             offsets: offsets(args.offsets)?,
+            timestamps: args.timestamps.unwrap_or(false),
         };
         let answer = self
             .service()

@@ -43,6 +43,9 @@ pub struct GetCallTranscriptsArgs {
     /// Where to continue each cut transcript: call id -> the `nextOffset` a previous answer
     /// gave; at most 100 entries.
     pub offsets: Option<std::collections::BTreeMap<String, usize>>,
+    /// Mark each turn with its time in the call ("[12:34] Speaker: ..."), for citing; default
+    /// false.
+    pub timestamps: Option<bool>,
 }
 
 /// The write-up frameworks, as the model spells them.
