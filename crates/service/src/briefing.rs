@@ -398,7 +398,13 @@ pub fn intelligence(call: &ExtensiveCall) -> Option<CallIntelligence> {
                 name: name.trim().to_owned(),
                 count,
                 said_by,
-                at: occurrences.iter().take(5).map(|o| clock(o.0)).collect(),
+                at: {
+                    // Several phrases in one sentence are one moment to cite.
+                    let mut at: Vec<String> = occurrences.iter().map(|o| clock(o.0)).collect();
+                    at.dedup();
+                    at.truncate(5);
+                    at
+                },
             })
         })
         .collect();
@@ -614,6 +620,47 @@ mod tests {
             ranked,
             [("Dana Whitfield", 2), ("Lee Park", 1), ("Nobody", 0)]
         );
+    }
+
+    #[test]
+    fn gongs_intelligence_is_read_and_what_gong_left_out_is_absent() {
+        use gong::wire::{CallContent, Occurrence, Tracker};
+        let plain = gong_call("1", "Dana Whitfield");
+        assert_eq!(intelligence(&plain), None);
+        let mut call = gong_call("1", "Dana Whitfield");
+        let at = |secs: f64| Occurrence {
+            start_time: Some(secs),
+            speaker_id: Some("s1".into()),
+        };
+        call.content = Some(CallContent {
+            brief: Some("  Budget approved. ".into()),
+            trackers: Some(vec![
+                Tracker {
+                    name: Some("Competitors".into()),
+                    count: Some(3),
+                    occurrences: Some(vec![at(754.2), at(61.0), at(61.5)]),
+                    ..Default::default()
+                },
+                Tracker {
+                    name: Some("Legal".into()),
+                    count: Some(0),
+                    ..Default::default()
+                },
+            ]),
+            ..Default::default()
+        });
+        let intel = intelligence(&call).unwrap();
+        assert_eq!(intel.brief.as_deref(), Some("Budget approved."));
+        assert_eq!(
+            intel.trackers.len(),
+            1,
+            "trackers that did not fire are left out"
+        );
+        let competitors = &intel.trackers[0];
+        assert_eq!(competitors.count, 3);
+        assert_eq!(competitors.said_by, ["Dana Whitfield"]);
+        assert_eq!(competitors.at, ["01:01", "12:34"]);
+        assert!(intel.key_points.is_empty() && intel.outcome.is_none());
     }
 
     #[test]
