@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use server::config::{UpstreamArgs, DEFAULT_MAX_RESPONSE_CHARS};
 use service::{
     render_markdown, AccountId, BriefingRequest, Caller, MaxChars, Methodology, Rendering, Service,
-    DEFAULT_BRIEFING_CALLS,
+    TranscriptMode, DEFAULT_BRIEFING_CALLS,
 };
 
 /// `--format` values.
@@ -45,6 +45,11 @@ pub struct BriefingArgs {
     #[arg(long)]
     pub offsets: Option<String>,
 
+    /// Transcript text: fit (keep the turns that matter when cutting), full (in order, cut at
+    /// the end) or none (Gong's intelligence only).
+    #[arg(long, default_value = "fit")]
+    pub transcripts: TranscriptMode,
+
     #[command(flatten)]
     pub upstream: UpstreamArgs,
 }
@@ -76,6 +81,7 @@ impl BriefingArgs {
                 FormatArg::Markdown => Rendering::Markdown,
                 FormatArg::Json => Rendering::Json,
             },
+            transcripts: self.transcripts,
             ..BriefingRequest::new(account_id)
         };
         let briefing = service.briefing(&caller, &request).await?;

@@ -100,10 +100,18 @@ async fn prints_a_markdown_pack_for_an_account_by_name() {
         stdout.chars().count()
     );
 
-    // The cut marker's offsets read on.
+    // Gong's intelligence of each call comes before the transcripts, whose turns are timed.
+    let heard = stdout
+        .find("## What Gong heard on each call")
+        .expect("intelligence");
+    assert!(heard < stdout.find("## Transcripts").unwrap());
+    assert!(stdout.contains("\n- Brief: "), "{stdout}");
+    assert!(stdout.contains("\n[00:0"), "{stdout}");
+
+    // A gap marker's offsets read on.
     let marker = stdout
         .lines()
-        .find(|l| l.starts_with("[… transcript cut here"))
+        .find(|l| l.starts_with("[… ") && l.contains("call again with offsets"))
         .expect("a cut at 20,000 characters");
     let offsets = &marker[marker.find('{').unwrap()..marker.rfind('}').unwrap() + 1];
     let (out, more, stderr) = briefing(
@@ -122,6 +130,15 @@ async fn prints_a_markdown_pack_for_an_account_by_name() {
     .await;
     assert!(out.status.success(), "{stderr}");
     assert_ne!(more, stdout);
+    let (out, bare, stderr) = briefing(
+        &sims,
+        &[&account.name, "--calls", "2", "--transcripts", "none"],
+        true,
+    )
+    .await;
+    assert!(out.status.success(), "{stderr}");
+    assert!(bare.contains("## What Gong heard on each call"), "{bare}");
+    assert!(bare.contains("## Transcripts\n\nNone available."), "{bare}");
     let (out, _, stderr) = briefing(&sims, &[&account.name, "--offsets", "x"], true).await;
     assert!(!out.status.success());
     assert!(stderr.contains("offsets: "), "{stderr}");

@@ -132,6 +132,30 @@ impl ContentSelector {
             exposed_fields: ExposedFields {
                 parties: true,
                 content: None,
+                interaction: None,
+            },
+        }
+    }
+
+    /// Parties plus Gong's call intelligence (brief, key points, highlights, outcome, trackers
+    /// with their occurrences, topics) and each speaker's talk time. The same single request per
+    /// page as [`Self::parties_only`]: the intelligence costs no extra quota. Gong leaves out
+    /// what a company's plan does not include, so every part of the answer is optional.
+    pub fn with_intelligence() -> Self {
+        Self {
+            context: None,
+            exposed_fields: ExposedFields {
+                parties: true,
+                content: Some(ContentFields {
+                    brief: true,
+                    key_points: true,
+                    topics: true,
+                    highlights: true,
+                    call_outcome: true,
+                    trackers: true,
+                    tracker_occurrences: true,
+                }),
+                interaction: Some(InteractionFields { speakers: true }),
             },
         }
     }
@@ -147,6 +171,18 @@ pub struct ExposedFields {
     /// Include content analysis (brief, key points, topics).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentFields>,
+    /// Include interaction measures (talk time per speaker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction: Option<InteractionFields>,
+}
+
+/// `contentSelector.exposedFields.interaction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InteractionFields {
+    /// Talk time of each speaker.
+    #[serde(default)]
+    pub speakers: bool,
 }
 
 /// `contentSelector.exposedFields.content`.
@@ -162,6 +198,18 @@ pub struct ContentFields {
     /// Topics and time spent on each.
     #[serde(default)]
     pub topics: bool,
+    /// Gong's highlights (next steps, action items...).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub highlights: bool,
+    /// Gong AI's outcome of the call.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub call_outcome: bool,
+    /// Keyword and smart trackers with their counts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trackers: bool,
+    /// With `trackers`: when and by whom each tracker occurrence was said.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tracker_occurrences: bool,
 }
 
 /// Body of `POST /v2/calls/extensive`.
@@ -204,6 +252,9 @@ pub struct ExtensiveCall {
     /// Content analysis, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<CallContent>,
+    /// Interaction measures, when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction: Option<Interaction>,
 }
 
 /// `metaData` of a call (also the element of `GET /v2/calls` and `GET /v2/calls/{id}`).
@@ -296,6 +347,151 @@ pub struct CallContent {
     /// Topics and time spent on each.
     #[serde(default)]
     pub topics: Option<Vec<Topic>>,
+    /// Highlights by section (next steps and action items live here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub highlights: Option<Vec<HighlightSection>>,
+    /// Gong AI's outcome of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_outcome: Option<CallOutcome>,
+    /// Trackers that fired on the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trackers: Option<Vec<Tracker>>,
+}
+
+/// One section of a call's highlights (e.g. "Next steps").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HighlightSection {
+    /// Section title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The section's items.
+    #[serde(default)]
+    pub items: Vec<HighlightItem>,
+}
+
+/// One highlight, with the moments of the call it comes from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HighlightItem {
+    /// The highlight.
+    #[serde(default)]
+    pub text: String,
+    /// Seconds from the call's start.
+    #[serde(default)]
+    pub start_times: Vec<f64>,
+}
+
+/// Gong AI's outcome of a call (e.g. `MEETING_BOOKED`, "Meeting booked").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallOutcome {
+    /// Outcome id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Outcome category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Outcome name, for people.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A tracker that fired on a call: a configured keyword set or a smart (AI) tracker.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tracker {
+    /// Tracker id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Tracker name (e.g. "Competitors").
+    #[serde(default)]
+    pub name: Option<String>,
+    /// How often it fired on the call.
+    #[serde(default)]
+    pub count: Option<i64>,
+    /// `KEYWORD` or `SMART`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// When and by whom, when `trackerOccurrences` was asked for.
+    #[serde(default)]
+    pub occurrences: Option<Vec<Occurrence>>,
+    /// Per phrase of a keyword tracker.
+    #[serde(default)]
+    pub phrases: Option<Vec<TrackerPhrase>>,
+}
+
+/// One phrase of a keyword tracker and where it was said.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackerPhrase {
+    /// The phrase.
+    #[serde(default)]
+    pub phrase: Option<String>,
+    /// How often it was said.
+    #[serde(default)]
+    pub count: Option<i64>,
+    /// When and by whom.
+    #[serde(default)]
+    pub occurrences: Option<Vec<Occurrence>>,
+}
+
+/// One moment a tracker fired.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Occurrence {
+    /// Seconds from the call's start.
+    #[serde(default)]
+    pub start_time: Option<f64>,
+    /// Matches a party's `speakerId`.
+    #[serde(default, deserialize_with = "lenient_id")]
+    pub speaker_id: Option<String>,
+}
+
+/// An id Gong documents as a string but shows as a number in its own examples (tracker
+/// occurrences' `speakerId`): either is read as text, anything else as absent, so one odd
+/// value never costs the whole call.
+fn lenient_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Signed(i64),
+        Unsigned(u64),
+        Float(f64),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Option::<Id>::deserialize(d)? {
+        Some(Id::Text(s)) => Some(s),
+        Some(Id::Signed(n)) => Some(n.to_string()),
+        Some(Id::Unsigned(n)) => Some(n.to_string()),
+        Some(Id::Float(n)) => Some(n.to_string()),
+        Some(Id::Other(_)) | None => None,
+    })
+}
+
+/// `interaction` of a call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Interaction {
+    /// Talk time per speaker, when asked for.
+    #[serde(default)]
+    pub speakers: Option<Vec<SpeakerTalk>>,
+}
+
+/// How long one speaker talked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeakerTalk {
+    /// The speaker's id: a party's `speakerId`.
+    #[serde(default, deserialize_with = "lenient_id")]
+    pub id: Option<String>,
+    /// Gong user id, for internal speakers.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// Seconds.
+    #[serde(default)]
+    pub talk_time: Option<f64>,
 }
 
 /// One key point of a call.

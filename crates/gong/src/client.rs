@@ -158,7 +158,8 @@ impl GongClient {
             .await
     }
 
-    /// Transcripts and call metadata (with parties) for `call_ids`, from the cache or Gong, inside
+    /// Transcripts and call metadata (with parties, Gong's call intelligence and talk times)
+    /// for `call_ids`, from the cache or Gong, inside
     /// the configured deadline. `caller` (an API key id or a Salesforce user id) is the fairness
     /// key: when several callers wait for Gong, they share its requests round-robin.
     /// Gong's "No calls found" 404 is empty. Duplicate and blank ids are dropped; no ids (or only
@@ -185,7 +186,7 @@ impl GongClient {
         let deadline = Instant::now() + budget;
         let lanes = [
             LaneSpec::transcripts(),
-            LaneSpec::extensive(&wire::ContentSelector::parties_only()),
+            LaneSpec::extensive(&wire::ContentSelector::with_intelligence()),
         ];
         let span = tracing::info_span!("gong", op = "calls_with_transcripts", ids = call_ids.len());
         let gathered = self

@@ -30,7 +30,13 @@ async fn transcript_and_extensive_requests_have_the_middleware_shape_on_every_pa
         .expect(1)
         .mount(&server)
         .await;
-    let selector = json!({"exposedFields": {"parties": true}});
+    // Parties and Gong's call intelligence come in the one request the middleware made.
+    let selector = json!({"exposedFields": {
+        "parties": true,
+        "content": {"brief": true, "keyPoints": true, "topics": true, "highlights": true,
+                    "callOutcome": true, "trackers": true, "trackerOccurrences": true},
+        "interaction": {"speakers": true}
+    }});
     post("/v2/calls/extensive")
         .and(header("authorization", BASIC))
         .and(body_json(
@@ -256,7 +262,9 @@ async fn extensive_sends_the_given_selector() {
                 brief: true,
                 key_points: true,
                 topics: false,
+                ..Default::default()
             }),
+            interaction: None,
         },
     };
     post("/v2/calls/extensive")

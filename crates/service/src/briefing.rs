@@ -2,13 +2,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-use gong::wire::CallTranscript;
+use gong::wire::{CallTranscript, ExtensiveCall};
 use gong::{CallData, GongError};
-use transcript::{clean_transcripts, CleanTranscript, Speaker};
+use transcript::budget::TurnMark;
+use transcript::{clean_transcripts, clock, timed_content, CleanTranscript, Speaker, TurnSpan};
 
-use crate::model::{BriefingCall, BriefingTranscript, CallRow, ContactSummary};
+use crate::model::{
+    BriefingCall, BriefingTranscript, CallIntelligence, CallRow, ContactSummary, Moment,
+    Stakeholder, TalkShare, TopicSummary, TrackerSummary,
+};
 use crate::records::ContactRecord;
 use crate::render::date_of;
+use crate::stakeholders::{stakeholders, ContactRoleRecord};
 
 /// Most contacts a briefing lists.
 pub const MAX_KEY_CONTACTS: usize = 10;
@@ -26,6 +31,10 @@ pub struct CallParts {
     pub notes: Vec<String>,
     /// Ids of the calls whose Gong data came from callbrief's cache, in the calls' order.
     pub cached_call_ids: Vec<String>,
+    /// Per call id, what each transcript turn is worth keeping when transcripts must be cut.
+    pub marks: HashMap<String, Vec<TurnMark>>,
+    /// Buying roles joined with who spoke on the calls.
+    pub stakeholders: Vec<Stakeholder>,
 }
 
 /// How a call is named in notes: `"Discovery" (2024-05-02, call 123)`.
@@ -39,12 +48,14 @@ fn call_label(call: &BriefingCall) -> String {
 }
 
 /// Joins Salesforce's call rows with Gong's data (`None` when there were no calls to fetch),
-/// ranks the contacts by attendance and writes the notes.
+/// ranks the contacts by attendance, maps the stakeholders (`roles`: the buying roles on the
+/// open deals) and writes the notes.
 pub fn assemble(
     account_name: &str,
     rows: &[CallRow],
     gong: Option<Result<CallData, GongError>>,
     contacts: &[ContactRecord],
+    roles: &[ContactRoleRecord],
 ) -> CallParts {
     let mut notes = Vec::new();
     if rows.is_empty() {
@@ -73,11 +84,27 @@ pub fn assemble(
     }
     let failed: HashSet<&str> = data.failed_call_ids.iter().map(String::as_str).collect();
 
+    let by_id: HashMap<&str, &ExtensiveCall> = data
+        .calls
+        .iter()
+        .map(|c| (c.meta_data.id.as_str(), c))
+        .collect();
     let mut cleaned: HashMap<String, CleanTranscript> =
         clean_transcripts(&data.transcripts, &data.calls)
             .into_iter()
             .map(|t| (t.call_id.clone(), t))
             .collect();
+    // Briefings cite turns by their time in the call: the timed text replaces the plain one.
+    let mut marks = HashMap::new();
+    for t in &data.transcripts {
+        let call = by_id.get(t.call_id.as_str()).copied();
+        let parties = call.map_or(&[][..], |c| c.parties.as_slice());
+        let (content, spans) = timed_content(&t.transcript, parties);
+        if let Some(clean) = cleaned.get_mut(&t.call_id) {
+            clean.content = content;
+            marks.insert(t.call_id.clone(), turn_marks(&spans, call));
+        }
+    }
     // Attendees of calls Gong has details for but no transcript: the same cleaning, no text.
     let untranscribed: Vec<CallTranscript> = rows
         .iter()
@@ -127,6 +154,9 @@ pub fn assemble(
                 .or_else(|| transcript.as_ref().and_then(|t| t.url.clone())),
             attendees,
             has_transcript: transcript.is_some(),
+            intelligence: by_id
+                .get(row.call_id.as_str())
+                .and_then(|c| intelligence(c)),
         };
         match transcript {
             Some(mut t) => {
@@ -159,10 +189,286 @@ pub fn assemble(
     CallParts {
         cached_call_ids,
         contacts: key_contacts(contacts, &calls),
+        stakeholders: stakeholders(roles, contacts, &calls, &data.calls),
         calls,
         transcripts,
         notes,
+        marks,
     }
+}
+
+/// Who a speaker id names on `call`: its party's name and whether they are with the customer.
+fn speaker_of<'c>(call: &'c ExtensiveCall, speaker_id: &str) -> (&'c str, bool) {
+    call.parties
+        .iter()
+        .rev()
+        .find(|p| p.speaker_id.as_deref() == Some(speaker_id))
+        .map_or((transcript::UNKNOWN_SPEAKER, true), |p| {
+            (
+                p.name
+                    .as_deref()
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or(transcript::UNKNOWN_SPEAKER),
+                p.affiliation.as_deref() != Some("Internal"),
+            )
+        })
+}
+
+/// How much of Gong's intelligence and the stakeholder map a briefing carries, from all of it
+/// down to neither: the steps a briefing takes when its budget cannot hold everything but
+/// the transcripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything.
+    Full,
+    /// No topics, talk times, other highlights or tracker times.
+    Lean,
+    /// Brief, outcome, next steps and tracker counts only.
+    Core,
+    /// No intelligence; the stakeholder map stays.
+    Off,
+    /// No intelligence and no stakeholder map.
+    Bare,
+}
+
+impl Detail {
+    /// From most to least.
+    pub const ALL: [Detail; 5] = [
+        Detail::Full,
+        Detail::Lean,
+        Detail::Core,
+        Detail::Off,
+        Detail::Bare,
+    ];
+
+    /// Whether any intelligence is left.
+    pub fn keeps_intelligence(self) -> bool {
+        matches!(self, Detail::Full | Detail::Lean | Detail::Core)
+    }
+}
+
+/// `calls` with their intelligence cut down to `detail`.
+pub fn trim_intelligence(calls: &[BriefingCall], detail: Detail) -> Vec<BriefingCall> {
+    calls
+        .iter()
+        .cloned()
+        .map(|mut call| {
+            call.intelligence = match (detail, call.intelligence.take()) {
+                (_, None) | (Detail::Off | Detail::Bare, _) => None,
+                (Detail::Full, Some(i)) => Some(i),
+                (Detail::Lean, Some(mut i)) => {
+                    i.topics.clear();
+                    i.talk_time.clear();
+                    i.highlights.clear();
+                    i.trackers.iter_mut().for_each(|t| t.at.clear());
+                    Some(i)
+                }
+                (Detail::Core, Some(i)) => Some(CallIntelligence {
+                    brief: i.brief,
+                    outcome: i.outcome,
+                    next_steps: i.next_steps,
+                    trackers: i
+                        .trackers
+                        .into_iter()
+                        .map(|t| TrackerSummary {
+                            said_by: Vec::new(),
+                            at: Vec::new(),
+                            ..t
+                        })
+                        .collect(),
+                    ..CallIntelligence::default()
+                }),
+            };
+            call
+        })
+        .collect()
+}
+
+/// Gong's seconds as milliseconds (negative or not a number: the call's start).
+fn millis(seconds: f64) -> u64 {
+    if seconds.is_finite() && seconds > 0.0 {
+        (seconds * 1000.0) as u64
+    } else {
+        0
+    }
+}
+
+/// What each turn is worth when a transcript must be cut: a turn where Gong's trackers fired or
+/// a highlight comes from is worth most, the turns around it next (the question before, the
+/// answer after), and the customer's turns more than the seller's.
+fn turn_marks(spans: &[TurnSpan], call: Option<&ExtensiveCall>) -> Vec<TurnMark> {
+    let mut moments: Vec<u64> = Vec::new();
+    if let Some(content) = call.and_then(|c| c.content.as_ref()) {
+        for tracker in content.trackers.iter().flatten() {
+            let from_phrases = tracker
+                .phrases
+                .iter()
+                .flatten()
+                .flat_map(|p| p.occurrences.iter().flatten());
+            for o in tracker.occurrences.iter().flatten().chain(from_phrases) {
+                moments.extend(o.start_time.map(millis));
+            }
+        }
+        for section in content.highlights.iter().flatten() {
+            for item in &section.items {
+                moments.extend(item.start_times.iter().copied().map(millis));
+            }
+        }
+    }
+    let hit: Vec<bool> = spans
+        .iter()
+        .map(|s| {
+            moments
+                .iter()
+                .any(|&m| m >= s.start_ms && m <= s.end_ms.saturating_add(500))
+        })
+        .collect();
+    spans
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let near = (k > 0 && hit[k - 1]) || hit.get(k + 1).copied().unwrap_or(false);
+            let customer = match (call, s.speaker_id.as_deref()) {
+                (Some(c), Some(id)) => speaker_of(c, id).1,
+                _ => true,
+            };
+            TurnMark {
+                start_ms: s.start_ms,
+                end_ms: s.end_ms,
+                weight: 4 * u32::from(hit[k]) + 2 * u32::from(near) + u32::from(customer),
+            }
+        })
+        .collect()
+}
+
+/// Gong's intelligence of `call` as a briefing shows it; `None` when Gong sent none of it.
+pub fn intelligence(call: &ExtensiveCall) -> Option<CallIntelligence> {
+    let content = call.content.as_ref();
+    let at = |times: &[f64]| times.first().map(|&t| clock(millis(t)));
+    let mut next_steps = Vec::new();
+    let mut highlights = Vec::new();
+    for section in content
+        .and_then(|c| c.highlights.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        let is_next = section
+            .title
+            .as_deref()
+            .is_some_and(|t| t.to_lowercase().contains("next step"));
+        for item in section.items.iter().filter(|i| !i.text.trim().is_empty()) {
+            let moment = Moment {
+                text: item.text.trim().to_owned(),
+                at: at(&item.start_times),
+            };
+            if is_next {
+                next_steps.push(moment);
+            } else {
+                highlights.push(moment);
+            }
+        }
+    }
+    let trackers = content
+        .and_then(|c| c.trackers.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|t| {
+            let name = t.name.as_deref().filter(|n| !n.trim().is_empty())?;
+            let mut occurrences: Vec<(u64, Option<&str>)> = t
+                .occurrences
+                .iter()
+                .flatten()
+                .map(|o| (o.start_time.map_or(0, millis), o.speaker_id.as_deref()))
+                .collect();
+            occurrences.sort_by_key(|o| o.0);
+            let count = t.count.unwrap_or(occurrences.len() as i64);
+            if count <= 0 {
+                return None;
+            }
+            let mut said_by: Vec<String> = Vec::new();
+            for (_, id) in &occurrences {
+                if let Some(id) = id {
+                    let name = speaker_of(call, id).0.to_owned();
+                    if !said_by.contains(&name) {
+                        said_by.push(name);
+                    }
+                }
+            }
+            Some(TrackerSummary {
+                name: name.trim().to_owned(),
+                count,
+                said_by,
+                at: {
+                    // Several phrases in one sentence are one moment to cite.
+                    let mut at: Vec<String> = occurrences.iter().map(|o| clock(o.0)).collect();
+                    at.dedup();
+                    at.truncate(5);
+                    at
+                },
+            })
+        })
+        .collect();
+    let mut topics: Vec<TopicSummary> = content
+        .and_then(|c| c.topics.as_ref())
+        .into_iter()
+        .flatten()
+        .filter(|t| t.duration >= 30.0 && !t.name.trim().is_empty())
+        .map(|t| TopicSummary {
+            name: t.name.trim().to_owned(),
+            minutes: ((t.duration / 60.0).round() as i64).max(1),
+        })
+        .collect();
+    topics.sort_by_key(|t| std::cmp::Reverse(t.minutes));
+    let talk: Vec<(&str, bool, f64)> = call
+        .interaction
+        .as_ref()
+        .and_then(|i| i.speakers.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| {
+            let time = s.talk_time.filter(|t| t.is_finite() && *t > 0.0)?;
+            let (name, customer) =
+                s.id.as_deref()
+                    .map_or((transcript::UNKNOWN_SPEAKER, true), |id| {
+                        speaker_of(call, id)
+                    });
+            Some((name, customer, time))
+        })
+        .collect();
+    let total: f64 = talk.iter().map(|t| t.2).sum();
+    let mut talk_time: Vec<TalkShare> = talk
+        .iter()
+        .map(|(name, customer, time)| TalkShare {
+            name: (*name).to_owned(),
+            customer: *customer,
+            percent: (time * 100.0 / total).round() as u32,
+        })
+        .collect();
+    talk_time.sort_by_key(|t| std::cmp::Reverse(t.percent));
+    let found = CallIntelligence {
+        brief: content
+            .and_then(|c| c.brief.as_deref())
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(str::to_owned),
+        key_points: content
+            .and_then(|c| c.key_points.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|k| k.text.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .collect(),
+        next_steps,
+        highlights,
+        outcome: content
+            .and_then(|c| c.call_outcome.as_ref())
+            .and_then(|o| o.name.as_deref().or(o.id.as_deref()))
+            .map(str::to_owned),
+        trackers,
+        topics,
+        talk_time,
+    };
+    (found != CallIntelligence::default()).then_some(found)
 }
 
 /// Contacts ranked by how many of `calls` list them (by name, ignoring case), Salesforce's
@@ -232,6 +538,7 @@ mod tests {
                 ..Default::default()
             }],
             content: None,
+            interaction: None,
         }
     }
 
@@ -280,6 +587,7 @@ mod tests {
                 contact("Dana Whitfield"),
                 contact("Nobody"),
             ],
+            &[],
         );
         let ids: Vec<_> = parts.calls.iter().map(|c| c.call_id.as_str()).collect();
         assert_eq!(ids, ["1", "2", "3"]);
@@ -315,8 +623,49 @@ mod tests {
     }
 
     #[test]
+    fn gongs_intelligence_is_read_and_what_gong_left_out_is_absent() {
+        use gong::wire::{CallContent, Occurrence, Tracker};
+        let plain = gong_call("1", "Dana Whitfield");
+        assert_eq!(intelligence(&plain), None);
+        let mut call = gong_call("1", "Dana Whitfield");
+        let at = |secs: f64| Occurrence {
+            start_time: Some(secs),
+            speaker_id: Some("s1".into()),
+        };
+        call.content = Some(CallContent {
+            brief: Some("  Budget approved. ".into()),
+            trackers: Some(vec![
+                Tracker {
+                    name: Some("Competitors".into()),
+                    count: Some(3),
+                    occurrences: Some(vec![at(754.2), at(61.0), at(61.5)]),
+                    ..Default::default()
+                },
+                Tracker {
+                    name: Some("Legal".into()),
+                    count: Some(0),
+                    ..Default::default()
+                },
+            ]),
+            ..Default::default()
+        });
+        let intel = intelligence(&call).unwrap();
+        assert_eq!(intel.brief.as_deref(), Some("Budget approved."));
+        assert_eq!(
+            intel.trackers.len(),
+            1,
+            "trackers that did not fire are left out"
+        );
+        let competitors = &intel.trackers[0];
+        assert_eq!(competitors.count, 3);
+        assert_eq!(competitors.said_by, ["Dana Whitfield"]);
+        assert_eq!(competitors.at, ["01:01", "12:34"]);
+        assert!(intel.key_points.is_empty() && intel.outcome.is_none());
+    }
+
+    #[test]
     fn no_calls_is_said_plainly() {
-        let parts = assemble("Acme", &[], None, &[]);
+        let parts = assemble("Acme", &[], None, &[], &[]);
         assert!(parts.calls.is_empty());
         assert!(parts.notes[0].starts_with("No Gong calls are recorded in Salesforce for Acme"));
     }
@@ -327,6 +676,7 @@ mod tests {
             "Acme",
             &[row("1", "Discovery")],
             Some(Err(GongError::Transport("connection refused".into()))),
+            &[],
             &[],
         );
         assert_eq!(parts.calls.len(), 1);

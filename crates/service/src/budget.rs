@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use transcript::budget::{Measure, Measured, TranscriptSlice};
+use transcript::budget::{Measure, Measured, TranscriptSlice, TurnMark};
 use transcript::CleanTranscript;
 
 use crate::error::ServiceError;
@@ -132,10 +132,13 @@ pub fn char_len(text: &str) -> usize {
 /// `build` makes the response from the (possibly cut) transcripts and the truncation report;
 /// `render` writes it out the way it will be sent, and `measure` counts transcript text the
 /// same way (JSON escapes count double). Fails with a validation error on `maxChars` when
-/// even the response without any transcript text is over the budget.
+/// even the response without any transcript text is over the budget. With `marks`, a cut
+/// transcript keeps its most valuable turns rather than its opening (see
+/// `transcript::budget::Measured::fit_selecting`); without, each is cut at its end.
 pub fn fit_response<R>(
     transcripts: Vec<CleanTranscript>,
     offsets: &HashMap<String, usize>,
+    marks: &HashMap<String, Vec<TurnMark>>,
     budget: MaxChars,
     measure: Measure,
     build: impl Fn(Vec<CleanTranscript>, Truncation) -> R,
@@ -193,7 +196,11 @@ pub fn fit_response<R>(
             ),
         ));
     }
-    let fitted = measured.fit(max_chars - overhead);
+    let fitted = if marks.is_empty() {
+        measured.fit(max_chars - overhead)
+    } else {
+        measured.fit_selecting(max_chars - overhead, marks)
+    };
     let report = Truncation {
         max_chars,
         truncated: fitted.is_cut(),
@@ -215,6 +222,7 @@ pub fn render_briefing(briefing: &Briefing, rendering: Rendering) -> String {
 pub fn fit_briefing(
     transcripts: Vec<CleanTranscript>,
     offsets: &HashMap<String, usize>,
+    marks: &HashMap<String, Vec<TurnMark>>,
     max_chars: MaxChars,
     rendering: Rendering,
     build: impl Fn(Vec<CleanTranscript>, Truncation) -> Briefing,
@@ -222,6 +230,7 @@ pub fn fit_briefing(
     fit_response(
         transcripts,
         offsets,
+        marks,
         max_chars,
         rendering.measure(),
         build,
@@ -279,6 +288,7 @@ mod tests {
             let r = fit_response(
                 items.clone(),
                 &HashMap::new(),
+                &HashMap::new(),
                 budget(max),
                 Measure::JsonString,
                 build,
@@ -298,6 +308,7 @@ mod tests {
         let r = fit_response(
             items.clone(),
             &HashMap::new(),
+            &HashMap::new(),
             budget(10_000),
             Measure::JsonString,
             build,
@@ -315,6 +326,7 @@ mod tests {
             .collect();
         let err = fit_response(
             items,
+            &HashMap::new(),
             &HashMap::new(),
             MaxChars::parse("max_chars", Some(2_000), MAX_MAX_CHARS).unwrap(),
             Measure::JsonString,

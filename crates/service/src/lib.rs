@@ -29,6 +29,7 @@ mod service;
 pub mod service_metrics {
     pub use crate::service::{TOKEN_CACHE_HITS, TOKEN_CACHE_MISSES};
 }
+pub mod stakeholders;
 pub mod transcripts;
 
 pub use budget::{MaxChars, Rendering, DEFAULT_MAX_CHARS};
@@ -38,8 +39,8 @@ pub use fields::GongFields;
 pub use ids::{AccountId, CallId};
 pub use methodology::Methodology;
 pub use model::{
-    AccountHit, AccountSummary, Briefing, BriefingCall, BriefingTranscript, CallRow,
-    ContactSummary, OpportunitySummary, Truncation,
+    AccountHit, AccountSummary, Briefing, BriefingCall, BriefingTranscript, CallIntelligence,
+    CallRow, ContactSummary, OpportunitySummary, TranscriptMode, Truncation,
 };
 pub use readiness::{Readiness, ReadinessCheck};
 pub use render::render_markdown;

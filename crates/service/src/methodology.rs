@@ -126,11 +126,14 @@ impl Methodology {
             out.push_str(&format!("   - {}: {}.\n", section.name, section.look_for));
         }
         out.push_str(
-            "Rules: cite the call title and date for every insight, e.g. \"(Discovery call, 2024-05-02)\". \
+            "Rules: cite the call title and date for every insight, e.g. \"(Discovery call, 2024-05-02)\", \
+             with the time for a transcript turn or Gong highlight: \"(Pricing call, 2024-10-20, 12:34)\". \
+             Gong's intelligence of each call (brief, key points, next steps, trackers) is evidence from that call: \
+             cite it the same way, and check it against the transcripts. \
              Where the calls give no evidence for a section, write \"No evidence yet\" and make it a focus area; \
              never invent names, numbers or dates. Quote the customer sparingly and exactly. \
-             A transcript that ends with a \"[… transcript cut here\" line was shortened to fit: say so, \
-             and ask for the rest with the offsets it names if a section depends on it.",
+             A transcript with a \"[… transcript cut here\" or \"left out here\" line was shortened to fit: \
+             say so, and ask for the rest with the offsets it names if a section depends on it.",
         );
         out
     }
@@ -180,6 +183,8 @@ mod tests {
             assert!(text.contains(&format!("- {name}: ")), "{name}");
         }
         assert!(text.contains("cite the call title and date for every insight"));
+        assert!(text.contains("Gong's intelligence of each call"));
+        assert!(text.contains("(Pricing call, 2024-10-20, 12:34)"));
         assert!(text.contains("Recommended focus areas for the next meeting"));
         assert!(text.contains("each with why"));
         assert!(text.contains("for Acme using MEDPICC"));

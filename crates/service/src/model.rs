@@ -102,6 +102,36 @@ pub struct ContactSummary {
     pub calls_attended: usize,
 }
 
+/// A person on the buying side: their role in the deal (Salesforce) and what the calls heard
+/// from them (Gong), joined by e-mail address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Stakeholder {
+    /// Full name ("Unknown Speaker on ..." for a voice Gong could not name).
+    pub name: String,
+    /// Job title, when known.
+    pub title: Option<String>,
+    /// Salesforce contact id; `null` when the person is not a contact in Salesforce.
+    pub contact_id: Option<String>,
+    /// Buying roles on the account's open deals (Salesforce `OpportunityContactRole`).
+    #[serde(default)]
+    pub buying_roles: Vec<String>,
+    /// Whether they are an open deal's primary contact.
+    #[serde(default)]
+    pub primary: bool,
+    /// How many of the briefing's calls they attended.
+    pub calls_attended: usize,
+    /// Their share of all talk time on the briefing's calls, in percent; `null` when silent or
+    /// unknown.
+    pub talk_share: Option<u32>,
+    /// The newest call they spoke on, as "title (date)".
+    pub last_heard: Option<String>,
+    /// What a rep should act on: a deciding role never on a call, a customer voice that is not
+    /// a Salesforce contact, a champion silent on the last call.
+    #[serde(default)]
+    pub flags: Vec<String>,
+}
+
 /// One row of the briefing's calls table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -120,6 +150,142 @@ pub struct BriefingCall {
     pub attendees: Vec<Speaker>,
     /// Whether the transcript is in `transcripts`.
     pub has_transcript: bool,
+    /// What Gong's AI distilled from the call; absent when Gong sent none (plans without
+    /// the feature, or Gong's call details could not be fetched).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intelligence: Option<CallIntelligence>,
+}
+
+/// Gong's call intelligence for one call, as a briefing carries it: small, and read before
+/// the transcript, so it is never cut for budget (transcripts get what is left).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallIntelligence {
+    /// Gong's summary paragraph of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brief: Option<String>,
+    /// Gong's key points.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_points: Vec<String>,
+    /// Next steps Gong highlighted, each with its time in the call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_steps: Vec<Moment>,
+    /// Other highlights (action items, ...), each with its time in the call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub highlights: Vec<Moment>,
+    /// Gong AI's outcome of the call (e.g. "Meeting booked").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Trackers that fired (competitors, pricing, security, legal...), in Gong's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trackers: Vec<TrackerSummary>,
+    /// Topics, longest first, in minutes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<TopicSummary>,
+    /// Share of the call's talk time per speaker, most first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub talk_time: Vec<TalkShare>,
+}
+
+/// A highlight of a call and when it was said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Moment {
+    /// The highlight.
+    pub text: String,
+    /// Time in the call (`12:34`), for citing; absent when Gong gave none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// A tracker that fired on a call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackerSummary {
+    /// Tracker name, as the company configured it in Gong.
+    pub name: String,
+    /// How often it fired.
+    pub count: i64,
+    /// Who said it, by name, in the order they first did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub said_by: Vec<String>,
+    /// Times in the call it fired (`12:34`), first ones first (at most five).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub at: Vec<String>,
+}
+
+/// A topic of a call and how long it took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicSummary {
+    /// Topic name.
+    pub name: String,
+    /// Whole minutes spent on it (at least 1).
+    pub minutes: i64,
+}
+
+/// One speaker's share of a call's talk time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TalkShare {
+    /// Speaker name ("Unknown Speaker" when Gong does not know it).
+    pub name: String,
+    /// Whether the speaker is with the customer (not Internal).
+    pub customer: bool,
+    /// Percent of all talk on the call, rounded.
+    pub percent: u32,
+}
+
+/// How much transcript text a briefing carries (`transcripts=full|fit|none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TranscriptMode {
+    /// Transcripts in spoken order; when they do not fit, each is cut at its end, to read on
+    /// with offsets (for reading whole calls page by page).
+    Full,
+    /// When transcripts do not fit, each keeps the turns that matter most (around Gong's
+    /// tracker hits and highlights, the customer's turns before the seller's), every gap
+    /// marked with its time range and the offset to read on.
+    #[default]
+    Fit,
+    /// No transcript text: account, deals, contacts and Gong's intelligence only.
+    None,
+}
+
+impl TranscriptMode {
+    /// Every mode, for listings.
+    pub const ALL: [TranscriptMode; 3] = [
+        TranscriptMode::Full,
+        TranscriptMode::Fit,
+        TranscriptMode::None,
+    ];
+
+    /// The lowercase name used in parameters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TranscriptMode::Full => "full",
+            TranscriptMode::Fit => "fit",
+            TranscriptMode::None => "none",
+        }
+    }
+}
+
+/// The text is not a transcript mode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown transcripts mode {0:?}; use full, fit or none")]
+pub struct UnknownTranscriptMode(pub String);
+
+impl std::str::FromStr for TranscriptMode {
+    type Err = UnknownTranscriptMode;
+
+    /// Accepts `full`, `fit` and `none` in any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        TranscriptMode::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownTranscriptMode(s.to_owned()))
+    }
 }
 
 /// One call's transcript text in a briefing.
@@ -132,7 +298,8 @@ pub struct BriefingTranscript {
     pub title: Option<String>,
     /// Start time, for citing.
     pub started: Option<String>,
-    /// One `"Speaker: text"` paragraph per turn; ends with a cut marker line when shortened.
+    /// One `"[12:34] Speaker: text"` paragraph per turn, with the turn's time in the call;
+    /// when shortened, a marker line stands where turns were left out or the text was cut.
     pub content: String,
 }
 
@@ -162,6 +329,9 @@ pub struct Briefing {
     pub opportunities: Vec<OpportunitySummary>,
     /// Key contacts, those on the most calls first.
     pub contacts: Vec<ContactSummary>,
+    /// The stakeholder map: buying roles on the open deals joined with who spoke on the calls.
+    #[serde(default)]
+    pub stakeholders: Vec<Stakeholder>,
     /// The newest calls, newest first.
     pub calls: Vec<BriefingCall>,
     /// Things the reader must know: no calls, missing transcripts, partial upstream failures.

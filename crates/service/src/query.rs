@@ -63,6 +63,20 @@ pub fn open_opportunities(account_id: &str) -> String {
     )
 }
 
+/// Most contact roles read for a briefing's stakeholder map.
+pub const MAX_CONTACT_ROLES: usize = 100;
+
+/// SOQL for the buying roles on the account's open deals, with each contact's name, title and
+/// e-mail (to join with Gong's attendees). Salesforce shares a contact role as its opportunity.
+pub fn open_deal_contact_roles(account_id: &str) -> String {
+    format!(
+        "SELECT OpportunityId, ContactId, Contact.Name, Contact.Title, Contact.Email, Role, \
+         IsPrimary FROM OpportunityContactRole WHERE Opportunity.AccountId = {} AND \
+         Opportunity.IsClosed = false LIMIT {MAX_CONTACT_ROLES}",
+        soql_string_literal(account_id)
+    )
+}
+
 /// SOQL for the account's contacts.
 pub fn contacts(account_id: &str) -> String {
     format!(

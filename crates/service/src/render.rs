@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use transcript::budget::group_thousands;
 
-use crate::model::{Briefing, BriefingCall};
+use crate::model::{Briefing, BriefingCall, CallIntelligence, Moment, Stakeholder};
 
 /// Text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
 fn cell(text: &str) -> String {
@@ -69,6 +69,132 @@ fn attendees(call: &BriefingCall) -> String {
     cell(&people.join("; "))
 }
 
+/// The heading that names a call for citing: `### Title — 2024-05-02 (Gong call 123)`.
+fn call_heading(title: Option<&str>, started: Option<&str>, call_id: &str) -> String {
+    format!(
+        "### {} — {} (Gong call {call_id})\n",
+        title.unwrap_or("Untitled call").replace('\n', " "),
+        date_of(started).unwrap_or("date unknown"),
+    )
+}
+
+/// Text on one Markdown line.
+fn line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
+}
+
+/// A highlight with its time in the call: `[12:34] text`.
+fn moment(m: &Moment) -> String {
+    match &m.at {
+        Some(at) => format!("[{at}] {}", line(&m.text)),
+        None => line(&m.text),
+    }
+}
+
+/// The stakeholder map as a table, then its flags as a list.
+fn write_stakeholders(out: &mut String, people: &[Stakeholder]) {
+    let _ = writeln!(out, "## Stakeholders\n");
+    let _ = writeln!(
+        out,
+        "| Name | Title | Buying role | Calls | Talk share | Last heard on | In Salesforce |"
+    );
+    let _ = writeln!(out, "| --- | --- | --- | ---: | ---: | --- | --- |");
+    for p in people {
+        let mut roles = p.buying_roles.join(", ");
+        if p.primary {
+            roles.push_str(" (primary)");
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            cell(&p.name),
+            or_dash(p.title.as_deref()),
+            or_dash(Some(roles.trim())),
+            p.calls_attended,
+            p.talk_share
+                .map_or_else(|| "—".to_owned(), |s| format!("{s}%")),
+            or_dash(p.last_heard.as_deref()),
+            if p.contact_id.is_some() { "yes" } else { "no" },
+        );
+    }
+    out.push('\n');
+    let flags: Vec<String> = people
+        .iter()
+        .flat_map(|p| {
+            p.flags
+                .iter()
+                .map(move |f| format!("- {}: {}", line(&p.name), line(f)))
+        })
+        .collect();
+    if !flags.is_empty() {
+        let _ = writeln!(out, "Flags:\n\n{}\n", flags.join("\n"));
+    }
+}
+
+/// One call's Gong intelligence as a list.
+fn write_intelligence(out: &mut String, i: &CallIntelligence) {
+    if let Some(brief) = &i.brief {
+        let _ = writeln!(out, "- Brief: {}", line(brief));
+    }
+    if let Some(outcome) = &i.outcome {
+        let _ = writeln!(out, "- Outcome: {}", line(outcome));
+    }
+    let lists = [
+        (
+            "Key points",
+            i.key_points.iter().map(|k| line(k)).collect::<Vec<_>>(),
+        ),
+        ("Next steps", i.next_steps.iter().map(moment).collect()),
+        ("Highlights", i.highlights.iter().map(moment).collect()),
+    ];
+    for (name, items) in lists {
+        if !items.is_empty() {
+            let _ = writeln!(out, "- {name}:");
+            for item in items {
+                let _ = writeln!(out, "  - {item}");
+            }
+        }
+    }
+    if !i.trackers.is_empty() {
+        let trackers: Vec<String> = i
+            .trackers
+            .iter()
+            .map(|t| {
+                let mut s = format!("{} ×{}", line(&t.name), t.count);
+                if !t.said_by.is_empty() {
+                    s.push_str(&format!(" (said by {}", line(&t.said_by.join(", "))));
+                    if !t.at.is_empty() {
+                        s.push_str(&format!(" at {}", t.at.join(", ")));
+                    }
+                    s.push(')');
+                }
+                s
+            })
+            .collect();
+        let _ = writeln!(out, "- Trackers: {}", trackers.join("; "));
+    }
+    if !i.topics.is_empty() {
+        let topics: Vec<String> = i
+            .topics
+            .iter()
+            .map(|t| format!("{} {} min", line(&t.name), t.minutes))
+            .collect();
+        let _ = writeln!(out, "- Topics: {}", topics.join(", "));
+    }
+    if !i.talk_time.is_empty() {
+        let talk: Vec<String> = i
+            .talk_time
+            .iter()
+            .map(|t| {
+                let side = if t.customer { "customer" } else { "us" };
+                format!("{} ({side}) {}%", line(&t.name), t.percent)
+            })
+            .collect();
+        let _ = writeln!(out, "- Talk time: {}", talk.join(", "));
+    }
+    out.push('\n');
+}
+
 /// The whole briefing as Markdown: instructions, account, opportunities, contacts, calls
 /// table, notes, and each transcript under a heading that names its call and date.
 pub fn render_markdown(b: &Briefing) -> String {
@@ -131,6 +257,10 @@ pub fn render_markdown(b: &Briefing) -> String {
         out.push('\n');
     }
 
+    if !b.stakeholders.is_empty() {
+        write_stakeholders(&mut out, &b.stakeholders);
+    }
+
     let _ = writeln!(out, "## Calls\n");
     if b.calls.is_empty() {
         let _ = writeln!(out, "No recorded calls.\n");
@@ -153,6 +283,20 @@ pub fn render_markdown(b: &Briefing) -> String {
         out.push('\n');
     }
 
+    if b.calls.iter().any(|c| c.intelligence.is_some()) {
+        let _ = writeln!(out, "## What Gong heard on each call\n");
+        for c in &b.calls {
+            if let Some(intel) = &c.intelligence {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    call_heading(c.title.as_deref(), c.started.as_deref(), &c.call_id)
+                );
+                write_intelligence(&mut out, intel);
+            }
+        }
+    }
+
     if !b.notes.is_empty() {
         let _ = writeln!(out, "## Notes\n");
         for note in &b.notes {
@@ -168,13 +312,8 @@ pub fn render_markdown(b: &Briefing) -> String {
     for t in &b.transcripts {
         let _ = writeln!(
             out,
-            "### {} — {} (Gong call {})\n",
-            t.title
-                .as_deref()
-                .unwrap_or("Untitled call")
-                .replace('\n', " "),
-            date_of(t.started.as_deref()).unwrap_or("date unknown"),
-            t.call_id
+            "{}",
+            call_heading(t.title.as_deref(), t.started.as_deref(), &t.call_id)
         );
         out.push_str(&t.content);
         if !t.content.ends_with('\n') {
@@ -221,6 +360,7 @@ mod tests {
                 title: Some("VP Operations".into()),
                 calls_attended: 2,
             }],
+            stakeholders: vec![],
             calls: vec![BriefingCall {
                 call_id: "123".into(),
                 title: Some("Discovery".into()),
@@ -234,6 +374,7 @@ mod tests {
                     email_domain: Some("acme.example".into()),
                 }],
                 has_transcript: true,
+                intelligence: None,
             }],
             notes: vec![],
             cached_call_ids: vec![],
@@ -269,6 +410,88 @@ mod tests {
             md.contains("### Discovery — 2024-05-02 (Gong call 123)\n\nDana Whitfield: Hello.\n\n")
         );
         assert!(!md.contains("## Notes"));
+    }
+
+    #[test]
+    fn gongs_intelligence_comes_before_the_transcripts() {
+        let mut b = sample();
+        b.calls[0].intelligence = Some(CallIntelligence {
+            brief: Some("Discovery with Dana.\nBudget approved.".into()),
+            key_points: vec!["Pain: onboarding takes 14 days".into()],
+            next_steps: vec![Moment {
+                text: "A demo on Tuesday.".into(),
+                at: Some("41:05".into()),
+            }],
+            highlights: vec![],
+            outcome: Some("Meeting booked".into()),
+            trackers: vec![TrackerSummary {
+                name: "Competitors".into(),
+                count: 2,
+                said_by: vec!["Dana Whitfield".into()],
+                at: vec!["12:01".into(), "30:10".into()],
+            }],
+            topics: vec![TopicSummary {
+                name: "Pricing".into(),
+                minutes: 6,
+            }],
+            talk_time: vec![TalkShare {
+                name: "Dana Whitfield".into(),
+                customer: true,
+                percent: 100,
+            }],
+        });
+        let md = render_markdown(&b);
+        let expected = "## What Gong heard on each call\n\n\
+            ### Discovery — 2024-05-02 (Gong call 123)\n\n\
+            - Brief: Discovery with Dana. Budget approved.\n\
+            - Outcome: Meeting booked\n\
+            - Key points:\n  - Pain: onboarding takes 14 days\n\
+            - Next steps:\n  - [41:05] A demo on Tuesday.\n\
+            - Trackers: Competitors ×2 (said by Dana Whitfield at 12:01, 30:10)\n\
+            - Topics: Pricing 6 min\n\
+            - Talk time: Dana Whitfield (customer) 100%\n\n\
+            ## Transcripts\n\n";
+        assert!(md.contains(expected), "{md}");
+    }
+
+    #[test]
+    fn the_stakeholder_map_is_a_table_with_its_flags() {
+        let mut b = sample();
+        b.stakeholders = vec![
+            Stakeholder {
+                name: "Ann Lee".into(),
+                title: Some("CFO".into()),
+                contact_id: Some("003A".into()),
+                buying_roles: vec!["Economic Buyer".into()],
+                primary: false,
+                calls_attended: 0,
+                talk_share: None,
+                last_heard: None,
+                flags: vec!["Economic Buyer never on a call".into()],
+            },
+            Stakeholder {
+                name: "Bo Diaz".into(),
+                title: None,
+                contact_id: None,
+                buying_roles: vec![],
+                primary: false,
+                calls_attended: 1,
+                talk_share: Some(12),
+                last_heard: Some("Demo (2024-05-02)".into()),
+                flags: vec!["Customer voice on calls, not a contact in Salesforce".into()],
+            },
+        ];
+        let md = render_markdown(&b);
+        let expected = "## Stakeholders\n\n\
+            | Name | Title | Buying role | Calls | Talk share | Last heard on | In Salesforce |\n\
+            | --- | --- | --- | ---: | ---: | --- | --- |\n\
+            | Ann Lee | CFO | Economic Buyer | 0 | — | — | yes |\n\
+            | Bo Diaz | — | — | 1 | 12% | Demo (2024-05-02) | no |\n\n\
+            Flags:\n\n\
+            - Ann Lee: Economic Buyer never on a call\n\
+            - Bo Diaz: Customer voice on calls, not a contact in Salesforce\n\n\
+            ## Calls\n";
+        assert!(md.contains(expected), "{md}");
     }
 
     #[test]

@@ -14,14 +14,14 @@ use salesforce::{SalesforceClient, SalesforceError};
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::briefing::{assemble, briefing_transcript};
+use crate::briefing::{assemble, briefing_transcript, trim_intelligence, Detail};
 use crate::budget::{fit_briefing, MaxChars, Rendering};
 use crate::caller::{Caller, Identity, TokenCache, DEFAULT_TOKEN_CACHE_TTL};
 use crate::error::ServiceError;
 use crate::fields::GongFields;
 use crate::ids::{distinct, AccountId, CallId};
 use crate::methodology::Methodology;
-use crate::model::{AccountHit, Briefing, CallRow};
+use crate::model::{AccountHit, Briefing, CallRow, TranscriptMode};
 use crate::readiness::{Readiness, ReadinessCheck};
 use crate::{query, records};
 
@@ -76,10 +76,13 @@ pub struct BriefingRequest {
     pub offsets: HashMap<String, usize>,
     /// How the response will be written (decides how characters are counted).
     pub rendering: Rendering,
+    /// How much transcript text to carry, and how to cut it when it does not fit.
+    pub transcripts: TranscriptMode,
 }
 
 impl BriefingRequest {
-    /// A request with the defaults: 3 calls, MEDPICC, 100,000 characters of JSON.
+    /// A request with the defaults: 3 calls, MEDPICC, 100,000 characters of JSON, transcripts
+    /// fitted to the budget.
     pub fn new(account_id: AccountId) -> Self {
         Self {
             account_id,
@@ -88,6 +91,7 @@ impl BriefingRequest {
             max_chars: MaxChars::default(),
             offsets: HashMap::new(),
             rendering: Rendering::Json,
+            transcripts: TranscriptMode::default(),
         }
     }
 }
@@ -391,12 +395,14 @@ impl Service {
             query::open_opportunities(account_id),
             query::contacts(account_id),
             query::account_calls(fields, account_id, request.calls),
+            query::open_deal_contact_roles(account_id),
         ];
-        let (account, opportunities, contacts, calls) = tokio::join!(
+        let (account, opportunities, contacts, calls, roles) = tokio::join!(
             client.query::<Value>(&soql[0]),
             client.query::<Value>(&soql[1]),
             client.query::<Value>(&soql[2]),
             client.query::<Value>(&soql[3]),
+            client.query::<Value>(&soql[4]),
         );
         let sf = |e| ServiceError::from_salesforce(e, as_user);
         let account = account
@@ -432,7 +438,50 @@ impl Service {
                     .await,
             )
         };
-        let parts = assemble(&account.name, &rows, gong, &contacts);
+        // Contact roles are extra: an org that hides them (object permissions) still gets a
+        // briefing, with the stakeholder map built from the calls alone.
+        let (roles, roles_note) = match roles {
+            Ok(records) => (
+                records
+                    .iter()
+                    .filter_map(crate::stakeholders::contact_role)
+                    .collect::<Vec<_>>(),
+                None,
+            ),
+            Err(err) => {
+                tracing::warn!(error = %err, "contact roles could not be read");
+                (
+                    Vec::new(),
+                    Some(
+                        "Salesforce did not share the open deals' contact roles, so the \
+                         stakeholder map shows only who spoke on the calls."
+                            .to_owned(),
+                    ),
+                )
+            }
+        };
+        let mut parts = assemble(&account.name, &rows, gong, &contacts, &roles);
+        parts.notes.extend(roles_note);
+        match request.transcripts {
+            TranscriptMode::Fit => {}
+            // Cut at each transcript's end, to read on in order.
+            TranscriptMode::Full => parts.marks.clear(),
+            TranscriptMode::None => {
+                parts.marks.clear();
+                if !parts.transcripts.is_empty() {
+                    parts.transcripts.clear();
+                    for call in &mut parts.calls {
+                        call.has_transcript = false;
+                    }
+                    parts.notes.push(
+                        "Transcripts were left out on request (transcripts=none): Gong's \
+                         intelligence of each call is above; ask again with transcripts=fit \
+                         for the conversations."
+                            .to_owned(),
+                    );
+                }
+            }
+        }
         tracing::info!(
             user_id = caller.user_id().unwrap_or("service"),
             calls = parts.calls.len(),
@@ -442,24 +491,57 @@ impl Service {
 
         let methodology = request.methodology;
         let instructions = methodology.instructions(&account.name);
-        fit_briefing(
-            parts.transcripts,
-            &request.offsets,
-            max_chars,
-            request.rendering,
-            |transcripts, truncation| Briefing {
-                account: account.clone(),
-                methodology,
-                instructions: instructions.clone(),
-                opportunities: opportunities.clone(),
-                contacts: parts.contacts.clone(),
-                calls: parts.calls.clone(),
-                notes: parts.notes.clone(),
-                cached_call_ids: parts.cached_call_ids.clone(),
-                truncation,
-                transcripts: transcripts.into_iter().map(briefing_transcript).collect(),
-            },
-        )
+        // Everything but the transcripts is sent whole; when even that is over the budget,
+        // Gong's intelligence gets leaner, then goes, then the stakeholder map, before the
+        // budget is refused.
+        let mut refused = None;
+        for detail in Detail::ALL {
+            let calls = trim_intelligence(&parts.calls, detail);
+            let stakeholders = if detail == Detail::Bare {
+                Vec::new()
+            } else {
+                parts.stakeholders.clone()
+            };
+            let mut notes = parts.notes.clone();
+            if detail != Detail::Full && parts.calls.iter().any(|c| c.intelligence.is_some()) {
+                notes.push(format!(
+                    "Gong's call intelligence was {} to fit {}.",
+                    if detail.keeps_intelligence() {
+                        "shortened"
+                    } else {
+                        "left out"
+                    },
+                    max_chars.field(),
+                ));
+            }
+            let fitted = fit_briefing(
+                parts.transcripts.clone(),
+                &request.offsets,
+                &parts.marks,
+                max_chars,
+                request.rendering,
+                |transcripts, truncation| Briefing {
+                    account: account.clone(),
+                    methodology,
+                    instructions: instructions.clone(),
+                    opportunities: opportunities.clone(),
+                    contacts: parts.contacts.clone(),
+                    stakeholders: stakeholders.clone(),
+                    calls: calls.clone(),
+                    notes: notes.clone(),
+                    cached_call_ids: parts.cached_call_ids.clone(),
+                    truncation,
+                    transcripts: transcripts.into_iter().map(briefing_transcript).collect(),
+                },
+            );
+            match fitted {
+                Err(err @ ServiceError::Validation { .. }) => refused = Some(err),
+                other => return other,
+            }
+        }
+        Err(refused.unwrap_or_else(|| {
+            ServiceError::validation(max_chars.field(), "is too small for this briefing")
+        }))
     }
 
     /// Splits `call_ids` into those the caller may read and the rest. API-key callers may read

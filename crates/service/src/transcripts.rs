@@ -27,6 +27,9 @@ pub struct TranscriptsRequest {
     pub max_chars: MaxChars,
     /// Where to start each call's transcript (characters, by Gong call id), to read on after a cut.
     pub offsets: HashMap<String, usize>,
+    /// Mark each turn with its time in the call (`[12:34] Speaker: ...`), as briefings do.
+    /// Off by default: then `content` is the original middleware's format, byte for byte.
+    pub timestamps: bool,
 }
 
 impl Service {
@@ -38,7 +41,9 @@ impl Service {
         caller: &Caller,
         request: &TranscriptsRequest,
     ) -> Result<TranscriptsAnswer, ServiceError> {
-        let (assembled, not_accessible) = self.fetch_assembled(caller, &request.call_ids).await?;
+        let (assembled, not_accessible) = self
+            .fetch_assembled(caller, &request.call_ids, request.timestamps)
+            .await?;
         fit_transcripts(
             assembled,
             not_accessible,
@@ -48,11 +53,13 @@ impl Service {
     }
 
     /// What Gong has for the calls among `call_ids` the caller may read, sorted out, and the
-    /// ids withheld. Fails with the Gong error only when nothing could be fetched.
+    /// ids withheld; with `timestamps`, each turn carries its time in the call. Fails with the
+    /// Gong error only when nothing could be fetched.
     pub(crate) async fn fetch_assembled(
         &self,
         caller: &Caller,
         call_ids: &[CallId],
+        timestamps: bool,
     ) -> Result<(Assembled, Vec<CallId>), ServiceError> {
         let access = self.accessible_call_ids(caller, call_ids).await?;
         if !access.not_accessible.is_empty() {
@@ -68,8 +75,18 @@ impl Service {
             .gong
             .calls_with_transcripts_for(caller.fairness_key(), &wanted)
             .await
-            .and_then(|data| assemble(&readable, data))
-        {
+            .and_then(|data| {
+                let timed = timestamps.then(|| timed_contents(&data));
+                let mut assembled = assemble(&readable, data)?;
+                if let Some(mut timed) = timed {
+                    for t in &mut assembled.call_transcripts {
+                        if let Some(content) = timed.remove(&t.call_id) {
+                            t.content = content;
+                        }
+                    }
+                }
+                Ok(assembled)
+            }) {
             Ok(assembled) => assembled,
             Err(err) => {
                 tracing::warn!(requested = readable.len(), error = %err, "Gong fetch failed");
@@ -106,6 +123,7 @@ pub fn fit_transcripts(
     fit_response(
         call_transcripts,
         offsets,
+        &HashMap::new(),
         max_chars,
         Measure::JsonString,
         |call_transcripts, truncation| TranscriptsAnswer {
@@ -135,6 +153,25 @@ pub struct Assembled {
     pub warnings: Vec<String>,
     /// Requested ids answered from callbrief's cache rather than Gong, in request order.
     pub cached_call_ids: Vec<CallId>,
+}
+
+/// Each transcript of `data` with every turn marked with its time in the call, by call id.
+fn timed_contents(data: &CallData) -> HashMap<String, String> {
+    let parties: HashMap<&str, &[gong::wire::Party]> = data
+        .calls
+        .iter()
+        .map(|c| (c.meta_data.id.as_str(), c.parties.as_slice()))
+        .collect();
+    data.transcripts
+        .iter()
+        .map(|t| {
+            let parties = parties.get(t.call_id.as_str()).copied().unwrap_or(&[]);
+            (
+                t.call_id.clone(),
+                transcript::timed_content(&t.transcript, parties).0,
+            )
+        })
+        .collect()
 }
 
 /// Builds the answer for `requested` (distinct ids, in the caller's order) from `data`.

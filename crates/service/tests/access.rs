@@ -12,7 +12,7 @@ use service::budget::MAX_MAX_CHARS;
 use service::dto::TranscriptsAnswer;
 use service::{
     AccountId, BriefingRequest, CallId, Caller, GongFields, MaxChars, Methodology, Rendering,
-    Service, ServiceError, ServiceOptions, TranscriptsRequest,
+    Service, ServiceError, ServiceOptions, TranscriptMode, TranscriptsRequest,
 };
 use sim::clock::ManualClock;
 use sim::gong::GongSimConfig;
@@ -38,6 +38,7 @@ async fn transcripts(service: &Service, caller: &Caller, ids: &[String]) -> Tran
         call_ids: calls(ids),
         max_chars: budget(2_000_000),
         offsets: HashMap::new(),
+        timestamps: false,
     };
     service.transcripts(caller, &request).await.unwrap()
 }
@@ -559,6 +560,8 @@ async fn a_briefing_holds_its_budget_and_reads_on_with_offsets() {
     request.calls = 20;
     request.methodology = Methodology::Spiced;
     request.max_chars = budget(30_000);
+    // Paging through whole transcripts is reading them in order.
+    request.transcripts = TranscriptMode::Full;
 
     let whole = {
         let mut r = request.clone();
@@ -622,6 +625,7 @@ async fn ten_long_calls_fit_the_default_budget() {
         call_ids: calls(&ids),
         max_chars: MaxChars::default(),
         offsets: HashMap::new(),
+        timestamps: false,
     };
     let body = service.transcripts(&dana, &request).await.unwrap();
     let size = serde_json::to_string(&body).unwrap().chars().count();

@@ -207,6 +207,49 @@ async fn successful_answers_of_all_five_endpoints_match_gongs_schemas() {
                         "brief": true, "outline": true, "highlights": true, "callOutcome": true, "keyPoints": true},
             "interaction": {"speakers": true, "video": true, "personInteractionStats": true, "questions": true},
             "collaboration": {"publicComments": true}}}});
+    // What callbrief's briefings ask for, in the one request that also fetches parties.
+    let intelligence = json!({"filter": {"callIds": ids}, "contentSelector": {"exposedFields": {
+        "parties": true,
+        "content": {"brief": true, "keyPoints": true, "topics": true, "highlights": true,
+                    "callOutcome": true, "trackers": true, "trackerOccurrences": true},
+        "interaction": {"speakers": true}}}});
+    let (status, answer) = exchange(
+        &spec,
+        &sim,
+        "post",
+        "/v2/calls/extensive",
+        "/v2/calls/extensive",
+        Some(&intelligence),
+        true,
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The intelligence parts are there (not just allowed by the schema) on every sample call.
+    for call in answer["calls"].as_array().unwrap() {
+        let content = &call["content"];
+        for part in [
+            "brief",
+            "keyPoints",
+            "topics",
+            "highlights",
+            "callOutcome",
+            "trackers",
+        ] {
+            assert!(!content[part].is_null(), "{part} missing: {call}");
+        }
+        let tracker = &content["trackers"][0];
+        assert!(tracker["count"].as_u64().unwrap() > 0, "{tracker}");
+        assert!(
+            tracker["occurrences"][0]["speakerId"].is_string(),
+            "{tracker}"
+        );
+        assert!(
+            call["interaction"]["speakers"][0]["talkTime"]
+                .as_f64()
+                .unwrap()
+                > 0.0
+        );
+    }
     let selectors = [
         json!({"filter": {"callIds": ids}}),
         json!({"filter": {"callIds": ids}, "contentSelector": {"context": "None", "exposedFields": {"parties": true}}}),

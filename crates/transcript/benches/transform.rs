@@ -158,6 +158,7 @@ fn data() -> (Vec<CallTranscript>, Vec<ExtensiveCall>) {
             },
             parties,
             content: None,
+            interaction: None,
         });
     }
     (transcripts, calls)

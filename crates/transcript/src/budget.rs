@@ -276,6 +276,8 @@ struct Remaining {
     turns: Vec<Turn>,
     /// Cost of the longest marker this transcript could need.
     marker_cost: usize,
+    /// How the turns were counted.
+    measure: Measure,
 }
 
 impl Remaining {
@@ -306,6 +308,7 @@ impl Remaining {
             start_byte,
             turns,
             marker_cost,
+            measure,
         }
     }
 
@@ -367,6 +370,175 @@ impl Measured {
         };
         assemble(transcripts, &remaining, &plan)
     }
+}
+
+/// What one turn of a transcript is worth when the transcript must be cut, and when it was
+/// said (for the time range of what is left out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TurnMark {
+    /// Milliseconds from the call's start to the turn.
+    pub start_ms: u64,
+    /// Milliseconds from the call's start to the turn's end.
+    pub end_ms: u64,
+    /// Higher is kept first; equal weights keep the earlier turn first.
+    pub weight: u32,
+}
+
+/// The line that stands where turns were left out of a transcript: the stretch of the call it
+/// covers and how to read it.
+/// `offset..end` are the characters left out, of `total`.
+pub fn gap_marker(
+    call_id: &str,
+    (from_ms, to_ms): (u64, u64),
+    (offset, end): (usize, usize),
+    total: usize,
+) -> String {
+    format!(
+        "[… {} to {} left out here (characters {} to {} of {}). To read from here, call again with offsets {{{call_id:?}: {offset}}}]\n\n",
+        crate::clock(from_ms),
+        crate::clock(to_ms),
+        thousands(offset),
+        thousands(end),
+        thousands(total),
+    )
+}
+
+impl Measured {
+    /// Like [`Measured::fit`], but a transcript that must be cut keeps its most valuable turns
+    /// (by `marks[call_id]`, one [`TurnMark`] per turn) instead of only its opening, in spoken
+    /// order, with a [`gap_marker`] wherever turns were left out. Each transcript gets the same
+    /// share of the budget as with [`Measured::fit`]. A transcript read from an offset, or
+    /// without a mark for every turn, is cut as [`Measured::fit`] cuts it: reading on is
+    /// reading in order.
+    pub fn fit_selecting(self, budget: usize, marks: &HashMap<String, Vec<TurnMark>>) -> Fitted {
+        let Measured {
+            transcripts,
+            remaining,
+        } = self;
+        let whole: usize = remaining.iter().map(Remaining::cost).sum();
+        if whole <= budget {
+            let plan = Plan {
+                taken: remaining.iter().map(|r| r.turns.len()).collect(),
+                marked: vec![false; remaining.len()],
+            };
+            return assemble(transcripts, &remaining, &plan);
+        }
+        let plan = share(&remaining, budget);
+        let mut slices = Vec::with_capacity(transcripts.len());
+        let transcripts = transcripts
+            .into_iter()
+            .zip(&remaining)
+            .enumerate()
+            .map(|(i, (t, r))| {
+                let (k, marked) = (plan.taken[i], plan.marked[i]);
+                let selectable = k < r.turns.len()
+                    && marked
+                    && r.offset == 0
+                    && marks
+                        .get(&t.call_id)
+                        .is_some_and(|m| m.len() == r.turns.len());
+                if selectable {
+                    let allowance =
+                        r.turns[..k].iter().map(|turn| turn.cost).sum::<usize>() + r.marker_cost;
+                    if let Some((t, slice)) = select(&t, r, &marks[&t.call_id], allowance) {
+                        slices.push(slice);
+                        return t;
+                    }
+                }
+                let (t, slice) = assemble_one(t, r, k, marked);
+                slices.push(slice);
+                t
+            })
+            .collect();
+        Fitted {
+            transcripts,
+            slices,
+        }
+    }
+}
+
+/// The turns of one transcript (read from its start) worth most within `allowance`, gaps
+/// marked; `None` when not even one turn and its gap markers fit.
+fn select(
+    t: &CleanTranscript,
+    r: &Remaining,
+    marks: &[TurnMark],
+    allowance: usize,
+) -> Option<(CleanTranscript, TranscriptSlice)> {
+    let n = r.turns.len();
+    let measure = r.measure;
+    let last_ms = marks.iter().map(|m| m.end_ms).max().unwrap_or(0);
+    // The longest gap marker this transcript could need: the largest time and offset.
+    let gap_cost = measure.cost(&gap_marker(
+        &t.call_id,
+        (last_ms, last_ms),
+        (r.total_chars, r.total_chars),
+        r.total_chars,
+    ));
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&k| (Reverse(marks[k].weight), k));
+    let mut kept = vec![false; n];
+    // Nothing kept yet: one gap covers the whole transcript.
+    let mut cost = gap_cost;
+    for k in order {
+        let left_gap = k > 0 && !kept[k - 1];
+        let right_gap = k + 1 < n && !kept[k + 1];
+        // Keeping turn k splits the gap it is in into the parts left and right of it.
+        let gaps_after = usize::from(left_gap) + usize::from(right_gap);
+        let next = (cost + r.turns[k].cost + gaps_after * gap_cost).checked_sub(gap_cost)?;
+        if next <= allowance {
+            kept[k] = true;
+            cost = next;
+        }
+    }
+    if !kept.iter().any(|&k| k) {
+        return None;
+    }
+    let mut content = String::new();
+    let mut byte = 0usize;
+    let mut chars = 0usize;
+    let mut returned = 0usize;
+    let mut first_gap: Option<usize> = None;
+    let mut k = 0;
+    while k < n {
+        if kept[k] {
+            let turn = r.turns[k];
+            content.push_str(&t.content[byte..byte + turn.bytes]);
+            byte += turn.bytes;
+            chars += turn.chars;
+            returned += turn.chars;
+            k += 1;
+            continue;
+        }
+        let from = k;
+        let offset = chars;
+        while k < n && !kept[k] {
+            byte += r.turns[k].bytes;
+            chars += r.turns[k].chars;
+            k += 1;
+        }
+        first_gap.get_or_insert(offset);
+        content.push_str(&gap_marker(
+            &t.call_id,
+            (marks[from].start_ms, marks[k - 1].end_ms),
+            (offset, chars),
+            r.total_chars,
+        ));
+    }
+    let slice = TranscriptSlice {
+        call_id: t.call_id.clone(),
+        total_chars: r.total_chars,
+        offset: 0,
+        returned_chars: returned,
+        next_offset: first_gap,
+    };
+    Some((
+        CleanTranscript {
+            content,
+            ..t.clone()
+        },
+        slice,
+    ))
 }
 
 /// Fits `transcripts`, each read from `offsets[call_id]` (characters; 0 when absent), into
@@ -460,25 +632,9 @@ fn assemble(transcripts: Vec<CleanTranscript>, remaining: &[Remaining], plan: &P
         .into_iter()
         .zip(remaining)
         .zip(plan.taken.iter().zip(&plan.marked))
-        .map(|((mut t, r), (&k, &marked))| {
-            let bytes: usize = r.turns[..k].iter().map(|turn| turn.bytes).sum();
-            let chars: usize = r.turns[..k].iter().map(|turn| turn.chars).sum();
-            let end = r.offset + chars;
-            let cut = k < r.turns.len();
-            // Both ends are character boundaries: the offset's byte index and a turn's end.
-            t.content.truncate(r.start_byte + bytes);
-            t.content.drain(..r.start_byte);
-            if cut && marked {
-                t.content
-                    .push_str(&cut_marker(&t.call_id, r.offset, end, r.total_chars));
-            }
-            slices.push(TranscriptSlice {
-                call_id: t.call_id.clone(),
-                total_chars: r.total_chars,
-                offset: r.offset,
-                returned_chars: chars,
-                next_offset: cut.then_some(end),
-            });
+        .map(|((t, r), (&k, &marked))| {
+            let (t, slice) = assemble_one(t, r, k, marked);
+            slices.push(slice);
             t
         })
         .collect();
@@ -486,6 +642,34 @@ fn assemble(transcripts: Vec<CleanTranscript>, remaining: &[Remaining], plan: &P
         transcripts,
         slices,
     }
+}
+
+/// One transcript cut after its first `k` turns, with a cut marker when `marked`.
+fn assemble_one(
+    mut t: CleanTranscript,
+    r: &Remaining,
+    k: usize,
+    marked: bool,
+) -> (CleanTranscript, TranscriptSlice) {
+    let bytes: usize = r.turns[..k].iter().map(|turn| turn.bytes).sum();
+    let chars: usize = r.turns[..k].iter().map(|turn| turn.chars).sum();
+    let end = r.offset + chars;
+    let cut = k < r.turns.len();
+    // Both ends are character boundaries: the offset's byte index and a turn's end.
+    t.content.truncate(r.start_byte + bytes);
+    t.content.drain(..r.start_byte);
+    if cut && marked {
+        t.content
+            .push_str(&cut_marker(&t.call_id, r.offset, end, r.total_chars));
+    }
+    let slice = TranscriptSlice {
+        call_id: t.call_id.clone(),
+        total_chars: r.total_chars,
+        offset: r.offset,
+        returned_chars: chars,
+        next_offset: cut.then_some(end),
+    };
+    (t, slice)
 }
 
 #[cfg(test)]

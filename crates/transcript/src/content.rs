@@ -82,3 +82,77 @@ pub(crate) fn render<'n>(
     debug_assert_eq!(content.len(), capacity);
     content
 }
+
+/// One turn of a timed transcript: when it was said and by whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnSpan {
+    /// Milliseconds from the call's start to the turn's first sentence.
+    pub start_ms: u64,
+    /// Milliseconds from the call's start to the end of the turn's last sentence.
+    pub end_ms: u64,
+    /// The monologue's speaker id, to tell the customer's turns from the seller's.
+    pub speaker_id: Option<String>,
+}
+
+/// A moment of a call as people read it: `12:34`, or `1:02:03` past the hour.
+pub fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{:02}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// A transcript for citing: one paragraph per monologue, `"[12:34] <speaker>: <sentences>\n\n"`,
+/// with the time of the turn in the call, and each paragraph's [`TurnSpan`] in the same order.
+/// Line breaks inside a sentence become spaces, so paragraphs and monologues always match up
+/// one to one (the middleware's format, [`middleware_content`], is left as it was).
+pub fn timed_content(
+    monologues: &[wire::Monologue],
+    parties: &[wire::Party],
+) -> (String, Vec<TurnSpan>) {
+    let names = borrowed_names(parties);
+    let mut content = String::new();
+    let mut spans = Vec::with_capacity(monologues.len());
+    let mut last_end = 0u64;
+    for monologue in monologues {
+        let ms = |v: i64| u64::try_from(v).unwrap_or(0);
+        let start_ms = monologue
+            .sentences
+            .first()
+            .map_or(last_end, |s| ms(s.start));
+        let end_ms = monologue
+            .sentences
+            .iter()
+            .map(|s| ms(s.end))
+            .max()
+            .unwrap_or(start_ms)
+            .max(start_ms);
+        last_end = end_ms;
+        let label = monologue
+            .speaker_id
+            .as_deref()
+            .and_then(|id| names.get(id).copied())
+            .filter(|name| !name.is_empty())
+            .unwrap_or(UNKNOWN_SPEAKER);
+        content.push('[');
+        content.push_str(&clock(start_ms));
+        content.push_str("] ");
+        content.push_str(&label.replace(['\r', '\n'], " "));
+        content.push_str(": ");
+        for (i, sentence) in monologue.sentences.iter().enumerate() {
+            if i > 0 {
+                content.push(' ');
+            }
+            content.push_str(&sentence.text.replace(['\r', '\n'], " "));
+        }
+        content.push_str("\n\n");
+        spans.push(TurnSpan {
+            start_ms,
+            end_ms,
+            speaker_id: monologue.speaker_id.clone(),
+        });
+    }
+    (content, spans)
+}

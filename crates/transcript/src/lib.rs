@@ -14,7 +14,7 @@ pub mod budget;
 mod content;
 mod speakers;
 
-pub use content::{middleware_content, speaker_names};
+pub use content::{clock, middleware_content, speaker_names, timed_content, TurnSpan};
 
 /// One call, cleaned for an assistant: metadata, attendees and the transcript as plain text.
 /// Field names and meanings match the `getTranscriptsByCallIds` action's `callTranscripts` items;

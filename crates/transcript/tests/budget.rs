@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use proptest::prelude::*;
-use transcript::budget::{apply_offsets, fit, min_budget, turn_boundaries, Fitted, Measure};
+use transcript::budget::{
+    apply_offsets, fit, min_budget, turn_boundaries, Fitted, Measure, Measured, TurnMark,
+};
 use transcript::CleanTranscript;
 
 /// One turn as the formatter writes it, with text that may need JSON escapes and non-ASCII.
@@ -78,6 +80,53 @@ proptest! {
             } else {
                 prop_assert_eq!(&fitted.transcripts[i].content, &original.content);
             }
+        }
+    }
+
+    #[test]
+    fn selecting_never_exceeds_the_budget_and_keeps_whole_turns_in_order(
+        ts in transcripts(), budget in 0usize..20_000, m in measure(), seed in 0u32..1000
+    ) {
+        let marks: HashMap<String, Vec<TurnMark>> = ts
+            .iter()
+            .map(|t| {
+                let n = turn_boundaries(&t.content).len();
+                let marks = (0..n)
+                    .map(|k| TurnMark {
+                        start_ms: k as u64 * 10_000,
+                        end_ms: k as u64 * 10_000 + 9_000,
+                        weight: (k as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) % 7,
+                    })
+                    .collect();
+                (t.call_id.clone(), marks)
+            })
+            .collect();
+        let originals = ts.clone();
+        let fitted = Measured::new(ts, &HashMap::new(), m).fit_selecting(budget, &marks);
+        prop_assert!(cost(&fitted, m) <= budget);
+        for (i, original) in originals.iter().enumerate() {
+            let slice = &fitted.slices[i];
+            let shown = &fitted.transcripts[i].content;
+            if slice.next_offset.is_none() {
+                prop_assert_eq!(shown, &original.content);
+                continue;
+            }
+            // Every paragraph shown is a whole turn of the original or a marker, in order.
+            let turns: Vec<&str> = original.content.split_inclusive("\n\n").collect();
+            let mut next = 0;
+            let mut returned = 0;
+            for paragraph in shown.split_inclusive("\n\n") {
+                if paragraph.starts_with("[… ") {
+                    continue;
+                }
+                let at = turns[next..].iter().position(|t| *t == paragraph);
+                prop_assert!(at.is_some(), "{:?} not a turn of {:?}", paragraph, original.content);
+                next += at.unwrap_or(0) + 1;
+                returned += paragraph.chars().count();
+            }
+            prop_assert_eq!(returned, slice.returned_chars);
+            let offset = slice.next_offset.unwrap_or(0);
+            prop_assert!(offset == 0 || turn_boundaries(&original.content).contains(&offset));
         }
     }
 
@@ -202,4 +251,61 @@ proptest! {
         let written = serde_json::to_string(&text).expect("strings always serialize");
         prop_assert_eq!(Measure::JsonString.cost(&text), written.chars().count() - 2);
     }
+}
+
+#[test]
+fn selecting_keeps_the_turns_that_matter_and_marks_each_gap_with_its_times() {
+    let content: String = (0..40)
+        .map(|k| {
+            if k == 30 {
+                "Ana: We have $250,000 approved for this fiscal year.\n\n".to_string()
+            } else {
+                format!("Bo: Small talk number {k}, nothing to see here at all.\n\n")
+            }
+        })
+        .collect();
+    let t = CleanTranscript {
+        call_id: "42".into(),
+        title: None,
+        started: None,
+        duration: None,
+        url: None,
+        content: content.clone(),
+        speakers: Vec::new(),
+    };
+    let marks: Vec<TurnMark> = (0..40u64)
+        .map(|k| TurnMark {
+            start_ms: k * 15_000,
+            end_ms: k * 15_000 + 14_000,
+            weight: if k == 30 { 4 } else { 0 },
+        })
+        .collect();
+    let marks = HashMap::from([("42".to_string(), marks)]);
+    let fitted =
+        Measured::new(vec![t.clone()], &HashMap::new(), Measure::Chars).fit_selecting(900, &marks);
+    let shown = &fitted.transcripts[0].content;
+    assert!(shown.contains("$250,000 approved"), "{shown}");
+    assert!(shown.starts_with("Bo: Small talk number 0,"), "{shown}");
+    // The gap after the opening turns names its stretch of the call and the offset to read on.
+    let offset = fitted.slices[0].next_offset.unwrap();
+    assert!(
+        shown.contains(&format!(
+            "To read from here, call again with offsets {{\"42\": {offset}}}]"
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains(" to 07:29 left out here"), "{shown}");
+    assert!(shown.contains("07:45 to 09:59 left out here"), "{shown}");
+    assert!(Measure::Chars.cost(shown) <= 900);
+    // Reading on from the offset is reading in order.
+    let more = fit(
+        vec![t],
+        &HashMap::from([("42".to_string(), offset)]),
+        100_000,
+        Measure::Chars,
+    );
+    assert_eq!(
+        more.transcripts[0].content,
+        content.chars().skip(offset).collect::<String>()
+    );
 }

@@ -70,6 +70,7 @@ fn call(index: usize) -> impl Strategy<Value = (CallTranscript, Option<Extensive
                 },
                 parties,
                 content: None,
+                interaction: None,
             });
             (
                 CallTranscript {

@@ -149,6 +149,16 @@ fn summary(pack: &Briefing) -> Vec<String> {
         people.push(format!("and {} more", pack.contacts.len() - SHOWN_CONTACTS));
     }
     labelled(&mut facts, "Key contacts", people, "none");
+    if !pack.stakeholders.is_empty() {
+        // What the stakeholder map tells the rep to act on.
+        let flags: Vec<String> = pack
+            .stakeholders
+            .iter()
+            .flat_map(|p| p.flags.iter().map(move |f| format!("{}: {f}", p.name)))
+            .map(|f| table::clip(&f, table::LINE_WIDTH - 16))
+            .collect();
+        labelled(&mut facts, "Flags", flags, "none");
+    }
     let mut lines = table::align(&facts);
 
     lines.push(String::new());
@@ -172,6 +182,40 @@ fn summary(pack: &Briefing) -> Vec<String> {
         })
         .collect();
     lines.extend(table::render(["Title", "Date", "Attendees"], &calls));
+
+    // Gong's intelligence of each call, which the pack carries before the transcripts.
+    let heard: Vec<[String; 3]> = pack
+        .calls
+        .iter()
+        .filter_map(|c| {
+            let i = c.intelligence.as_ref()?;
+            let trackers: Vec<String> = i
+                .trackers
+                .iter()
+                .map(|t| format!("{} x{}", t.name, t.count))
+                .collect();
+            let next = i.next_steps.first().map_or_else(
+                || "-".to_owned(),
+                |m| match &m.at {
+                    Some(at) => format!("[{at}] {}", m.text),
+                    None => m.text.clone(),
+                },
+            );
+            Some([
+                c.started
+                    .as_deref()
+                    .map(|s| s.chars().take(10).collect())
+                    .unwrap_or_else(|| "-".to_owned()),
+                table::clip(&trackers.join(", "), 44),
+                table::clip(&next, 48),
+            ])
+        })
+        .collect();
+    if !heard.is_empty() {
+        lines.push(String::new());
+        lines.push("  What Gong heard (per call, before the transcripts):".to_owned());
+        lines.extend(table::render(["Date", "Trackers", "Next step"], &heard));
+    }
 
     lines.push(String::new());
     lines.push(format!(
@@ -254,7 +298,9 @@ mod tests {
             "contacts": contacts,
             "calls": [{"callId": "1", "title": "Kickoff", "started": "2026-11-22T18:32:22Z", "duration": 60,
                        "attendees": [{"name": "Maya Chen", "affiliation": "Internal"}, {"name": null, "affiliation": "Unknown"}],
-                       "hasTranscript": true}],
+                       "hasTranscript": true,
+                       "intelligence": {"brief": "Kickoff.", "nextSteps": [{"text": "Demo on Tuesday.", "at": "41:05"}],
+                                        "trackers": [{"name": "Competitors", "count": 2}]}}],
             "notes": [],
             "truncation": {"maxChars": 100000, "truncated": false, "calls": []},
             "transcripts": [{"callId": "1", "title": null, "started": null, "content": "Maya Chen: Hi"}],
@@ -285,9 +331,29 @@ mod tests {
             "{text}"
         );
         assert!(
+            text.contains("  2026-11-22  Competitors x2  [41:05] Demo on Tuesday."),
+            "{text}"
+        );
+        assert!(
             text.ends_with(
                 "  Instructions (MEDPICC), first lines:\n    Write it up.\n    1. Account\n    2. Calls"
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn summary_lists_the_stakeholder_flags() {
+        let mut pack = pack(1, 1);
+        pack.stakeholders = serde_json::from_value(json!([
+            {"name": "Ann Lee", "title": "CFO", "contactId": "003A", "buyingRoles": ["Economic Buyer"],
+             "callsAttended": 0, "talkShare": null, "lastHeard": null,
+             "flags": ["Economic Buyer never on a call"]}
+        ]))
+        .unwrap();
+        let text = summary(&pack).join("\n");
+        assert!(
+            text.contains("  Flags         Ann Lee: Economic Buyer never on a call"),
             "{text}"
         );
     }

@@ -122,8 +122,18 @@ fn write_up(text: &mut String, variant: Variant, methodology: Methodology) {
     text.push_str(
         "  Under each heading, list the insights as bullets and end every bullet with the call \
          it came from as (call title, YYYY-MM-DD). When the calls say nothing about an element, \
-         write \"Not covered yet\" and suggest one question to ask in the next meeting.\n\n",
+         write \"Not covered yet\" and suggest one question to ask in the next meeting.\n",
     );
+    if variant == Variant::OneAction {
+        // Only the briefing carries Gong's intelligence and timed transcript turns.
+        text.push_str(
+            "  Start from Gong's intelligence of each call (brief, key points, next steps, \
+             outcome, trackers) and check it against the transcripts; cite it by its call and \
+             date like a transcript. When an insight comes from a transcript turn or a Gong \
+             highlight, add its time in the call: (call title, YYYY-MM-DD, 12:34).\n",
+        );
+    }
+    text.push('\n');
 }
 
 fn rules(text: &mut String) {

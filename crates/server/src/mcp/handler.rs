@@ -177,6 +177,7 @@ impl CallbriefMcp {
             .map_err(service_message)?,
             max_chars: self.budget(args.max_chars)?,
             offsets: offsets(args.offsets)?,
+            timestamps: args.timestamps.unwrap_or(false),
         };
         let answer = self
             .service()
@@ -207,6 +208,7 @@ impl CallbriefMcp {
             offsets: offsets(args.offsets)?,
             // The text item, which every client shows the model, is what the budget holds.
             rendering: Rendering::Markdown,
+            transcripts: args.transcripts.map(Into::into).unwrap_or_default(),
         };
         let briefing = self
             .service()

@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use service::Methodology;
+use service::{Methodology, TranscriptMode};
 
 /// `search_accounts`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -43,6 +43,9 @@ pub struct GetCallTranscriptsArgs {
     /// Where to continue each cut transcript: call id -> the `nextOffset` a previous answer
     /// gave; at most 100 entries.
     pub offsets: Option<std::collections::BTreeMap<String, usize>>,
+    /// Mark each turn with its time in the call ("[12:34] Speaker: ..."), for citing; default
+    /// false.
+    pub timestamps: Option<bool>,
 }
 
 /// The write-up frameworks, as the model spells them.
@@ -65,6 +68,29 @@ impl From<MethodologyArg> for Methodology {
     }
 }
 
+/// How much transcript text a briefing carries, as the model spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TranscriptsArg {
+    /// Transcripts in spoken order, cut at their end when they do not fit (read on with offsets).
+    Full,
+    /// When they do not fit, keep the turns around Gong's trackers and highlights and the
+    /// customer's turns; each gap is marked with its time range and the offset to read on.
+    Fit,
+    /// No transcript text: account, deals, contacts and Gong's intelligence of each call.
+    None,
+}
+
+impl From<TranscriptsArg> for TranscriptMode {
+    fn from(arg: TranscriptsArg) -> Self {
+        match arg {
+            TranscriptsArg::Full => TranscriptMode::Full,
+            TranscriptsArg::Fit => TranscriptMode::Fit,
+            TranscriptsArg::None => TranscriptMode::None,
+        }
+    }
+}
+
 /// `get_account_briefing`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -83,6 +109,8 @@ pub struct GetAccountBriefingArgs {
     /// Where to continue each cut transcript: call id -> the `nextOffset` a previous answer
     /// gave; at most 100 entries.
     pub offsets: Option<std::collections::BTreeMap<String, usize>>,
+    /// How much transcript text to include (default fit).
+    pub transcripts: Option<TranscriptsArg>,
 }
 
 /// `search` (ChatGPT deep research).

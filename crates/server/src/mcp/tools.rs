@@ -89,9 +89,11 @@ pub fn list() -> Vec<Tool> {
             GET_ACCOUNT_BRIEFING,
             "Get account briefing",
             "Everything to prepare a meeting with one account in one call: the account, open \
-             opportunities, key contacts, the newest calls with attendees, their transcripts, and \
-             instructions for writing a MEDPICC or SPICED briefing that cites each call and date. \
-             The text is the briefing as Markdown.",
+             opportunities, key contacts, the stakeholder map (buying roles and who spoke), the \
+             newest calls with attendees and Gong's intelligence (brief, key points, next steps, \
+             outcome, trackers), their transcripts with each turn's time, and instructions for \
+             writing a MEDPICC or SPICED briefing that cites each call and date. transcripts \
+             chooses fit (default), full or none. The text is the briefing as Markdown.",
             input::<GetAccountBriefingArgs>(),
         )
         .with_raw_output_schema(output_schema::<Briefing>()),

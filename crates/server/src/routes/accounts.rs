@@ -8,8 +8,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::{Extension, Json};
 use service::dto::{AccountCallsResponse, AccountsResponse};
 use service::{
-    AccountId, Briefing, BriefingRequest, Caller, Methodology, Rendering, DEFAULT_BRIEFING_CALLS,
-    DEFAULT_CALL_LIST,
+    AccountId, Briefing, BriefingRequest, Caller, Methodology, Rendering, TranscriptMode,
+    DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST,
 };
 
 use crate::error::{ApiError, ErrorResponses};
@@ -34,9 +34,11 @@ which includes the calls.";
 /// Summary of `getAccountBriefing` (≤ 300 characters).
 pub const BRIEFING_SUMMARY: &str = "Get a meeting-prep briefing for an account";
 /// Description of `getAccountBriefing` (≤ 300 characters).
-pub const BRIEFING_DESCRIPTION: &str = "One call for everything: account, open opportunities, key \
-contacts, the newest calls with attendees, their transcripts and instructions for writing the \
-briefing (MEDPICC or SPICED). Long transcripts are cut fairly; truncation says how to read on.";
+pub const BRIEFING_DESCRIPTION: &str =
+    "One call for everything: account, deals, stakeholders, the \
+newest calls with Gong's brief, key points, next steps and trackers, their timed transcripts and \
+write-up instructions (MEDPICC or SPICED). Cut transcripts keep what matters; truncation says how \
+to read on.";
 
 /// Finds accounts by name, as the caller sees them in Salesforce.
 #[utoipa::path(
@@ -120,6 +122,7 @@ pub async fn list_account_calls(
         ("methodology" = inline(Option<Methodology>), Query, description = "How to write the briefing up: medpicc (default) or spiced."),
         ("maxChars" = Option<u32>, Query, description = "Most characters in the response; default and ceiling 100000 (ChatGPT's limit). Transcripts are cut fairly to fit.", minimum = 2000),
         ("offsets" = Option<String>, Query, description = "To read on after a cut: the offsets object a cut marker names, e.g. {\"7782342274025937895\": 12345}, or 7782342274025937895:12345. Each call's transcript starts there."),
+        ("transcripts" = inline(Option<TranscriptMode>), Query, description = "fit (default): when transcripts do not fit, keep the turns around Gong's trackers and highlights and the customer's turns, each gap marked with its times and offset. full: in order, cut at the end. none: no transcripts, Gong's intelligence only."),
     ),
     responses(
         (status = 200, description = "The briefing pack.", body = Briefing),
@@ -153,6 +156,14 @@ pub async fn account_briefing(
         )?,
         offsets: offsets_from_query(query.get("offsets").map(String::as_str))?,
         rendering: Rendering::Json,
+        transcripts: match query.get("transcripts").map(|m| m.trim()) {
+            None | Some("") => TranscriptMode::default(),
+            Some(m) => m
+                .parse()
+                .map_err(|e: service::model::UnknownTranscriptMode| {
+                    ApiError::bad_request("invalid_parameter", format!("transcripts: {e}"))
+                })?,
+        },
     };
     let briefing = state.service.briefing(&caller, &request).await?;
     tracing::info!(

@@ -110,6 +110,17 @@ pub fn transcript_budget(
     Ok((max_chars, offsets))
 }
 
+/// `timestamps` from a JSON body: `false` when absent or `null`.
+pub fn timestamps(body: &[u8]) -> Result<bool, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|_| ApiError::bad_request("invalid_json", "request body is not valid JSON"))?;
+    match value.get("timestamps") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(invalid("timestamps: must be true or false".into())),
+    }
+}
+
 /// `maxChars` from a JSON body; `None` when absent or `null`.
 pub fn max_chars_from_json(value: Option<&Value>) -> Result<Option<usize>, ApiError> {
     match value {

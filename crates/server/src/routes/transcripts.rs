@@ -37,6 +37,9 @@ pub struct TranscriptsRequest {
     /// To read on after a cut: character offset per call id, as a cut marker names it,
     /// e.g. `{"7782342274025937895": 12345}`; at most 100 entries.
     pub offsets: Option<std::collections::HashMap<String, usize>>,
+    /// `true` marks each turn with its time in the call (`[12:34] Speaker: text`), for citing.
+    /// Default `false`: the original format.
+    pub timestamps: Option<bool>,
 }
 
 /// Summary of the operation, ≤ 300 characters (a GPT Actions rule); checked in tests.
@@ -96,6 +99,7 @@ pub async fn call_transcripts(
         call_ids,
         max_chars: max_chars.reserve(envelope),
         offsets,
+        timestamps: params::timestamps(&body)?,
     };
     let distinct: HashSet<&str> = request.call_ids.iter().map(CallId::as_str).collect();
     let answer = state.service.transcripts(&caller, &request).await?;

@@ -275,6 +275,10 @@ async fn bad_ids_names_and_parameters_get_clear_400s() {
             "maxChars: must be between",
         ),
         (format!("/accounts/{id}/briefing?offsets=abc"), "offsets: "),
+        (
+            format!("/accounts/{id}/briefing?transcripts=some"),
+            "transcripts: unknown transcripts mode \"some\"; use full, fit or none",
+        ),
     ];
     for (path, needle) in cases {
         assert_error(
@@ -1085,4 +1089,97 @@ async fn a_call_on_a_deal_hidden_from_the_rep_is_withheld() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["notAccessible"], json!([]));
     assert_eq!(body["callTranscripts"].as_array().unwrap().len(), 1);
+}
+
+/// Gong's intelligence and the stakeholder map follow Salesforce's sharing: a rep's briefing
+/// carries the briefs, trackers and contact roles of their own account's calls and deals only,
+/// and Salesforce itself never hands them another rep's contact roles.
+#[tokio::test]
+async fn a_rep_never_sees_intelligence_or_contact_roles_of_what_they_cannot_see() {
+    let sf = spawn_sf_app(AuthMode::Salesforce, SalesforceSimConfig::default()).await;
+    let org = org();
+    for (me, other) in [("Maya", "Priya"), ("Priya", "Maya")] {
+        let token = sf.token(me).await;
+        let (mine, theirs) = (own_account(me, other), own_account(other, me));
+        let (status, body) = json(
+            sf.get(
+                &format!("/accounts/{}/briefing?calls=20&transcripts=none", mine.id),
+                &token,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{me}: {body}");
+        let own_calls = call_ids(&mine.id);
+        for call in body["calls"].as_array().unwrap() {
+            let id = call["callId"].as_str().unwrap();
+            assert!(own_calls.iter().any(|c| c == id), "{id}");
+            let brief = call["intelligence"]["brief"].as_str().unwrap();
+            let planted = org.calls.iter().find(|c| c.gong_id == id).unwrap();
+            assert_eq!(brief, planted.brief);
+            assert!(call["intelligence"]["trackers"].as_array().is_some());
+        }
+        let own_contacts: Vec<&str> = org
+            .contacts
+            .iter()
+            .filter(|c| c.account_id == mine.id)
+            .map(|c| c.id.as_str())
+            .collect();
+        let stakeholders = body["stakeholders"].as_array().unwrap();
+        assert!(
+            stakeholders
+                .iter()
+                .any(|s| !s["buyingRoles"].as_array().unwrap().is_empty()),
+            "{body}"
+        );
+        for s in stakeholders {
+            if let Some(id) = s["contactId"].as_str() {
+                assert!(own_contacts.contains(&id), "{s}");
+            }
+        }
+        // Nothing of the other rep's account: not its name, people, calls or briefs.
+        let text = body.to_string();
+        assert!(!text.contains(&theirs.name), "{me} sees {}", theirs.name);
+        for c in org.contacts.iter().filter(|c| c.account_id == theirs.id) {
+            assert!(!text.contains(&c.name()), "{me} sees {}", c.name());
+        }
+        for call in org.calls_for_account(&theirs.id) {
+            assert!(!text.contains(&call.gong_id));
+            assert!(!text.contains(&call.brief));
+        }
+        let response = sf
+            .get(&format!("/accounts/{}/briefing", theirs.id), &token)
+            .await;
+        assert_error(response, 404, "not_found", "that you can see").await;
+
+        // Salesforce shares a contact role as its opportunity: the rep's own query of every
+        // contact role returns none of the other rep's deals.
+        let (status, records) = json(
+            sf.app
+                .http
+                .get(format!("{}/services/data/v65.0/query", sf.sf_base))
+                .query(&[(
+                    "q",
+                    "SELECT Id, OpportunityId, Role FROM OpportunityContactRole",
+                )])
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{records}");
+        let theirs_deals: Vec<&str> = org
+            .opportunities
+            .iter()
+            .filter(|o| o.account_id == theirs.id)
+            .map(|o| o.id.as_str())
+            .collect();
+        let rows = records["records"].as_array().unwrap();
+        assert!(!rows.is_empty());
+        for row in rows {
+            let opp = row["OpportunityId"].as_str().unwrap();
+            assert!(!theirs_deals.contains(&opp), "{me} sees a role on {opp}");
+        }
+    }
 }

@@ -66,6 +66,48 @@ async fn transcripts_match_the_original_format_and_the_org_data() {
     }
 }
 
+/// A caller may opt in to each turn's time in the call; the words stay the same.
+#[tokio::test]
+async fn timestamps_are_opt_in() {
+    let app = spawn_app().await;
+    let call = newest_call_of(UNNAMED_PARTY_ACCOUNT);
+    let ids = [call.gong_id.clone()];
+    let (status, body) = json(
+        app.post_transcripts(&json!({ "callIds": ids, "timestamps": true }))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let timed = body["callTranscripts"][0]["content"].as_str().unwrap();
+    let plain = expected_content(&call);
+    let first = &call.monologues[0].sentences[0];
+    let secs = first.start / 1000;
+    let stamp = format!("[{:02}:{:02}] ", secs / 60, secs % 60);
+    assert!(timed.starts_with(&stamp), "{}", &timed[..60]);
+    // The same paragraphs, each after its time.
+    let untimed: Vec<String> = timed
+        .split_inclusive("\n\n")
+        .map(|p| p[p.find("] ").unwrap() + 2..].to_owned())
+        .collect();
+    assert_eq!(untimed.concat(), plain);
+
+    let (status, body) = json(
+        app.post_transcripts(&json!({ "callIds": ids, "timestamps": false }))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["callTranscripts"][0]["content"], plain.as_str());
+    assert_error(
+        app.post_transcripts(&json!({ "callIds": ids, "timestamps": "yes" }))
+            .await,
+        400,
+        "invalid_parameter",
+        "timestamps: must be true or false",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn azure_route_answers_the_same() {
     let app = spawn_app().await;

@@ -146,7 +146,7 @@ impl Service {
         budget: MaxChars,
     ) -> Result<FetchDocument, ServiceError> {
         let (assembled, _) = self
-            .fetch_assembled(caller, std::slice::from_ref(&call_id))
+            .fetch_assembled(caller, std::slice::from_ref(&call_id), false)
             .await?;
         if let Some(failed) = assembled.failed.first() {
             return Err(ServiceError::Upstream {
@@ -168,6 +168,7 @@ impl Service {
         let id = RecordRef::Call(call_id.to_string()).to_string();
         fit_response(
             assembled.call_transcripts,
+            &HashMap::new(),
             &HashMap::new(),
             budget,
             Measure::JsonString,

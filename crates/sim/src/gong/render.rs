@@ -4,11 +4,13 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::json;
 
 use super::wire::{
-    CallBasicData, CallContext, CallData, CallTranscript, Content, ContentSelector, ContextField,
-    ContextLevel, ContextObject, ContextTiming, KeyPoint, Media, Monologue, Party, Sentence,
-    SpokenLanguage, Topic, UserMetadata, UserSettings,
+    CallBasicData, CallContext, CallData, CallOutcome, CallTranscript, Content, ContentSelector,
+    ContextField, ContextLevel, ContextObject, ContextTiming, HighlightsItem, HighlightsSection,
+    InteractionMeasures, KeyPoint, Media, Monologue, Occurrence, Party, Sentence, SpokenLanguage,
+    Topic, Tracker, TrackerPhrase, UserMetadata, UserSettings, UserSpeaker,
 };
 use super::WORKSPACE_ID;
+use crate::org::intelligence;
 use crate::org::{Call, SampleOrg, User};
 
 /// Gong's date-time form (`2024-05-01T15:00:00Z`).
@@ -192,14 +194,15 @@ fn party(p: &crate::org::Party, org: &SampleOrg, level: ContextLevel, timing: &s
 }
 
 /// `CallData` of a call with what the content selector asks for: `metaData` always;
-/// `context` for `Basic`/`Extended`; `parties`, `media` and content parts (brief, keyPoints,
-/// topics) when exposed.
+/// `context` for `Basic`/`Extended`; `parties`, `media`, content parts (brief, keyPoints,
+/// topics, highlights, callOutcome, trackers) and `interaction.speakers` when exposed.
 pub fn extensive(call: &Call, org: &SampleOrg, selector: &ContentSelector) -> CallData {
     let level = selector.context;
     let timing = timing_of(selector);
     let exposed = &selector.exposed_fields;
     let c = &exposed.content;
-    let content = (c.brief || c.key_points || c.topics).then(|| Content {
+    let asked = c.brief || c.key_points || c.topics || c.highlights || c.call_outcome || c.trackers;
+    let content = asked.then(|| Content {
         topics: c.topics.then(|| {
             call.topics
                 .iter()
@@ -216,6 +219,23 @@ pub fn extensive(call: &Call, org: &SampleOrg, selector: &ContentSelector) -> Ca
                 .map(|k| KeyPoint { text: k.clone() })
                 .collect()
         }),
+        highlights: c.highlights.then(|| highlights(call)),
+        call_outcome: c.call_outcome.then(|| outcome(call)).flatten(),
+        trackers: c.trackers.then(|| trackers(call, c.tracker_occurrences)),
+    });
+    let interaction = exposed.interaction.speakers.then(|| InteractionMeasures {
+        speakers: intelligence::talk_times(call)
+            .into_iter()
+            .map(|(id, talk_time)| UserSpeaker {
+                user_id: call
+                    .parties
+                    .iter()
+                    .find(|p| p.speaker_id.as_deref() == Some(id.as_str()))
+                    .and_then(|p| p.user_id.clone()),
+                id,
+                talk_time,
+            })
+            .collect(),
     });
     CallData {
         meta_data: basic(call, org),
@@ -227,11 +247,78 @@ pub fn extensive(call: &Call, org: &SampleOrg, selector: &ContentSelector) -> Ca
                 .collect()
         }),
         content,
+        interaction,
         media: exposed.media.then(|| Media {
             audio_url: format!("https://media.gong.example/{}/audio.mp3", call.gong_id),
             video_url: format!("https://media.gong.example/{}/video.mp4", call.gong_id),
         }),
     }
+}
+
+/// Seconds, as Gong gives moments of a call.
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// The call's highlights: its next steps, when it agreed any.
+fn highlights(call: &Call) -> Vec<HighlightsSection> {
+    let steps = intelligence::next_steps(call);
+    if steps.is_empty() {
+        return Vec::new();
+    }
+    vec![HighlightsSection {
+        title: "Next steps".into(),
+        items: steps
+            .into_iter()
+            .map(|h| HighlightsItem {
+                text: h.text,
+                start_times: vec![seconds(h.start_ms)],
+            })
+            .collect(),
+    }]
+}
+
+/// Gong AI's outcome: a meeting booked when the call agreed next steps; none otherwise (Gong
+/// leaves the field out when it has no outcome).
+fn outcome(call: &Call) -> Option<CallOutcome> {
+    (!intelligence::next_steps(call).is_empty()).then(|| CallOutcome {
+        id: "MEETING_BOOKED".into(),
+        category: "Answered".into(),
+        name: "Meeting booked".into(),
+    })
+}
+
+/// The keyword trackers that fired, occurrences included when asked for.
+fn trackers(call: &Call, with_occurrences: bool) -> Vec<Tracker> {
+    let occurrences = |list: &[intelligence::Occurrence]| {
+        with_occurrences.then(|| {
+            list.iter()
+                .map(|o| Occurrence {
+                    start_time: seconds(o.start_ms),
+                    speaker_id: o.speaker_id.clone(),
+                })
+                .collect()
+        })
+    };
+    intelligence::trackers(call)
+        .into_iter()
+        .map(|t| Tracker {
+            count: u32::try_from(t.count()).unwrap_or(u32::MAX),
+            occurrences: occurrences(&t.occurrences()),
+            phrases: t
+                .phrases
+                .iter()
+                .map(|p| TrackerPhrase {
+                    count: u32::try_from(p.occurrences.len()).unwrap_or(u32::MAX),
+                    occurrences: occurrences(&p.occurrences),
+                    phrase: p.phrase.clone(),
+                })
+                .collect(),
+            id: t.id,
+            name: t.name.into(),
+            kind: "KEYWORD".into(),
+        })
+        .collect()
 }
 
 /// `UserMetadata` of a user with a Gong seat.

@@ -96,15 +96,29 @@ pub struct ExposedFields {
     pub media: bool,
     #[serde(default)]
     pub content: ContentFlags,
+    #[serde(default)]
+    pub interaction: InteractionFlags,
     // Parsed only so that a value of the wrong type is rejected with a 400, as Gong does.
-    #[allow(dead_code)]
-    pub interaction: Option<serde_json::Map<String, serde_json::Value>>,
     #[allow(dead_code)]
     pub collaboration: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// `CallContent`: which AI content to include. Only brief, keyPoints and topics are produced;
-/// the other flags are parsed so that a value of the wrong type is rejected with a 400.
+/// `CallInteraction`: which interaction measures to include. Only `speakers` (talk time) is
+/// produced; the other flags are parsed so that a value of the wrong type is rejected with a 400.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InteractionFlags {
+    #[serde(default)]
+    pub speakers: bool,
+    pub video: Option<bool>,
+    pub person_interaction_stats: Option<bool>,
+    pub questions: Option<bool>,
+}
+
+/// `CallContent`: which AI content to include. Brief, keyPoints, topics, highlights,
+/// callOutcome and trackers (with occurrences when asked) are produced; the other flags are
+/// parsed so that a value of the wrong type is rejected with a 400.
 #[allow(dead_code)]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -115,13 +129,17 @@ pub struct ContentFlags {
     pub key_points: bool,
     #[serde(default)]
     pub topics: bool,
+    #[serde(default)]
+    pub trackers: bool,
+    #[serde(default)]
+    pub tracker_occurrences: bool,
+    #[serde(default)]
+    pub highlights: bool,
+    #[serde(default)]
+    pub call_outcome: bool,
     pub structure: Option<bool>,
-    pub trackers: Option<bool>,
-    pub tracker_occurrences: Option<bool>,
     pub points_of_interest: Option<bool>,
     pub outline: Option<bool>,
-    pub highlights: Option<bool>,
-    pub call_outcome: Option<bool>,
 }
 
 // ---- responses ------------------------------------------------------------------------------
@@ -198,7 +216,25 @@ pub struct CallData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<Content>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub interaction: Option<InteractionMeasures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<Media>,
+}
+
+/// `InteractionMeasuresDto`, with the part the simulator produces.
+#[derive(Debug, Serialize)]
+pub struct InteractionMeasures {
+    pub speakers: Vec<UserSpeaker>,
+}
+
+/// `UserSpeaker`: seconds one speaker talked; `userId` for the selling company's people.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSpeaker {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    pub talk_time: f64,
 }
 
 /// `CallBasicData`.
@@ -281,6 +317,65 @@ pub struct Content {
     pub brief: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_points: Option<Vec<KeyPoint>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlights: Option<Vec<HighlightsSection>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_outcome: Option<CallOutcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trackers: Option<Vec<Tracker>>,
+}
+
+/// `CallHighlightsSection`.
+#[derive(Debug, Serialize)]
+pub struct HighlightsSection {
+    pub title: String,
+    pub items: Vec<HighlightsItem>,
+}
+
+/// `CallHighlightsItem`: `startTimes` in seconds from the call's start.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HighlightsItem {
+    pub text: String,
+    pub start_times: Vec<f64>,
+}
+
+/// `CallOutcome`.
+#[derive(Debug, Serialize)]
+pub struct CallOutcome {
+    pub id: String,
+    pub category: String,
+    pub name: String,
+}
+
+/// `TrackerDto`; `occurrences` only when `trackerOccurrences` was asked for.
+#[derive(Debug, Serialize)]
+pub struct Tracker {
+    pub id: String,
+    pub name: String,
+    pub count: u32,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurrences: Option<Vec<Occurrence>>,
+    pub phrases: Vec<TrackerPhrase>,
+}
+
+/// `trackerPhrases`.
+#[derive(Debug, Serialize)]
+pub struct TrackerPhrase {
+    pub count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurrences: Option<Vec<Occurrence>>,
+    pub phrase: String,
+}
+
+/// `occurrences`: seconds from the call's start and the speaker.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Occurrence {
+    pub start_time: f64,
+    pub speaker_id: String,
 }
 
 /// `TopicDto`.

@@ -7,6 +7,7 @@ mod conversation;
 mod filler;
 mod generated;
 mod ids;
+pub mod intelligence;
 pub mod model;
 mod script;
 mod seed;
@@ -130,5 +131,105 @@ impl SampleOrg {
         self.opportunities
             .iter()
             .filter(move |o| o.account_id == account_id)
+    }
+}
+
+/// One fact the sample org's script plants in an account's calls (a MEDPICC/SPICED signal), as
+/// spoken, so a test can check that a briefing still carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlantedSignal {
+    /// Which signal: "Metrics", "Budget", "Economic buyer", ...
+    pub kind: &'static str,
+    /// The words as the calls say them.
+    pub text: String,
+}
+
+impl SampleOrg {
+    /// The buying roles on the scripted accounts' deals, derived from who each contact is in
+    /// the script: the champion is the primary contact (an Influencer), the economic buyer is
+    /// the Economic Buyer, the technical evaluator the Technical Buyer, procurement an
+    /// Evaluator. Deals of accounts the script does not know have none.
+    pub fn contact_roles(&self) -> Vec<ContactRole> {
+        let mut roles = Vec::new();
+        for opp in &self.opportunities {
+            let Some(account) = self.account(&opp.account_id) else {
+                continue;
+            };
+            let Some(seed) = seed::ACCOUNTS.iter().find(|s| s.name == account.name) else {
+                continue;
+            };
+            let cast = [
+                (seed.champion_title, "Influencer", true),
+                (seed.eb_title, "Economic Buyer", false),
+                (seed.tech_title, "Technical Buyer", false),
+                (seed.procurement_title, "Evaluator", false),
+            ];
+            for (title, role, is_primary) in cast {
+                if let Some(contact) = self
+                    .contacts
+                    .iter()
+                    .find(|c| c.account_id == account.id && c.title == title)
+                {
+                    roles.push(ContactRole {
+                        id: salesforce_id("00K", 1_000 + roles.len() as u64),
+                        opportunity_id: opp.id.clone(),
+                        contact_id: contact.id.clone(),
+                        role: role.to_owned(),
+                        is_primary,
+                    });
+                }
+            }
+        }
+        roles
+    }
+
+    /// The signals the script plants in the calls of the account `account_id` (empty for an
+    /// account the script does not know): metrics, budget, price, economic buyer, decision
+    /// criteria, decision process, paper process, pain, champion, competitor and critical event.
+    pub fn planted_signals(&self, account_id: &str) -> Vec<PlantedSignal> {
+        let Some(account) = self.account(account_id) else {
+            return Vec::new();
+        };
+        let Some(seed) = seed::ACCOUNTS.iter().find(|s| s.name == account.name) else {
+            return Vec::new();
+        };
+        let f = &seed.facts;
+        let person = |title: &str| {
+            self.contacts
+                .iter()
+                .find(|c| c.account_id == account.id && c.title == title)
+                .map(|c| c.name())
+                .unwrap_or_default()
+        };
+        let date = |days: i64| {
+            (self.anchor + chrono::Duration::days(days))
+                .format("%B %-d")
+                .to_string()
+        };
+        let signal = |kind, text: String| PlantedSignal { kind, text };
+        vec![
+            signal("Metrics", f.metric_goal.to_owned()),
+            signal("Impact", f.impact.to_owned()),
+            signal("Budget", f.budget.to_owned()),
+            signal("Price", f.price.to_owned()),
+            signal("Economic buyer", person(seed.eb_title)),
+            signal("Decision criteria", f.criteria[0].to_owned()),
+            signal("Decision criteria", f.criteria[1].to_owned()),
+            signal("Decision criteria", f.criteria[2].to_owned()),
+            signal("Decision process", f.decision_process.to_owned()),
+            signal(
+                "Approval",
+                f.approval.replace("{date}", &date(f.approval_in_days)),
+            ),
+            signal("Paper process", f.paper_process.to_owned()),
+            signal("Pain", f.pain.to_owned()),
+            signal("Champion", person(seed.champion_title)),
+            signal("Competition", f.competitor.to_owned()),
+            signal(
+                "Critical event",
+                f.critical_event
+                    .replace("{date}", &date(f.critical_in_days)),
+            ),
+        ]
     }
 }

@@ -115,6 +115,19 @@ pub struct Opportunity {
     pub owner_id: String,
 }
 
+/// A contact's buying role on a deal (Salesforce `OpportunityContactRole`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRole {
+    /// Salesforce id, 18 characters, key prefix `00K`.
+    pub id: String,
+    pub opportunity_id: String,
+    pub contact_id: String,
+    /// Salesforce's picklist value: "Economic Buyer", "Decision Maker", "Technical Buyer", ...
+    pub role: String,
+    /// Whether this is the deal's primary contact.
+    pub is_primary: bool,
+}
+
 /// Which side of the conversation a party is on (Gong's `affiliation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Affiliation {

@@ -7,7 +7,7 @@ use chrono::Duration;
 
 use super::schema::ObjectType;
 use super::value::{id_key, Value};
-use crate::org::model::{Account, Call, Contact, Opportunity, SampleOrg, User};
+use crate::org::model::{Account, Call, Contact, ContactRole, Opportunity, SampleOrg, User};
 
 /// One record.
 #[derive(Debug, Clone)]
@@ -20,7 +20,8 @@ pub struct Record {
     pub values: Vec<Value>,
     /// The account whose sharing decides who sees this record; `None` for users (visible to all).
     pub account_id: Option<String>,
-    /// The owning user, for objects whose own sharing can be private (opportunities).
+    /// The owning user, for objects whose own sharing can be private (opportunities, and their
+    /// contact roles, which follow them).
     pub owner_id: Option<String>,
 }
 
@@ -63,6 +64,18 @@ impl Store {
         }
         for c in &org.calls {
             store.insert(call_record(c));
+        }
+        let account_of: HashMap<&str, (&str, &str)> = org
+            .opportunities
+            .iter()
+            .map(|o| (o.id.as_str(), (o.account_id.as_str(), o.owner_id.as_str())))
+            .collect();
+        for r in org.contact_roles() {
+            // A contact role is shared as its opportunity is: through the opportunity's account,
+            // or its owner when opportunities are private.
+            if let Some((account, owner)) = account_of.get(r.opportunity_id.as_str()).copied() {
+                store.insert(contact_role_record(&r, account, owner));
+            }
         }
         store
     }
@@ -167,6 +180,22 @@ fn opportunity_record(o: &Opportunity) -> Record {
     }
 }
 
+fn contact_role_record(r: &ContactRole, account_id: &str, owner_id: &str) -> Record {
+    Record {
+        object: ObjectType::OpportunityContactRole,
+        id: r.id.clone(),
+        values: vec![
+            Value::Id(r.id.clone()),
+            Value::opt_id(Some(&r.opportunity_id)),
+            Value::opt_id(Some(&r.contact_id)),
+            Value::text(r.role.clone()),
+            Value::Bool(r.is_primary),
+        ],
+        account_id: Some(account_id.to_owned()),
+        owner_id: Some(owner_id.to_owned()),
+    }
+}
+
 fn call_record(c: &Call) -> Record {
     let emails: Vec<&str> = c
         .parties
@@ -205,13 +234,13 @@ fn call_record(c: &Call) -> Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::salesforce::schema::ALL_OBJECTS;
+    use crate::salesforce::schema::{ALL_OBJECTS, QUERY_ONLY_OBJECTS};
     use crate::salesforce::testorg::tiny_org;
 
     #[test]
     fn every_record_has_one_value_per_field() {
         let store = Store::from_org(&tiny_org());
-        for o in ALL_OBJECTS {
+        for o in ALL_OBJECTS.into_iter().chain(QUERY_ONLY_OBJECTS) {
             for r in store.all(o) {
                 assert_eq!(r.values.len(), o.def().fields.len(), "{}", o.name());
                 assert!(r.id.starts_with(o.def().key_prefix), "{}", r.id);

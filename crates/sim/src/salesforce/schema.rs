@@ -17,6 +17,9 @@ pub enum ObjectType {
     Opportunity,
     /// `Gong__Gong_Call__c`, the Gong managed package's call object.
     GongCall,
+    /// `OpportunityContactRole` (key prefix `00K`): a contact's buying role on a deal. Queryable
+    /// but not searchable, as in Salesforce.
+    OpportunityContactRole,
 }
 
 /// Every object type, in the order searches without `RETURNING` list them.
@@ -27,6 +30,9 @@ pub const ALL_OBJECTS: [ObjectType; 5] = [
     ObjectType::User,
     ObjectType::GongCall,
 ];
+
+/// Objects SOQL can query but SOSL never searches.
+pub const QUERY_ONLY_OBJECTS: [ObjectType; 1] = [ObjectType::OpportunityContactRole];
 
 /// The data type of a field; decides which literals a filter accepts and how values compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,6 +289,25 @@ const GONG_CALL_FIELDS: &[FieldDef] = &[
     lookup("OwnerId", "Owner ID", "Owner", O::User),
 ];
 
+const CONTACT_ROLE_FIELDS: &[FieldDef] = &[
+    field("Id", "Contact Role ID", K::Id),
+    lookup(
+        "OpportunityId",
+        "Opportunity ID",
+        "Opportunity",
+        O::Opportunity,
+    ),
+    lookup("ContactId", "Contact ID", "Contact", O::Contact),
+    field("Role", "Role", K::Picklist),
+    field("IsPrimary", "Primary", K::Boolean),
+];
+
+static CONTACT_ROLE: ObjectDef = ObjectDef {
+    name: "OpportunityContactRole",
+    label: "Opportunity Contact Role",
+    key_prefix: "00K",
+    fields: CONTACT_ROLE_FIELDS,
+};
 static USER: ObjectDef = ObjectDef {
     name: "User",
     label: "User",
@@ -323,6 +348,7 @@ impl ObjectType {
             O::Contact => &CONTACT,
             O::Opportunity => &OPPORTUNITY,
             O::GongCall => &GONG_CALL,
+            O::OpportunityContactRole => &CONTACT_ROLE,
         }
     }
 
@@ -335,6 +361,7 @@ impl ObjectType {
     pub fn lookup(name: &str) -> Option<ObjectType> {
         ALL_OBJECTS
             .into_iter()
+            .chain(QUERY_ONLY_OBJECTS)
             .find(|o| o.name().eq_ignore_ascii_case(name))
     }
 }
@@ -376,7 +403,7 @@ mod tests {
 
     #[test]
     fn every_object_starts_with_its_id_field() {
-        for o in ALL_OBJECTS {
+        for o in ALL_OBJECTS.into_iter().chain(QUERY_ONLY_OBJECTS) {
             assert_eq!(o.def().fields[0].kind, FieldKind::Id, "{}", o.name());
             assert_eq!(ObjectType::lookup(o.name()), Some(o));
         }

@@ -98,7 +98,11 @@ impl Visibility {
         if self.public == Some(record.object) {
             return true;
         }
-        if self.private_opportunities && record.object == ObjectType::Opportunity {
+        let follows_deal = matches!(
+            record.object,
+            ObjectType::Opportunity | ObjectType::OpportunityContactRole
+        );
+        if self.private_opportunities && follows_deal {
             return record
                 .owner_id
                 .as_deref()

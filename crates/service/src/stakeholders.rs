@@ -1,0 +1,281 @@
+//! The stakeholder map: who is on the buying side, what Salesforce says their role in the deal
+//! is, and what Gong heard from them, joined by e-mail address (by name when Gong has no
+//! address). Pure functions over what Salesforce and Gong already returned for the briefing.
+
+use std::collections::{HashMap, HashSet};
+
+use gong::wire::ExtensiveCall;
+
+use crate::model::{BriefingCall, Stakeholder};
+use crate::records::{parent_text, text, ContactRecord};
+use crate::render::date_of;
+
+/// Buying roles that decide: one of them never on a call is a risk a rep must see.
+const DECIDING_ROLES: [&str; 3] = [
+    "Economic Buyer",
+    "Decision Maker",
+    "Economic Decision Maker",
+];
+
+/// One `OpportunityContactRole` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRoleRecord {
+    /// The deal.
+    pub opportunity_id: String,
+    /// The contact.
+    pub contact_id: String,
+    /// Contact name, when Salesforce sent it.
+    pub name: Option<String>,
+    /// Contact title.
+    pub title: Option<String>,
+    /// Contact e-mail.
+    pub email: Option<String>,
+    /// The buying role ("Economic Buyer", ...); `None` when left blank.
+    pub role: Option<String>,
+    /// Whether the contact is the deal's primary contact.
+    pub is_primary: bool,
+}
+
+/// A contact role row; `None` without a contact.
+pub fn contact_role(record: &serde_json::Value) -> Option<ContactRoleRecord> {
+    Some(ContactRoleRecord {
+        opportunity_id: text(record, "OpportunityId").unwrap_or_default(),
+        contact_id: text(record, "ContactId")?,
+        name: parent_text(record, "Contact", "Name"),
+        title: parent_text(record, "Contact", "Title"),
+        email: parent_text(record, "Contact", "Email"),
+        role: text(record, "Role"),
+        is_primary: record
+            .get("IsPrimary")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
+fn lower(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// What one person did on the briefing's calls.
+#[derive(Debug, Default, Clone)]
+struct Heard {
+    calls: HashSet<String>,
+    talk_seconds: f64,
+    /// Index (in the calls' order, newest first) of the newest call they spoke on.
+    last_spoke: Option<usize>,
+    spoke_on_newest: bool,
+}
+
+/// The stakeholder map of `calls` (newest first; `gong` holds Gong's details of them): every
+/// contact with a buying role on an open deal and every customer voice on the calls, most
+/// talk first, each with the flags a rep should act on.
+pub fn stakeholders(
+    roles: &[ContactRoleRecord],
+    contacts: &[ContactRecord],
+    calls: &[BriefingCall],
+    gong: &[ExtensiveCall],
+) -> Vec<Stakeholder> {
+    let call_label = |index: usize| {
+        let call = &calls[index];
+        format!(
+            "{} ({})",
+            call.title.as_deref().unwrap_or("Untitled call"),
+            date_of(call.started.as_deref()).unwrap_or("date unknown")
+        )
+    };
+    let by_id: HashMap<&str, &ExtensiveCall> =
+        gong.iter().map(|c| (c.meta_data.id.as_str(), c)).collect();
+    // Who was heard, keyed by e-mail (or `name:<name>` without one).
+    let mut heard: HashMap<String, Heard> = HashMap::new();
+    // Customer voices: key -> (name, title, email).
+    let mut voices: Vec<(String, String, Option<String>, Option<String>)> = Vec::new();
+    let mut total_talk = 0.0;
+    let mut newest_has_talk = false;
+    for (index, call) in calls.iter().enumerate() {
+        let Some(gong_call) = by_id.get(call.call_id.as_str()) else {
+            continue;
+        };
+        let talk: HashMap<&str, f64> = gong_call
+            .interaction
+            .as_ref()
+            .and_then(|i| i.speakers.as_ref())
+            .into_iter()
+            .flatten()
+            .filter_map(|s| {
+                let t = s.talk_time.filter(|t| t.is_finite() && *t > 0.0)?;
+                Some((s.id.as_deref()?, t))
+            })
+            .collect();
+        total_talk += talk.values().sum::<f64>();
+        if index == 0 {
+            newest_has_talk = !talk.is_empty();
+        }
+        for party in &gong_call.parties {
+            if party.affiliation.as_deref() == Some("Internal") {
+                continue;
+            }
+            let email = party
+                .email_address
+                .as_deref()
+                .filter(|e| !e.trim().is_empty());
+            let name = party.name.as_deref().filter(|n| !n.trim().is_empty());
+            let key = match (email, name, party.speaker_id.as_deref()) {
+                (Some(e), _, _) => lower(e),
+                (None, Some(n), _) => format!("name:{}", lower(n)),
+                // Nobody Gong could name: one voice per call.
+                (None, None, Some(speaker)) => format!("speaker:{}:{speaker}", call.call_id),
+                (None, None, None) => continue,
+            };
+            let seconds = party
+                .speaker_id
+                .as_deref()
+                .and_then(|id| talk.get(id))
+                .copied()
+                .unwrap_or(0.0);
+            let entry = heard.entry(key.clone()).or_default();
+            entry.calls.insert(call.call_id.clone());
+            entry.talk_seconds += seconds;
+            if seconds > 0.0 {
+                entry.last_spoke = Some(entry.last_spoke.map_or(index, |i| i.min(index)));
+                if index == 0 {
+                    entry.spoke_on_newest = true;
+                }
+                if !voices.iter().any(|v| v.0 == key) {
+                    let name = match name {
+                        Some(n) => n.to_owned(),
+                        None => format!("{} on {}", transcript::UNKNOWN_SPEAKER, call_label(index)),
+                    };
+                    voices.push((key, name, party.title.clone(), email.map(str::to_owned)));
+                }
+            }
+        }
+    }
+    let share = |seconds: f64| {
+        (total_talk > 0.0 && seconds > 0.0).then(|| (seconds * 100.0 / total_talk).round() as u32)
+    };
+
+    let contact_key = |email: Option<&str>, name: Option<&str>| match (email, name) {
+        (Some(e), _) if !e.trim().is_empty() => Some(lower(e)),
+        (_, Some(n)) => Some(format!("name:{}", lower(n))),
+        _ => None,
+    };
+    let mut people: Vec<Stakeholder> = Vec::new();
+    let mut seen_keys: HashSet<String> = HashSet::new();
+    // Contacts with buying roles, one entry per contact.
+    let mut by_contact: Vec<(&str, Vec<&ContactRoleRecord>)> = Vec::new();
+    for role in roles {
+        match by_contact.iter_mut().find(|(id, _)| *id == role.contact_id) {
+            Some((_, list)) => list.push(role),
+            None => by_contact.push((role.contact_id.as_str(), vec![role])),
+        }
+    }
+    for (contact_id, rows) in by_contact {
+        let contact = contacts.iter().find(|c| c.id == contact_id);
+        let first = rows[0];
+        let name = first
+            .name
+            .clone()
+            .or_else(|| contact.map(|c| c.name.clone()))
+            .unwrap_or_else(|| contact_id.to_owned());
+        let email = first
+            .email
+            .clone()
+            .or_else(|| contact.and_then(|c| c.email.clone()));
+        let keys: Vec<String> = [
+            contact_key(email.as_deref(), None),
+            contact_key(None, Some(&name)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let me = keys
+            .iter()
+            .find_map(|k| heard.get(k))
+            .cloned()
+            .unwrap_or_default();
+        seen_keys.extend(keys);
+        let mut buying: Vec<String> = rows.iter().filter_map(|r| r.role.clone()).collect();
+        buying.dedup();
+        let primary = rows.iter().any(|r| r.is_primary);
+        let mut flags = Vec::new();
+        let deciding = buying.iter().any(|r| DECIDING_ROLES.contains(&r.as_str()));
+        if deciding && me.calls.is_empty() {
+            flags.push(format!(
+                "{} never on a call",
+                buying
+                    .iter()
+                    .find(|r| DECIDING_ROLES.contains(&r.as_str()))
+                    .map_or("Decision maker", String::as_str)
+            ));
+        }
+        let champion = primary || buying.iter().any(|r| r.eq_ignore_ascii_case("Champion"));
+        if champion && newest_has_talk && !me.spoke_on_newest {
+            flags.push(format!(
+                "Champion silent on the last call, {}",
+                call_label(0)
+            ));
+        }
+        people.push(Stakeholder {
+            name,
+            title: first
+                .title
+                .clone()
+                .or_else(|| contact.and_then(|c| c.title.clone())),
+            contact_id: Some(contact_id.to_owned()),
+            buying_roles: buying,
+            primary,
+            calls_attended: me.calls.len(),
+            talk_share: share(me.talk_seconds),
+            last_heard: me.last_spoke.map(call_label),
+            flags,
+        });
+    }
+    // Customer voices on the calls without a buying role.
+    let contact_keys: HashSet<String> = contacts
+        .iter()
+        .flat_map(|c| {
+            [
+                contact_key(c.email.as_deref(), None),
+                contact_key(None, Some(&c.name)),
+            ]
+        })
+        .flatten()
+        .collect();
+    for (key, name, title, email) in voices {
+        if seen_keys.contains(&key) {
+            continue;
+        }
+        let name_key = format!("name:{}", lower(&name));
+        let known = contact_keys.contains(&key) || contact_keys.contains(&name_key);
+        let contact = contacts.iter().find(|c| {
+            contact_key(c.email.as_deref(), None).as_deref() == Some(key.as_str())
+                || lower(&c.name) == lower(&name)
+        });
+        let me = heard.get(&key).cloned().unwrap_or_default();
+        let mut flags = Vec::new();
+        if !known {
+            flags.push(match &email {
+                Some(e) => format!("Customer voice on calls, not a contact in Salesforce ({e})"),
+                None => "Customer voice on calls, not a contact in Salesforce".to_owned(),
+            });
+        }
+        people.push(Stakeholder {
+            name,
+            title: title.or_else(|| contact.and_then(|c| c.title.clone())),
+            contact_id: contact.map(|c| c.id.clone()),
+            buying_roles: Vec::new(),
+            primary: false,
+            calls_attended: me.calls.len(),
+            talk_share: share(me.talk_seconds),
+            last_heard: me.last_spoke.map(call_label),
+            flags,
+        });
+    }
+    people.sort_by(|a, b| {
+        (!a.buying_roles.is_empty())
+            .cmp(&!b.buying_roles.is_empty())
+            .reverse()
+            .then(b.talk_share.unwrap_or(0).cmp(&a.talk_share.unwrap_or(0)))
+    });
+    people
+}
