@@ -608,3 +608,49 @@ async fn salesforce_tokens_are_not_accepted_in_server_mode() {
         401
     );
 }
+
+#[tokio::test]
+async fn an_admin_created_client_signs_in_with_its_secret_as_basic_auth() {
+    let key = gong::CacheKey::parse(&"22".repeat(32)).unwrap();
+    let app = spawn(|s| {
+        s.gong.cache.mode = gong::CacheMode::Memory;
+        s.gong.cache.key = Some(key.clone());
+    })
+    .await;
+    let f = fixture(&org());
+    let issued = server::oauth_server::clients::admin_client(
+        &server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key)),
+        "Sales GPT",
+        vec![REDIRECT_URI.to_owned()],
+    )
+    .unwrap();
+    let secret = issued.client_secret.unwrap();
+    let answer = app.sign_in(&issued.client_id, &f.username, &[]).await;
+    let code = param(&answer, "code").unwrap();
+    let response = app
+        .http
+        .post(format!("{}/oauth/token", app.base_url))
+        .basic_auth(&issued.client_id, Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+    // A server with another key knows no such client.
+    let other = spawn(|_| {}).await;
+    let refused = other
+        .http
+        .get(other.authorize_url(&issued.client_id, &[("redirect_uri", REDIRECT_URI)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}
