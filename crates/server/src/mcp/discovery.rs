@@ -109,6 +109,7 @@ pub fn authorization_server_document(base: &str, server_mode: bool) -> Value {
             "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
             "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
             "authorization_response_iss_parameter_supported": true,
+            "client_id_metadata_document_supported": true,
             "scopes_supported": SCOPES,
         });
     }

@@ -19,6 +19,7 @@
 //! codes ([`CODE_TTL`]), access-token and refresh-token grants (by SHA-256 of the token, never
 //! the token itself) and the Salesforce session (user id and Salesforce tokens).
 
+pub mod cimd;
 pub mod clients;
 pub mod routes;
 
@@ -245,6 +246,7 @@ pub struct AuthServer {
     settings: ServerSettings,
     service: Arc<Service>,
     registrations: crate::caller_auth::SignInLimit,
+    documents: cimd::DocumentCache,
 }
 
 impl std::fmt::Debug for AuthServer {
@@ -287,6 +289,7 @@ impl AuthServer {
             settings,
             service,
             registrations,
+            documents: cimd::DocumentCache::default(),
         }
     }
 
@@ -305,21 +308,29 @@ impl AuthServer {
         self.base.for_request(headers)
     }
 
-    /// The client `client_id` names: one this server signed, or `None`.
-    pub fn client(&self, client_id: &str) -> Option<ClientMetadata> {
-        self.clients.resolve(client_id)
+    /// The client `client_id` names: one this server signed, or one whose id is the URL of
+    /// its metadata document; `Err` says why there is none.
+    pub async fn client(&self, client_id: &str) -> Result<ClientMetadata, String> {
+        if cimd::is_document_url(client_id) {
+            return self.documents.resolve(client_id).await.inspect_err(|why| {
+                tracing::info!(reason = %why, "refused a client metadata document");
+            });
+        }
+        self.clients
+            .resolve(client_id)
+            .ok_or_else(|| "unknown client_id".to_owned())
     }
 
     /// Checks a client's credentials at the token and revocation endpoints: a confidential
     /// client must present its secret; a public one has none to present.
-    fn authenticate_client(
+    async fn authenticate_client(
         &self,
         client_id: Option<&str>,
         secret: Option<&str>,
     ) -> Result<(String, ClientMetadata), OAuthError> {
         let refused = || OAuthError::new("invalid_client", "unknown client or wrong secret");
         let client_id = client_id.ok_or_else(refused)?;
-        let client = self.client(client_id).ok_or_else(refused)?;
+        let client = self.client(client_id).await.map_err(|_| refused())?;
         if client.is_confidential() {
             let secret = secret.ok_or_else(refused)?;
             if !self.clients.secret_matches(client_id, secret) {

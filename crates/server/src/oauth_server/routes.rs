@@ -238,7 +238,9 @@ async fn token(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body: 
     let answer = async {
         let form = parse_form(&body)?;
         let (id, secret) = client_credentials(&headers, &form);
-        let (client_id, client) = server.authenticate_client(id.as_deref(), secret.as_deref())?;
+        let (client_id, client) = server
+            .authenticate_client(id.as_deref(), secret.as_deref())
+            .await?;
         let base = server.base(&headers);
         match field(&form, "grant_type") {
             Some("authorization_code") => {
@@ -271,7 +273,9 @@ async fn revoke(
     let answer = async {
         let form = parse_form(&body)?;
         let (id, secret) = client_credentials(&headers, &form);
-        let (client_id, _) = server.authenticate_client(id.as_deref(), secret.as_deref())?;
+        let (client_id, _) = server
+            .authenticate_client(id.as_deref(), secret.as_deref())
+            .await?;
         let token = field(&form, "token")
             .ok_or_else(|| OAuthError::new("invalid_request", "token is required"))?;
         server.revoke_token(token, &client_id).await
@@ -292,7 +296,8 @@ impl AuthServer {
             .ok_or_else(|| page("invalid_request", "client_id is required"))?;
         let client: ClientMetadata = self
             .client(client_id)
-            .ok_or_else(|| page("invalid_client", "unknown client_id"))?;
+            .await
+            .map_err(|why| page("invalid_client", &why))?;
         let redirect_uri = field(&form, "redirect_uri")
             .ok_or_else(|| page("invalid_request", "redirect_uri is required"))?;
         if !client.redirect_uris.iter().any(|r| r == redirect_uri) {

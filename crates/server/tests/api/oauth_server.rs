@@ -654,3 +654,61 @@ async fn an_admin_created_client_signs_in_with_its_secret_as_basic_auth() {
         .unwrap();
     assert_eq!(refused.status(), 400);
 }
+
+#[tokio::test]
+async fn metadata_document_client_ids_on_plain_http_or_private_addresses_are_refused() {
+    let app = spawn(|_| {}).await;
+    let meta: Value = app
+        .http
+        .get(format!(
+            "{}/.well-known/oauth-authorization-server",
+            app.base_url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["client_id_metadata_document_supported"], true);
+    let challenge = challenge(VERIFIER);
+    for (client_id, needle) in [
+        ("http://client.example/meta.json", "https"),
+        ("https://127.0.0.1/meta.json", "public"),
+        ("https://10.0.0.7/meta.json", "public"),
+        ("https://169.254.169.254/latest/meta-data", "public"),
+        ("https://[::1]/meta.json", "public"),
+        ("https://localhost/meta.json", "non-public"),
+        ("https://client.example:8443/meta.json", "port"),
+    ] {
+        let response = app
+            .http
+            .get(app.authorize_url(
+                client_id,
+                &[
+                    ("redirect_uri", REDIRECT_URI),
+                    ("code_challenge", &challenge),
+                    ("code_challenge_method", "S256"),
+                ],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{client_id}");
+        assert!(response.headers().get(LOCATION).is_none(), "{client_id}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client", "{client_id}");
+        assert!(
+            body["message"].as_str().unwrap().contains(needle),
+            "{client_id}: {body}"
+        );
+        let (status, body) = app
+            .token(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", client_id),
+                ("code", "x"),
+            ])
+            .await;
+        assert_eq!(status, 401, "{client_id}: {body}");
+    }
+}
