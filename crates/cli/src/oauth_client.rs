@@ -38,6 +38,12 @@ pub struct CreateArgs {
     #[arg(long = "redirect-uri", required = true)]
     pub redirect_uris: Vec<String>,
 
+    /// Let this client sign people in without PKCE: for a ChatGPT GPT action, which is
+    /// reported not to send a code challenge. The client still redeems codes only with its
+    /// secret and at its exact redirect URIs; leave it off for anything that does PKCE.
+    #[arg(long)]
+    pub allow_without_pkce: bool,
+
     #[command(flatten)]
     pub cache: CacheArgs,
 }
@@ -56,6 +62,7 @@ impl OAuthClientArgs {
                     &ClientRegistry::for_cache_key(Some(key)),
                     &args.name,
                     args.redirect_uris.clone(),
+                    args.allow_without_pkce,
                 )
                 .map_err(|e| anyhow::anyhow!("{}: {}", e.error, e.description))?;
                 let secret = issued.client_secret.unwrap_or_default();

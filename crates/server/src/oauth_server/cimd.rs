@@ -156,6 +156,7 @@ pub fn check_document(client_id: &str, body: &[u8]) -> Result<ClientMetadata, Re
         redirect_uris: doc.redirect_uris,
         auth_method: AuthMethod::None,
         salt: String::new(),
+        pkce_optional: false,
     })
 }
 

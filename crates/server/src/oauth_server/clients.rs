@@ -76,6 +76,12 @@ pub struct ClientMetadata {
     /// (one's codes and secret are not the other's).
     #[serde(rename = "k", default)]
     pub salt: String,
+    /// Whether the client may leave PKCE out: only ever set by an admin, for a confidential
+    /// client whose front end cannot send a code challenge (ChatGPT's GPT actions are reported
+    /// not to); its code is still bound to its exact redirect URI and redeemable only with its
+    /// secret.
+    #[serde(rename = "p", default, skip_serializing_if = "std::ops::Not::not")]
+    pub pkce_optional: bool,
 }
 
 impl ClientMetadata {
@@ -201,6 +207,7 @@ fn metadata_from(request: RegistrationRequest) -> Result<ClientMetadata, Registr
         redirect_uris: request.redirect_uris,
         auth_method,
         salt: String::new(),
+        pkce_optional: false,
     })
 }
 
@@ -315,14 +322,16 @@ pub fn admin_client(
     registry: &ClientRegistry,
     name: &str,
     redirect_uris: Vec<String>,
+    allow_without_pkce: bool,
 ) -> Result<IssuedClient, RegistrationError> {
-    let metadata = metadata_from(RegistrationRequest {
+    let mut metadata = metadata_from(RegistrationRequest {
         redirect_uris,
         client_name: Some(name.to_owned()),
         token_endpoint_auth_method: Some("client_secret_post".to_owned()),
         grant_types: None,
         response_types: None,
     })?;
+    metadata.pkce_optional = allow_without_pkce;
     Ok(registry.issue(&metadata))
 }
 
@@ -377,6 +386,7 @@ mod tests {
             &registry(),
             "Sales GPT",
             vec!["https://chatgpt.com/aip/g-1/oauth/callback".into()],
+            false,
         )
         .unwrap();
         let secret = issued.client_secret.unwrap();

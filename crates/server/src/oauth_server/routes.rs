@@ -329,6 +329,8 @@ impl AuthServer {
             field(&form, "code_challenge_method"),
         ) {
             (Some(challenge), Some("S256")) if (43..=128).contains(&challenge.len()) => challenge,
+            // An empty challenge marks a code redeemable without a verifier.
+            (None, None) if client.pkce_optional && client.is_confidential() => "",
             _ => {
                 return Err(refuse(
                     "invalid_request",
@@ -507,7 +509,7 @@ impl AuthServer {
         &self,
         form: &Form,
         client_id: &str,
-        _client: &ClientMetadata,
+        client: &ClientMetadata,
         base: &str,
     ) -> Result<super::TokenResponse, OAuthError> {
         let code = field(form, "code")
@@ -535,11 +537,13 @@ impl AuthServer {
                 "redirect_uri differs from the authorization request's",
             ));
         }
-        let verifier = field(form, "code_verifier").ok_or_else(|| {
-            OAuthError::new("invalid_request", "code_verifier is required (PKCE)")
-        })?;
-        if !pkce_matches(verifier, &grant.challenge) {
-            return Err(refuse("code_verifier does not match the code_challenge"));
+        if !(grant.challenge.is_empty() && client.pkce_optional && client.is_confidential()) {
+            let verifier = field(form, "code_verifier").ok_or_else(|| {
+                OAuthError::new("invalid_request", "code_verifier is required (PKCE)")
+            })?;
+            if !pkce_matches(verifier, &grant.challenge) {
+                return Err(refuse("code_verifier does not match the code_challenge"));
+            }
         }
         if let Some(resource) = field(form, "resource") {
             if known_resource(base, Some(resource)).as_deref() != Some(grant.resource.as_str()) {

@@ -155,10 +155,21 @@ impl AsApp {
     ) -> Vec<(String, String)> {
         let challenge = challenge(VERIFIER);
         let mut all = vec![
-            ("redirect_uri", REDIRECT_URI),
             ("code_challenge", challenge.as_str()),
             ("code_challenge_method", "S256"),
         ];
+        all.extend_from_slice(extra);
+        self.sign_in_with(client_id, username, &all).await
+    }
+
+    /// [`Self::sign_in`] with exactly `extra` besides the redirect URI (no PKCE of its own).
+    async fn sign_in_with(
+        &self,
+        client_id: &str,
+        username: &str,
+        extra: &[(&str, &str)],
+    ) -> Vec<(String, String)> {
+        let mut all = vec![("redirect_uri", REDIRECT_URI)];
         all.extend_from_slice(extra);
         let to_salesforce = self
             .http
@@ -622,6 +633,7 @@ async fn an_admin_created_client_signs_in_with_its_secret_as_basic_auth() {
         &server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key)),
         "Sales GPT",
         vec![REDIRECT_URI.to_owned()],
+        false,
     )
     .unwrap();
     let secret = issued.client_secret.unwrap();
@@ -711,4 +723,71 @@ async fn metadata_document_client_ids_on_plain_http_or_private_addresses_are_ref
             .await;
         assert_eq!(status, 401, "{client_id}: {body}");
     }
+}
+
+#[tokio::test]
+async fn only_an_admin_client_allowed_to_may_leave_pkce_out() {
+    let key = gong::CacheKey::parse(&"33".repeat(32)).unwrap();
+    let app = spawn(|s| {
+        s.gong.cache.mode = gong::CacheMode::Memory;
+        s.gong.cache.key = Some(key.clone());
+    })
+    .await;
+    let f = fixture(&org());
+    let registry = server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key));
+    let gpt = server::oauth_server::clients::admin_client(
+        &registry,
+        "Sales GPT",
+        vec![REDIRECT_URI.to_owned()],
+        true,
+    )
+    .unwrap();
+    let secret = gpt.client_secret.clone().unwrap();
+    let answer = app.sign_in_with(&gpt.client_id, &f.username, &[]).await;
+    let code = param(&answer, "code").unwrap();
+    let redeem = |secret: Option<String>| {
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("client_id", gpt.client_id.clone()),
+            ("code", code.clone()),
+            ("redirect_uri", REDIRECT_URI.to_owned()),
+        ];
+        if let Some(secret) = secret {
+            form.push(("client_secret", secret));
+        }
+        app.http
+            .post(format!("{}/oauth/token", app.base_url))
+            .form(&form)
+            .send()
+    };
+    assert_eq!(
+        redeem(None).await.unwrap().status(),
+        401,
+        "the secret is needed"
+    );
+    let redeemed = redeem(Some(secret)).await.unwrap();
+    assert_eq!(redeemed.status(), 200, "with its secret and no verifier");
+    let tokens: Value = redeemed.json().await.unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+    // A registered client cannot leave PKCE out, confidential or not.
+    let (_, reg) = app
+        .register(json!({
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "client_secret_post",
+            "pkce_optional": true,
+            "p": true,
+        }))
+        .await;
+    let response = app
+        .http
+        .get(app.authorize_url(
+            reg["client_id"].as_str().unwrap(),
+            &[("redirect_uri", REDIRECT_URI)],
+        ))
+        .send()
+        .await
+        .unwrap();
+    let answer = query_of(&location(&response));
+    assert_eq!(param(&answer, "error").as_deref(), Some("invalid_request"));
 }
