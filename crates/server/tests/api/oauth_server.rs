@@ -791,3 +791,53 @@ async fn only_an_admin_client_allowed_to_may_leave_pkce_out() {
     let answer = query_of(&location(&response));
     assert_eq!(param(&answer, "error").as_deref(), Some("invalid_request"));
 }
+
+/// A clock that moves only when told.
+#[derive(Debug, Default)]
+struct ManualClock(std::sync::atomic::AtomicU64);
+
+impl ManualClock {
+    fn advance(&self, by: Duration) {
+        self.0
+            .fetch_add(by.as_secs(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl server::oauth_server::Clock for ManualClock {
+    fn now(&self) -> u64 {
+        server::oauth_server::SystemClock.now() + self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn access_tokens_expire_refresh_rotates_and_old_salesforce_tokens_are_renewed() {
+    let clock = std::sync::Arc::new(ManualClock::default());
+    let app = spawn(|s| {
+        s.oauth.clock = clock.clone();
+        s.oauth.access_token_ttl = Duration::from_secs(300);
+    })
+    .await;
+    let f = fixture(&org());
+    let (client_id, tokens) = app.tokens(&f.username, &[]).await;
+    assert_eq!(tokens["expires_in"], 300);
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+    // Past the access token's life (and the 10 minutes after which the stored Salesforce token
+    // is renewed before use): the token is refused, and the refresh token gets a working pair.
+    clock.advance(Duration::from_secs(11 * 60));
+    let expired = app.search(access, &f.own_account.name).await;
+    assert_eq!(expired.status(), 401);
+    assert!(expired.headers().get(WWW_AUTHENTICATE).is_some());
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let (status, renewed) = app
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("refresh_token", refresh),
+        ])
+        .await;
+    assert_eq!(status, 200, "{renewed}");
+    assert_ne!(renewed["refresh_token"], tokens["refresh_token"]);
+    let access = renewed["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+}
