@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -83,7 +84,15 @@ class Person:
         self.sign_ins += 1
         self.authorize_url = authorization_url
         async with httpx.AsyncClient(follow_redirects=False, timeout=30) as browser:
-            to_salesforce = await browser.get(authorization_url)
+            page = await browser.get(authorization_url)
+            check(page.status_code == 200, "callbrief asks the person's consent", page.text[:500])
+            found = re.search(r'name="request" value="([^"]+)"', page.text)
+            check(found is not None, "the consent page carries its request", page.text[:500])
+            assert found is not None
+            origin = f"{urlparse(authorization_url).scheme}://{urlparse(authorization_url).netloc}"
+            to_salesforce = await browser.post(
+                f"{origin}/oauth/consent", data={"request": found.group(1), "action": "allow"}
+            )
             check(to_salesforce.status_code == 302, "callbrief sends the browser on", to_salesforce.text)
             login_url = to_salesforce.headers["location"]
             check("/services/oauth2/authorize" in login_url, "to Salesforce's login page", login_url)
@@ -234,11 +243,18 @@ def main() -> int:
         return 1
 
 
-def find_check_failure(error: BaseException) -> CheckFailed | None:
+def find_check_failure(error: BaseException, seen: set[int] | None = None) -> CheckFailed | None:
+    """The CheckFailed inside exception groups or behind a cause or context, if any."""
+    seen = seen if seen is not None else set()
+    if id(error) in seen:
+        return None
+    seen.add(id(error))
     if isinstance(error, CheckFailed):
         return error
-    for inner in getattr(error, "exceptions", ()):
-        found = find_check_failure(inner)
+    inner_errors = list(getattr(error, "exceptions", ()))
+    inner_errors += [e for e in (error.__cause__, error.__context__) if e is not None]
+    for inner in inner_errors:
+        found = find_check_failure(inner, seen)
         if found is not None:
             return found
     return None

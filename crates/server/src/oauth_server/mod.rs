@@ -3,7 +3,8 @@
 //!
 //! MCP clients (Claude, ChatGPT's connectors) and GPT actions sign people in here with nothing
 //! but callbrief's URL: they register (Dynamic Client Registration, or a client an admin
-//! created), send the person to `/oauth/authorize` with PKCE, and get callbrief's own tokens.
+//! created), send the person to `/oauth/authorize` with PKCE, where the person consents to that
+//! client, and get callbrief's own tokens.
 //! The person signs in at Salesforce through callbrief's Connected App; callbrief redeems
 //! Salesforce's code itself and keeps the Salesforce tokens, sealed, in the [`gong::Vault`]
 //! (the cache's store and key; Redis when replicas share one). The Connected App's secret never
@@ -42,6 +43,8 @@ use clients::{ClientMetadata, ClientRegistry};
 
 /// Path of the registration endpoint (RFC 7591).
 pub const REGISTER_PATH: &str = "/oauth/register";
+/// Path of the consent page's answer.
+pub const CONSENT_PATH: &str = "/oauth/consent";
 /// Path Salesforce sends the person back to after signing in.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
 /// Path of the revocation endpoint (RFC 7009).

@@ -13,12 +13,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use serde_json::json;
+use subtle::ConstantTimeEq as _;
 use url::Url;
 
 use super::clients::{self, ClientMetadata, MAX_REGISTRATION_BYTES};
 use super::{
     digest, known_resource, pkce_matches, random_token, AuthServer, CodeGrant, OAuthError, Pending,
-    Session, TokenGrant, CALLBACK_PATH, CODE_TTL, PENDING_TTL, REGISTER_PATH, REVOKE_PATH,
+    Session, TokenGrant, CALLBACK_PATH, CODE_TTL, CONSENT_PATH, PENDING_TTL, REGISTER_PATH,
+    REVOKE_PATH,
 };
 use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
 use crate::error::ApiError;
@@ -31,6 +33,7 @@ where
     Router::new()
         .route(REGISTER_PATH, post(register))
         .route(AUTHORIZE_PATH, get(authorize))
+        .route(CONSENT_PATH, post(consent))
         .route(CALLBACK_PATH, get(callback))
         .route(TOKEN_PATH, post(token))
         .route(REVOKE_PATH, post(revoke))
@@ -205,17 +208,125 @@ enum Refusal {
     Redirect(Url),
 }
 
-/// `GET /oauth/authorize`: checks the request and sends the person to Salesforce's sign-in.
+/// `GET /oauth/authorize`: checks the request and asks the person's consent.
 async fn authorize(
     State(server): State<Arc<AuthServer>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     match server.begin(&headers, query.as_deref().unwrap_or("")).await {
-        Ok(location) => found(&location),
+        Ok(consent) => consent_page(&consent),
         Err(Refusal::Page(err)) => no_store(err.into_response()),
         Err(Refusal::Redirect(location)) => found(&location),
     }
+}
+
+/// `POST /oauth/consent`: the person's answer on the consent page.
+async fn consent(
+    State(server): State<Arc<AuthServer>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let answer = match parse_form(&body) {
+        Ok(form) => server.consent(&headers, &form).await,
+        Err(e) => Err(ApiError::bad_request(e.error, e.description)),
+    };
+    match answer {
+        Ok(location) => found(&location),
+        Err(err) => no_store(err.into_response()),
+    }
+}
+
+/// Name of the cookie tying a consent page to the browser that shows it.
+const CONSENT_COOKIE: &str = "callbrief_consent";
+
+/// A sign-in waiting for the person's consent.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ConsentRecord {
+    pending: Pending,
+    /// SHA-256 of the cookie the page set.
+    browser: String,
+}
+
+/// What the consent page shows and sets.
+struct Consent {
+    request_id: String,
+    browser: String,
+    client_name: String,
+    redirect_uri: String,
+    secure: bool,
+}
+
+fn consent_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == CONSENT_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The consent page: which app asks, where its answer goes, allow or deny. Every client can
+/// register itself, so the person, not the registration, decides which app may act as them
+/// (MCP's rule for a server that signs in at another authorization server with one client of
+/// its own). The page cannot be framed, and its cookie must come back with the answer.
+fn consent_page(consent: &Consent) -> Response {
+    let host = Url::parse(&consent.redirect_uri)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let html = format!(
+        r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>Allow access to callbrief</title></head>
+<body>
+<h1>Allow {name} to use callbrief as you?</h1>
+<p>{name} will read the Salesforce accounts and Gong calls you can see, as you. After you sign in
+at Salesforce you are sent back to <code>{host}</code>.</p>
+<form method="post" action="{CONSENT_PATH}">
+<input type="hidden" name="request" value="{request}">
+<button type="submit" name="action" value="allow">Allow and sign in with Salesforce</button>
+<button type="submit" name="action" value="deny">Deny</button>
+</form>
+</body></html>"#,
+        name = html_escape(&consent.client_name),
+        host = html_escape(&host),
+        request = html_escape(&consent.request_id),
+    );
+    let secure = if consent.secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{CONSENT_COOKIE}={}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        consent.browser,
+        PENDING_TTL.as_secs()
+    );
+    let mut response = axum::response::Html(html).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        headers.insert(header::SET_COOKIE, value);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; form-action 'self'; frame-ancestors 'none'"),
+    );
+    no_store(response)
 }
 
 /// `GET /oauth/callback`: Salesforce's answer; redeems its code and answers the client.
@@ -289,7 +400,7 @@ async fn revoke(
 impl AuthServer {
     /// Checks an authorization request (client, exact redirect URI, PKCE S256, resource) and
     /// returns where Salesforce's sign-in is.
-    async fn begin(&self, headers: &HeaderMap, query: &str) -> Result<Url, Refusal> {
+    async fn begin(&self, headers: &HeaderMap, query: &str) -> Result<Consent, Refusal> {
         let page = |code: &str, message: &str| Refusal::Page(ApiError::bad_request(code, message));
         let form = parse_form(query.as_bytes()).map_err(|e| page(e.error, &e.description))?;
         let client_id = field(&form, "client_id")
@@ -344,7 +455,8 @@ impl AuthServer {
                 "resource is not served by this server",
             ));
         };
-        let app = self.app().map_err(|e| {
+        // Nothing to consent to when no one can sign in.
+        self.app().map_err(|e| {
             Refusal::Page(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "not_configured",
@@ -358,28 +470,85 @@ impl AuthServer {
             challenge: challenge.to_owned(),
             resource,
         };
-        let sf_state = random_token("");
-        let store_failed = |e: OAuthError| {
+        let request_id = random_token("");
+        let browser = random_token("");
+        let consent = ConsentRecord {
+            pending,
+            browser: digest(&browser),
+        };
+        self.put_json(
+            &format!("consent/{}", digest(&request_id)),
+            &consent,
+            PENDING_TTL,
+        )
+        .await
+        .map_err(|e| {
             Refusal::Page(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 e.error,
                 e.description,
             ))
-        };
+        })?;
+        Ok(Consent {
+            request_id,
+            browser,
+            client_name: client.name.clone(),
+            redirect_uri: redirect_uri.to_owned(),
+            secure: base.starts_with("https://"),
+        })
+    }
+
+    /// The person's answer on the consent page: on "allow", the sign-in goes on to Salesforce;
+    /// otherwise the client is told `access_denied`. The page's cookie must come back with it,
+    /// so a page elsewhere cannot answer for the person.
+    async fn consent(&self, headers: &HeaderMap, form: &Form) -> Result<Url, ApiError> {
+        let bad = |m: &str| ApiError::bad_request("invalid_request", m);
+        let request_id = field(form, "request").ok_or_else(|| bad("request is required"))?;
+        let record: ConsentRecord = self
+            .take_json(&format!("consent/{}", digest(request_id)))
+            .await
+            .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.error, e.description))?
+            .ok_or_else(|| bad("this sign-in is unknown or expired; start again from the app"))?;
+        let cookie = consent_cookie(headers).unwrap_or_default();
+        if !bool::from(digest(&cookie).as_bytes().ct_eq(record.browser.as_bytes())) {
+            return Err(bad("this answer did not come from the page that asked"));
+        }
+        let base = self.base(headers);
+        let pending = record.pending;
+        if field(form, "action") != Some("allow") {
+            return answer_url(
+                &pending.redirect_uri,
+                &[
+                    ("error", "access_denied"),
+                    ("error_description", "the person declined"),
+                ],
+                pending.state.as_deref(),
+                &base,
+            )
+            .ok_or_else(|| bad("the client's redirect URI is unusable"));
+        }
+        let app = self.app().map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_configured",
+                e.description,
+            )
+        })?;
+        let sf_state = random_token("");
         self.put_json(
             &format!("pending/{}", digest(&sf_state)),
             &pending,
             PENDING_TTL,
         )
         .await
-        .map_err(store_failed)?;
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.error, e.description))?;
         app.authorize_url(&format!("{base}{CALLBACK_PATH}"), &sf_state)
             .map_err(|e| {
-                Refusal::Page(ApiError::new(
+                ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "not_configured",
                     e.to_string(),
-                ))
+                )
             })
     }
 

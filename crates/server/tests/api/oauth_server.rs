@@ -171,12 +171,13 @@ impl AsApp {
     ) -> Vec<(String, String)> {
         let mut all = vec![("redirect_uri", REDIRECT_URI)];
         all.extend_from_slice(extra);
-        let to_salesforce = self
+        let page = self
             .http
             .get(self.authorize_url(client_id, &all))
             .send()
             .await
             .unwrap();
+        let to_salesforce = self.consent(page, "allow").await;
         assert_eq!(to_salesforce.status(), 302);
         let login = location(&to_salesforce);
         assert!(login.starts_with(&self.salesforce_url), "{login}");
@@ -197,6 +198,34 @@ impl AsApp {
         let answer = location(&back);
         assert!(answer.starts_with(REDIRECT_URI), "{answer}");
         query_of(&answer)
+    }
+
+    /// Answers the consent page `page` (the answer to `/oauth/authorize`) as its browser would.
+    async fn consent(&self, page: reqwest::Response, action: &str) -> reqwest::Response {
+        assert_eq!(page.status(), 200, "the consent page");
+        let cookie = page
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .expect("the page sets its cookie")
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let html = page.text().await.unwrap();
+        let start = html
+            .find(r#"name="request" value=""#)
+            .expect("the request id")
+            + 22;
+        let request = &html[start..start + html[start..].find('"').unwrap()];
+        self.http
+            .post(format!("{}/oauth/consent", self.base_url))
+            .header(reqwest::header::COOKIE, cookie)
+            .form(&[("request", request), ("action", action)])
+            .send()
+            .await
+            .unwrap()
     }
 
     async fn token(&self, form: &[(&str, &str)]) -> (u16, Value) {
@@ -840,4 +869,41 @@ async fn access_tokens_expire_refresh_rotates_and_old_salesforce_tokens_are_rene
     assert_ne!(renewed["refresh_token"], tokens["refresh_token"]);
     let access = renewed["access_token"].as_str().unwrap();
     assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_person_consents_on_a_page_only_their_browser_can_answer() {
+    let app = spawn(|_| {}).await;
+    let client_id = app.client().await;
+    let challenge = challenge(VERIFIER);
+    let url = app.authorize_url(
+        &client_id,
+        &[
+            ("redirect_uri", REDIRECT_URI),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    // Denied: the client hears access_denied, with its state.
+    let page = app.http.get(&url).send().await.unwrap();
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let denied = app.consent(page, "deny").await;
+    assert_eq!(denied.status(), 302);
+    let answer = query_of(&location(&denied));
+    assert_eq!(param(&answer, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&answer, "state").as_deref(), Some("client-state"));
+    // Answered without the page's cookie (from another site): refused.
+    let page = app.http.get(&url).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    let start = html.find(r#"name="request" value=""#).unwrap() + 22;
+    let request = &html[start..start + html[start..].find('"').unwrap()];
+    let forged = app
+        .http
+        .post(format!("{}/oauth/consent", app.base_url))
+        .form(&[("request", request), ("action", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    assert!(forged.headers().get(LOCATION).is_none());
 }
