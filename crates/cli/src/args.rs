@@ -54,6 +54,9 @@ pub enum Command {
     /// Show or empty the cache of Gong's answers (the store `serve`, `mcp` and `briefing`
     /// share), with the same CALLBRIEF_CACHE* settings; needs no Gong credentials.
     Cache(crate::cache::CacheCommandArgs),
+    /// Create an OAuth client for callbrief's authorization server (CALLBRIEF_OAUTH=server)
+    /// and print its id and secret: what a GPT action's OAuth settings take.
+    OauthClient(crate::oauth_client::OAuthClientArgs),
     /// Ask a running server's /readyz (or --path) and exit 0 when it answers 200: the health
     /// check of the container image, which has no shell or curl.
     Probe(crate::probe::ProbeArgs),

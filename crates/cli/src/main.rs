@@ -12,6 +12,7 @@ mod cache;
 mod demo;
 mod gpt_setup;
 mod mcp;
+mod oauth_client;
 mod probe;
 mod serve;
 #[cfg(feature = "demo")]
@@ -82,6 +83,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_stdout(&args.run().await?)
         }
         Command::Cache(args) => {
+            server::telemetry::init(log_format, "warn");
+            print_stdout(&args.run()?)
+        }
+        Command::OauthClient(args) => {
             server::telemetry::init(log_format, "warn");
             print_stdout(&args.run()?)
         }

@@ -511,3 +511,54 @@ async fn sim_and_serve_work_end_to_end_and_logs_hold_no_secrets() {
         "query strings are not logged:\n{all}"
     );
 }
+
+#[test]
+fn oauth_client_create_prints_an_id_and_secret_signed_with_the_cache_key() {
+    let key = "11".repeat(32);
+    let create = |key: Option<&str>| {
+        let mut cmd = callbrief();
+        cmd.args([
+            "oauth-client",
+            "create",
+            "--name",
+            "Sales GPT",
+            "--redirect-uri",
+            "https://chatgpt.com/aip/g-1/oauth/callback",
+        ]);
+        if let Some(key) = key {
+            cmd.env("CALLBRIEF_CACHE_KEY", key);
+        }
+        output(&mut cmd)
+    };
+    let (out, stdout, stderr) = create(Some(&key));
+    assert!(out.status.success(), "{stderr}");
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("{name} missing:\n{stdout}"))
+            .to_owned()
+    };
+    let id = field("client_id");
+    let secret = field("client_secret");
+    assert!(id.starts_with("cb1."), "{id}");
+    assert!(secret.len() >= 40, "{secret}");
+    let (_, again, _) = create(Some(&key));
+    assert!(!again.contains(&id), "each client is a new one");
+    assert_one_line_error(
+        callbrief()
+            .args([
+                "oauth-client",
+                "create",
+                "--name",
+                "x",
+                "--redirect-uri",
+                "http://evil.example/cb",
+            ])
+            .env("CALLBRIEF_CACHE_KEY", &key),
+        "invalid_redirect_uri",
+    );
+    let (out, _, stderr) = create(None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("CALLBRIEF_CACHE_KEY"), "{stderr}");
+}

@@ -513,7 +513,7 @@ fn decode(lane: &str, json: &[u8]) -> Option<Got> {
 const STORE_PAGE_CACHE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Opens (or creates) the store, sharing a handle already open in this process.
-fn open_store(dir: &Path, path: &Path) -> Result<Arc<redb::Database>, String> {
+pub(crate) fn open_store(dir: &Path, path: &Path) -> Result<Arc<redb::Database>, String> {
     let mut stores = open_stores().lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(db) = stores.get(path).and_then(Weak::upgrade) {
         return Ok(db);

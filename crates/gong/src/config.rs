@@ -218,6 +218,18 @@ impl CacheKey {
         })?;
         Ok(Self(key))
     }
+
+    /// A key for another purpose derived from this one (SHA-256 of a label, `purpose` and the
+    /// key), so one configured secret serves several uses without any of them revealing it.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use sha2::Digest as _;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(b"callbrief-derived-key\n");
+        hasher.update(purpose.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(self.0);
+        hasher.finalize().into()
+    }
 }
 
 impl std::fmt::Debug for CacheKey {

@@ -609,6 +609,40 @@ impl SharedStore {
         (values.len() == n).then_some(values)
     }
 
+    /// A sealed vault record (see [`crate::vault`]); `None` when Redis did not answer.
+    pub(crate) async fn vault_get(&self, name: &str) -> Option<Option<Vec<u8>>> {
+        let key = self.key(&format!("vault:{name}"));
+        self.run("vault_get", |mut conn| async move {
+            redis::cmd("GET").arg(key).query_async(&mut conn).await
+        })
+        .await
+    }
+
+    /// Removes a vault record and returns it, atomically (`GETDEL`).
+    pub(crate) async fn vault_take(&self, name: &str) -> Option<Option<Vec<u8>>> {
+        let key = self.key(&format!("vault:{name}"));
+        self.run("vault_take", |mut conn| async move {
+            redis::cmd("GETDEL").arg(key).query_async(&mut conn).await
+        })
+        .await
+    }
+
+    /// Stores a vault record living `ttl`; `None` when Redis did not answer.
+    pub(crate) async fn vault_set(&self, name: &str, value: Vec<u8>, ttl: Duration) -> Option<()> {
+        let key = self.key(&format!("vault:{name}"));
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.run("vault_set", |mut conn| async move {
+            redis::cmd("SET")
+                .arg(key)
+                .arg(value)
+                .arg("PX")
+                .arg(ms)
+                .query_async::<()>(&mut conn)
+                .await
+        })
+        .await
+    }
+
     /// Stores values, each with its own expiry.
     pub(crate) async fn set_many(&self, rows: Vec<(String, Vec<u8>, Duration)>) {
         if rows.is_empty() {

@@ -5,6 +5,7 @@
 
 mod client;
 mod config;
+pub mod connected_app;
 pub mod datetime;
 mod error;
 pub mod escape;

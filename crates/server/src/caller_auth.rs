@@ -27,6 +27,7 @@ use service::{Caller, Service, ServiceError};
 
 use crate::error::ApiError;
 use crate::mcp::discovery::{resource_metadata_url, PublicBase};
+use crate::oauth_server::{Audience, AuthServer};
 
 /// Middleware for API-key mode, behind the key check: the request acts as the service account.
 pub async fn act_as_service_account(mut request: Request, next: Next) -> Response {
@@ -41,6 +42,9 @@ pub struct SalesforceAuth {
     service: Arc<Service>,
     resource_metadata: Option<PublicBase>,
     sign_ins: Arc<SignInLimit>,
+    /// In `CALLBRIEF_OAUTH=server` mode: the authorization server whose tokens are presented,
+    /// and which of its audiences this route accepts.
+    oauth_server: Option<(Arc<AuthServer>, Audience)>,
 }
 
 /// The window [`SignInLimit`] counts refused sign-ins in.
@@ -116,6 +120,16 @@ impl SalesforceAuth {
             service,
             resource_metadata: None,
             sign_ins: Arc::new(SignInLimit::new(0)),
+            oauth_server: None,
+        }
+    }
+
+    /// The check for callbrief's own access tokens (`CALLBRIEF_OAUTH=server`): each resolves to
+    /// the person's stored Salesforce session, on a route accepting `audience`.
+    pub fn with_oauth_server(self, server: Arc<AuthServer>, audience: Audience) -> Self {
+        Self {
+            oauth_server: Some((server, audience)),
+            ..self
         }
     }
 
@@ -169,7 +183,10 @@ pub async fn require_salesforce_user(
              Authorization: Bearer <access token>",
         )),
         Some(token) => {
+            // callbrief's own tokens are checked in its store, at no Salesforce cost: the
+            // limit guards Salesforce's quota against unknown Salesforce tokens only.
             let wait = peer
+                .filter(|_| auth.oauth_server.is_none())
                 .filter(|_| !auth.service.knows_salesforce_token(&token))
                 .and_then(|ip| auth.sign_ins.wait_for(ip));
             if let Some(wait) = wait {
@@ -183,18 +200,26 @@ pub async fn require_salesforce_user(
                 err.retry_after = Some(wait);
                 return err.into_response();
             }
-            auth.service
-                .authenticate_salesforce_token(&token)
-                .await
-                .map_err(|err| {
-                    if matches!(err, ServiceError::Unauthorized { .. }) {
-                        tracing::info!("rejected a request with an unaccepted Salesforce token");
-                        if let Some(ip) = peer {
-                            auth.sign_ins.refused(ip);
-                        }
+            let checked = match &auth.oauth_server {
+                Some((server, audience)) => {
+                    server
+                        .authenticate(&token, *audience, request.headers())
+                        .await
+                }
+                None => auth
+                    .service
+                    .authenticate_salesforce_token(&token)
+                    .await
+                    .map_err(ApiError::from),
+            };
+            checked.inspect_err(|err| {
+                if err.status == StatusCode::UNAUTHORIZED {
+                    tracing::info!("rejected a request with an unaccepted token");
+                    if let Some(ip) = peer {
+                        auth.sign_ins.refused(ip);
                     }
-                    ApiError::from(err)
-                })
+                }
+            })
         }
     };
     match checked {

@@ -11,7 +11,7 @@ mod args;
 
 pub use args::{
     ActionArgs, AddressArgs, CacheArgs, CacheModeArg, ConnectionArgs, GongArgs, GongFieldsArgs,
-    LogArgs, McpBudgetArgs, OperationsArgs, SalesforceArgs, ServerArgs, UpstreamArgs,
+    LogArgs, McpBudgetArgs, OAuthArgs, OperationsArgs, SalesforceArgs, ServerArgs, UpstreamArgs,
 };
 
 use std::net::SocketAddr;
@@ -63,6 +63,50 @@ pub enum AuthMode {
     ApiKey,
     /// Each caller's own Salesforce access token (Salesforce OAuth in the GPT); every query runs as them.
     Salesforce,
+}
+
+/// Who runs the OAuth sign-in in Salesforce mode (`CALLBRIEF_OAUTH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OAuthMode {
+    /// Pass-through: `/oauth/authorize` and `/oauth/token` forward to Salesforce, clients use
+    /// the Connected App's key and secret, and the bearer token is the Salesforce token.
+    Proxy,
+    /// callbrief is the authorization server (registration, PKCE, its own tokens), federated
+    /// to Salesforce through its Connected App.
+    #[default]
+    Server,
+}
+
+/// Why server mode cannot sign anyone in, when the Connected App is not configured.
+pub const SERVER_MODE_NEEDS_APP: &str = "CALLBRIEF_OAUTH=server signs people in through the \
+    Connected App: set SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (or CALLBRIEF_OAUTH=proxy)";
+
+/// The OAuth sign-in's settings (Salesforce mode only).
+#[derive(Debug, Clone)]
+pub struct OAuthSettings {
+    /// `CALLBRIEF_OAUTH`.
+    pub mode: OAuthMode,
+    /// Lifetime of callbrief's access tokens (`CALLBRIEF_OAUTH_ACCESS_TOKEN_SECS`).
+    pub access_token_ttl: Duration,
+    /// Lifetime of refresh tokens and unused sessions (`CALLBRIEF_OAUTH_REFRESH_TOKEN_DAYS`).
+    pub refresh_token_ttl: Duration,
+    /// Most client registrations per client address a minute
+    /// (`CALLBRIEF_OAUTH_REGISTRATIONS_PER_MINUTE`; 0 = no limit).
+    pub registrations_per_minute: u32,
+    /// Where the authorization server reads the time; tests move their own.
+    pub clock: std::sync::Arc<dyn crate::oauth_server::Clock>,
+}
+
+impl Default for OAuthSettings {
+    fn default() -> Self {
+        Self {
+            mode: OAuthMode::default(),
+            access_token_ttl: crate::oauth_server::DEFAULT_ACCESS_TOKEN_TTL,
+            refresh_token_ttl: crate::oauth_server::DEFAULT_REFRESH_TOKEN_TTL,
+            registrations_per_minute: crate::oauth_server::DEFAULT_REGISTRATIONS_PER_MINUTE,
+            clock: std::sync::Arc::new(crate::oauth_server::SystemClock),
+        }
+    }
 }
 
 /// How log lines are written (`CALLBRIEF_LOG_FORMAT`).
@@ -118,6 +162,8 @@ pub struct Settings {
     /// Where the Prometheus metrics listener binds (`CALLBRIEF_METRICS_ADDR`); `None` (the
     /// default) serves no metrics and installs no recorder.
     pub metrics_addr: Option<SocketAddr>,
+    /// The OAuth sign-in in Salesforce mode (`CALLBRIEF_OAUTH`, ...).
+    pub oauth: OAuthSettings,
 }
 
 /// Limits on client connections, so slow or greedy clients cannot exhaust the server. Each
@@ -285,6 +331,7 @@ impl Settings {
             mcp_max_chars: crate::mcp::DEFAULT_MCP_MAX_CHARS,
             connections: ConnectionSettings::default(),
             metrics_addr: None,
+            oauth: OAuthSettings::default(),
         }
     }
 
@@ -304,6 +351,12 @@ impl Settings {
                  API-key callers"
                     .to_owned(),
             );
+        }
+        if self.auth_mode == AuthMode::Salesforce
+            && self.oauth.mode == OAuthMode::Server
+            && (sf.client_id.is_none() || sf.client_secret.is_none())
+        {
+            problems.push(SERVER_MODE_NEEDS_APP.to_owned());
         }
         problems
     }

@@ -15,6 +15,7 @@ pub mod gpt;
 pub mod host_check;
 pub mod mcp;
 pub mod metrics;
+pub mod oauth_server;
 pub mod openapi;
 pub mod routes;
 pub mod serve;
@@ -24,5 +25,5 @@ pub mod startup;
 pub mod telemetry;
 pub mod validate;
 
-pub use config::{AuthMode, LogFormat, SalesforceSettings, Settings};
+pub use config::{AuthMode, LogFormat, OAuthMode, SalesforceSettings, Settings};
 pub use startup::Application;

@@ -25,10 +25,11 @@ use tracing::Level;
 
 use crate::auth::{self, ApiKeys};
 use crate::caller_auth::{self, SalesforceAuth};
-use crate::config::{AuthMode, ConnectionSettings, Settings};
+use crate::config::{AuthMode, ConnectionSettings, OAuthMode, Settings};
 use crate::error::ApiError;
 use crate::host_check::{self, KnownHosts};
 use crate::mcp::discovery::PublicBase;
+use crate::oauth_server::Audience;
 use crate::routes;
 use crate::shedding::{self, Shedder};
 use crate::telemetry;
@@ -268,6 +269,7 @@ fn router(
     gpt_kit: Result<crate::gpt::Kit, crate::gpt::KitError>,
     settings: &Settings,
 ) -> Router {
+    let auth_server = oauth_server(settings, &state.service);
     let rest = Router::new()
         .route(
             "/callTranscripts",
@@ -299,11 +301,15 @@ fn router(
             .route_layer(middleware::from_fn(caller_auth::act_as_service_account))
             .route_layer(middleware::from_fn_with_state(keys, auth::require_api_key)),
         AuthMode::Salesforce => {
-            let rest_auth = SalesforceAuth::new(state.service.clone())
+            let mut rest_auth = SalesforceAuth::new(state.service.clone())
                 .with_sign_in_limit(settings.connections.max_failed_sign_ins);
-            let mcp_auth = rest_auth
+            let mut mcp_auth = rest_auth
                 .clone()
                 .with_resource_metadata(PublicBase::new(settings.public_url.as_ref()));
+            if let Some(server) = &auth_server {
+                rest_auth = rest_auth.with_oauth_server(server.clone(), Audience::Api);
+                mcp_auth = mcp_auth.with_oauth_server(server.clone(), Audience::Mcp);
+            }
             rest.route_layer(middleware::from_fn_with_state(
                 Arc::new(rest_auth),
                 caller_auth::require_salesforce_user,
@@ -329,8 +335,11 @@ fn router(
         .route("/openapi.json", get(routes::openapi::openapi_json))
         .merge(routes::gpt::router(gpt_kit))
         .merge(
-            routes::oauth::router(settings.salesforce.effective_login_url())
-                .layer(DefaultBodyLimit::max(settings.max_body_bytes)),
+            match &auth_server {
+                Some(server) => crate::oauth_server::routes::router(server.clone()),
+                None => routes::oauth::router(settings.salesforce.effective_login_url()),
+            }
+            .layer(DefaultBodyLimit::max(settings.max_body_bytes)),
         )
         .merge(crate::mcp::public_router(settings));
 
@@ -354,6 +363,49 @@ fn router(
     } else {
         router
     }
+}
+
+/// The authorization server, when callbrief is one (`CALLBRIEF_AUTH=salesforce` with
+/// `CALLBRIEF_OAUTH=server`). Its records go where the cache keeps Gong's answers, sealed with
+/// the cache key; a store that cannot be opened leaves them in memory.
+fn oauth_server(
+    settings: &Settings,
+    service: &Arc<service::Service>,
+) -> Option<Arc<crate::oauth_server::AuthServer>> {
+    if settings.auth_mode != AuthMode::Salesforce || settings.oauth.mode != OAuthMode::Server {
+        return None;
+    }
+    let vault = gong::Vault::open(&settings.gong.cache, settings.gong.redis.as_ref())
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "the session store is unusable; sessions are kept in memory");
+            gong::Vault::in_memory()
+        });
+    if vault.tier() == gong::VaultTier::Memory {
+        tracing::warn!("OAuth sessions and registered clients last only as long as this process: set CALLBRIEF_CACHE_KEY (with the cache on disk, or CALLBRIEF_REDIS_URL) to keep them");
+    }
+    let sf = &settings.salesforce;
+    let app = match (sf.effective_login_url(), &sf.client_id, &sf.client_secret) {
+        (Some(login), Some(id), Some(secret)) => {
+            salesforce::connected_app::ConnectedApp::new(login, id.clone(), secret.clone())
+                .map_err(|e| e.to_string())
+        }
+        _ => Err(crate::config::SERVER_MODE_NEEDS_APP.to_owned()),
+    };
+    Some(Arc::new(crate::oauth_server::AuthServer::new(
+        Arc::new(vault),
+        app,
+        crate::oauth_server::clients::ClientRegistry::for_cache_key(
+            settings.gong.cache.key.as_ref(),
+        ),
+        PublicBase::new(settings.public_url.as_ref()),
+        crate::oauth_server::ServerSettings {
+            access_token_ttl: settings.oauth.access_token_ttl,
+            refresh_token_ttl: settings.oauth.refresh_token_ttl,
+            registrations_per_minute: settings.oauth.registrations_per_minute,
+            clock: settings.oauth.clock.clone(),
+        },
+        service.clone(),
+    )))
 }
 
 /// Marks an answer `Cache-Control: no-store` unless its handler chose otherwise.

@@ -22,11 +22,12 @@ use url::Url;
 
 use super::{
     at_least_one, check_access, gong_auth, parse_api_keys, AuthMode, ConfigError,
-    ConnectionSettings, GongCredentials, LogFormat, SalesforceSettings, ServiceSettings, Settings,
-    DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_CALL_IDS, DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_FAILED_SIGN_INS, DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_SALESFORCE_API_VERSION, DEFAULT_SALESFORCE_DEADLINE, DEFAULT_WRITE_TIMEOUT,
+    ConnectionSettings, GongCredentials, LogFormat, OAuthMode, OAuthSettings, SalesforceSettings,
+    ServiceSettings, Settings, DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CALL_IDS, DEFAULT_MAX_CONCURRENT_REQUESTS,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FAILED_SIGN_INS, DEFAULT_MAX_RESPONSE_CHARS,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SALESFORCE_API_VERSION, DEFAULT_SALESFORCE_DEADLINE,
+    DEFAULT_WRITE_TIMEOUT,
 };
 
 /// The log line format, a global flag of every command.
@@ -100,6 +101,54 @@ impl McpBudgetArgs {
     pub fn max_chars(&self) -> Result<usize, ConfigError> {
         service::budget::check_max_chars(self.mcp_max_chars)
             .map_err(|e| ConfigError::Invalid(format!("CALLBRIEF_MCP_MAX_CHARS {e}")))
+    }
+}
+
+/// The OAuth sign-in in Salesforce mode (see [`OAuthSettings`]).
+#[derive(Debug, Clone, Args)]
+pub struct OAuthArgs {
+    /// With CALLBRIEF_AUTH=salesforce: server (callbrief is the OAuth authorization server:
+    /// clients register themselves or use a client made with `callbrief oauth-client create`,
+    /// people sign in at Salesforce through the Connected App of SALESFORCE_CLIENT_ID, and
+    /// callbrief keeps their Salesforce tokens encrypted) or proxy (the authorize and token
+    /// routes pass through to Salesforce; clients hold the Connected App's key and secret).
+    #[arg(long, env = "CALLBRIEF_OAUTH", value_enum, default_value_t = OAuthMode::Server)]
+    pub oauth: OAuthMode,
+
+    /// Seconds callbrief's access tokens live (server mode).
+    #[arg(long, env = "CALLBRIEF_OAUTH_ACCESS_TOKEN_SECS", default_value_t = crate::oauth_server::DEFAULT_ACCESS_TOKEN_TTL.as_secs())]
+    pub oauth_access_token_secs: u64,
+
+    /// Days a refresh token, and a session nobody uses, lives (server mode).
+    #[arg(long, env = "CALLBRIEF_OAUTH_REFRESH_TOKEN_DAYS", default_value_t = crate::oauth_server::DEFAULT_REFRESH_TOKEN_TTL.as_secs() / 86_400)]
+    pub oauth_refresh_token_days: u64,
+
+    /// Most client registrations (POST /oauth/register) per client address a minute (server
+    /// mode); 0 = no limit.
+    #[arg(long, env = "CALLBRIEF_OAUTH_REGISTRATIONS_PER_MINUTE", default_value_t = crate::oauth_server::DEFAULT_REGISTRATIONS_PER_MINUTE)]
+    pub oauth_registrations_per_minute: u32,
+}
+
+impl OAuthArgs {
+    /// The settings, with zero lifetimes refused.
+    pub fn to_settings(&self) -> Result<OAuthSettings, ConfigError> {
+        at_least_one(
+            "CALLBRIEF_OAUTH_ACCESS_TOKEN_SECS",
+            self.oauth_access_token_secs == 0,
+        )?;
+        at_least_one(
+            "CALLBRIEF_OAUTH_REFRESH_TOKEN_DAYS",
+            self.oauth_refresh_token_days == 0,
+        )?;
+        Ok(OAuthSettings {
+            mode: self.oauth,
+            access_token_ttl: Duration::from_secs(self.oauth_access_token_secs),
+            refresh_token_ttl: Duration::from_secs(
+                self.oauth_refresh_token_days.saturating_mul(86_400),
+            ),
+            registrations_per_minute: self.oauth_registrations_per_minute,
+            ..OAuthSettings::default()
+        })
     }
 }
 
@@ -557,6 +606,9 @@ pub struct ServerArgs {
     #[command(flatten)]
     pub action: ActionArgs,
 
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "CALLBRIEF_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
@@ -643,6 +695,7 @@ impl TryFrom<&ServerArgs> for Settings {
         settings.request_timeout = Duration::from_secs(args.request_timeout_secs);
         settings.salesforce = salesforce;
         settings.auth_mode = args.action.auth;
+        settings.oauth = args.oauth.to_settings()?;
         settings.max_response_chars = args.max_response_chars;
         settings.mcp_max_chars = args.mcp.mcp_max_chars;
         settings.token_cache_ttl = Duration::from_secs(args.token_cache_secs);

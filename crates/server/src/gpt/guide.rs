@@ -126,6 +126,19 @@ fn oauth_table(out: &mut String, authorization_url: &str, token_url: &str, clien
     ));
 }
 
+/// The OAuth fields for callbrief's own authorization server (`CALLBRIEF_OAUTH=server`).
+fn server_oauth_table(out: &mut String, authorization_url: &str, token_url: &str) {
+    out.push_str("| Field | Value |\n|---|---|\n");
+    out.push_str(&format!(
+        "| Client ID | the `client_id` printed by `callbrief oauth-client create` |\n\
+         | Client Secret | the `client_secret` it printed |\n\
+         | Authorization URL | `{authorization_url}` |\n\
+         | Token URL | `{token_url}` |\n\
+         | Scope | `{OAUTH_SCOPE}` |\n\
+         | Token Exchange Method | Default (POST request) |\n\n"
+    ));
+}
+
 fn one_action_sections(out: &mut String, settings: &GuideSettings<'_>) {
     out.push_str(&format!(
         "## 2. Add the callbrief action\n\n\
@@ -133,9 +146,29 @@ fn one_action_sections(out: &mut String, settings: &GuideSettings<'_>) {
          It brings searchAccounts, listAccountCalls, getAccountBriefing and \
          getTranscriptsByCallIds; the Instructions use searchAccounts and getAccountBriefing.\n\n\
          Authentication → **OAuth** (recommended: every rep sees only what Salesforce lets them \
-         see):\n\n",
-        settings.public(OPENAPI_PATH)
+         see). Run the server with `CALLBRIEF_AUTH=salesforce` so each call runs with the \
+         rep's own Salesforce permissions. What goes into Client ID and Client Secret depends \
+         on `CALLBRIEF_OAUTH`:\n\n\
+         **`CALLBRIEF_OAUTH=server` (the default): callbrief is the authorization server.** \
+         Reps sign in at Salesforce through the server's Connected App (`SALESFORCE_CLIENT_ID`, \
+         `SALESFORCE_CLIENT_SECRET`; add `{}` to its callback URLs), and that app's secret \
+         never reaches ChatGPT. Save the action once to learn its callback URL (step 3), then \
+         on the server run\n\n    \
+         callbrief oauth-client create --name \"Meeting prep GPT\" --redirect-uri {CALLBACK_URL_TEMPLATE} --allow-without-pkce\n\n\
+         (`--allow-without-pkce` because GPT actions are reported not to send a PKCE code \
+         challenge; the client still needs its secret) and enter what it prints:\n\n",
+        settings.public(OPENAPI_PATH),
+        settings.public(crate::oauth_server::CALLBACK_PATH),
     ));
+    server_oauth_table(
+        out,
+        &settings.public(OAUTH_AUTHORIZE_PATH),
+        &settings.public(OAUTH_TOKEN_PATH),
+    );
+    out.push_str(
+        "**`CALLBRIEF_OAUTH=proxy`: callbrief passes the sign-in through to Salesforce.** The \
+         GPT holds the Connected App's key and secret:\n\n",
+    );
     oauth_table(
         out,
         &settings.public(OAUTH_AUTHORIZE_PATH),
@@ -144,10 +177,8 @@ fn one_action_sections(out: &mut String, settings: &GuideSettings<'_>) {
     );
     out.push_str(&format!(
         "The authorization and token URLs are callbrief's own (ChatGPT requires them on the \
-         action's domain); callbrief forwards them to Salesforce at `{}` and `{}`. Run the \
-         server with `CALLBRIEF_AUTH=salesforce` so each call runs with the rep's own \
-         Salesforce permissions.\n\n\
-         Use a Connected App for the GPT that allows only the authorization-code flow (no \
+         action's domain); in proxy mode callbrief forwards them to Salesforce at `{}` and `{}`.\n\n\
+         In proxy mode, use a Connected App for the GPT that allows only the authorization-code flow (no \
          client credentials or username-password flow), or one that requires no secret: \
          everyone who sets up the GPT sees its key and secret. callbrief's token URL passes \
          only `authorization_code` and `refresh_token`. The server's own service credentials \
@@ -206,13 +237,21 @@ fn callback_section(out: &mut String, settings: &GuideSettings<'_>, variant: Var
         Variant::OneAction => 3,
         Variant::TwoAction => 4,
     };
+    let server_mode = match variant {
+        Variant::OneAction => {
+            "With `CALLBRIEF_OAUTH=server`, that URL is the `--redirect-uri` of `callbrief \
+             oauth-client create` (step 2), and Salesforce's callback is callbrief's own, already \
+             added: skip the rest of this step. Otherwise (proxy mode): "
+        }
+        Variant::TwoAction => "",
+    };
     out.push_str(&format!(
         "## {step}. Register the callback URL in Salesforce\n\n\
          After you save the action, the GPT builder shows its callback URL:\n\n    \
          {CALLBACK_URL_TEMPLATE}\n\n\
          `<your GPT id>` (it starts with `g-`) is only known once the GPT exists, so copy the \
          exact URL from the builder (GPTs created on chat.openai.com show \
-         `{LEGACY_CALLBACK_URL_TEMPLATE}`). In Salesforce: Setup → App Manager → your \
+         `{LEGACY_CALLBACK_URL_TEMPLATE}`). {server_mode}In Salesforce: Setup → App Manager → your \
          Connected App → Edit → Callback URL: add that URL. The Connected App needs the OAuth \
          scopes \"Manage user data via APIs (api)\" and \"Perform requests at any time \
          (refresh_token, offline_access)\". Reps sign in at {}.\n\n",

@@ -5,10 +5,14 @@
 //! `/.well-known/oauth-protected-resource[/mcp]`, which names callbrief itself as the
 //! authorization server; the authorization-server metadata (RFC 8414) at
 //! `/.well-known/oauth-authorization-server` then points at callbrief's `/oauth/authorize` and
-//! `/oauth/token`, which hand the sign-in to Salesforce with every parameter (PKCE included)
-//! kept. The client registers nothing: the person enters the Connected App's consumer key and
-//! secret as the connector's OAuth client. The resulting Salesforce access token is what
-//! `/mcp` checks in Salesforce mode.
+//! `/oauth/token`.
+//!
+//! In pass-through mode (`CALLBRIEF_OAUTH=proxy`) those hand the sign-in to Salesforce with
+//! every parameter (PKCE included) kept; the client registers nothing, the person enters the
+//! Connected App's consumer key and secret as the connector's OAuth client, and the Salesforce
+//! access token is what `/mcp` checks. In server mode (`CALLBRIEF_OAUTH=server`) callbrief is
+//! the authorization server itself ([`crate::oauth_server`]): the document also names the
+//! registration and revocation endpoints, and says `iss` comes back with every answer.
 
 use std::sync::Arc;
 
@@ -63,11 +67,11 @@ pub fn resource_metadata_url(base: &str) -> String {
 
 /// The discovery routes. `public_url` is callbrief's public base URL; without it the base is
 /// taken from the request's `Host` (local use).
-pub fn router<S>(public_url: Option<&Url>) -> Router<S>
+pub fn router<S>(public_url: Option<&Url>, server_mode: bool) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    let base = Arc::new(PublicBase::new(public_url));
+    let base = Arc::new((PublicBase::new(public_url), server_mode));
     Router::new()
         .route(PROTECTED_RESOURCE_PATH, get(protected_resource))
         .route(
@@ -89,8 +93,26 @@ pub fn protected_resource_document(base: &str) -> Value {
     })
 }
 
-/// RFC 8414 metadata of callbrief's Salesforce sign-in proxy.
-pub fn authorization_server_document(base: &str) -> Value {
+/// RFC 8414 metadata of callbrief's sign-in: the pass-through to Salesforce, or (with
+/// `server_mode`) callbrief's own authorization server.
+pub fn authorization_server_document(base: &str, server_mode: bool) -> Value {
+    if server_mode {
+        return json!({
+            "issuer": base,
+            "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
+            "token_endpoint": format!("{base}{TOKEN_PATH}"),
+            "registration_endpoint": format!("{base}{}", crate::oauth_server::REGISTER_PATH),
+            "revocation_endpoint": format!("{base}{}", crate::oauth_server::REVOKE_PATH),
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
+            "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
+            "authorization_response_iss_parameter_supported": true,
+            "client_id_metadata_document_supported": true,
+            "scopes_supported": SCOPES,
+        });
+    }
     json!({
         "issuer": base,
         "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
@@ -104,17 +126,20 @@ pub fn authorization_server_document(base: &str) -> Value {
 }
 
 async fn protected_resource(
-    State(base): State<Arc<PublicBase>>,
+    State(base): State<Arc<(PublicBase, bool)>>,
     headers: HeaderMap,
 ) -> Json<Value> {
-    Json(protected_resource_document(&base.for_request(&headers)))
+    Json(protected_resource_document(&base.0.for_request(&headers)))
 }
 
 async fn authorization_server(
-    State(base): State<Arc<PublicBase>>,
+    State(base): State<Arc<(PublicBase, bool)>>,
     headers: HeaderMap,
 ) -> Json<Value> {
-    Json(authorization_server_document(&base.for_request(&headers)))
+    Json(authorization_server_document(
+        &base.0.for_request(&headers),
+        base.1,
+    ))
 }
 
 #[cfg(test)]
@@ -126,7 +151,14 @@ mod tests {
         let prm = protected_resource_document("https://cb.example.com");
         assert_eq!(prm["resource"], "https://cb.example.com/mcp");
         assert_eq!(prm["authorization_servers"][0], "https://cb.example.com");
-        let asm = authorization_server_document("https://cb.example.com");
+        let asm = authorization_server_document("https://cb.example.com", false);
+        assert!(asm.get("registration_endpoint").is_none());
+        let own = authorization_server_document("https://cb.example.com", true);
+        assert_eq!(
+            own["registration_endpoint"],
+            "https://cb.example.com/oauth/register"
+        );
+        assert_eq!(own["authorization_response_iss_parameter_supported"], true);
         assert_eq!(asm["issuer"], "https://cb.example.com");
         assert_eq!(
             asm["authorization_endpoint"],

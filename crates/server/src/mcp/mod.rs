@@ -126,7 +126,10 @@ where
     S: Clone + Send + Sync + 'static,
 {
     match settings.auth_mode {
-        crate::config::AuthMode::Salesforce => discovery::router(settings.public_url.as_ref()),
+        crate::config::AuthMode::Salesforce => discovery::router(
+            settings.public_url.as_ref(),
+            settings.oauth.mode == crate::config::OAuthMode::Server,
+        ),
         crate::config::AuthMode::ApiKey => Router::new(),
     }
 }

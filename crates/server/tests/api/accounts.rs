@@ -34,6 +34,8 @@ pub(crate) async fn spawn_sf_app_with(
     let sf_base = sf.base_url.clone();
     let app = spawn_app_with(sim_config(), |s| {
         s.auth_mode = mode;
+        // These tests send Salesforce's own tokens: the pass-through sign-in.
+        s.oauth.mode = server::OAuthMode::Proxy;
         s.salesforce.instance_url = Some(url::Url::parse(&sf.base_url).unwrap());
         s.salesforce.client_id = Some(DEMO_CLIENT_ID.into());
         s.salesforce.client_secret = Some(SecretString::from(DEMO_CLIENT_SECRET));
@@ -870,6 +872,7 @@ async fn unaccepted_tokens_cost_few_salesforce_calls() {
         .await;
     let app = spawn_app_with(sim_config(), |s| {
         s.auth_mode = AuthMode::Salesforce;
+        s.oauth.mode = server::OAuthMode::Proxy;
         s.api_keys.clear();
         s.salesforce.instance_url = Some(url::Url::parse(&salesforce.uri()).unwrap());
         s.connections.max_failed_sign_ins = 5;

@@ -11,6 +11,7 @@ mod helpers;
 mod logs;
 mod mcp;
 mod metrics;
+mod oauth_server;
 mod ops;
 mod readiness;
 mod replicas;

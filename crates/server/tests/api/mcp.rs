@@ -34,6 +34,8 @@ async fn spawn(auth_mode: AuthMode, tweak: impl FnOnce(&mut Settings)) -> McpApp
     let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&gong.base_url));
     settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
     settings.auth_mode = auth_mode;
+    // These tests send Salesforce's own tokens: the pass-through sign-in.
+    settings.oauth.mode = server::OAuthMode::Proxy;
     settings.salesforce = SalesforceSettings {
         instance_url: Some(salesforce.base_url.parse().unwrap()),
         client_id: Some(DEMO_CLIENT_ID.into()),
@@ -57,10 +59,10 @@ async fn spawn(auth_mode: AuthMode, tweak: impl FnOnce(&mut Settings)) -> McpApp
 
 /// Sample-org facts the tests need: a rep, an account of theirs with calls, and an account
 /// (with a call) that they cannot see.
-struct Fixture {
-    username: String,
-    own_account: Account,
-    hidden_account_id: String,
+pub(crate) struct Fixture {
+    pub(crate) username: String,
+    pub(crate) own_account: Account,
+    pub(crate) hidden_account_id: String,
     hidden_call_id: String,
 }
 
@@ -68,7 +70,7 @@ fn visible_to(account: &Account, user_id: &str) -> bool {
     account.owner_id == user_id || account.shared_with.iter().any(|s| s == user_id)
 }
 
-fn fixture(org: &SampleOrg) -> Fixture {
+pub(crate) fn fixture(org: &SampleOrg) -> Fixture {
     let has_calls = |a: &Account| org.calls_for_account(&a.id).next().is_some();
     for rep in org.users.iter().filter(|u| u.role == UserRole::Rep) {
         let own = org
@@ -173,7 +175,7 @@ fn text(result: &Value) -> String {
 
 /// Whether `python` can import the SDK. A missing SDK fails the test, unless skipping was asked
 /// for (see the `testkit` crate).
-async fn sdk_available(python: &str) -> bool {
+pub(crate) async fn sdk_available(python: &str) -> bool {
     let ok = tokio::process::Command::new(python)
         .args(["-c", "import mcp.client.session"])
         .output()

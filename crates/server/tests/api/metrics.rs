@@ -140,6 +140,7 @@ async fn spawn(auth_mode: AuthMode) -> MetricsApp {
     let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), cfg);
     settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
     settings.auth_mode = auth_mode;
+    settings.oauth.mode = server::OAuthMode::Proxy;
     settings.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
     settings.salesforce = SalesforceSettings {
         instance_url: Some(salesforce.base_url.parse().unwrap()),

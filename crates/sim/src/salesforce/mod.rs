@@ -89,6 +89,26 @@ pub struct SalesforceSimConfig {
     /// only by its owner and their managers, even on an account shared with others. Off by
     /// default (deals follow their account).
     pub private_opportunities: bool,
+    /// Users an admin deactivated: their tokens stop working, refreshes are refused and the
+    /// login page turns them away. Clones share one list, so a test keeps one and deactivates
+    /// a user while the simulator runs.
+    pub deactivated: Deactivated,
+}
+
+/// The deactivated users of a running simulator (see [`SalesforceSimConfig::deactivated`]).
+#[derive(Debug, Clone, Default)]
+pub struct Deactivated(Arc<Mutex<std::collections::HashSet<String>>>);
+
+impl Deactivated {
+    /// Deactivates the user with id `user_id` (15 or 18 characters).
+    pub fn deactivate(&self, user_id: &str) {
+        lock(&self.0).insert(value::id_key(user_id).to_owned());
+    }
+
+    /// Whether the user with id `user_id` is deactivated.
+    pub fn contains(&self, user_id: &str) -> bool {
+        lock(&self.0).contains(value::id_key(user_id))
+    }
 }
 
 impl SalesforceSimConfig {
@@ -113,6 +133,7 @@ impl Default for SalesforceSimConfig {
             clock: clock::system(),
             public_read_calls: false,
             private_opportunities: false,
+            deactivated: Deactivated::default(),
         }
     }
 }
@@ -185,7 +206,9 @@ impl SfState {
         let token = bearer(headers).ok_or_else(ApiError::invalid_session)?;
         lock(&self.sessions)
             .check_access(token, self.config.clock.now())
-            .map_err(|_| ApiError::invalid_session())
+            .ok()
+            .filter(|grant| !self.config.deactivated.contains(&grant.user_id))
+            .ok_or_else(ApiError::invalid_session)
     }
 
     /// Authenticates a REST data request and counts it against the quota.

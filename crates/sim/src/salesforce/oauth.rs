@@ -180,6 +180,9 @@ fn grant(state: &SfState, headers: &HeaderMap, f: &Form) -> Result<(Grant, bool)
                     "invalid_grant",
                     "expired access/refresh token",
                 ))?;
+            if state.config.deactivated.contains(&grant.user_id) {
+                return Err(OAuthError::new("invalid_grant", "inactive user"));
+            }
             Ok((grant, false))
         }
         "client_credentials" => {
@@ -368,7 +371,8 @@ pub async fn authorize_submit(State(state): Shared, body: Bytes) -> Response {
     }
     let user = field(&f, "username")
         .and_then(|u| state.user_by_username(u))
-        .filter(|_| field(&f, "password") == Some(DEMO_PASSWORD));
+        .filter(|_| field(&f, "password") == Some(DEMO_PASSWORD))
+        .filter(|u| !state.config.deactivated.contains(&u.id));
     let Some(user) = user else {
         let page = login_page(
             &state,

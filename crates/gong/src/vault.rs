@@ -1,0 +1,423 @@
+//! Small sealed records with an expiry, kept where the cache keeps Gong's answers: the OAuth
+//! authorization server's codes, tokens and the Salesforce sessions behind them.
+//!
+//! A record is sealed with AES-256-GCM under the cache key (`CALLBRIEF_CACHE_KEY`), its name and
+//! expiry authenticated as associated data, so a record cannot be moved to another name or have
+//! its life extended. Where records live follows the cache:
+//! - with Redis configured ([`RedisConfig`]) and a key, in Redis, so every replica sees every
+//!   session, each record with its expiry as its Redis TTL;
+//! - else with the cache on disk and a key, in the cache's store file (a table of its own, which
+//!   `cache purge` leaves alone), so sessions survive a restart;
+//! - else in this process's memory, sealed under a random key, and gone at restart.
+//!
+//! Credentials are never written outside the process unencrypted: without a key the vault stays
+//! in memory whatever the cache does.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use aes_gcm::Aes256Gcm;
+use redb::{ReadableDatabase as _, TableDefinition};
+
+use crate::config::{CacheConfig, CacheMode, RedisConfig};
+use crate::shared::SharedStore;
+
+/// The vault's table in the cache's store file.
+const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("sealed_records");
+/// AES-GCM nonce length.
+const NONCE_LEN: usize = 12;
+/// Most records the memory tier holds; past it, expired ones are dropped, then the oldest half.
+const MAX_MEMORY_RECORDS: usize = 100_000;
+
+/// Where the vault keeps its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VaultTier {
+    /// This process's memory: records end with the process.
+    Memory,
+    /// The cache's store file on disk.
+    Disk,
+    /// Redis, shared by every replica.
+    Shared,
+}
+
+/// Why the vault could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[error("the session store is unavailable: {0}")]
+pub struct VaultError(String);
+
+/// Sealed records by name. Cheap to share behind an `Arc`.
+pub struct Vault {
+    tier: VaultTier,
+    cipher: Aes256Gcm,
+    memory: Mutex<HashMap<String, (u64, Vec<u8>)>>,
+    disk: Option<Arc<redb::Database>>,
+    shared: Option<SharedStore>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault").field("tier", &self.tier).finish()
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn associated_data(name: &str, expires: u64) -> Vec<u8> {
+    let mut aad = b"callbrief-vault\n".to_vec();
+    aad.extend_from_slice(name.as_bytes());
+    aad.extend_from_slice(&expires.to_be_bytes());
+    aad
+}
+
+impl Vault {
+    /// The vault for the cache's settings and, when set, the replicas' Redis (see the module
+    /// documentation for which tier is chosen).
+    pub fn open(cache: &CacheConfig, redis: Option<&RedisConfig>) -> Result<Self, VaultError> {
+        let key = cache.key.as_ref().map(|k| k.0);
+        let cipher = match key {
+            Some(key) => Aes256Gcm::new_from_slice(&key),
+            None => Ok(Aes256Gcm::new(&Aes256Gcm::generate_key(&mut OsRng))),
+        }
+        .map_err(|_| VaultError("the cache key is not an AES-256 key".into()))?;
+        let mut vault = Self {
+            tier: VaultTier::Memory,
+            cipher,
+            memory: Mutex::new(HashMap::new()),
+            disk: None,
+            shared: None,
+        };
+        if key.is_none() {
+            return Ok(vault);
+        }
+        if let Some(redis) = redis {
+            let store = SharedStore::new(redis, "vault").map_err(|e| VaultError(e.to_string()))?;
+            vault.shared = Some(store);
+            vault.tier = VaultTier::Shared;
+        } else if cache.mode == CacheMode::Disk {
+            let path = cache.dir.join(crate::cache::STORE_FILE);
+            match crate::cache::open_store(&cache.dir, &path) {
+                Ok(db) => {
+                    vault.disk = Some(db);
+                    vault.tier = VaultTier::Disk;
+                }
+                Err(reason) => {
+                    tracing::warn!(%reason, "the cache store is unusable; sessions are kept in memory");
+                }
+            }
+        }
+        Ok(vault)
+    }
+
+    /// A vault in memory only (tests, and servers without a cache key).
+    pub fn in_memory() -> Self {
+        Self {
+            tier: VaultTier::Memory,
+            cipher: Aes256Gcm::new(&Aes256Gcm::generate_key(&mut OsRng)),
+            memory: Mutex::new(HashMap::new()),
+            disk: None,
+            shared: None,
+        }
+    }
+
+    /// Where records are kept.
+    pub fn tier(&self) -> VaultTier {
+        self.tier
+    }
+
+    fn seal(&self, name: &str, expires: u64, value: &[u8]) -> Result<Vec<u8>, VaultError> {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let aad = associated_data(name, expires);
+        let sealed = self
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: value,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| VaultError("a record could not be sealed".into()))?;
+        let mut out = Vec::with_capacity(8 + NONCE_LEN + sealed.len());
+        out.extend_from_slice(&expires.to_be_bytes());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// The value of a stored record, or `None` when it expired or does not open (written under
+    /// another key: rotating the key ends every record).
+    fn open_sealed(&self, name: &str, stored: &[u8]) -> Option<Vec<u8>> {
+        let (expires, rest) = stored.split_at_checked(8)?;
+        let expires = u64::from_be_bytes(expires.try_into().ok()?);
+        if expires <= unix_now() {
+            return None;
+        }
+        let (nonce, sealed) = rest.split_at_checked(NONCE_LEN)?;
+        let aad = associated_data(name, expires);
+        self.cipher
+            .decrypt(
+                aes_gcm::Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
+            .ok()
+    }
+
+    fn memory(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Vec<u8>)>> {
+        // Records are replaced whole: a panic elsewhere cannot leave one half-written.
+        self.memory.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps `value` under `name` for `ttl` (at least a second), replacing what was there.
+    pub async fn put(&self, name: &str, value: &[u8], ttl: Duration) -> Result<(), VaultError> {
+        let expires = unix_now().saturating_add(ttl.as_secs().max(1));
+        let sealed = self.seal(name, expires, value)?;
+        match self.tier {
+            VaultTier::Memory => {
+                let mut memory = self.memory();
+                if memory.len() >= MAX_MEMORY_RECORDS {
+                    let now = unix_now();
+                    memory.retain(|_, (x, _)| *x > now);
+                    if memory.len() >= MAX_MEMORY_RECORDS {
+                        let mut by_expiry: Vec<u64> = memory.values().map(|(x, _)| *x).collect();
+                        by_expiry.sort_unstable();
+                        let cut = by_expiry[by_expiry.len() / 2];
+                        memory.retain(|_, (x, _)| *x > cut);
+                    }
+                }
+                memory.insert(name.to_owned(), (expires, sealed));
+                Ok(())
+            }
+            VaultTier::Disk => {
+                let db = self.disk_db()?;
+                let name = name.to_owned();
+                blocking(move || {
+                    let txn = db.begin_write()?;
+                    {
+                        let mut table = txn.open_table(TABLE)?;
+                        table.insert(name.as_str(), sealed.as_slice())?;
+                    }
+                    txn.commit()?;
+                    Ok(())
+                })
+                .await
+            }
+            VaultTier::Shared => {
+                let shared = self.shared_store()?;
+                let ttl = Duration::from_secs(expires.saturating_sub(unix_now()).max(1));
+                shared
+                    .vault_set(name, sealed, ttl)
+                    .await
+                    .ok_or_else(|| VaultError("Redis did not answer".into()))
+            }
+        }
+    }
+
+    /// The value under `name`, if any and not expired.
+    pub async fn get(&self, name: &str) -> Result<Option<Vec<u8>>, VaultError> {
+        let stored = match self.tier {
+            VaultTier::Memory => self.memory().get(name).map(|(_, v)| v.clone()),
+            VaultTier::Disk => {
+                let db = self.disk_db()?;
+                let name = name.to_owned();
+                blocking(move || {
+                    let txn = db.begin_read()?;
+                    let table = match txn.open_table(TABLE) {
+                        Ok(table) => table,
+                        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                        Err(e) => return Err(e.into()),
+                    };
+                    Ok(table.get(name.as_str())?.map(|v| v.value().to_vec()))
+                })
+                .await?
+            }
+            VaultTier::Shared => self
+                .shared_store()?
+                .vault_get(name)
+                .await
+                .ok_or_else(|| VaultError("Redis did not answer".into()))?,
+        };
+        Ok(stored.and_then(|s| self.open_sealed(name, &s)))
+    }
+
+    /// Removes the record under `name` and returns its value: of two concurrent takes of one
+    /// record, only one gets it (one-time codes rely on this).
+    pub async fn take(&self, name: &str) -> Result<Option<Vec<u8>>, VaultError> {
+        let stored = match self.tier {
+            VaultTier::Memory => self.memory().remove(name).map(|(_, v)| v),
+            VaultTier::Disk => {
+                let db = self.disk_db()?;
+                let name = name.to_owned();
+                blocking(move || {
+                    let txn = db.begin_write()?;
+                    let value = {
+                        let mut table = txn.open_table(TABLE)?;
+                        let removed = table.remove(name.as_str())?;
+                        removed.map(|v| v.value().to_vec())
+                    };
+                    txn.commit()?;
+                    Ok(value)
+                })
+                .await?
+            }
+            VaultTier::Shared => self
+                .shared_store()?
+                .vault_take(name)
+                .await
+                .ok_or_else(|| VaultError("Redis did not answer".into()))?,
+        };
+        Ok(stored.and_then(|s| self.open_sealed(name, &s)))
+    }
+
+    /// Removes the record under `name`, if any.
+    pub async fn remove(&self, name: &str) -> Result<(), VaultError> {
+        self.take(name).await.map(|_| ())
+    }
+
+    /// Drops expired records from the store file (Redis expires its own; memory on growth).
+    pub async fn sweep(&self) -> Result<u64, VaultError> {
+        let Some(db) = self.disk.clone() else {
+            return Ok(0);
+        };
+        blocking(move || {
+            let now = unix_now();
+            let txn = db.begin_write()?;
+            let before;
+            let after;
+            {
+                let mut table = match txn.open_table(TABLE) {
+                    Ok(table) => table,
+                    Err(e) => return Err(e.into()),
+                };
+                before = redb::ReadableTableMetadata::len(&table)?;
+                table.retain(|_, v| {
+                    v.get(..8)
+                        .and_then(|x| x.try_into().ok())
+                        .is_some_and(|x| u64::from_be_bytes(x) > now)
+                })?;
+                after = redb::ReadableTableMetadata::len(&table)?;
+            }
+            txn.commit()?;
+            Ok(before.saturating_sub(after))
+        })
+        .await
+    }
+
+    fn disk_db(&self) -> Result<Arc<redb::Database>, VaultError> {
+        self.disk
+            .clone()
+            .ok_or_else(|| VaultError("no store on disk".into()))
+    }
+
+    fn shared_store(&self) -> Result<&SharedStore, VaultError> {
+        self.shared
+            .as_ref()
+            .ok_or_else(|| VaultError("no Redis".into()))
+    }
+}
+
+/// Runs a store transaction off the async threads.
+async fn blocking<T, F>(f: F) -> Result<T, VaultError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, redb::Error> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(VaultError(error.to_string())),
+        Err(error) => Err(VaultError(error.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CacheKey;
+
+    fn disk_config(dir: &std::path::Path, key: Option<CacheKey>) -> CacheConfig {
+        CacheConfig {
+            mode: CacheMode::Disk,
+            dir: dir.to_owned(),
+            key,
+            ..CacheConfig::default()
+        }
+    }
+
+    fn key(byte: u8) -> CacheKey {
+        CacheKey([byte; 32])
+    }
+
+    #[tokio::test]
+    async fn records_are_kept_taken_once_and_removed() {
+        let vault = Vault::in_memory();
+        vault
+            .put("a", b"one", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(vault.get("a").await.unwrap().as_deref(), Some(&b"one"[..]));
+        assert_eq!(vault.take("a").await.unwrap().as_deref(), Some(&b"one"[..]));
+        assert_eq!(vault.take("a").await.unwrap(), None);
+        vault
+            .put("b", b"two", Duration::from_secs(60))
+            .await
+            .unwrap();
+        vault.remove("b").await.unwrap();
+        assert_eq!(vault.get("b").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn on_disk_records_are_encrypted_and_need_the_same_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open(&disk_config(dir.path(), Some(key(7))), None).unwrap();
+        assert_eq!(vault.tier(), VaultTier::Disk);
+        let secret = b"salesforce-refresh-token-value";
+        vault
+            .put("s", secret, Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(vault.get("s").await.unwrap().as_deref(), Some(&secret[..]));
+        drop(vault);
+        let file = std::fs::read(dir.path().join(crate::cache::STORE_FILE)).unwrap();
+        assert!(!file.windows(secret.len()).any(|w| w == secret));
+        let rotated = Vault::open(&disk_config(dir.path(), Some(key(8))), None).unwrap();
+        assert_eq!(
+            rotated.get("s").await.unwrap(),
+            None,
+            "another key opens nothing"
+        );
+        let same = Vault::open(&disk_config(dir.path(), Some(key(7))), None).unwrap();
+        assert!(
+            same.get("s").await.unwrap().is_some(),
+            "a restart keeps sessions"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_key_nothing_leaves_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::open(&disk_config(dir.path(), None), None).unwrap();
+        assert_eq!(vault.tier(), VaultTier::Memory);
+        vault.put("s", b"x", Duration::from_secs(60)).await.unwrap();
+        assert!(!dir.path().join(crate::cache::STORE_FILE).exists());
+    }
+
+    #[test]
+    fn a_record_is_bound_to_its_name() {
+        let vault = Vault::in_memory();
+        let x = unix_now() + 60;
+        let sealed = vault.seal("a", x, b"v").unwrap();
+        assert!(vault.open_sealed("a", &sealed).is_some());
+        assert!(vault.open_sealed("b", &sealed).is_none());
+        let mut longer = sealed.clone();
+        longer[..8].copy_from_slice(&(x + 1000).to_be_bytes());
+        assert!(vault.open_sealed("a", &longer).is_none());
+    }
+}

@@ -1,0 +1,49 @@
+//! Sealed records shared through a real Redis: what one replica keeps, another reads, a
+//! one-time record is taken once, and a replica with another key reads nothing.
+
+use std::time::Duration;
+
+use gong::{CacheConfig, CacheKey, CacheMode, RedisConfig, Vault, VaultTier};
+use secrecy::SecretString;
+use testkit::redis::RedisServer;
+
+fn config(key: &str) -> CacheConfig {
+    CacheConfig {
+        mode: CacheMode::Memory,
+        key: Some(CacheKey::parse(key).unwrap()),
+        ..CacheConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn replicas_share_sealed_records_through_redis() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let redis_config = RedisConfig::new(SecretString::from(redis.url())).unwrap();
+    let key = "44".repeat(32);
+    let one = Vault::open(&config(&key), Some(&redis_config)).unwrap();
+    let two = Vault::open(&config(&key), Some(&redis_config)).unwrap();
+    assert_eq!(one.tier(), VaultTier::Shared);
+    one.put("session/a", b"sf-tokens", Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        two.get("session/a").await.unwrap().as_deref(),
+        Some(&b"sf-tokens"[..])
+    );
+    one.put("code/c", b"grant", Duration::from_secs(60))
+        .await
+        .unwrap();
+    let (first, second) = tokio::join!(one.take("code/c"), two.take("code/c"));
+    let taken = [first.unwrap(), second.unwrap()];
+    assert_eq!(
+        taken.iter().filter(|t| t.is_some()).count(),
+        1,
+        "taken once"
+    );
+    let other = Vault::open(&config(&"55".repeat(32)), Some(&redis_config)).unwrap();
+    assert_eq!(other.get("session/a").await.unwrap(), None);
+    two.remove("session/a").await.unwrap();
+    assert_eq!(one.get("session/a").await.unwrap(), None);
+}

@@ -1,0 +1,909 @@
+//! callbrief as the OAuth authorization server (`CALLBRIEF_OAUTH=server`), federated to the
+//! Salesforce simulator: the official Python SDK's OAuth client end to end, and the refusals
+//! (redirect URIs, PKCE, replayed codes, other resources, registrations) over raw HTTP.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use reqwest::header::{LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::redirect::Policy;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use server::config::{AuthMode, OAuthMode};
+use server::{Application, SalesforceSettings, Settings};
+use sha2::{Digest as _, Sha256};
+use sim::salesforce::{
+    Deactivated, SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
+};
+use tokio::sync::oneshot;
+use url::Url;
+
+use crate::helpers::{gong_config, org, python, sim_config, API_KEY};
+use crate::mcp::{fixture, sdk_available};
+
+const REDIRECT_URI: &str = "https://client.example/callback";
+const VERIFIER: &str = "a-perfectly-good-code-verifier-of-more-than-43-characters";
+
+struct AsApp {
+    base_url: String,
+    salesforce_url: String,
+    /// A client that follows no redirect, so each step of a sign-in can be checked.
+    http: reqwest::Client,
+    deactivated: Deactivated,
+    _stop: oneshot::Sender<()>,
+}
+
+async fn spawn(tweak: impl FnOnce(&mut Settings)) -> AsApp {
+    let gong = sim::gong::spawn(org(), sim_config())
+        .await
+        .expect("gong sim");
+    let deactivated = Deactivated::default();
+    let salesforce = sim::salesforce::spawn(
+        org(),
+        SalesforceSimConfig {
+            deactivated: deactivated.clone(),
+            ..SalesforceSimConfig::default()
+        },
+    )
+    .await
+    .expect("salesforce sim");
+    let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&gong.base_url));
+    settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
+    settings.auth_mode = AuthMode::Salesforce;
+    settings.oauth.mode = OAuthMode::Server;
+    settings.salesforce = SalesforceSettings {
+        instance_url: Some(salesforce.base_url.parse().unwrap()),
+        client_id: Some(DEMO_CLIENT_ID.into()),
+        client_secret: Some(SecretString::from(DEMO_CLIENT_SECRET.to_owned())),
+        ..SalesforceSettings::default()
+    };
+    tweak(&mut settings);
+    let app = Application::build(settings).await.expect("build app");
+    let base_url = app.base_url();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_with_shutdown(async {
+        let _ = stopped.await;
+    }));
+    AsApp {
+        base_url,
+        salesforce_url: salesforce.base_url,
+        http: reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap(),
+        deactivated,
+        _stop: stop,
+    }
+}
+
+fn challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+fn query_of(location: &str) -> Vec<(String, String)> {
+    Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(LOCATION)
+        .expect("a Location header")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+impl AsApp {
+    async fn register(&self, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/oauth/register", self.base_url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A public client registered for [`REDIRECT_URI`].
+    async fn client(&self) -> String {
+        let (status, body) = self
+            .register(json!({
+                "redirect_uris": [REDIRECT_URI],
+                "client_name": "test client",
+                "token_endpoint_auth_method": "none",
+            }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["client_id"].as_str().unwrap().to_owned()
+    }
+
+    fn authorize_url(&self, client_id: &str, extra: &[(&str, &str)]) -> String {
+        let mut url = Url::parse(&format!("{}/oauth/authorize", self.base_url)).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", client_id)
+            .append_pair("state", "client-state");
+        for (k, v) in extra {
+            url.query_pairs_mut().append_pair(k, v);
+        }
+        url.to_string()
+    }
+
+    /// Runs a sign-in as `username` through the simulator's login page; returns the answer
+    /// sent to the client's redirect URI, as its query parameters.
+    async fn sign_in(
+        &self,
+        client_id: &str,
+        username: &str,
+        extra: &[(&str, &str)],
+    ) -> Vec<(String, String)> {
+        let challenge = challenge(VERIFIER);
+        let mut all = vec![
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ];
+        all.extend_from_slice(extra);
+        self.sign_in_with(client_id, username, &all).await
+    }
+
+    /// [`Self::sign_in`] with exactly `extra` besides the redirect URI (no PKCE of its own).
+    async fn sign_in_with(
+        &self,
+        client_id: &str,
+        username: &str,
+        extra: &[(&str, &str)],
+    ) -> Vec<(String, String)> {
+        let mut all = vec![("redirect_uri", REDIRECT_URI)];
+        all.extend_from_slice(extra);
+        let page = self
+            .http
+            .get(self.authorize_url(client_id, &all))
+            .send()
+            .await
+            .unwrap();
+        let to_salesforce = self.consent(page, "allow").await;
+        assert_eq!(to_salesforce.status(), 302);
+        let login = location(&to_salesforce);
+        assert!(login.starts_with(&self.salesforce_url), "{login}");
+        let mut form = query_of(&login);
+        form.push(("username".into(), username.into()));
+        form.push(("password".into(), DEMO_PASSWORD.into()));
+        form.push(("action".into(), "allow".into()));
+        let signed_in = self
+            .http
+            .post(format!("{}/services/oauth2/authorize", self.salesforce_url))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), 302);
+        let back = self.http.get(location(&signed_in)).send().await.unwrap();
+        assert_eq!(back.status(), 302);
+        let answer = location(&back);
+        assert!(answer.starts_with(REDIRECT_URI), "{answer}");
+        query_of(&answer)
+    }
+
+    /// Answers the consent page `page` (the answer to `/oauth/authorize`) as its browser would.
+    async fn consent(&self, page: reqwest::Response, action: &str) -> reqwest::Response {
+        assert_eq!(page.status(), 200, "the consent page");
+        let cookie = page
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .expect("the page sets its cookie")
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let html = page.text().await.unwrap();
+        let start = html
+            .find(r#"name="request" value=""#)
+            .expect("the request id")
+            + 22;
+        let request = &html[start..start + html[start..].find('"').unwrap()];
+        self.http
+            .post(format!("{}/oauth/consent", self.base_url))
+            .header(reqwest::header::COOKIE, cookie)
+            .form(&[("request", request), ("action", action)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn token(&self, form: &[(&str, &str)]) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/oauth/token", self.base_url))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn redeem(&self, client_id: &str, code: &str) -> (u16, Value) {
+        self.token(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("code", code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ])
+        .await
+    }
+
+    /// Signs `username` in and returns callbrief's token answer.
+    async fn tokens(&self, username: &str, extra: &[(&str, &str)]) -> (String, Value) {
+        let client_id = self.client().await;
+        let answer = self.sign_in(&client_id, username, extra).await;
+        let code = param(&answer, "code").expect("a code");
+        let (status, body) = self.redeem(&client_id, &code).await;
+        assert_eq!(status, 200, "{body}");
+        (client_id, body)
+    }
+
+    async fn search(&self, token: &str, name: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}/accounts/search", self.base_url))
+            .query(&[("name", name)])
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_python_sdk_signs_in_with_only_the_url_and_is_revoked() {
+    let python = python();
+    if !sdk_available(&python).await {
+        return;
+    }
+    let app = spawn(|_| {}).await;
+    let f = fixture(&org());
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mcp_oauth_client.py");
+    let child = tokio::process::Command::new(&python)
+        .arg(&script)
+        .args(["--url", &format!("{}/mcp", app.base_url)])
+        .args(["--username", &f.username, "--password", DEMO_PASSWORD])
+        .args(["--account-name", &f.own_account.name])
+        .args(["--hidden-account-id", &f.hidden_account_id])
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(90), child)
+        .await
+        .expect("the Python OAuth client did not finish within 90 s")
+        .expect("could not run the Python OAuth client");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the Python OAuth client failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(stdout.contains("checks passed"), "{stdout}\n{stderr}");
+}
+
+#[tokio::test]
+async fn discovery_names_callbrief_as_the_authorization_server() {
+    let app = spawn(|_| {}).await;
+    let meta: Value = app
+        .http
+        .get(format!(
+            "{}/.well-known/oauth-authorization-server",
+            app.base_url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["issuer"], app.base_url.as_str());
+    assert_eq!(
+        meta["registration_endpoint"],
+        format!("{}/oauth/register", app.base_url)
+    );
+    assert_eq!(
+        meta["revocation_endpoint"],
+        format!("{}/oauth/revoke", app.base_url)
+    );
+    assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(meta["authorization_response_iss_parameter_supported"], true);
+}
+
+#[tokio::test]
+async fn a_sign_in_runs_as_the_rep_and_answers_with_state_and_iss() {
+    let app = spawn(|_| {}).await;
+    let f = fixture(&org());
+    let client_id = app.client().await;
+    let answer = app.sign_in(&client_id, &f.username, &[]).await;
+    assert_eq!(param(&answer, "state").as_deref(), Some("client-state"));
+    assert_eq!(
+        param(&answer, "iss").as_deref(),
+        Some(app.base_url.as_str())
+    );
+    let code = param(&answer, "code").unwrap();
+    let (status, tokens) = app.redeem(&client_id, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    let access = tokens["access_token"].as_str().unwrap();
+    assert!(!access.contains('.'), "opaque, not a JWT");
+    let response = app.search(access, &f.own_account.name).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert!(body.to_string().contains(&f.own_account.name), "{body}");
+}
+
+#[tokio::test]
+async fn a_redirect_uri_not_registered_is_refused_without_redirecting() {
+    let app = spawn(|_| {}).await;
+    let client_id = app.client().await;
+    let challenge = challenge(VERIFIER);
+    for uri in [
+        "https://evil.example/callback",
+        "https://client.example/callback/more",
+        "https://client.example/callback?x=1",
+    ] {
+        let response = app
+            .http
+            .get(app.authorize_url(
+                &client_id,
+                &[
+                    ("redirect_uri", uri),
+                    ("code_challenge", &challenge),
+                    ("code_challenge_method", "S256"),
+                ],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{uri}");
+        assert!(response.headers().get(LOCATION).is_none(), "{uri}");
+    }
+    let unknown = app
+        .http
+        .get(app.authorize_url("cb1.forged.client", &[("redirect_uri", REDIRECT_URI)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
+}
+
+#[tokio::test]
+async fn pkce_s256_is_required_and_the_verifier_checked() {
+    let app = spawn(|_| {}).await;
+    let f = fixture(&org());
+    let client_id = app.client().await;
+    for extra in [
+        vec![("redirect_uri", REDIRECT_URI)],
+        vec![
+            ("redirect_uri", REDIRECT_URI),
+            (
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            ),
+            ("code_challenge_method", "plain"),
+        ],
+    ] {
+        let response = app
+            .http
+            .get(app.authorize_url(&client_id, &extra))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 302);
+        let answer = query_of(&location(&response));
+        assert_eq!(param(&answer, "error").as_deref(), Some("invalid_request"));
+        assert_eq!(param(&answer, "state").as_deref(), Some("client-state"));
+    }
+    // A missing verifier, then a wrong one: each uses the code up.
+    for (verifier, error) in [
+        (None, "invalid_request"),
+        (Some("x".repeat(50)), "invalid_grant"),
+    ] {
+        let answer = app.sign_in(&client_id, &f.username, &[]).await;
+        let code = param(&answer, "code").unwrap();
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id.as_str()),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+        ];
+        if let Some(v) = verifier.as_deref() {
+            form.push(("code_verifier", v));
+        }
+        let (status, body) = app.token(&form).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"], error, "{body}");
+        let (status, _) = app.redeem(&client_id, &code).await;
+        assert_eq!(status, 400, "the code was used up");
+    }
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused_and_ends_the_session_it_made() {
+    let app = spawn(|_| {}).await;
+    let f = fixture(&org());
+    let client_id = app.client().await;
+    let answer = app.sign_in(&client_id, &f.username, &[]).await;
+    let code = param(&answer, "code").unwrap();
+    let (status, tokens) = app.redeem(&client_id, &code).await;
+    assert_eq!(status, 200);
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+    let (status, body) = app.redeem(&client_id, &code).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_grant");
+    let after = app.search(access, &f.own_account.name).await;
+    assert_eq!(after.status(), 401);
+    assert!(after.headers().get(WWW_AUTHENTICATE).is_some());
+    // Another client cannot redeem a code either.
+    let answer = app.sign_in(&client_id, &f.username, &[]).await;
+    let other = app.client().await;
+    let (status, _) = app.redeem(&other, &param(&answer, "code").unwrap()).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn tokens_are_bound_to_their_resource() {
+    let app = spawn(|_| {}).await;
+    let f = fixture(&org());
+    let client_id = app.client().await;
+    let challenge = challenge(VERIFIER);
+    let foreign = app
+        .http
+        .get(app.authorize_url(
+            &client_id,
+            &[
+                ("redirect_uri", REDIRECT_URI),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+                ("resource", "https://other.example/mcp"),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 302);
+    let answer = query_of(&location(&foreign));
+    assert_eq!(param(&answer, "error").as_deref(), Some("invalid_target"));
+
+    // A token for /mcp is not one for the REST API, and the token request cannot change it.
+    let mcp = format!("{}/mcp", app.base_url);
+    let answer = app
+        .sign_in(&client_id, &f.username, &[("resource", &mcp)])
+        .await;
+    let code = param(&answer, "code").unwrap();
+    let (status, body) = app
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+            ("resource", &app.base_url),
+        ])
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_target");
+    let (_, tokens) = app.tokens(&f.username, &[("resource", &mcp)]).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let rest = app.search(access, &f.own_account.name).await;
+    assert_eq!(rest.status(), 401);
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_registrations_are_refused() {
+    let app = spawn(|s| s.oauth.registrations_per_minute = 0).await;
+    let big = json!({
+        "redirect_uris": [REDIRECT_URI],
+        "client_name": "x",
+        "padding": "y".repeat(10_000),
+    });
+    let (status, body) = app.register(big).await;
+    assert_eq!(status, 413, "{body}");
+    let many: Vec<String> = (0..6).map(|i| format!("https://a.example/{i}")).collect();
+    let (status, body) = app.register(json!({ "redirect_uris": many })).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_redirect_uri");
+    let (status, body) = app
+        .register(json!({ "redirect_uris": ["http://evil.example/cb"] }))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = app
+        .register(json!({ "redirect_uris": [REDIRECT_URI], "client_name": "n".repeat(500) }))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_client_metadata");
+}
+
+#[tokio::test]
+async fn registration_floods_are_rate_limited_per_address() {
+    let app = spawn(|s| s.oauth.registrations_per_minute = 3).await;
+    for _ in 0..3 {
+        let (status, _) = app
+            .register(json!({ "redirect_uris": [REDIRECT_URI] }))
+            .await;
+        assert_eq!(status, 201);
+    }
+    let response = app
+        .http
+        .post(format!("{}/oauth/register", app.base_url))
+        .json(&json!({ "redirect_uris": [REDIRECT_URI] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().get(RETRY_AFTER).is_some());
+}
+
+#[tokio::test]
+async fn confidential_clients_must_present_their_secret() {
+    let app = spawn(|_| {}).await;
+    let f = fixture(&org());
+    let (status, reg) = app
+        .register(json!({
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "client_secret_post",
+        }))
+        .await;
+    assert_eq!(status, 201);
+    let client_id = reg["client_id"].as_str().unwrap().to_owned();
+    let secret = reg["client_secret"].as_str().unwrap().to_owned();
+    let answer = app.sign_in(&client_id, &f.username, &[]).await;
+    let code = param(&answer, "code").unwrap();
+    let (status, body) = app.redeem(&client_id, &code).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "invalid_client");
+    let answer = app.sign_in(&client_id, &f.username, &[]).await;
+    let code = param(&answer, "code").unwrap();
+    let (status, body) = app
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ])
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_deactivated_users_session_ends_with_401() {
+    // Every request asks Salesforce, so the deactivation is seen at once.
+    let app = spawn(|s| s.token_cache_ttl = Duration::ZERO).await;
+    let f = fixture(&org());
+    let (client_id, tokens) = app.tokens(&f.username, &[]).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+    let user = org()
+        .users
+        .iter()
+        .find(|u| u.username == f.username)
+        .unwrap()
+        .id
+        .clone();
+    app.deactivated.deactivate(&user);
+    for _ in 0..2 {
+        let response = app.search(access, &f.own_account.name).await;
+        assert_eq!(response.status(), 401);
+        assert!(response.headers().get(WWW_AUTHENTICATE).is_some());
+    }
+    // The session is gone: its refresh token no longer works either.
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let (status, body) = app
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("refresh_token", refresh),
+        ])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn salesforce_tokens_are_not_accepted_in_server_mode() {
+    let app = spawn(|_| {}).await;
+    let f = fixture(&org());
+    let response = app
+        .http
+        .post(format!("{}/services/oauth2/token", app.salesforce_url))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", DEMO_CLIENT_SECRET),
+            ("username", f.username.as_str()),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    let sf_token = body["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.search(sf_token, &f.own_account.name).await.status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn an_admin_created_client_signs_in_with_its_secret_as_basic_auth() {
+    let key = gong::CacheKey::parse(&"22".repeat(32)).unwrap();
+    let app = spawn(|s| {
+        s.gong.cache.mode = gong::CacheMode::Memory;
+        s.gong.cache.key = Some(key.clone());
+    })
+    .await;
+    let f = fixture(&org());
+    let issued = server::oauth_server::clients::admin_client(
+        &server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key)),
+        "Sales GPT",
+        vec![REDIRECT_URI.to_owned()],
+        false,
+    )
+    .unwrap();
+    let secret = issued.client_secret.unwrap();
+    let answer = app.sign_in(&issued.client_id, &f.username, &[]).await;
+    let code = param(&answer, "code").unwrap();
+    let response = app
+        .http
+        .post(format!("{}/oauth/token", app.base_url))
+        .basic_auth(&issued.client_id, Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: Value = response.json().await.unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+    // A server with another key knows no such client.
+    let other = spawn(|_| {}).await;
+    let refused = other
+        .http
+        .get(other.authorize_url(&issued.client_id, &[("redirect_uri", REDIRECT_URI)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}
+
+#[tokio::test]
+async fn metadata_document_client_ids_on_plain_http_or_private_addresses_are_refused() {
+    let app = spawn(|_| {}).await;
+    let meta: Value = app
+        .http
+        .get(format!(
+            "{}/.well-known/oauth-authorization-server",
+            app.base_url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["client_id_metadata_document_supported"], true);
+    let challenge = challenge(VERIFIER);
+    for (client_id, needle) in [
+        ("http://client.example/meta.json", "https"),
+        ("https://127.0.0.1/meta.json", "public"),
+        ("https://10.0.0.7/meta.json", "public"),
+        ("https://169.254.169.254/latest/meta-data", "public"),
+        ("https://[::1]/meta.json", "public"),
+        ("https://localhost/meta.json", "non-public"),
+        ("https://client.example:8443/meta.json", "port"),
+    ] {
+        let response = app
+            .http
+            .get(app.authorize_url(
+                client_id,
+                &[
+                    ("redirect_uri", REDIRECT_URI),
+                    ("code_challenge", &challenge),
+                    ("code_challenge_method", "S256"),
+                ],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{client_id}");
+        assert!(response.headers().get(LOCATION).is_none(), "{client_id}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client", "{client_id}");
+        assert!(
+            body["message"].as_str().unwrap().contains(needle),
+            "{client_id}: {body}"
+        );
+        let (status, body) = app
+            .token(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", client_id),
+                ("code", "x"),
+            ])
+            .await;
+        assert_eq!(status, 401, "{client_id}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn only_an_admin_client_allowed_to_may_leave_pkce_out() {
+    let key = gong::CacheKey::parse(&"33".repeat(32)).unwrap();
+    let app = spawn(|s| {
+        s.gong.cache.mode = gong::CacheMode::Memory;
+        s.gong.cache.key = Some(key.clone());
+    })
+    .await;
+    let f = fixture(&org());
+    let registry = server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key));
+    let gpt = server::oauth_server::clients::admin_client(
+        &registry,
+        "Sales GPT",
+        vec![REDIRECT_URI.to_owned()],
+        true,
+    )
+    .unwrap();
+    let secret = gpt.client_secret.clone().unwrap();
+    let answer = app.sign_in_with(&gpt.client_id, &f.username, &[]).await;
+    let code = param(&answer, "code").unwrap();
+    let redeem = |secret: Option<String>| {
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("client_id", gpt.client_id.clone()),
+            ("code", code.clone()),
+            ("redirect_uri", REDIRECT_URI.to_owned()),
+        ];
+        if let Some(secret) = secret {
+            form.push(("client_secret", secret));
+        }
+        app.http
+            .post(format!("{}/oauth/token", app.base_url))
+            .form(&form)
+            .send()
+    };
+    assert_eq!(
+        redeem(None).await.unwrap().status(),
+        401,
+        "the secret is needed"
+    );
+    let redeemed = redeem(Some(secret)).await.unwrap();
+    assert_eq!(redeemed.status(), 200, "with its secret and no verifier");
+    let tokens: Value = redeemed.json().await.unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+    // A registered client cannot leave PKCE out, confidential or not.
+    let (_, reg) = app
+        .register(json!({
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "client_secret_post",
+            "pkce_optional": true,
+            "p": true,
+        }))
+        .await;
+    let response = app
+        .http
+        .get(app.authorize_url(
+            reg["client_id"].as_str().unwrap(),
+            &[("redirect_uri", REDIRECT_URI)],
+        ))
+        .send()
+        .await
+        .unwrap();
+    let answer = query_of(&location(&response));
+    assert_eq!(param(&answer, "error").as_deref(), Some("invalid_request"));
+}
+
+/// A clock that moves only when told.
+#[derive(Debug, Default)]
+struct ManualClock(std::sync::atomic::AtomicU64);
+
+impl ManualClock {
+    fn advance(&self, by: Duration) {
+        self.0
+            .fetch_add(by.as_secs(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl server::oauth_server::Clock for ManualClock {
+    fn now(&self) -> u64 {
+        server::oauth_server::SystemClock.now() + self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn access_tokens_expire_refresh_rotates_and_old_salesforce_tokens_are_renewed() {
+    let clock = std::sync::Arc::new(ManualClock::default());
+    let app = spawn(|s| {
+        s.oauth.clock = clock.clone();
+        s.oauth.access_token_ttl = Duration::from_secs(300);
+    })
+    .await;
+    let f = fixture(&org());
+    let (client_id, tokens) = app.tokens(&f.username, &[]).await;
+    assert_eq!(tokens["expires_in"], 300);
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+    // Past the access token's life (and the 10 minutes after which the stored Salesforce token
+    // is renewed before use): the token is refused, and the refresh token gets a working pair.
+    clock.advance(Duration::from_secs(11 * 60));
+    let expired = app.search(access, &f.own_account.name).await;
+    assert_eq!(expired.status(), 401);
+    assert!(expired.headers().get(WWW_AUTHENTICATE).is_some());
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let (status, renewed) = app
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("refresh_token", refresh),
+        ])
+        .await;
+    assert_eq!(status, 200, "{renewed}");
+    assert_ne!(renewed["refresh_token"], tokens["refresh_token"]);
+    let access = renewed["access_token"].as_str().unwrap();
+    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_person_consents_on_a_page_only_their_browser_can_answer() {
+    let app = spawn(|_| {}).await;
+    let client_id = app.client().await;
+    let challenge = challenge(VERIFIER);
+    let url = app.authorize_url(
+        &client_id,
+        &[
+            ("redirect_uri", REDIRECT_URI),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    // Denied: the client hears access_denied, with its state.
+    let page = app.http.get(&url).send().await.unwrap();
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let denied = app.consent(page, "deny").await;
+    assert_eq!(denied.status(), 302);
+    let answer = query_of(&location(&denied));
+    assert_eq!(param(&answer, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&answer, "state").as_deref(), Some("client-state"));
+    // Answered without the page's cookie (from another site): refused.
+    let page = app.http.get(&url).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    let start = html.find(r#"name="request" value=""#).unwrap() + 22;
+    let request = &html[start..start + html[start..].find('"').unwrap()];
+    let forged = app
+        .http
+        .post(format!("{}/oauth/consent", app.base_url))
+        .form(&[("request", request), ("action", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    assert!(forged.headers().get(LOCATION).is_none());
+}
