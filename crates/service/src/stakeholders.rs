@@ -279,3 +279,138 @@ pub fn stakeholders(
     });
     people
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn call(id: &str, title: &str) -> BriefingCall {
+        BriefingCall {
+            call_id: id.into(),
+            title: Some(title.into()),
+            started: Some("2026-11-20T15:00:00Z".into()),
+            duration: Some(1800),
+            url: None,
+            attendees: Vec::new(),
+            has_transcript: true,
+            intelligence: None,
+        }
+    }
+
+    /// Gong's details of call `id`: each party (name, email, speaker id, seconds of talk).
+    fn gong(id: &str, parties: &[(&str, &str, &str, f64)]) -> ExtensiveCall {
+        serde_json::from_value(json!({
+            "metaData": { "id": id },
+            "parties": parties.iter().map(|(name, email, speaker, _)| json!({
+                "name": name, "emailAddress": email, "speakerId": speaker,
+                "affiliation": "External"
+            })).collect::<Vec<_>>(),
+            "interaction": { "speakers": parties.iter().map(|(_, _, speaker, talk)| json!({
+                "id": speaker, "talkTime": talk
+            })).collect::<Vec<_>>() }
+        }))
+        .unwrap()
+    }
+
+    fn role(
+        contact: &str,
+        name: &str,
+        email: &str,
+        role: &str,
+        primary: bool,
+    ) -> ContactRoleRecord {
+        ContactRoleRecord {
+            opportunity_id: "006A".into(),
+            contact_id: contact.into(),
+            name: Some(name.into()),
+            title: None,
+            email: Some(email.into()),
+            role: Some(role.into()),
+            is_primary: primary,
+        }
+    }
+
+    fn contact(id: &str, name: &str, email: &str) -> ContactRecord {
+        ContactRecord {
+            id: id.into(),
+            name: name.into(),
+            title: None,
+            email: Some(email.into()),
+        }
+    }
+
+    fn flags_of<'a>(people: &'a [Stakeholder], name: &str) -> &'a [String] {
+        &people
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name} is in the map"))
+            .flags
+    }
+
+    #[test]
+    fn the_flags_a_rep_acts_on() {
+        // Newest first: the champion spoke on the older call only; the economic buyer never
+        // came; an unknown customer voice spoke on the newest.
+        let calls = [call("2", "Pricing"), call("1", "Discovery")];
+        let gong_calls = [
+            gong(
+                "2",
+                &[
+                    ("Ann Lee", "ann@acme.example", "s1", 0.0),
+                    ("Raj Patel", "raj@acme.example", "s2", 300.0),
+                ],
+            ),
+            gong("1", &[("Ann Lee", "ann@acme.example", "s3", 600.0)]),
+        ];
+        let roles = [
+            role("003A", "Ann Lee", "ann@acme.example", "Champion", true),
+            role(
+                "003B",
+                "Bo Chen",
+                "bo@acme.example",
+                "Economic Buyer",
+                false,
+            ),
+        ];
+        let contacts = [
+            contact("003A", "Ann Lee", "ann@acme.example"),
+            contact("003B", "Bo Chen", "bo@acme.example"),
+        ];
+        let people = stakeholders(&roles, &contacts, &calls, &gong_calls);
+
+        let ann = flags_of(&people, "Ann Lee");
+        assert_eq!(ann.len(), 1, "{ann:?}");
+        assert!(
+            ann[0].starts_with("Champion silent on the last call, Pricing"),
+            "{ann:?}"
+        );
+        assert_eq!(
+            flags_of(&people, "Bo Chen"),
+            ["Economic Buyer never on a call"]
+        );
+        assert_eq!(
+            flags_of(&people, "Raj Patel"),
+            ["Customer voice on calls, not a contact in Salesforce (raj@acme.example)"]
+        );
+        let raj = people.iter().find(|p| p.name == "Raj Patel").unwrap();
+        let ann = people.iter().find(|p| p.name == "Ann Lee").unwrap();
+        assert_eq!((ann.calls_attended, ann.talk_share), (2, Some(67)));
+        assert_eq!((raj.calls_attended, raj.talk_share), (1, Some(33)));
+        assert!(ann.last_heard.as_deref().unwrap().starts_with("Discovery"));
+
+        // Once the champion speaks on the newest call, the flag goes.
+        let gong_calls = [
+            gong(
+                "2",
+                &[
+                    ("Ann Lee", "ann@acme.example", "s1", 60.0),
+                    ("Raj Patel", "raj@acme.example", "s2", 300.0),
+                ],
+            ),
+            gong("1", &[("Ann Lee", "ann@acme.example", "s3", 600.0)]),
+        ];
+        let people = stakeholders(&roles, &contacts, &calls, &gong_calls);
+        assert!(flags_of(&people, "Ann Lee").is_empty());
+    }
+}
