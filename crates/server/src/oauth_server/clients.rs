@@ -12,8 +12,9 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac as _};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
+use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 use url::Url;
 
@@ -211,24 +212,12 @@ fn metadata_from(request: RegistrationRequest) -> Result<ClientMetadata, Registr
     })
 }
 
-/// HMAC-SHA-256 (RFC 2104), written out over `sha2` so no second digest crate version is pulled in.
+/// HMAC-SHA-256 (RFC 2104) of `message` under `key`.
 fn hmac(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
-    let mut inner_pad = [0x36u8; 64];
-    let mut outer_pad = [0x5cu8; 64];
-    for (i, byte) in key.iter().enumerate() {
-        inner_pad[i] ^= byte;
-        outer_pad[i] ^= byte;
-    }
-    let inner: [u8; 32] = Sha256::new()
-        .chain_update(inner_pad)
-        .chain_update(message)
-        .finalize()
-        .into();
-    Sha256::new()
-        .chain_update(outer_pad)
-        .chain_update(inner)
-        .finalize()
-        .into()
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// Signs and checks client ids and secrets with one key.
