@@ -248,7 +248,9 @@ fn the_container_files_build_the_production_binary_and_name_only_real_settings()
     for needle in [
         "--no-default-features",
         "--profile dist",
-        "FROM gcr.io/distroless/cc-debian12:nonroot",
+        "FROM gcr.io/distroless/static-debian12:nonroot",
+        "-unknown-linux-musl",
+        "musl-tools",
         "USER 65532:65532",
         "EXPOSE 8080",
         "VOLUME [\"/var/cache/callbrief\"]",
