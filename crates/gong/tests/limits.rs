@@ -81,9 +81,9 @@ async fn without_the_limiter_the_same_requests_are_rate_limited() {
     assert!(sim.stats.max_per_second() > 3);
 }
 
-/// Asks at 0 ms (one call), 10 ms and 30 ms (one call each), on a client allowed 3 requests a
-/// second, waiting until all three are answered: the Gong requests that took.
-async fn requests_for_three_close_asks(last_slot_wait: Duration) -> u64 {
+/// A simulator enforcing Gong's 3 requests/s (no daily quota), and a client configuration
+/// keeping to it with a deadline long enough for several windows of paused time.
+async fn gong_at_three_per_second() -> (sim::gong::RunningSim, gong::GongConfig) {
     let (sim, mut config) = simulator(GongSimConfig {
         rate_limit_per_sec: Some(3),
         daily_quota: None,
@@ -91,8 +91,15 @@ async fn requests_for_three_close_asks(last_slot_wait: Duration) -> u64 {
     })
     .await;
     config.requests_per_second = 3;
-    config.last_slot_wait = last_slot_wait;
     config.deadline = Duration::from_secs(60);
+    (sim, config)
+}
+
+/// Asks at 0 ms (one call), 10 ms and 30 ms (one call each), on a client allowed 3 requests a
+/// second, waiting until all three are answered: the Gong requests that took.
+async fn requests_for_three_close_asks(last_slot_wait: Duration) -> u64 {
+    let (sim, mut config) = gong_at_three_per_second().await;
+    config.last_slot_wait = last_slot_wait;
     let client = GongClient::new(config).unwrap();
     let ids = sample_call_ids(3);
     let asks: Vec<_> = [0u64, 10, 30]
@@ -130,16 +137,9 @@ async fn the_last_slot_of_a_window_waits_briefly_for_a_fuller_batch() {
 
 #[tokio::test(start_paused = true)]
 async fn a_full_batch_takes_the_last_slot_at_once() {
-    let (sim, mut config) = simulator(GongSimConfig {
-        rate_limit_per_sec: Some(3),
-        daily_quota: None,
-        ..GongSimConfig::default()
-    })
-    .await;
-    config.requests_per_second = 3;
+    let (sim, mut config) = gong_at_three_per_second().await;
     config.batch_size = 2;
     config.last_slot_wait = Duration::from_secs(5);
-    config.deadline = Duration::from_secs(60);
     let client = GongClient::new(config).unwrap();
     let ids = sample_call_ids(3);
     client.calls_with_transcripts(&ids[..1]).await.unwrap();

@@ -138,6 +138,21 @@ impl SfApp {
         .await
     }
 
+    /// Runs `soql` at the Salesforce simulator itself, as the person `bearer` signs in.
+    async fn salesforce_query(&self, soql: &str, bearer: &str) -> (u16, Value) {
+        json(
+            self.app
+                .http
+                .get(format!("{}/services/data/v65.0/query", self.sf_base))
+                .query(&[("q", soql)])
+                .bearer_auth(bearer)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     pub(crate) async fn get(&self, path: &str, bearer: &str) -> reqwest::Response {
         self.app
             .http
@@ -944,17 +959,7 @@ async fn a_public_read_call_object_does_not_open_other_reps_transcripts() {
         "SELECT Id, Gong__Call_ID__c FROM Gong__Gong_Call__c WHERE Gong__Call_ID__c = '{}'",
         foreign[0]
     );
-    let (status, records) = json(
-        sf.app
-            .http
-            .get(format!("{}/services/data/v65.0/query", sf.sf_base))
-            .query(&[("q", soql.as_str())])
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, records) = sf.salesforce_query(&soql, &token).await;
     assert_eq!(status, 200, "{records}");
     assert_eq!(records["totalSize"], 1, "{records}");
 
@@ -1027,17 +1032,7 @@ async fn a_call_on_a_deal_hidden_from_the_rep_is_withheld() {
         "SELECT Id FROM Gong__Gong_Call__c WHERE Gong__Call_ID__c = '{}'",
         on_her_deals[0]
     );
-    let (status, records) = json(
-        sf.app
-            .http
-            .get(format!("{}/services/data/v65.0/query", sf.sf_base))
-            .query(&[("q", soql.as_str())])
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, records) = sf.salesforce_query(&soql, &token).await;
     assert_eq!(status, 200, "{records}");
     assert_eq!(records["totalSize"], 1, "{records}");
 
@@ -1157,20 +1152,12 @@ async fn a_rep_never_sees_intelligence_or_contact_roles_of_what_they_cannot_see(
 
         // Salesforce shares a contact role as its opportunity: the rep's own query of every
         // contact role returns none of the other rep's deals.
-        let (status, records) = json(
-            sf.app
-                .http
-                .get(format!("{}/services/data/v65.0/query", sf.sf_base))
-                .query(&[(
-                    "q",
-                    "SELECT Id, OpportunityId, Role FROM OpportunityContactRole",
-                )])
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, records) = sf
+            .salesforce_query(
+                "SELECT Id, OpportunityId, Role FROM OpportunityContactRole",
+                &token,
+            )
+            .await;
         assert_eq!(status, 200, "{records}");
         let theirs_deals: Vec<&str> = org
             .opportunities
