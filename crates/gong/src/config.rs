@@ -73,7 +73,7 @@ pub struct GongConfig {
     /// Gong requests of call batches in flight at once: [`DEFAULT_MAX_IN_FLIGHT`].
     pub max_in_flight: usize,
     /// How long the last free request slot of the one-second window waits for more ids to
-    /// join a batch that is not full, counted from when its oldest id was queued
+    /// join a batch that is not full, counted from when the slot started waiting
     /// ([`DEFAULT_LAST_SLOT_WAIT`]; zero sends at once). After that slot the next one can be
     /// up to a second away, so a batch sent a moment too early costs its late joiners that
     /// second.

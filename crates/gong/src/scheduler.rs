@@ -147,8 +147,6 @@ struct Lane {
     waiters: HashMap<String, Vec<Waiter>>,
     /// Latest deadline among the askers of each queued or in-flight id.
     deadlines: HashMap<String, Instant>,
-    /// When the longest-waiting queued id was queued; `None` while nothing is queued.
-    queued_since: Option<Instant>,
 }
 
 impl Lane {
@@ -174,9 +172,6 @@ impl Lane {
             });
         }
         self.callers.retain(|(_, ids)| !ids.is_empty());
-        if self.callers.is_empty() {
-            self.queued_since = None;
-        }
     }
 
     /// Up to `size` ids, one per caller in turn; served callers move to the back.
@@ -193,10 +188,6 @@ impl Lane {
                 self.callers.push_back((caller, ids));
             }
         }
-        // Ids left behind keep their place: they waited at least as long.
-        if self.callers.is_empty() {
-            self.queued_since = None;
-        }
         batch
     }
 }
@@ -206,6 +197,9 @@ struct Queues {
     lanes: Vec<Lane>,
     /// The lane to try first for the next slot.
     next_lane: usize,
+    /// Since when the window's last free slot has been waiting for a fuller batch; `None`
+    /// while it is not waiting.
+    holding_since: Option<Instant>,
 }
 
 impl Queues {
@@ -218,7 +212,6 @@ impl Queues {
                     callers: VecDeque::new(),
                     waiters: HashMap::new(),
                     deadlines: HashMap::new(),
-                    queued_since: None,
                 });
                 self.lanes.len() - 1
             }
@@ -232,34 +225,45 @@ impl Queues {
             lane.prune();
             any |= !lane.callers.is_empty();
         }
+        if !any {
+            self.holding_since = None;
+        }
         any
     }
 
-    /// When the last free slot of the window should go instead of now: while every lane with
-    /// queued ids holds less than a full batch and its oldest id has waited less than `wait`,
-    /// the instant the first of them has waited that long. `None`: send now.
-    fn hold_last_slot(&self, batch_size: usize, wait: Duration, now: Instant) -> Option<Instant> {
-        let mut until: Option<Instant> = None;
-        for lane in self.lanes.iter().filter(|l| !l.callers.is_empty()) {
-            if lane.queued() >= batch_size {
-                return None;
-            }
-            let ready = lane.queued_since.unwrap_or(now) + wait;
-            if ready <= now {
-                return None;
-            }
-            until = Some(until.map_or(ready, |u| u.min(ready)));
-        }
-        until
+    /// Whether some lane has ids queued and none of them has a full batch: only then can
+    /// waiting make the window's last request carry more.
+    fn batch_could_fill(&self, batch_size: usize) -> bool {
+        let mut queued = self.lanes.iter().map(Lane::queued).filter(|n| *n > 0);
+        let first = queued.next();
+        first.is_some() && first.into_iter().chain(queued).all(|n| n < batch_size)
     }
 
-    /// The next lane with queued ids, taking turns.
-    fn pick_lane(&mut self) -> Option<usize> {
+    /// When the last free slot of the window should go instead of now: `wait` after it started
+    /// waiting, unless a lane fills a batch first. `None`: send now.
+    fn hold_last_slot(
+        &mut self,
+        batch_size: usize,
+        wait: Duration,
+        now: Instant,
+    ) -> Option<Instant> {
+        if !self.batch_could_fill(batch_size) {
+            return None;
+        }
+        let until = *self.holding_since.get_or_insert(now) + wait;
+        (until > now).then_some(until)
+    }
+
+    /// The next lane to send, taking turns, a lane with a full batch first: a full request is
+    /// never worth delaying, and a lane still filling gains from the wait.
+    fn pick_lane(&mut self, batch_size: usize) -> Option<usize> {
         let n = self.lanes.len();
-        let at = (0..n)
-            .map(|i| (self.next_lane + i) % n)
-            .find(|i| !self.lanes[*i].callers.is_empty())?;
+        let turns = || (0..n).map(|i| (self.next_lane + i) % n);
+        let at = turns()
+            .find(|i| self.lanes[*i].queued() >= batch_size)
+            .or_else(|| turns().find(|i| !self.lanes[*i].callers.is_empty()))?;
         self.next_lane = (at + 1) % n;
+        self.holding_since = None;
         Some(at)
     }
 }
@@ -406,7 +410,6 @@ impl Scheduler {
                     continue;
                 }
                 announce.push((want.lane.key.clone(), fresh.iter().cloned().collect()));
-                lane.queued_since.get_or_insert_with(Instant::now);
                 match lane.callers.iter_mut().find(|(c, _)| c == caller) {
                     Some((_, ids)) => ids.extend(fresh),
                     None => lane.callers.push_back((caller.to_owned(), fresh)),
@@ -566,24 +569,45 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
             }
         };
         if shared.transport.limiter.shared().is_some() {
-            // Shared state: claims and the shared cache are round trips to Redis, so they go
-            // before the slot is taken and the request leaves right after its slot. The batch is
-            // formed once a slot is about to be free, so it holds everything asked until then.
+            // Shared state: the replicas woken by the same free slot all ask for it, and only
+            // the one granted it forms a batch, its own ids first and then, up to a full
+            // request, ids the other replicas wait for. Forming batches before the slot would
+            // have each replica send its own part-full request.
             if !shared.lock().has_queued() {
                 drop(shared);
                 notified.await;
                 tokio::task::yield_now().await;
                 continue;
             }
-            shared
-                .transport
-                .limiter
-                .wait_for_free_slot(Instant::now() + shared.deadline)
-                .await;
+            // While no slot is free, ids that another replica took along are followed at once
+            // instead of when this replica's next slot comes.
+            let slot_free = {
+                let limiter = &shared.transport.limiter;
+                tokio::select! {
+                    () = limiter.wait_for_free_slot(Instant::now() + shared.deadline) => true,
+                    () = tokio::time::sleep(FOLLOW_POLL) => false,
+                }
+            };
+            follow_taken(&shared).await;
+            if !slot_free {
+                continue;
+            }
             if let Some(until) = hold_last_slot(&shared).await {
                 drop(shared);
                 hold(until, notified).await;
                 continue;
+            }
+            match shared.transport.limiter.try_acquire().await {
+                Slot::Granted => {}
+                Slot::WaitUntil(at) => {
+                    drop(shared);
+                    tokio::time::sleep_until(at.min(Instant::now() + FOLLOW_POLL)).await;
+                    continue;
+                }
+                Slot::QuotaSpent { resets_in } => {
+                    fail_queued(&mut shared.lock(), &GongError::QuotaExhausted { resets_in });
+                    continue;
+                }
             }
             let batch = {
                 let mut queues = shared.lock();
@@ -593,21 +617,15 @@ async fn dispatch(weak: Weak<Shared>, wake: Arc<Notify>) {
                     None
                 }
             };
+            // The queue emptied while the slot was taken (its askers gave up, or another
+            // replica took the ids along): the slot goes unused.
             let Some(batch) = batch else {
-                drop(shared);
-                notified.await;
-                tokio::task::yield_now().await;
                 continue;
             };
             let prepared = prepare(&shared, batch).await;
-            let outcome = if prepared.mine.is_empty() {
-                Ok(false)
-            } else {
-                acquire_for(&shared, prepared.batch.deadline).await
-            };
             let shared = Arc::clone(&shared);
             tokio::spawn(async move {
-                finish(shared, prepared, outcome).await;
+                finish(shared, prepared).await;
                 drop(permit);
             });
             continue;
@@ -671,9 +689,9 @@ async fn hold_last_slot(shared: &Shared) -> Option<Instant> {
         return None;
     }
     // Nothing to wait for unless a lane has a batch that is not full.
-    shared
-        .lock()
-        .hold_last_slot(shared.batch_size, shared.last_slot_wait, Instant::now())?;
+    if !shared.lock().batch_could_fill(shared.batch_size) {
+        return None;
+    }
     let (free, paused, per_second) = shared.transport.limiter.peek().await;
     if per_second == 0 || free != 1 || !paused.is_zero() {
         return None;
@@ -692,7 +710,7 @@ async fn hold(until: Instant, notified: std::pin::Pin<&mut tokio::sync::futures:
 }
 
 fn next_batch(queues: &mut Queues, shared: &Shared) -> Option<Batch> {
-    let at = queues.pick_lane()?;
+    let at = queues.pick_lane(shared.batch_size)?;
     let lane = &mut queues.lanes[at];
     let ids = lane.take_batch(shared.batch_size);
     let deadline = ids
@@ -721,6 +739,67 @@ fn fail_queued(queues: &mut Queues, error: &GongError) {
     }
 }
 
+/// Takes out of the local queues the ids another replica has claimed (it took them along in
+/// its own request) and follows that fetch, so their askers are answered when its answer
+/// lands, not when this replica's next slot comes. Ids still in the queues are not being
+/// fetched by this replica, so a claim on one is always another replica's.
+async fn follow_taken(shared: &Arc<Shared>) {
+    let Some(store) = shared.transport.limiter.shared() else {
+        return;
+    };
+    if shared.cache.is_none() {
+        return;
+    }
+    let queued: Vec<(LaneSpec, Vec<String>)> = shared
+        .lock()
+        .lanes
+        .iter()
+        .filter(|l| !l.callers.is_empty())
+        .map(|l| {
+            let ids = l.callers.iter().flat_map(|(_, ids)| ids.iter().cloned());
+            (l.spec.clone(), ids.collect())
+        })
+        .collect();
+    for (spec, ids) in queued {
+        let keys: Vec<String> = ids.iter().map(|id| claim_key(&spec.key, id)).collect();
+        let Some(held) = store.claims_held(&keys).await else {
+            return;
+        };
+        let taken: HashSet<String> = ids
+            .into_iter()
+            .zip(held)
+            .filter_map(|(id, held)| held.then_some(id))
+            .collect();
+        if taken.is_empty() {
+            continue;
+        }
+        let deadline = {
+            let mut queues = shared.lock();
+            let lane = queues.lane_mut(&spec);
+            for (_, ids) in &mut lane.callers {
+                ids.retain(|id| !taken.contains(id));
+            }
+            lane.callers.retain(|(_, ids)| !ids.is_empty());
+            taken
+                .iter()
+                .filter_map(|id| lane.deadlines.get(id))
+                .max()
+                .copied()
+                .unwrap_or_else(|| Instant::now() + shared.deadline)
+        };
+        tracing::debug!(
+            lane = %spec.key,
+            ids = taken.len(),
+            "gong calls taken along by another replica; following"
+        );
+        let shared = Arc::clone(shared);
+        tokio::spawn(async move {
+            let results = follow(&shared, &spec, taken.into_iter().collect(), deadline).await;
+            answer(&shared, &spec, results);
+        });
+    }
+}
+
 /// Sends one batch (its first page on the slot already taken), keeps what Gong said, and
 /// answers every waiter of every id.
 ///
@@ -730,7 +809,7 @@ fn fail_queued(queues: &mut Queues, error: &GongError) {
 /// to appear in the cache, and fetches the id itself only if the claim goes away without one.
 async fn run_batch(shared: Arc<Shared>, batch: Batch) {
     let prepared = prepare(&shared, batch).await;
-    finish(shared, prepared, Ok(true)).await;
+    finish(shared, prepared).await;
 }
 
 /// A batch with its claims taken: the ids this replica fetches, those another replica is
@@ -744,36 +823,44 @@ struct Prepared {
 
 /// Claims the batch's ids and looks in the shared cache for those another replica finished
 /// between this one's cache look-up and its claim.
-async fn prepare(shared: &Shared, mut batch: Batch) -> Prepared {
+async fn prepare(shared: &Shared, batch: Batch) -> Prepared {
     let limiter = &shared.transport.limiter;
     let lane = batch.lane.key.clone();
     let follow_others = limiter.shared().is_some() && shared.cache.is_some();
-    // A request with room takes along ids other replicas wait for: they read the answers from
-    // the shared cache, so N replicas fill Gong's requests as one would.
-    let mut own = batch.ids.len();
-    if let (Some(store), true) = (limiter.shared(), follow_others) {
-        let room = shared.batch_size.saturating_sub(batch.ids.len());
-        let pulled = store.pop_pending(&lane, room).await;
-        let known: HashSet<String> = batch.ids.iter().cloned().collect();
-        batch
-            .ids
-            .extend(pulled.into_iter().filter(|id| !known.contains(id)));
-        own = own.min(batch.ids.len());
-    }
     let keys: Vec<String> = batch.ids.iter().map(|id| claim_key(&lane, id)).collect();
     let claimed = limiter.claim_many(&keys, CLAIM_TTL).await;
-    let mut mine = Vec::with_capacity(batch.ids.len());
+    let mut mine = Vec::with_capacity(shared.batch_size);
     let mut theirs = Vec::new();
-    for (i, (id, ok)) in batch.ids.iter().zip(claimed).enumerate() {
+    for (id, ok) in batch.ids.iter().zip(claimed) {
         if ok || !follow_others {
             mine.push(id.clone());
-        } else if i < own {
+        } else {
             theirs.push(id.clone());
         }
-        // An id taken along that another replica is already fetching is left to it.
     }
-    if let (Some(store), true) = (limiter.shared(), follow_others && !mine.is_empty()) {
+    // The room left, after the ids another replica is already fetching, takes along ids other
+    // replicas wait for: they read the answers from the shared cache, so N replicas fill
+    // Gong's requests as one would.
+    if let (Some(store), true) = (limiter.shared(), follow_others) {
+        // This replica's own ids leave the shared queue first, or they would be what it pops.
         store.remove_pending(&lane, &mine).await;
+        let room = shared.batch_size.saturating_sub(mine.len());
+        let known: HashSet<&String> = batch.ids.iter().collect();
+        let pulled: Vec<String> = store
+            .pop_pending(&lane, room)
+            .await
+            .into_iter()
+            .filter(|id| !known.contains(id))
+            .collect();
+        let keys: Vec<String> = pulled.iter().map(|id| claim_key(&lane, id)).collect();
+        let claimed = limiter.claim_many(&keys, CLAIM_TTL).await;
+        // An id taken along that another replica is already fetching is left to it.
+        mine.extend(
+            pulled
+                .into_iter()
+                .zip(claimed)
+                .filter_map(|(id, ok)| ok.then_some(id)),
+        );
     }
     let lane = &batch.lane.key;
     let mut results: Vec<(String, Got)> = Vec::new();
@@ -811,23 +898,10 @@ async fn prepare(shared: &Shared, mut batch: Batch) -> Prepared {
     }
 }
 
-/// Waits for a request slot until `deadline`: `Ok(true)` once taken, `Err` when the daily
-/// budget is spent or the deadline comes first.
-async fn acquire_for(shared: &Shared, deadline: Instant) -> Result<bool, GongError> {
-    loop {
-        match shared.transport.limiter.try_acquire().await {
-            Slot::Granted => return Ok(true),
-            Slot::WaitUntil(at) if at < deadline => tokio::time::sleep_until(at).await,
-            Slot::WaitUntil(_) => return Err(GongError::DeadlineExceeded(shared.deadline)),
-            Slot::QuotaSpent { resets_in } => return Err(GongError::QuotaExhausted { resets_in }),
-        }
-    }
-}
-
-/// Fetches this replica's ids (on a slot already taken when `slot` is `Ok(true)`; failing them
-/// with the error when it is `Err`), follows the others', keeps what came back, releases the
-/// claims, and answers every waiter of every id (this replica's as each page arrives).
-async fn finish(shared: Arc<Shared>, prepared: Prepared, slot: Result<bool, GongError>) {
+/// Fetches this replica's ids (the first page on the slot already taken), follows the
+/// others', keeps what came back, releases the claims, and answers every waiter of every id
+/// (this replica's as each page arrives).
+async fn finish(shared: Arc<Shared>, prepared: Prepared) {
     let Prepared {
         batch,
         mine,
@@ -835,18 +909,8 @@ async fn finish(shared: Arc<Shared>, prepared: Prepared, slot: Result<bool, Gong
         mut results,
     } = prepared;
     let own = async {
-        if mine.is_empty() {
-            return;
-        }
-        match slot {
-            Ok(prepaid) => fetch_kept(&shared, &batch.lane, mine, batch.deadline, prepaid).await,
-            Err(error) => {
-                let failed = mine
-                    .into_iter()
-                    .map(|id| (id, Got::Failed(error.clone())))
-                    .collect();
-                keep_and_answer(&shared, &batch.lane, failed).await;
-            }
+        if !mine.is_empty() {
+            fetch_kept(&shared, &batch.lane, mine, batch.deadline, true).await;
         }
     };
     let followed = follow(&shared, &batch.lane, theirs, batch.deadline);
@@ -1039,4 +1103,60 @@ async fn follow(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Queues with `transcripts` ids waiting for the transcript lane and `details` for the
+    /// extensive lane, all from one caller.
+    fn queues(transcripts: usize, details: usize) -> Queues {
+        let mut queues = Queues::default();
+        let lanes = [
+            (LaneSpec::transcripts(), transcripts),
+            (
+                LaneSpec::extensive(&wire::ContentSelector::default()),
+                details,
+            ),
+        ];
+        for (spec, n) in lanes {
+            let lane = queues.lane_mut(&spec);
+            let ids: VecDeque<String> = (0..n).map(|i| i.to_string()).collect();
+            if !ids.is_empty() {
+                lane.callers.push_back(("rep".to_owned(), ids));
+            }
+        }
+        queues
+    }
+
+    #[test]
+    fn the_last_slot_waits_from_when_it_started_waiting_not_from_when_ids_were_queued() {
+        let wait = Duration::from_millis(250);
+        let t0 = Instant::now();
+        // Ids left over from an earlier request (queued long before) still wait: the asks that
+        // come back during the wait can fill the batch.
+        let mut q = queues(20, 20);
+        assert_eq!(q.hold_last_slot(100, wait, t0), Some(t0 + wait));
+        let later = t0 + Duration::from_millis(100);
+        assert_eq!(q.hold_last_slot(100, wait, later), Some(t0 + wait));
+        assert_eq!(q.hold_last_slot(100, wait, t0 + wait), None);
+        // Sending ends the wait; the next last slot waits afresh.
+        assert!(q.pick_lane(100).is_some());
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(q.hold_last_slot(100, wait, t1), Some(t1 + wait));
+    }
+
+    #[test]
+    fn a_full_batch_goes_first_and_never_waits() {
+        let wait = Duration::from_millis(250);
+        let mut q = queues(20, 100);
+        assert_eq!(q.hold_last_slot(100, wait, Instant::now()), None);
+        let at = q.pick_lane(100).unwrap();
+        assert_eq!(&*q.lanes[at].spec.key, &*q.lanes[1].spec.key);
+        // Nothing queued: nothing to wait for.
+        let mut empty = queues(0, 0);
+        assert!(!empty.has_queued());
+        assert_eq!(empty.hold_last_slot(100, wait, Instant::now()), None);
+    }
 }

@@ -283,6 +283,49 @@ async fn replicas_asking_for_the_same_calls_at_once_fetch_them_once() {
 }
 
 #[tokio::test]
+async fn the_replica_granted_a_slot_takes_the_others_waiting_calls_along() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let (server, log) = stand_in(Duration::ZERO).await;
+    let replica_at_three_per_second = || {
+        let mut config = replica(&server, Some(&redis), basic_auth());
+        config.requests_per_second = 3;
+        // Room for exactly both replicas' calls: a replica that filled it with its own would
+        // leave the other's behind.
+        config.batch_size = 6;
+        // The window's last slot waits long enough for both asks.
+        config.last_slot_wait = Duration::from_millis(500);
+        client(config)
+    };
+    let (a, b) = (replica_at_three_per_second(), replica_at_three_per_second());
+    // A first call takes two of the window's three slots, so both replicas' next asks wait
+    // for the one slot left.
+    a.calls_with_transcripts(&ids(&["w"])).await.unwrap();
+    let (of_a, of_b) = (ids(&["a1", "a2", "a3"]), ids(&["b1", "b2", "b3"]));
+    // A asks first, so its calls are the most urgent in the shared queue.
+    let (ra, rb) = tokio::join!(a.calls_with_transcripts_for("rep-a", &of_a), async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        b.calls_with_transcripts_for("rep-b", &of_b).await
+    });
+    for data in [ra.unwrap(), rb.unwrap()] {
+        assert_eq!(data.transcripts.len(), 3);
+        assert_eq!(data.calls.len(), 3);
+        assert!(data.failed_call_ids.is_empty());
+    }
+    // Whichever replica is granted that slot takes the other's calls along in one request.
+    let requests = log.all();
+    let (_, endpoint, asked) = &requests[2];
+    let mut asked = asked.clone();
+    asked.sort();
+    assert_eq!(
+        asked,
+        ["a1", "a2", "a3", "b1", "b2", "b3"],
+        "{endpoint}: {requests:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_daily_quota_is_counted_once_for_all_replicas() {
     let Some(redis) = RedisServer::start() else {
         return;

@@ -5,6 +5,9 @@
 //! and the right count.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 
 use super::model::Call;
 use super::seed::ACCOUNTS;
@@ -117,10 +120,12 @@ fn tracker_definitions() -> Vec<(&'static str, Vec<&'static str>)> {
     ]
 }
 
-/// Byte offsets of `needle` in `haystack` (both lowercase), on word boundaries.
-fn find_words(haystack: &str, needle: &str) -> usize {
+/// Byte offsets of `needle` in `haystack` (both lowercase), on word boundaries: the plain
+/// search the tests check the matcher against.
+#[cfg(test)]
+fn find_words(haystack: &str, needle: &str) -> Vec<usize> {
     let bytes = haystack.as_bytes();
-    let mut count = 0;
+    let mut found = Vec::new();
     let mut from = 0;
     while let Some(i) = haystack[from..].find(needle) {
         let at = from + i;
@@ -128,43 +133,78 @@ fn find_words(haystack: &str, needle: &str) -> usize {
         let before = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
         let after = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
         if before && after {
-            count += 1;
+            found.push(at);
         }
         from = end;
     }
-    count
+    found
+}
+
+/// Every tracker phrase in one automaton, with the tracker and phrase each pattern stands for:
+/// a generated hour-long call has about a thousand sentences, and a page of a hundred calls is
+/// rendered per request, so each sentence is read once for all phrases.
+fn phrase_matcher() -> &'static (AhoCorasick, Vec<(usize, usize)>) {
+    static MATCHER: OnceLock<(AhoCorasick, Vec<(usize, usize)>)> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (t, (_, phrases)) in tracker_definitions().into_iter().enumerate() {
+            for (p, phrase) in phrases.into_iter().enumerate() {
+                patterns.push(phrase);
+                owners.push((t, p));
+            }
+        }
+        let matcher = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(patterns)
+            .expect("tracker phrases are a small fixed set");
+        (matcher, owners)
+    })
+}
+
+/// Whether `text[start..end]` stands as whole words.
+fn on_word_boundaries(text: &str, start: usize, end: usize) -> bool {
+    let bytes = text.as_bytes();
+    let before = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+    let after = end >= bytes.len() || !bytes[end].is_ascii_alphanumeric();
+    before && after
 }
 
 /// The trackers that fired on `call`, in definition order; each occurrence at the start of
 /// the sentence that said it, by that sentence's speaker.
 pub fn trackers(call: &Call) -> Vec<TrackerHits> {
-    tracker_definitions()
+    let (matcher, owners) = phrase_matcher();
+    let definitions = tracker_definitions();
+    let mut hits: Vec<Vec<Vec<Occurrence>>> = definitions
+        .iter()
+        .map(|(_, phrases)| vec![Vec::new(); phrases.len()])
+        .collect();
+    for m in &call.monologues {
+        for s in &m.sentences {
+            for found in matcher.find_overlapping_iter(&s.text) {
+                if !on_word_boundaries(&s.text, found.start(), found.end()) {
+                    continue;
+                }
+                let (t, p) = owners[found.pattern().as_usize()];
+                hits[t][p].push(Occurrence {
+                    start_ms: s.start,
+                    speaker_id: m.speaker_id.clone(),
+                });
+            }
+        }
+    }
+    definitions
         .into_iter()
+        .zip(hits)
         .enumerate()
-        .filter_map(|(i, (name, phrases))| {
+        .filter_map(|(i, ((name, phrases), hits))| {
             let phrases: Vec<PhraseHits> = phrases
                 .into_iter()
-                .filter_map(|phrase| {
-                    let needle = phrase.to_lowercase();
-                    let occurrences: Vec<Occurrence> = call
-                        .monologues
-                        .iter()
-                        .flat_map(|m| m.sentences.iter().map(move |s| (m, s)))
-                        .flat_map(|(m, s)| {
-                            let n = find_words(&s.text.to_lowercase(), &needle);
-                            std::iter::repeat_n(
-                                Occurrence {
-                                    start_ms: s.start,
-                                    speaker_id: m.speaker_id.clone(),
-                                },
-                                n,
-                            )
-                        })
-                        .collect();
-                    (!occurrences.is_empty()).then(|| PhraseHits {
-                        phrase: phrase.to_string(),
-                        occurrences,
-                    })
+                .zip(hits)
+                .filter(|(_, occurrences)| !occurrences.is_empty())
+                .map(|(phrase, occurrences)| PhraseHits {
+                    phrase: phrase.to_string(),
+                    occurrences,
                 })
                 .collect();
             (!phrases.is_empty()).then(|| TrackerHits {
@@ -241,7 +281,7 @@ mod tests {
                 .flat_map(|(m, s)| {
                     std::iter::repeat_n(
                         (s.start, m.speaker_id.as_str()),
-                        find_words(&s.text.to_lowercase(), &name),
+                        find_words(&s.text.to_lowercase(), &name).len(),
                     )
                 })
                 .collect();
@@ -258,6 +298,49 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 3);
+    }
+
+    #[test]
+    fn every_tracker_phrase_is_found_as_a_plain_search_finds_it() {
+        let org = SampleOrg::generate(NaiveDate::from_ymd_opt(2025, 6, 1).unwrap());
+        let mut fired = 0;
+        for call in &org.calls {
+            let expected: Vec<(&str, Vec<(String, usize)>)> = tracker_definitions()
+                .into_iter()
+                .map(|(name, phrases)| {
+                    let counts = phrases
+                        .into_iter()
+                        .map(|phrase| {
+                            let needle = phrase.to_lowercase();
+                            let n = call
+                                .monologues
+                                .iter()
+                                .flat_map(|m| &m.sentences)
+                                .map(|s| find_words(&s.text.to_lowercase(), &needle).len())
+                                .sum();
+                            (phrase.to_owned(), n)
+                        })
+                        .filter(|(_, n)| *n > 0)
+                        .collect();
+                    (name, counts)
+                })
+                .filter(|(_, counts): &(_, Vec<_>)| !counts.is_empty())
+                .collect();
+            let got: Vec<(&str, Vec<(String, usize)>)> = trackers(call)
+                .into_iter()
+                .map(|t| {
+                    let counts = t
+                        .phrases
+                        .iter()
+                        .map(|p| (p.phrase.clone(), p.occurrences.len()))
+                        .collect();
+                    (t.name, counts)
+                })
+                .collect();
+            assert_eq!(got, expected, "{}", call.title);
+            fired += got.len();
+        }
+        assert!(fired > org.calls.len(), "the sample calls fire trackers");
     }
 
     #[test]
