@@ -8,4 +8,6 @@ pub mod parser;
 pub mod plan;
 
 pub use error::QueryError;
-pub use plan::{plan_query, Projection};
+#[cfg(test)]
+pub use plan::plan_query;
+pub use plan::{plan_query_in, Projection};
