@@ -8,6 +8,4 @@ pub mod parser;
 pub mod plan;
 
 pub use error::QueryError;
-#[cfg(test)]
-pub use plan::plan_query;
 pub use plan::{plan_query_in, Projection};
