@@ -190,6 +190,12 @@ pub struct DemoArgs {
     /// instead of to the log file the walkthrough names at its end.
     #[arg(long)]
     pub verbose: bool,
+
+    /// Run the Salesforce simulator as an org without the Gong package (no Gong call object):
+    /// the server then finds each account's calls in Gong by e-mail domain, and the two-action
+    /// flow, which queries the call object, is skipped.
+    #[arg(long, env = "CALLBRIEF_DEMO_WITHOUT_GONG_PACKAGE")]
+    pub without_gong_package: bool,
 }
 
 /// `callbrief openapi`.
