@@ -37,6 +37,10 @@ pub const DEFAULT_IGNORED_DOMAINS: &[&str] = &[
     "163.com",
 ];
 
+/// [`DEFAULT_IGNORED_DOMAINS`] as one comma-separated setting value.
+pub const DEFAULT_IGNORED_DOMAINS_SETTING: &str =
+    "gmail.com,googlemail.com,outlook.com,hotmail.com,live.com,msn.com,yahoo.com,ymail.com,icloud.com,me.com,mac.com,aol.com,proton.me,protonmail.com,gmx.com,gmx.de,web.de,mail.com,zoho.com,yandex.com,qq.com,163.com";
+
 /// A lower-case DNS name with at least two labels, or `None` for anything else.
 pub fn normalize_domain(raw: &str) -> Option<String> {
     let d = raw.trim().trim_end_matches('.').to_ascii_lowercase();
@@ -306,6 +310,12 @@ mod tests {
             &domains,
             &ignored
         ));
+    }
+
+    #[test]
+    fn the_default_setting_lists_the_default_domains() {
+        let listed: Vec<&str> = DEFAULT_IGNORED_DOMAINS_SETTING.split(',').collect();
+        assert_eq!(listed, DEFAULT_IGNORED_DOMAINS);
     }
 
     #[test]

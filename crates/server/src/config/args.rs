@@ -589,7 +589,7 @@ pub struct CallSourceArgs {
 
     /// Comma-separated e-mail domains that never tie a call to an account (gong source):
     /// public mail providers by default. Their subdomains are ignored too.
-    #[arg(long, env = "CALLBRIEF_IGNORED_EMAIL_DOMAINS", value_delimiter = ',', default_values_t = service::domains::DEFAULT_IGNORED_DOMAINS.iter().map(|d| (*d).to_owned()))]
+    #[arg(long, env = "CALLBRIEF_IGNORED_EMAIL_DOMAINS", value_delimiter = ',', default_value = service::domains::DEFAULT_IGNORED_DOMAINS_SETTING)]
     pub ignored_email_domains: Vec<String>,
 }
 
