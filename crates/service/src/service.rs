@@ -1,9 +1,10 @@
 //! [`Service`]: the operations front doors call, each acting for a [`Caller`].
 //!
 //! Salesforce is always asked as the caller (their own token in Salesforce mode, the service
-//! credentials for API-key callers), and Gong is only ever asked about calls Salesforce just
-//! listed for that caller, so a person can never read a transcript of an account they cannot
-//! see in Salesforce.
+//! credentials for API-key callers), and Gong is only asked for the transcripts of calls tied to
+//! an account Salesforce shows that caller: by the Gong call object's link, or, in orgs without
+//! the Gong package, by the account's e-mail domains (see [`crate::call_source`]). Either way a
+//! person can never read a transcript of an account they cannot see in Salesforce.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -421,10 +422,21 @@ impl Service {
             return Ok(*source);
         }
         let object = &self.options.fields.call_object;
-        let has = client
-            .has_object(object)
-            .await
-            .map_err(|e| ServiceError::from_salesforce(e, as_user))?;
+        // The service credentials see every object the org has; a person may lack the
+        // object's permission (Salesforce then answers as if it did not exist), which must not
+        // decide the source for everyone. Their own token is asked only when the service
+        // credentials cannot answer (none configured).
+        let by_service = match (as_user, self.salesforce.as_ref()) {
+            (true, Some(base)) => base.has_object(object).await.ok(),
+            _ => None,
+        };
+        let has = match by_service {
+            Some(has) => has,
+            None => client
+                .has_object(object)
+                .await
+                .map_err(|e| ServiceError::from_salesforce(e, as_user))?,
+        };
         let source = if has {
             ResolvedSource::Salesforce
         } else {
