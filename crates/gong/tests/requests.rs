@@ -524,3 +524,37 @@ async fn recent_calls_stop_at_the_page_bound() {
         "not even the newest slice was read whole"
     );
 }
+
+#[tokio::test]
+async fn a_listing_keeps_its_newest_pages_when_the_daily_budget_runs_down() {
+    let server = MockServer::start().await;
+    post("/v2/calls/extensive")
+        .respond_with(Listing { endless: false })
+        .mount(&server)
+        .await;
+    let mut config = config(&server);
+    config.daily_quota = 3;
+    config.daily_reserve = 1;
+    let client = GongClient::new(config).unwrap();
+    let request = gong::ListingRequest {
+        window_days: 30,
+        max_pages: 10,
+        ttl: std::time::Duration::ZERO,
+    };
+    let listing = client.recent_calls(request).await.unwrap();
+    // The newest slice's two pages, then the budget is down to its reserve.
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert!(!listing.complete);
+    assert_eq!(listing.calls.len(), 2);
+    assert_eq!(
+        listing.to - listing.covered_from,
+        chrono::TimeDelta::days(7)
+    );
+    // With nothing read yet, the refusal is the answer.
+    let refused = client.recent_calls(request).await.unwrap_err();
+    assert!(
+        matches!(refused, gong::GongError::QuotaExhausted { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
