@@ -94,6 +94,11 @@ pub struct SalesforceSimArgs {
     #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_API_QUOTA")]
     pub salesforce_api_quota: Option<u64>,
 
+    /// Model an org without the Gong package: no Gong call object (its describe answers 404
+    /// NOT_FOUND, a query naming it 400 INVALID_TYPE).
+    #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_WITHOUT_GONG_PACKAGE")]
+    pub salesforce_without_gong_package: bool,
+
     /// The Connected App's consumer key the simulator accepts (same variable as `serve` reads,
     /// so one environment configures both).
     #[arg(long, env = "SALESFORCE_CLIENT_ID")]
@@ -190,6 +195,12 @@ pub struct DemoArgs {
     /// instead of to the log file the walkthrough names at its end.
     #[arg(long)]
     pub verbose: bool,
+
+    /// Run the Salesforce simulator as an org without the Gong package (no Gong call object):
+    /// the server then finds each account's calls in Gong by e-mail domain, and the two-action
+    /// flow, which queries the call object, is skipped.
+    #[arg(long, env = "CALLBRIEF_DEMO_WITHOUT_GONG_PACKAGE")]
+    pub without_gong_package: bool,
 }
 
 /// `callbrief openapi`.

@@ -97,6 +97,9 @@ fn print_salesforce(addr: &str, org: &SampleOrg, cfg: &SalesforceSimConfig) {
         cfg.api_quota
             .map_or_else(|| "off".to_owned(), |n| n.to_string()),
     );
+    if !cfg.gong_package {
+        println!("  no Gong package: the Gong call object does not exist in this org");
+    }
     println!(
         "  users (password {}; client_credentials acts as the integration user):",
         sim::salesforce::DEMO_PASSWORD
@@ -125,6 +128,7 @@ pub fn salesforce_sim_config(args: &SalesforceSimArgs) -> anyhow::Result<Salesfo
     if let Some(n) = args.salesforce_api_quota {
         cfg.api_quota = (n > 0).then_some(n);
     }
+    cfg.gong_package = !args.salesforce_without_gong_package;
     if let Some(id) = &args.salesforce_client_id {
         cfg.client_id = id.clone();
     }
@@ -266,6 +270,12 @@ mod tests {
         let defaults = parse(&[]).unwrap();
         assert_eq!(defaults.client_id, sim::salesforce::DEMO_CLIENT_ID);
         assert_eq!(defaults.api_quota, None);
+        assert!(defaults.gong_package);
+        assert!(
+            !parse(&["--salesforce-without-gong-package"])
+                .unwrap()
+                .gong_package
+        );
         let cfg = parse(&[
             "--salesforce-page-size",
             "3",

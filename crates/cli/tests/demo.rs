@@ -200,6 +200,30 @@ fn demo_once_walks_through_and_exits_0() {
     );
 }
 
+#[test]
+fn demo_without_the_gong_package_finds_calls_in_gong() {
+    let out = run(
+        &["demo", "--once", "--without-gong-package"],
+        Duration::from_secs(60),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{stdout}\n{stderr}",
+        out.status
+    );
+    for needle in [
+        "Skipped: this org has no Gong package",
+        "2. getAccountBriefing: GET http://127.0.0.1:",
+        " 3 calls, 3 transcripts, ",
+        "Done (--once).",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("executeSOQLQuery"), "{stdout}");
+}
+
 /// Whether `line` is a log line of the text format (`<RFC 3339 time>  INFO ...`, the level
 /// padded to five characters) or of the JSON format.
 fn is_log_line(line: &str) -> bool {

@@ -12,6 +12,7 @@ use tracing::Instrument as _;
 use crate::cache::{self, Cache, CacheStats};
 use crate::http::{Call, Transport};
 use crate::limiter::{InProcessState, Limiter, SchedulerState};
+use crate::listing::{ListingRequest, Listings, RecentCalls};
 use crate::paging::{self, Page};
 use crate::scheduler::{Got, Item, LaneSpec, Scheduler, SchedulerStats, Want};
 use crate::shared::{SharedHealth, SharedStore};
@@ -59,6 +60,7 @@ struct Inner {
     cache: Option<Arc<Cache>>,
     deadline: Duration,
     batch_size: usize,
+    listings: Listings,
 }
 
 impl std::fmt::Debug for GongClient {
@@ -148,6 +150,7 @@ impl GongClient {
                 cache,
                 deadline: config.deadline,
                 batch_size,
+                listings: Listings::default(),
             }),
         })
     }
@@ -315,6 +318,23 @@ impl GongClient {
         self.get_all::<wire::CallsResponse>("v2/calls", query)
             .instrument(span)
             .await
+    }
+
+    /// The company's calls of the last `request.window_days` days with their parties, newest
+    /// first, reading at most `request.max_pages` pages of `/v2/calls/extensive` through the
+    /// scheduler's rate limiter and daily budget; a listing younger than `request.ttl` is
+    /// reused (see [`crate::listing`]).
+    pub async fn recent_calls(
+        &self,
+        request: ListingRequest,
+    ) -> Result<Arc<RecentCalls>, GongError> {
+        let span = tracing::info_span!("gong", op = "recent_calls", days = request.window_days);
+        let deadline = self.deadline();
+        let listing = self
+            .inner
+            .listings
+            .get(&self.inner.scheduler, request, deadline);
+        self.within(deadline, listing).instrument(span).await
     }
 
     /// `GET /v2/users` (all pages). Not cached.

@@ -453,6 +453,51 @@ impl Scheduler {
         answers
     }
 
+    /// Up to `max_pages` pages of `/v2/calls/extensive` over a date window (`filter` without
+    /// call ids), following cursors. Listings cannot be batched with id lookups, but they go
+    /// through the same gate: refused up front when the daily budget is down to its reserve,
+    /// and each page (and each retry) waits for its own slot of the shared rate limiter, so
+    /// they count against the limits of every other caller. Returns the calls read and
+    /// whether the window ended before the page bound (`true`) or was cut (`false`); pages
+    /// read before a failure are kept only when at least one arrived.
+    pub(crate) async fn list_window(
+        &self,
+        filter: wire::CallsFilter,
+        selector: wire::ContentSelector,
+        max_pages: u32,
+        deadline: Instant,
+    ) -> Result<ListedWindow, GongError> {
+        self.shared.transport.limiter.admit_new_work().await?;
+        let mut pages = Pages::new(deadline, false, |cursor: Option<&str>| {
+            Call::post(
+                "v2/calls/extensive",
+                &wire::ExtensiveRequest {
+                    cursor: cursor.map(str::to_owned),
+                    filter: filter.clone(),
+                    content_selector: selector.clone(),
+                },
+            )
+        });
+        let mut listed = ListedWindow::default();
+        let transport = self.shared.transport.as_ref();
+        loop {
+            if listed.pages >= max_pages {
+                return Ok(listed);
+            }
+            match pages.next::<wire::ExtensiveResponse>(transport).await {
+                None => {
+                    listed.complete = true;
+                    return Ok(listed);
+                }
+                Some(Ok(calls)) => {
+                    listed.pages += 1;
+                    listed.calls.extend(calls);
+                }
+                Some(Err(error)) => return Err(error),
+            }
+        }
+    }
+
     /// Refuses work that cannot start (daily budget) or cannot finish by `deadline` (queue).
     async fn admit(
         &self,
@@ -526,6 +571,17 @@ impl Scheduler {
         }
         Ok(())
     }
+}
+
+/// What [`Scheduler::list_window`] read.
+#[derive(Debug, Default)]
+pub(crate) struct ListedWindow {
+    /// The calls, in Gong's order (oldest first).
+    pub(crate) calls: Vec<wire::ExtensiveCall>,
+    /// Pages answered (a "no calls" 404 counts none).
+    pub(crate) pages: u32,
+    /// Whether the last page was reached within the bound.
+    pub(crate) complete: bool,
 }
 
 /// Every id of `wants` failed with `error`.

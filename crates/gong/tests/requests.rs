@@ -395,3 +395,166 @@ async fn debug_output_never_shows_credentials() {
     );
     assert!(!debug.contains(&encoded), "no base64 of it either");
 }
+
+/// Answers listings: the newest slice in two pages (a cursor, then none), older slices with
+/// Gong's "no calls" 404; with `endless`, every page carries a fresh cursor.
+struct Listing {
+    endless: bool,
+}
+
+impl Respond for Listing {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let cursor = body["cursor"].as_str();
+        if self.endless {
+            let next = format!("{}x", cursor.unwrap_or("c"));
+            return ResponseTemplate::new(200).set_body_json(extensive_page(&["111"], Some(&next)));
+        }
+        match cursor {
+            Some("c1") => ResponseTemplate::new(200).set_body_json(extensive_page(&["222"], None)),
+            Some(_) => gong_error(400, "cursor: invalid or expired cursor"),
+            None if body["filter"]["toDateTime"] == body["filter"]["fromDateTime"] => {
+                gong_error(400, "empty window")
+            }
+            None => {
+                let from = body["filter"]["fromDateTime"].as_str().unwrap_or_default();
+                let to = body["filter"]["toDateTime"].as_str().unwrap_or_default();
+                let days = chrono::DateTime::parse_from_rfc3339(to).unwrap()
+                    - chrono::DateTime::parse_from_rfc3339(from).unwrap();
+                if days == chrono::TimeDelta::days(7) {
+                    ResponseTemplate::new(200).set_body_json(extensive_page(&["111"], Some("c1")))
+                } else {
+                    no_calls_found()
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn recent_calls_list_date_slices_with_parties_and_follow_cursors() {
+    let server = MockServer::start().await;
+    post("/v2/calls/extensive")
+        .and(header("authorization", BASIC))
+        .respond_with(Listing { endless: false })
+        .mount(&server)
+        .await;
+    let client = GongClient::new(config(&server)).unwrap();
+    let request = gong::ListingRequest {
+        window_days: 10,
+        max_pages: 5,
+        ttl: std::time::Duration::from_secs(60),
+    };
+    let listing = client.recent_calls(request).await.unwrap();
+    assert!(listing.complete && !listing.reused);
+    assert_eq!(listing.pages, 2);
+    let got: Vec<&str> = listing
+        .calls
+        .iter()
+        .map(|c| c.meta_data.id.as_str())
+        .collect();
+    assert_eq!(got, ["222", "111"], "newest first");
+    assert_eq!(
+        listing.to - listing.covered_from,
+        chrono::TimeDelta::days(10)
+    );
+
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        requests.len(),
+        3,
+        "two pages of the newest slice, one older slice"
+    );
+    let bodies: Vec<serde_json::Value> = requests
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    let first = &bodies[0];
+    let to = listing
+        .to
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let week_ago = (listing.to - chrono::TimeDelta::days(7))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(
+        first,
+        &json!({
+            "filter": {"fromDateTime": week_ago, "toDateTime": to},
+            "contentSelector": {"exposedFields": {"parties": true}}
+        })
+    );
+    // The follow-up repeats the request with the cursor.
+    let mut follow_up = first.clone();
+    follow_up["cursor"] = json!("c1");
+    assert_eq!(bodies[1], follow_up);
+    let start = (listing.to - chrono::TimeDelta::days(10))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(
+        bodies[2]["filter"],
+        json!({"fromDateTime": start, "toDateTime": week_ago})
+    );
+
+    // A second listing within the TTL costs no request.
+    let again = client.recent_calls(request).await.unwrap();
+    assert!(again.reused);
+    assert_eq!(again.calls.len(), 2);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn recent_calls_stop_at_the_page_bound() {
+    let server = MockServer::start().await;
+    post("/v2/calls/extensive")
+        .respond_with(Listing { endless: true })
+        .mount(&server)
+        .await;
+    let client = GongClient::new(config(&server)).unwrap();
+    let listing = client
+        .recent_calls(gong::ListingRequest {
+            window_days: 365,
+            max_pages: 3,
+            ttl: std::time::Duration::ZERO,
+        })
+        .await
+        .unwrap();
+    assert!(!listing.complete);
+    assert_eq!(listing.pages, 3);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert_eq!(
+        listing.covered_from, listing.to,
+        "not even the newest slice was read whole"
+    );
+}
+
+#[tokio::test]
+async fn a_listing_keeps_its_newest_pages_when_the_daily_budget_runs_down() {
+    let server = MockServer::start().await;
+    post("/v2/calls/extensive")
+        .respond_with(Listing { endless: false })
+        .mount(&server)
+        .await;
+    let mut config = config(&server);
+    config.daily_quota = 3;
+    config.daily_reserve = 1;
+    let client = GongClient::new(config).unwrap();
+    let request = gong::ListingRequest {
+        window_days: 30,
+        max_pages: 10,
+        ttl: std::time::Duration::ZERO,
+    };
+    let listing = client.recent_calls(request).await.unwrap();
+    // The newest slice's two pages, then the budget is down to its reserve.
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert!(!listing.complete);
+    assert_eq!(listing.calls.len(), 2);
+    assert_eq!(
+        listing.to - listing.covered_from,
+        chrono::TimeDelta::days(7)
+    );
+    // With nothing read yet, the refusal is the answer.
+    let refused = client.recent_calls(request).await.unwrap_err();
+    assert!(
+        matches!(refused, gong::GongError::QuotaExhausted { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}

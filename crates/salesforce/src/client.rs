@@ -280,6 +280,33 @@ impl SalesforceClient {
         .await
     }
 
+    /// Whether the org has the object `sobject` (its describe answers), for features that
+    /// depend on an optional managed package: `false` on Salesforce's 404 `NOT_FOUND`.
+    pub async fn has_object(&self, sobject: &str) -> Result<bool, SalesforceError> {
+        let valid_object = !sobject.is_empty()
+            && sobject
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid_object {
+            return Err(SalesforceError::InvalidArgument(format!(
+                "not an sObject name: {sobject:?}"
+            )));
+        }
+        self.deadline(async {
+            let path = format!(
+                "/services/data/{}/sobjects/{sobject}/describe",
+                self.settings.api_version
+            );
+            let reply = self.get(&path, None).await?;
+            match reply.status {
+                s if s.is_success() => Ok(true),
+                StatusCode::NOT_FOUND => Ok(false),
+                s => Err(api_error(s, &reply.body)),
+            }
+        })
+        .await
+    }
+
     /// Who the client's token belongs to.
     pub async fn userinfo(&self) -> Result<UserInfo, SalesforceError> {
         self.deadline(async {

@@ -10,8 +10,9 @@
 mod args;
 
 pub use args::{
-    ActionArgs, AddressArgs, CacheArgs, CacheModeArg, ConnectionArgs, GongArgs, GongFieldsArgs,
-    LogArgs, McpBudgetArgs, OAuthArgs, OperationsArgs, SalesforceArgs, ServerArgs, UpstreamArgs,
+    ActionArgs, AddressArgs, CacheArgs, CacheModeArg, CallSourceArgs, ConnectionArgs, GongArgs,
+    GongFieldsArgs, LogArgs, McpBudgetArgs, OAuthArgs, OperationsArgs, SalesforceArgs, ServerArgs,
+    UpstreamArgs,
 };
 
 use std::net::SocketAddr;
@@ -149,6 +150,8 @@ pub struct Settings {
     pub auth_mode: AuthMode,
     /// API names of the Gong managed package's call object and fields (`CALLBRIEF_GONG_*`).
     pub gong_fields: GongFields,
+    /// Where an account's calls are found (`CALLBRIEF_CALL_SOURCE`, ...).
+    pub calls: CallSourceSettings,
     /// Character budget of a response unless the caller asks for less (`CALLBRIEF_MAX_RESPONSE_CHARS`).
     pub max_response_chars: usize,
     /// How long a checked Salesforce token is trusted before it is checked again
@@ -239,6 +242,18 @@ pub struct ServiceSettings {
     pub auth_mode: AuthMode,
     /// How long a checked Salesforce token is trusted.
     pub token_cache_ttl: Duration,
+    /// Where an account's calls are found.
+    pub calls: CallSourceSettings,
+}
+
+/// Where an account's calls are found and, for Gong, how (`CALLBRIEF_CALL_SOURCE`,
+/// `CALLBRIEF_GONG_CALL_*`, `CALLBRIEF_IGNORED_EMAIL_DOMAINS`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallSourceSettings {
+    /// salesforce, gong or auto.
+    pub source: service::CallSource,
+    /// How Gong is searched when it is the source.
+    pub listing: service::GongListing,
 }
 
 impl ServiceSettings {
@@ -254,6 +269,7 @@ impl ServiceSettings {
             gong_fields,
             auth_mode: AuthMode::ApiKey,
             token_cache_ttl: service::DEFAULT_TOKEN_CACHE_TTL,
+            calls: CallSourceSettings::default(),
         }
     }
 }
@@ -326,6 +342,7 @@ impl Settings {
             salesforce: SalesforceSettings::default(),
             auth_mode: AuthMode::default(),
             gong_fields: GongFields::default(),
+            calls: CallSourceSettings::default(),
             max_response_chars: DEFAULT_MAX_RESPONSE_CHARS,
             token_cache_ttl: service::DEFAULT_TOKEN_CACHE_TTL,
             mcp_max_chars: crate::mcp::DEFAULT_MCP_MAX_CHARS,
@@ -369,6 +386,7 @@ impl Settings {
             gong_fields: self.gong_fields.clone(),
             auth_mode: self.auth_mode,
             token_cache_ttl: self.token_cache_ttl,
+            calls: self.calls.clone(),
         }
     }
 

@@ -63,6 +63,8 @@ pub fn build_service(settings: &ServiceSettings) -> anyhow::Result<Arc<Service>>
         fields: settings.gong_fields.clone(),
         token_cache_ttl: settings.token_cache_ttl,
         expected_org_id: settings.salesforce.org_id.clone(),
+        call_source: settings.calls.source,
+        gong_listing: settings.calls.listing.clone(),
     };
     let service = Service::new(gong, salesforce, options).context("invalid Gong field settings")?;
     Ok(Arc::new(service))

@@ -12,7 +12,9 @@
 
 pub mod briefing;
 pub mod budget;
+pub mod call_source;
 pub mod caller;
+pub mod domains;
 pub mod dto;
 pub mod error;
 pub mod fields;
@@ -33,6 +35,7 @@ pub mod stakeholders;
 pub mod transcripts;
 
 pub use budget::{MaxChars, Rendering, DEFAULT_MAX_CHARS};
+pub use call_source::{CallSource, GongListing, ResolvedSource};
 pub use caller::{Caller, DEFAULT_TOKEN_CACHE_TTL};
 pub use error::{ServiceError, Upstream};
 pub use fields::GongFields;

@@ -34,7 +34,8 @@ pub struct AccountHit {
 pub struct CallRow {
     /// Gong call id (for `/callTranscripts`).
     pub call_id: String,
-    /// Salesforce id of the Gong call record.
+    /// Salesforce id of the Gong call record; empty for a call found in Gong by e-mail domain
+    /// (an org without the Gong package has no such record).
     pub record_id: String,
     /// Call title.
     pub title: Option<String>,

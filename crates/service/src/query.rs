@@ -4,7 +4,7 @@
 //! terms (`salesforce::escape`); object and field names come from [`GongFields`], checked to be
 //! API names when the service is built. Tests below show injection attempts staying literals.
 
-use salesforce::escape::{soql_string_literal, sosl_term};
+use salesforce::escape::{soql_like_contains, soql_string_literal, sosl_term};
 
 use crate::fields::GongFields;
 
@@ -149,6 +149,37 @@ pub fn visible_opportunities<S: AsRef<str>>(opportunity_ids: &[S]) -> String {
     )
 }
 
+/// SOQL for the accounts the querying user can see whose website contains any of `domains`
+/// (candidates only: the caller checks each website's domain exactly).
+pub fn accounts_by_website<S: AsRef<str>>(domains: &[S]) -> String {
+    let list: Vec<String> = domains
+        .iter()
+        .map(|d| format!("Website LIKE {}", soql_like_contains(d.as_ref())))
+        .collect();
+    format!(
+        "SELECT Id, Website FROM Account WHERE {} LIMIT 200",
+        list.join(" OR ")
+    )
+}
+
+/// SOQL for the contacts the querying user can see whose e-mail contains `@<domain>` for any
+/// of `domains`, with their account (candidates only, checked exactly by the caller).
+pub fn contacts_by_email_domain<S: AsRef<str>>(domains: &[S]) -> String {
+    let list: Vec<String> = domains
+        .iter()
+        .map(|d| {
+            format!(
+                "Email LIKE {}",
+                soql_like_contains(&format!("@{}", d.as_ref()))
+            )
+        })
+        .collect();
+    format!(
+        "SELECT AccountId, Email FROM Contact WHERE AccountId != null AND ({}) LIMIT 200",
+        list.join(" OR ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +223,20 @@ mod tests {
         assert_eq!(
             visible_accounts(&["001A", "o'k"]),
             "SELECT Id FROM Account WHERE Id IN ('001A', 'o\\'k')"
+        );
+    }
+
+    #[test]
+    fn domain_lookups_escape_like_wildcards() {
+        assert_eq!(
+            accounts_by_website(&["acme.com", "a_b%c.io"]),
+            "SELECT Id, Website FROM Account WHERE Website LIKE '%acme.com%' OR Website LIKE \
+             '%a\\_b\\%c.io%' LIMIT 200"
+        );
+        assert_eq!(
+            contacts_by_email_domain(&["o'k.com"]),
+            "SELECT AccountId, Email FROM Contact WHERE AccountId != null AND (Email LIKE \
+             '%@o\\'k.com%') LIMIT 200"
         );
     }
 

@@ -125,6 +125,19 @@ pub fn call_row(f: &GongFields, record: &Value) -> Option<CallRow> {
     })
 }
 
+/// A call found in Gong (no Salesforce record: `record_id` is empty).
+pub fn gong_call_row(call: &gong::wire::ExtensiveCall) -> CallRow {
+    let m = &call.meta_data;
+    CallRow {
+        call_id: m.id.trim().to_owned(),
+        record_id: String::new(),
+        title: m.title.clone(),
+        started: m.started.as_deref().map(iso_datetime),
+        duration: m.duration,
+        url: m.url.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

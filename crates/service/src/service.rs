@@ -1,12 +1,13 @@
 //! [`Service`]: the operations front doors call, each acting for a [`Caller`].
 //!
 //! Salesforce is always asked as the caller (their own token in Salesforce mode, the service
-//! credentials for API-key callers), and Gong is only ever asked about calls Salesforce just
-//! listed for that caller, so a person can never read a transcript of an account they cannot
-//! see in Salesforce.
+//! credentials for API-key callers), and Gong is only asked for the transcripts of calls tied to
+//! an account Salesforce shows that caller: by the Gong call object's link, or, in orgs without
+//! the Gong package, by the account's e-mail domains (see [`crate::call_source`]). Either way a
+//! person can never read a transcript of an account they cannot see in Salesforce.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use gong::GongClient;
@@ -16,7 +17,9 @@ use serde_json::Value;
 
 use crate::briefing::{assemble, briefing_transcript, trim_intelligence, Detail};
 use crate::budget::{fit_briefing, MaxChars, Rendering};
+use crate::call_source::{CallSource, GongListing, ResolvedSource};
 use crate::caller::{Caller, Identity, TokenCache, DEFAULT_TOKEN_CACHE_TTL};
+use crate::domains::{self, AccountDomains};
 use crate::error::ServiceError;
 use crate::fields::GongFields;
 use crate::ids::{distinct, AccountId, CallId};
@@ -39,6 +42,8 @@ pub const DEFAULT_CALL_LIST: usize = 10;
 pub const MAX_CALL_LIST: usize = 100;
 /// Call ids per visibility query: keeps each SOQL text (sent in a URL) short.
 const VISIBILITY_CHUNK: usize = 100;
+/// Domains per lookup of accounts and contacts by domain: keeps each SOQL text short.
+const DOMAIN_CHUNK: usize = 20;
 
 /// Settings of the service beyond its clients.
 #[derive(Debug, Clone)]
@@ -49,6 +54,10 @@ pub struct ServiceOptions {
     pub token_cache_ttl: Duration,
     /// When set, tokens of users in any other Salesforce org are refused.
     pub expected_org_id: Option<String>,
+    /// Where an account's calls are found.
+    pub call_source: CallSource,
+    /// How calls are found in Gong when that is the source.
+    pub gong_listing: GongListing,
 }
 
 impl Default for ServiceOptions {
@@ -57,6 +66,8 @@ impl Default for ServiceOptions {
             fields: GongFields::default(),
             token_cache_ttl: DEFAULT_TOKEN_CACHE_TTL,
             expected_org_id: None,
+            call_source: CallSource::default(),
+            gong_listing: GongListing::default(),
         }
     }
 }
@@ -113,6 +124,15 @@ pub struct Service {
     tokens: TokenCache,
     /// Readiness checks a deployment added (see [`Service::add_readiness_check`]).
     readiness_checks: Vec<Arc<dyn ReadinessCheck>>,
+    /// The call source once decided (`auto` asks Salesforce once per process).
+    resolved_source: OnceLock<ResolvedSource>,
+}
+
+/// An account's calls found in Gong, with what the search covered.
+struct GongFound {
+    rows: Vec<CallRow>,
+    domains: AccountDomains,
+    listing: Arc<gong::RecentCalls>,
 }
 
 /// Counter of Salesforce token checks answered from the token cache (no Salesforce call).
@@ -144,6 +164,7 @@ impl Service {
             gong,
             salesforce,
             tokens: TokenCache::new(options.token_cache_ttl),
+            resolved_source: OnceLock::new(),
             options,
             readiness_checks: Vec::new(),
         })
@@ -334,6 +355,25 @@ impl Service {
         let account_id = account_id.as_str();
         check_range("limit", limit, MAX_CALL_LIST)?;
         let (client, as_user) = self.salesforce_for(caller)?;
+        if self.source(&client, as_user).await? == ResolvedSource::Gong {
+            let soql = [query::account(account_id), query::contacts(account_id)];
+            let (account, contacts) = tokio::join!(
+                client.query::<Value>(&soql[0]),
+                client.query::<Value>(&soql[1]),
+            );
+            let sf = |e| ServiceError::from_salesforce(e, as_user);
+            let account = account.map_err(sf)?;
+            let account = account.first().ok_or_else(|| not_found(account_id))?;
+            let emails: Vec<String> = contacts
+                .map_err(sf)?
+                .iter()
+                .filter_map(|c| records::text(c, "Email"))
+                .collect();
+            let website = records::text(account, "Website");
+            let mut found = self.calls_from_gong(website.as_deref(), &emails).await?;
+            found.rows.truncate(limit);
+            return Ok(found.rows);
+        }
         let fields = &self.options.fields;
         let (account_soql, calls_soql) = (
             query::account(account_id),
@@ -354,6 +394,180 @@ impl Service {
             .iter()
             .filter_map(|r| records::call_row(fields, r))
             .collect())
+    }
+
+    /// The call source in use: the configured one, or for `auto` whether the org has the Gong
+    /// call object (a describe of it, asked once per process and kept: installing the
+    /// package is rare and a restart picks it up). A describe that fails for another reason
+    /// than `NOT_FOUND` is an error and is asked again next time.
+    pub async fn resolved_call_source(
+        &self,
+        caller: &Caller,
+    ) -> Result<ResolvedSource, ServiceError> {
+        let (client, as_user) = self.salesforce_for(caller)?;
+        self.source(&client, as_user).await
+    }
+
+    async fn source(
+        &self,
+        client: &SalesforceClient,
+        as_user: bool,
+    ) -> Result<ResolvedSource, ServiceError> {
+        match self.options.call_source {
+            CallSource::Salesforce => return Ok(ResolvedSource::Salesforce),
+            CallSource::Gong => return Ok(ResolvedSource::Gong),
+            CallSource::Auto => {}
+        }
+        if let Some(source) = self.resolved_source.get() {
+            return Ok(*source);
+        }
+        let object = &self.options.fields.call_object;
+        // The service credentials see every object the org has; a person may lack the
+        // object's permission (Salesforce then answers as if it did not exist), which must not
+        // decide the source for everyone. Their own token is asked only when the service
+        // credentials cannot answer (none configured).
+        let by_service = match (as_user, self.salesforce.as_ref()) {
+            (true, Some(base)) => base.has_object(object).await.ok(),
+            _ => None,
+        };
+        let has = match by_service {
+            Some(has) => has,
+            None => client
+                .has_object(object)
+                .await
+                .map_err(|e| ServiceError::from_salesforce(e, as_user))?,
+        };
+        let source = if has {
+            ResolvedSource::Salesforce
+        } else {
+            ResolvedSource::Gong
+        };
+        tracing::info!(
+            call_object = %object,
+            source = if has { "salesforce" } else { "gong" },
+            "call source decided"
+        );
+        Ok(*self.resolved_source.get_or_init(|| source))
+    }
+
+    /// The calls in Gong's recent listing with an outside party from the account's domains
+    /// (its website's, its contacts'), newest first.
+    async fn calls_from_gong(
+        &self,
+        website: Option<&str>,
+        contact_emails: &[String],
+    ) -> Result<GongFound, ServiceError> {
+        let settings = &self.options.gong_listing;
+        let domains = AccountDomains::new(website, contact_emails, &settings.ignored);
+        if domains.is_empty() {
+            return Ok(GongFound {
+                rows: Vec::new(),
+                domains,
+                listing: Arc::new(gong::RecentCalls {
+                    calls: Vec::new(),
+                    covered_from: chrono::Utc::now(),
+                    to: chrono::Utc::now(),
+                    complete: true,
+                    pages: 0,
+                    reused: false,
+                }),
+            });
+        }
+        let listing = self.gong.recent_calls(settings.request()).await?;
+        let rows = listing
+            .calls
+            .iter()
+            .filter(|c| domains::call_matches(c, &domains, &settings.ignored))
+            .map(records::gong_call_row)
+            .collect();
+        Ok(GongFound {
+            rows,
+            domains,
+            listing,
+        })
+    }
+
+    /// Which of `ids` a Salesforce user may read when calls come from Gong: those in the
+    /// recent listing with an outside party whose domain is that of an account the user can
+    /// see (its website's, or a visible contact's of a visible account): the same rule that
+    /// lists an account's calls, so a call shown to a rep can be read by them and no other.
+    async fn accessible_from_gong(
+        &self,
+        client: &SalesforceClient,
+        as_user: bool,
+        ids: Vec<CallId>,
+    ) -> Result<CallAccess, ServiceError> {
+        let settings = &self.options.gong_listing;
+        let listing = self.gong.recent_calls(settings.request()).await?;
+        let wanted: HashSet<&str> = ids.iter().map(CallId::as_str).collect();
+        let calls: HashMap<&str, std::collections::BTreeSet<String>> = listing
+            .calls
+            .iter()
+            .filter(|c| wanted.contains(c.meta_data.id.as_str()))
+            .map(|c| {
+                (
+                    c.meta_data.id.as_str(),
+                    domains::external_domains(c, &settings.ignored),
+                )
+            })
+            .collect();
+        let party_domains = distinct(calls.values().flatten().cloned());
+        let candidates = distinct(
+            party_domains
+                .iter()
+                .flat_map(|d| domains::parent_domains(d)),
+        );
+        // Visible accounts by website, visible contacts by e-mail domain.
+        let mut website_domains: HashSet<String> = HashSet::new();
+        let mut contact_domains: HashSet<String> = HashSet::new();
+        let sf = |e| ServiceError::from_salesforce(e, as_user);
+        for chunk in candidates.chunks(DOMAIN_CHUNK) {
+            let soql = [
+                query::accounts_by_website(chunk),
+                query::contacts_by_email_domain(chunk),
+            ];
+            let (accounts, contacts) = tokio::join!(
+                client.query::<Value>(&soql[0]),
+                client.query::<Value>(&soql[1]),
+            );
+            website_domains.extend(
+                accounts
+                    .map_err(sf)?
+                    .iter()
+                    .filter_map(|a| records::text(a, "Website"))
+                    .filter_map(|w| domains::website_domain(&w))
+                    .filter(|w| !settings.ignored.contains(w)),
+            );
+            let contacts = contacts.map_err(sf)?;
+            let owners = distinct(
+                contacts
+                    .iter()
+                    .filter_map(|c| records::text(c, "AccountId")),
+            );
+            let visible = visible_ids(client, as_user, &owners, query::visible_accounts).await?;
+            contact_domains.extend(
+                contacts
+                    .iter()
+                    .filter(|c| records::text(c, "AccountId").is_some_and(|a| visible.contains(&a)))
+                    .filter_map(|c| records::text(c, "Email"))
+                    .filter_map(|e| domains::email_domain(&e)),
+            );
+        }
+        let readable = |domain: &String| {
+            contact_domains.contains(domain)
+                || website_domains
+                    .iter()
+                    .any(|w| domains::is_same_or_subdomain(domain, w))
+        };
+        let (accessible, not_accessible) = ids.into_iter().partition(|id| {
+            calls
+                .get(id.as_str())
+                .is_some_and(|party| party.iter().any(readable))
+        });
+        Ok(CallAccess {
+            accessible,
+            not_accessible,
+        })
     }
 
     /// `calls` (Gong call records) without those whose opportunity the caller cannot see: an
@@ -389,6 +603,7 @@ impl Service {
         check_range("calls", request.calls, MAX_BRIEFING_CALLS)?;
         let max_chars = request.max_chars;
         let (client, as_user) = self.salesforce_for(caller)?;
+        let source = self.source(&client, as_user).await?;
         let fields = &self.options.fields;
         let soql = [
             query::account(account_id),
@@ -397,11 +612,19 @@ impl Service {
             query::account_calls(fields, account_id, request.calls),
             query::open_deal_contact_roles(account_id),
         ];
+        // Without the Gong call object, the calls come from Gong once the account's domains
+        // are known.
+        let calls = async {
+            match source {
+                ResolvedSource::Salesforce => client.query::<Value>(&soql[3]).await.map(Some),
+                ResolvedSource::Gong => Ok(None),
+            }
+        };
         let (account, opportunities, contacts, calls, roles) = tokio::join!(
             client.query::<Value>(&soql[0]),
             client.query::<Value>(&soql[1]),
             client.query::<Value>(&soql[2]),
-            client.query::<Value>(&soql[3]),
+            calls,
             client.query::<Value>(&soql[4]),
         );
         let sf = |e| ServiceError::from_salesforce(e, as_user);
@@ -420,13 +643,23 @@ impl Service {
             .iter()
             .filter_map(records::contact)
             .collect();
-        let calls = self
-            .without_hidden_deals(&client, as_user, calls.map_err(sf)?)
-            .await?;
-        let rows: Vec<CallRow> = calls
-            .iter()
-            .filter_map(|r| records::call_row(fields, r))
-            .collect();
+        let mut source_notes = Vec::new();
+        let rows: Vec<CallRow> = match calls.map_err(sf)? {
+            Some(calls) => self
+                .without_hidden_deals(&client, as_user, calls)
+                .await?
+                .iter()
+                .filter_map(|r| records::call_row(fields, r))
+                .collect(),
+            None => {
+                let emails: Vec<String> = contacts.iter().filter_map(|c| c.email.clone()).collect();
+                let found = self
+                    .calls_from_gong(account.website.as_deref(), &emails)
+                    .await?;
+                source_notes.push(gong_source_note(&found));
+                found.rows.into_iter().take(request.calls).collect()
+            }
+        };
 
         let ids: Vec<String> = distinct(rows.iter().map(|r| r.call_id.clone()));
         let gong = if ids.is_empty() {
@@ -461,6 +694,7 @@ impl Service {
             }
         };
         let mut parts = assemble(&account.name, &rows, gong, &contacts, &roles);
+        parts.notes.extend(source_notes);
         parts.notes.extend(roles_note);
         match request.transcripts {
             TranscriptMode::Fit => {}
@@ -564,6 +798,9 @@ impl Service {
             });
         }
         let (client, as_user) = self.salesforce_for(caller)?;
+        if self.source(&client, as_user).await? == ResolvedSource::Gong {
+            return self.accessible_from_gong(&client, as_user, ids).await;
+        }
         let fields = &self.options.fields;
         let soql: Vec<String> = ids
             .chunks(VISIBILITY_CHUNK)
@@ -647,6 +884,29 @@ fn id_key(id: &str) -> &str {
 /// Whether two Salesforce ids name the same record (15- and 18-character forms compare equal).
 fn same_id(a: &str, b: &str) -> bool {
     id_key(a) == id_key(b)
+}
+
+/// What a briefing says about calls found in Gong: how they were matched, and how far back
+/// Gong was read when the page bound cut the listing short.
+fn gong_source_note(found: &GongFound) -> String {
+    if found.domains.is_empty() {
+        return "Calls are found in Gong by the e-mail domains of the account's website and \
+                contacts, and this account has none (public mail providers do not count): no \
+                calls could be matched."
+            .to_owned();
+    }
+    let mut note = format!(
+        "These calls were found in Gong by attendees' e-mail domains ({}), not by a link \
+         Salesforce keeps: a call without an outside attendee from these domains is missed.",
+        found.domains.all().join(", ")
+    );
+    if !found.listing.complete {
+        note.push_str(&format!(
+            " Gong was read back to {} only (its listing is bounded to spare the daily quota).",
+            found.listing.covered_from.format("%Y-%m-%d")
+        ));
+    }
+    note
 }
 
 fn not_found(account_id: &str) -> ServiceError {

@@ -1268,3 +1268,62 @@ async fn public_url_is_reported_as_instance_url() {
         .await;
     assert_eq!(body["instance_url"], "https://sf.example.test");
 }
+
+#[tokio::test]
+async fn an_org_without_the_gong_package_has_no_call_object() {
+    let sim = start(SalesforceSimConfig {
+        gong_package: false,
+        ..SalesforceSimConfig::default()
+    })
+    .await;
+    let t = sim.integration().await;
+    let (status, body) = sim
+        .get(
+            &t,
+            &format!("/services/data/{V}/sobjects/Gong__Gong_Call__c/describe"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(error_code(&body), "NOT_FOUND");
+    assert_eq!(
+        error_message(&body),
+        "The requested resource does not exist"
+    );
+
+    let (status, body) = sim
+        .soql(
+            &t,
+            "SELECT Id, Gong__Call_ID__c FROM Gong__Gong_Call__c LIMIT 1",
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "INVALID_TYPE");
+    assert!(
+        error_message(&body)
+            .contains("sObject type 'Gong__Gong_Call__c' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name."),
+        "{body}"
+    );
+    assert!(
+        error_message(&body).contains("ERROR at Row:1:Column:"),
+        "{body}"
+    );
+
+    let (status, body) = sim
+        .sosl(&t, "FIND {Acme} RETURNING Gong__Gong_Call__c(Id)")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "INVALID_TYPE");
+
+    let (_, body) = sim
+        .get(&t, &format!("/services/data/{V}/sobjects"), &[])
+        .await;
+    assert!(!body["sobjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["name"] == "Gong__Gong_Call__c"));
+    // The rest of the org is there.
+    let body = sim.ok(&t, "SELECT Id, Website FROM Account").await;
+    assert_eq!(body["totalSize"], sim.org.accounts.len());
+}

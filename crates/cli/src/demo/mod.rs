@@ -56,7 +56,10 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     let gong_sim = sim::gong::spawn(org.clone(), sim_cfg.clone())
         .await
         .context("could not start the Gong simulator")?;
-    let sf_cfg = SalesforceSimConfig::default();
+    let sf_cfg = SalesforceSimConfig {
+        gong_package: !args.without_gong_package,
+        ..SalesforceSimConfig::default()
+    };
     let sf_sim = sim::salesforce::spawn(org.clone(), sf_cfg.clone())
         .await
         .context("could not start the Salesforce simulator")?;
@@ -113,25 +116,36 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     let http = reqwest::Client::builder()
         .build()
         .context("could not build the HTTP client")?;
-    let found = salesforce::walkthrough(
-        &http,
-        &salesforce::SalesforceTarget {
-            base_url: &sf_sim.base_url,
-            api_version: &api_version,
-            client_id: &sf_cfg.client_id,
-            client_secret: &sf_cfg.client_secret,
-        },
-        &gong_fields,
-    )
-    .await?;
-    let step = transcripts::walkthrough(
-        &http,
-        &base_url,
-        &api_key,
-        &format!("{} ({})", found.account_name, found.account_id),
-        &found.call_ids,
-    )
-    .await?;
+    let mut curls = Vec::new();
+    if args.without_gong_package {
+        println!(
+            "   Skipped: this org has no Gong package, so there is no Gong call object to query"
+        );
+        println!("   (the server finds each account's calls in Gong by e-mail domain instead).");
+        println!();
+    } else {
+        let found = salesforce::walkthrough(
+            &http,
+            &salesforce::SalesforceTarget {
+                base_url: &sf_sim.base_url,
+                api_version: &api_version,
+                client_id: &sf_cfg.client_id,
+                client_secret: &sf_cfg.client_secret,
+            },
+            &gong_fields,
+        )
+        .await?;
+        let step = transcripts::walkthrough(
+            &http,
+            &base_url,
+            &api_key,
+            &format!("{} ({})", found.account_name, found.account_id),
+            &found.call_ids,
+        )
+        .await?;
+        curls.extend(found.curls);
+        curls.push(step.curl);
+    }
     let one_action = briefing::walkthrough(&http, &base_url, &api_key).await?;
 
     setup::print_setup(&http, &base_url).await?;
@@ -140,12 +154,7 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
 
     println!("Try it yourself:");
     println!();
-    for curl in found
-        .curls
-        .iter()
-        .chain([&step.curl])
-        .chain(&one_action.curls)
-    {
+    for curl in curls.iter().chain(&one_action.curls) {
         println!("  {curl}");
     }
     println!(

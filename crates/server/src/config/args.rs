@@ -21,13 +21,13 @@ use service::GongFields;
 use url::Url;
 
 use super::{
-    at_least_one, check_access, gong_auth, parse_api_keys, AuthMode, ConfigError,
-    ConnectionSettings, GongCredentials, LogFormat, OAuthMode, OAuthSettings, SalesforceSettings,
-    ServiceSettings, Settings, DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CALL_IDS, DEFAULT_MAX_CONCURRENT_REQUESTS,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FAILED_SIGN_INS, DEFAULT_MAX_RESPONSE_CHARS,
-    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SALESFORCE_API_VERSION, DEFAULT_SALESFORCE_DEADLINE,
-    DEFAULT_WRITE_TIMEOUT,
+    at_least_one, check_access, gong_auth, parse_api_keys, AuthMode, CallSourceSettings,
+    ConfigError, ConnectionSettings, GongCredentials, LogFormat, OAuthMode, OAuthSettings,
+    SalesforceSettings, ServiceSettings, Settings, DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CALL_IDS,
+    DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FAILED_SIGN_INS,
+    DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SALESFORCE_API_VERSION,
+    DEFAULT_SALESFORCE_DEADLINE, DEFAULT_WRITE_TIMEOUT,
 };
 
 /// The log line format, a global flag of every command.
@@ -563,6 +563,61 @@ impl GongFieldsArgs {
     }
 }
 
+/// Where an account's calls are found, and how they are found in Gong without the Gong
+/// package in Salesforce.
+#[derive(Debug, Clone, Args)]
+pub struct CallSourceArgs {
+    /// Where an account's calls come from: salesforce (the Gong call object, linked to the
+    /// account by the Gong package), gong (Gong's call list, matched to the account by e-mail
+    /// domain) or auto (salesforce when the org has the call object, else gong).
+    #[arg(long, env = "CALLBRIEF_CALL_SOURCE", default_value_t = service::CallSource::Auto)]
+    pub call_source: service::CallSource,
+
+    /// Days back searched for an account's calls in Gong (gong source).
+    #[arg(long, env = "CALLBRIEF_GONG_CALL_WINDOW_DAYS", default_value_t = service::call_source::DEFAULT_WINDOW_DAYS)]
+    pub gong_call_window_days: u32,
+
+    /// Most pages of Gong's call list read per listing (gong source), so one request cannot
+    /// burn the daily quota; each page is one Gong request of up to 100 calls.
+    #[arg(long, env = "CALLBRIEF_GONG_CALL_MAX_PAGES", default_value_t = service::call_source::DEFAULT_MAX_PAGES)]
+    pub gong_call_max_pages: u32,
+
+    /// Seconds one listing of Gong's calls is reused by later requests (gong source); 0 reads
+    /// Gong every time.
+    #[arg(long, env = "CALLBRIEF_GONG_CALL_LIST_TTL_SECS", default_value_t = service::call_source::DEFAULT_LISTING_TTL.as_secs())]
+    pub gong_call_list_ttl_secs: u64,
+
+    /// Comma-separated e-mail domains that never tie a call to an account (gong source):
+    /// public mail providers by default. Their subdomains are ignored too.
+    #[arg(long, env = "CALLBRIEF_IGNORED_EMAIL_DOMAINS", value_delimiter = ',', default_value = service::domains::DEFAULT_IGNORED_DOMAINS_SETTING)]
+    pub ignored_email_domains: Vec<String>,
+}
+
+impl CallSourceArgs {
+    /// The service's settings, checked.
+    pub fn to_settings(&self) -> Result<CallSourceSettings, ConfigError> {
+        if self.gong_call_window_days == 0 || self.gong_call_window_days > 3650 {
+            return Err(ConfigError::Invalid(
+                "CALLBRIEF_GONG_CALL_WINDOW_DAYS must be between 1 and 3650".into(),
+            ));
+        }
+        if self.gong_call_max_pages == 0 || self.gong_call_max_pages > 1000 {
+            return Err(ConfigError::Invalid(
+                "CALLBRIEF_GONG_CALL_MAX_PAGES must be between 1 and 1000".into(),
+            ));
+        }
+        Ok(CallSourceSettings {
+            source: self.call_source,
+            listing: service::GongListing {
+                window_days: self.gong_call_window_days,
+                max_pages: self.gong_call_max_pages,
+                ttl: Duration::from_secs(self.gong_call_list_ttl_secs),
+                ignored: service::domains::IgnoredDomains::new(&self.ignored_email_domains),
+            },
+        })
+    }
+}
+
 /// Everything the service reads: Gong, Salesforce and the Gong package's names in Salesforce
 /// (`serve`, `mcp`, `briefing`).
 #[derive(Debug, Clone, Args)]
@@ -575,16 +630,21 @@ pub struct UpstreamArgs {
 
     #[command(flatten)]
     pub gong_fields: GongFieldsArgs,
+
+    #[command(flatten)]
+    pub calls: CallSourceArgs,
 }
 
 impl UpstreamArgs {
     /// The service settings acting with the service credentials, as `mcp` and `briefing` do.
     pub fn service_account(&self) -> Result<ServiceSettings, ConfigError> {
-        Ok(ServiceSettings::service_account(
+        let mut settings = ServiceSettings::service_account(
             self.gong.to_config()?,
             self.salesforce.to_settings()?,
             self.gong_fields.to_fields()?,
-        ))
+        );
+        settings.calls = self.calls.to_settings()?;
+        Ok(settings)
     }
 }
 
@@ -700,6 +760,7 @@ impl TryFrom<&ServerArgs> for Settings {
         settings.mcp_max_chars = args.mcp.mcp_max_chars;
         settings.token_cache_ttl = Duration::from_secs(args.token_cache_secs);
         settings.gong_fields = args.upstream.gong_fields.to_fields()?;
+        settings.calls = args.upstream.calls.to_settings()?;
         settings.connections = ConnectionSettings::from(&args.connections);
         settings.validate()?;
         Ok(settings)

@@ -28,11 +28,21 @@ pub(crate) async fn spawn_sf_app_with(
     sf: SalesforceSimConfig,
     tweak: impl FnOnce(&mut server::Settings),
 ) -> SfApp {
+    spawn_sf_app_on(mode, sf, sim_config(), tweak).await
+}
+
+/// [`spawn_sf_app_with`] over a Gong simulator with `gong` settings.
+pub(crate) async fn spawn_sf_app_on(
+    mode: AuthMode,
+    sf: SalesforceSimConfig,
+    gong: sim::gong::GongSimConfig,
+    tweak: impl FnOnce(&mut server::Settings),
+) -> SfApp {
     let sf = sim::salesforce::spawn(org(), sf)
         .await
         .expect("spawn sf sim");
     let sf_base = sf.base_url.clone();
-    let app = spawn_app_with(sim_config(), |s| {
+    let app = spawn_app_with(gong, |s| {
         s.auth_mode = mode;
         // These tests send Salesforce's own tokens: the pass-through sign-in.
         s.oauth.mode = server::OAuthMode::Proxy;
@@ -45,7 +55,7 @@ pub(crate) async fn spawn_sf_app_with(
     SfApp { app, sf_base }
 }
 
-fn user(first_name: &str) -> sim::org::User {
+pub(crate) fn user(first_name: &str) -> sim::org::User {
     org()
         .users
         .iter()

@@ -4,6 +4,7 @@
 mod accounts;
 mod auth;
 mod cache;
+mod call_source;
 mod connections;
 mod faults;
 mod gpt;

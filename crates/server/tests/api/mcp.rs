@@ -25,10 +25,19 @@ struct McpApp {
 }
 
 async fn spawn(auth_mode: AuthMode, tweak: impl FnOnce(&mut Settings)) -> McpApp {
+    spawn_over(auth_mode, SalesforceSimConfig::default(), tweak).await
+}
+
+/// [`spawn`] over a Salesforce simulator with `sf` settings.
+async fn spawn_over(
+    auth_mode: AuthMode,
+    sf: SalesforceSimConfig,
+    tweak: impl FnOnce(&mut Settings),
+) -> McpApp {
     let gong = sim::gong::spawn(org(), sim_config())
         .await
         .expect("gong sim");
-    let salesforce = sim::salesforce::spawn(org(), SalesforceSimConfig::default())
+    let salesforce = sim::salesforce::spawn(org(), sf)
         .await
         .expect("salesforce sim");
     let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&gong.base_url));
@@ -349,7 +358,22 @@ async fn the_mcp_challenge_names_the_public_url() {
 
 #[tokio::test]
 async fn a_rep_sees_their_accounts_and_nothing_of_another_reps() {
-    let app = spawn(AuthMode::Salesforce, |_| {}).await;
+    a_rep_sees_their_own_and_nothing_else(true).await;
+}
+
+/// Without the Gong package the calls are found in Gong by e-mail domain: the tools keep the
+/// same rule (the account as the rep sees it in Salesforce).
+#[tokio::test]
+async fn without_the_gong_package_a_rep_still_sees_only_their_own() {
+    a_rep_sees_their_own_and_nothing_else(false).await;
+}
+
+async fn a_rep_sees_their_own_and_nothing_else(gong_package: bool) {
+    let sf = SalesforceSimConfig {
+        gong_package,
+        ..SalesforceSimConfig::default()
+    };
+    let app = spawn_over(AuthMode::Salesforce, sf, |_| {}).await;
     let f = fixture(&org());
     let token = app.user_token(&f.username).await;
 
@@ -365,6 +389,22 @@ async fn a_rep_sees_their_accounts_and_nothing_of_another_reps() {
         .as_array()
         .unwrap()
         .is_empty());
+    // Deep research's search and fetch reach the rep's own account and calls.
+    let own_name = org().account(&f.own_account.id).unwrap().name.clone();
+    let found = app
+        .call_tool(&token, "search", json!({"query": own_name}))
+        .await;
+    assert!(!is_error(&found), "{found}");
+    assert!(text(&found).contains("call:"), "{found}");
+    let own_call = &own["structuredContent"]["calls"][0]["callId"];
+    let fetched = app
+        .call_tool(
+            &token,
+            "fetch",
+            json!({"id": format!("call:{}", own_call.as_str().unwrap())}),
+        )
+        .await;
+    assert!(!is_error(&fetched), "{fetched}");
 
     for (tool, arguments) in [
         (

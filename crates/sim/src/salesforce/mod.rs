@@ -89,6 +89,11 @@ pub struct SalesforceSimConfig {
     /// only by its owner and their managers, even on an account shared with others. Off by
     /// default (deals follow their account).
     pub private_opportunities: bool,
+    /// Whether the org has the Gong for Salesforce managed package, and so its call object
+    /// (`Gong__Gong_Call__c`). Without it, that object's describe answers 404 `NOT_FOUND` and
+    /// a query or search naming it 400 `INVALID_TYPE`, as in an org that never installed the
+    /// package. On by default.
+    pub gong_package: bool,
     /// Users an admin deactivated: their tokens stop working, refreshes are refused and the
     /// login page turns them away. Clones share one list, so a test keeps one and deactivates
     /// a user while the simulator runs.
@@ -133,6 +138,7 @@ impl Default for SalesforceSimConfig {
             clock: clock::system(),
             public_read_calls: false,
             private_opportunities: false,
+            gong_package: true,
             deactivated: Deactivated::default(),
         }
     }
@@ -233,6 +239,20 @@ impl SfState {
             visibility,
             user_id: grant.user_id,
         })
+    }
+
+    /// Objects this org does not have (the Gong call object without its package).
+    fn absent_objects(&self) -> &'static [schema::ObjectType] {
+        if self.config.gong_package {
+            &[]
+        } else {
+            &[schema::ObjectType::GongCall]
+        }
+    }
+
+    /// The object named `name` (any case), if this org has it.
+    fn object(&self, name: &str) -> Option<schema::ObjectType> {
+        schema::ObjectType::lookup(name).filter(|o| !self.absent_objects().contains(o))
     }
 
     fn page_size(&self) -> usize {

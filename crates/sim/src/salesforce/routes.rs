@@ -12,11 +12,11 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::json::Json;
-use super::schema::{ObjectType, ALL_OBJECTS};
+use super::schema::ALL_OBJECTS;
 use super::soql::eval::{project, select, whole_record, Scope};
 use super::soql::plan::Resolver;
-use super::soql::{plan_query, Projection};
-use super::sosl::{plan_search, run_search};
+use super::soql::{plan_query_in, Projection};
+use super::sosl::{plan_search_in, run_search};
 use super::value::is_id_shaped;
 use super::{lock, Caller, SfState, LISTED_VERSIONS};
 use crate::salesforce::soql::ast::FieldRef;
@@ -104,7 +104,7 @@ pub async fn query(
     check_version(&version)?;
     let caller = state.caller(&headers)?;
     let q = required_q(raw, "MALFORMED_QUERY", "A query string has to be specified")?;
-    let plan = plan_query(&q, state.today)?;
+    let plan = plan_query_in(&q, state.today, state.absent_objects())?;
     let scope = scope(&state, &caller);
     let rows = select(&plan, scope, |_| true);
     tracing::debug!(
@@ -191,7 +191,7 @@ pub async fn search(
         "MALFORMED_SEARCH",
         "A search string has to be specified",
     )?;
-    let search = plan_search(&q, state.today)?;
+    let search = plan_search_in(&q, state.today, state.absent_objects())?;
     let hits = run_search(&search, scope(&state, &caller), &version);
     tracing::debug!(hits = hits.len(), "salesforce sim search");
     let mut body = Json::Object(Vec::new());
@@ -208,7 +208,7 @@ pub async fn record(
 ) -> ApiResult {
     check_version(&version)?;
     let caller = state.caller(&headers)?;
-    let object = ObjectType::lookup(&sobject).ok_or_else(ApiError::not_found)?;
+    let object = state.object(&sobject).ok_or_else(ApiError::not_found)?;
     if !is_id_shaped(&id) {
         return Err(ApiError::not_found());
     }
@@ -229,6 +229,7 @@ pub async fn record(
             let resolver = Resolver {
                 src: fields,
                 today: state.today,
+                absent: state.absent_objects(),
             };
             let mut paths = Vec::new();
             for r in &refs {
@@ -263,6 +264,7 @@ pub async fn describe_global(
     state.caller(&headers)?;
     let sobjects: Vec<_> = ALL_OBJECTS
         .iter()
+        .filter(|o| !state.absent_objects().contains(o))
         .map(|o| {
             let d = o.def();
             let base = format!("/services/data/{version}/sobjects/{}", d.name);
@@ -287,7 +289,7 @@ pub async fn describe(
 ) -> ApiResult {
     check_version(&version)?;
     state.caller(&headers)?;
-    let object = ObjectType::lookup(&sobject).ok_or_else(ApiError::not_found)?;
+    let object = state.object(&sobject).ok_or_else(ApiError::not_found)?;
     let d = object.def();
     let fields: Vec<_> = d
         .fields

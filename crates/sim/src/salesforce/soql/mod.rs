@@ -8,4 +8,4 @@ pub mod parser;
 pub mod plan;
 
 pub use error::QueryError;
-pub use plan::{plan_query, Projection};
+pub use plan::{plan_query_in, Projection};

@@ -111,9 +111,20 @@ pub struct Plan {
 }
 
 /// Parses and checks a SOQL query; relative dates are resolved against `today`.
+#[cfg(test)]
 pub fn plan_query(src: &str, today: NaiveDate) -> Result<Plan, QueryError> {
+    plan_query_in(src, today, &[])
+}
+
+/// [`plan_query`] in an org where the objects of `absent` do not exist (a managed package that
+/// is not installed): naming one is `INVALID_TYPE`, as for any unknown object.
+pub fn plan_query_in(
+    src: &str,
+    today: NaiveDate,
+    absent: &[ObjectType],
+) -> Result<Plan, QueryError> {
     let q: Query = parse_query(src)?;
-    let r = Resolver { src, today };
+    let r = Resolver { src, today, absent };
     let object = r.object(&q.from, q.from_pos)?;
     let projection = match &q.selection {
         Selection::Count(_) => Projection::Count,
@@ -138,6 +149,8 @@ pub struct Resolver<'a> {
     pub src: &'a str,
     /// The day relative dates are counted from.
     pub today: NaiveDate,
+    /// Objects the org does not have (a managed package not installed).
+    pub absent: &'a [ObjectType],
 }
 
 impl Resolver<'_> {
@@ -147,7 +160,9 @@ impl Resolver<'_> {
 
     /// The object named `name`, or `INVALID_TYPE`.
     pub fn object(&self, name: &str, pos: Pos) -> Result<ObjectType, QueryError> {
-        ObjectType::lookup(name).ok_or_else(|| {
+        ObjectType::lookup(name)
+            .filter(|o| !self.absent.contains(o))
+            .ok_or_else(|| {
             self.err(
                 ErrorCode::InvalidType,
                 pos,
