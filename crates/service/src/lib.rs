@@ -17,6 +17,7 @@ pub mod dto;
 pub mod error;
 pub mod fields;
 pub mod ids;
+pub mod meeting;
 pub mod methodology;
 pub mod model;
 pub mod query;
