@@ -37,7 +37,7 @@ pub use budget::{MaxChars, Rendering, DEFAULT_MAX_CHARS};
 pub use caller::{Caller, DEFAULT_TOKEN_CACHE_TTL};
 pub use error::{ServiceError, Upstream};
 pub use fields::GongFields;
-pub use ids::{AccountId, CallId};
+pub use ids::{AccountId, CallId, EventId, MeetingChoice};
 pub use methodology::Methodology;
 pub use model::{
     AccountHit, AccountSummary, Briefing, BriefingCall, BriefingTranscript, CallIntelligence,
