@@ -18,7 +18,7 @@ pub(crate) struct SfApp {
     sf_base: String,
 }
 
-async fn spawn_sf_app(mode: AuthMode, sf: SalesforceSimConfig) -> SfApp {
+pub(crate) async fn spawn_sf_app(mode: AuthMode, sf: SalesforceSimConfig) -> SfApp {
     spawn_sf_app_with(mode, sf, |_| {}).await
 }
 
@@ -45,7 +45,7 @@ pub(crate) async fn spawn_sf_app_with(
     SfApp { app, sf_base }
 }
 
-fn user(first_name: &str) -> sim::org::User {
+pub(crate) fn user(first_name: &str) -> sim::org::User {
     org()
         .users
         .iter()
@@ -139,7 +139,7 @@ impl SfApp {
     }
 
     /// Runs `soql` at the Salesforce simulator itself, as the person `bearer` signs in.
-    async fn salesforce_query(&self, soql: &str, bearer: &str) -> (u16, Value) {
+    pub(crate) async fn salesforce_query(&self, soql: &str, bearer: &str) -> (u16, Value) {
         json(
             self.app
                 .http

@@ -10,6 +10,7 @@ mod gpt;
 mod helpers;
 mod logs;
 mod mcp;
+mod meeting;
 mod metrics;
 mod oauth_server;
 mod ops;
