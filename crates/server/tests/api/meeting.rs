@@ -101,7 +101,7 @@ async fn the_briefing_opens_with_the_next_meeting_and_what_changed_since_the_las
     );
     assert_eq!(
         strings(&since["newContacts"], "id"),
-        [newcomer.id.clone()],
+        [newcomer.id.as_str()],
         "{since}"
     );
     // Only open tasks due before the meeting: not the later one, not the completed one.
