@@ -201,7 +201,10 @@ fn write_intelligence(out: &mut String, i: &CallIntelligence) {
 fn write_meeting(out: &mut String, meeting: Option<&Meeting>) {
     let _ = writeln!(out, "## Next meeting\n");
     let Some(m) = meeting else {
-        let _ = writeln!(out, "No upcoming meeting on the Salesforce calendar.\n");
+        let _ = writeln!(
+            out,
+            "No meeting in this pack: none on the Salesforce calendar, or none asked for (see the notes).\n"
+        );
         return;
     };
     let when = match (m.start.as_deref(), m.end.as_deref()) {
@@ -612,7 +615,9 @@ mod tests {
         use crate::model::{DealChange, MeetingAttendee, OpenTask};
         let mut b = sample();
         let md = render_markdown(&b);
-        assert!(md.contains("## Next meeting\n\nNo upcoming meeting on the Salesforce calendar.\n"));
+        assert!(md.contains(
+            "## Next meeting\n\nNo meeting in this pack: none on the Salesforce calendar"
+        ));
         let attendee = |name: &str, kind: &str, calls: usize| MeetingAttendee {
             id: "003x".into(),
             kind: kind.into(),

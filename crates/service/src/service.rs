@@ -100,6 +100,14 @@ impl BriefingRequest {
     }
 }
 
+/// The meeting a briefing prepares for and what changed since the newest call, with what the
+/// reader must know about parts Salesforce did not share.
+struct MeetingContext {
+    meeting: Option<Meeting>,
+    since_last_call: Option<SinceLastCall>,
+    notes: Vec<String>,
+}
+
 /// Which requested call ids the caller may read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallAccess {
@@ -510,11 +518,13 @@ impl Service {
             .and_then(|r| r.started.as_deref())
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
             .map(|t| t.with_timezone(&chrono::Utc));
-        let (meeting, since_last_call) = self
+        let MeetingContext {
+            meeting,
+            since_last_call,
+            notes: meeting_notes,
+        } = self
             .meeting_context(&client, account_id, event, since, now, &parts.stakeholders)
             .await;
-        let (meeting, since_last_call, meeting_notes) =
-            (meeting, since_last_call.0, since_last_call.1);
         parts.notes.extend(meeting_notes);
         match (&request.meeting, &meeting) {
             (MeetingChoice::None, _) => parts.notes.push(
@@ -625,7 +635,7 @@ impl Service {
         since: Option<chrono::DateTime<chrono::Utc>>,
         now: chrono::DateTime<chrono::Utc>,
         stakeholders: &[crate::model::Stakeholder],
-    ) -> (Option<Meeting>, (Option<SinceLastCall>, Vec<String>)) {
+    ) -> MeetingContext {
         let mut notes = Vec::new();
         let invitees: Vec<&str> = event
             .iter()
@@ -731,7 +741,11 @@ impl Service {
                 tasks,
             )
         });
-        (meeting, (since_last_call, notes))
+        MeetingContext {
+            meeting,
+            since_last_call,
+            notes,
+        }
     }
 
     /// Splits `call_ids` into those the caller may read and the rest. API-key callers may read
