@@ -1268,3 +1268,76 @@ async fn public_url_is_reported_as_instance_url() {
         .await;
     assert_eq!(body["instance_url"], "https://sf.example.test");
 }
+
+/// Parent-to-child subqueries answer each parent's visible children as a nested query result,
+/// `null` when there are none; `describe` lists the relationship names they take.
+#[tokio::test]
+async fn subqueries_nest_visible_children_as_salesforce_does() {
+    let sim = start(SalesforceSimConfig::default()).await;
+    let maya = sim.username(UserRole::Rep, 0);
+    let token = sim.login(&maya).await;
+    let acme = sim.account_id("Acme Logistics");
+    let (status, body) = sim
+        .soql(
+            &token,
+            &format!(
+                "SELECT Name, (SELECT Name, CreatedDate FROM Contacts ORDER BY Name), \
+                 (SELECT Subject, (SELECT Id FROM EventRelations) FROM Events) FROM Account WHERE Id = '{acme}'"
+            ),
+        )
+        .await;
+    // A subquery inside a subquery is refused, as Salesforce does.
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "MALFORMED_QUERY", "{body}");
+    let body = sim
+        .ok(
+            &token,
+            &format!(
+                "SELECT Name, (SELECT Name, CreatedDate FROM Contacts ORDER BY Name), \
+                 (SELECT Subject FROM Events) FROM Account WHERE Id = '{acme}'"
+            ),
+        )
+        .await;
+    let row = &body["records"][0];
+    let contacts = &row["Contacts"];
+    let expected = sim.org.contacts_for_account(&acme).count();
+    assert_eq!(contacts["totalSize"], expected, "{row}");
+    assert_eq!(contacts["done"], true);
+    assert_eq!(contacts["records"][0]["attributes"]["type"], "Contact");
+    assert!(contacts["records"][0]["CreatedDate"].is_string());
+    // The meeting is on the deal, not on the account itself: no events under the account.
+    assert_eq!(row["Events"], Value::Null, "{row}");
+    let body = sim
+        .ok(
+            &token,
+            &format!(
+                "SELECT Name, (SELECT Subject FROM Events), (SELECT Field, NewValue FROM Histories) \
+                 FROM Opportunity WHERE AccountId = '{acme}' AND IsClosed = false"
+            ),
+        )
+        .await;
+    let deal = &body["records"][0];
+    assert_eq!(deal["Events"]["totalSize"], 1, "{deal}");
+    assert!(
+        deal["Histories"]["totalSize"].as_u64().unwrap() > 0,
+        "{deal}"
+    );
+
+    let (status, describe) = sim
+        .get(
+            &token,
+            &format!("/services/data/{V}/sobjects/Opportunity/describe"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = describe["childRelationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["relationshipName"].as_str())
+        .collect();
+    for name in ["OpportunityContactRoles", "Events", "Tasks", "Histories"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+}
