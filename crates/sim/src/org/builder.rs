@@ -59,6 +59,14 @@ pub(super) fn weekday_on_or_after(day: NaiveDate) -> NaiveDate {
     day
 }
 
+/// A date `days` after `anchor` as the calls say it ("June 13"): the first weekday on or
+/// after it, since the committees and renewals the calls name fall on working days.
+pub(super) fn spoken_date(anchor: DateTime<Utc>, days: i64) -> String {
+    weekday_on_or_after((anchor + Duration::days(days)).date_naive())
+        .format("%B %-d")
+        .to_string()
+}
+
 /// Title of the person the sample org adds to the upcoming meeting of
 /// [`NEW_ATTENDEE_ACCOUNT`](super::NEW_ATTENDEE_ACCOUNT): created after the account's newest
 /// call and on none of its calls.
@@ -476,11 +484,7 @@ impl Builder {
         let n = self.call_n;
         let mut rng = Rng::with_seed(SEED ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let f = &s.seed.facts;
-        let date = |days: i64| {
-            (self.anchor + Duration::days(days))
-                .format("%B %-d")
-                .to_string()
-        };
+        let date = |days: i64| spoken_date(self.anchor, days);
         let rep = self.user(s.host);
         let se = self.user(seed::SAM);
         let manager = self.user(seed::DANA);

@@ -206,11 +206,7 @@ impl SampleOrg {
                 .map(|c| c.name())
                 .unwrap_or_default()
         };
-        let date = |days: i64| {
-            (self.anchor + chrono::Duration::days(days))
-                .format("%B %-d")
-                .to_string()
-        };
+        let date = |days: i64| builder::spoken_date(self.anchor, days);
         let signal = |kind, text: String| PlantedSignal { kind, text };
         vec![
             signal("Metrics", f.metric_goal.to_owned()),
