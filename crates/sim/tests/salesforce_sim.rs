@@ -242,6 +242,30 @@ async fn the_two_action_flows_queries_verbatim() {
     );
     let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 4, "attributes and the three fields: {keys:?}");
+
+    // The next meeting, as the two-action GPT Instructions ask for it.
+    let soql = format!(
+        "SELECT Subject, StartDateTime, (SELECT RelationId, Status FROM EventRelations) FROM Event WHERE AccountId = '{account_id}' AND (StartDateTime = TODAY OR StartDateTime = NEXT_N_DAYS:90) ORDER BY StartDateTime ASC LIMIT 1"
+    );
+    let (status, body) = sim
+        .get(
+            &token,
+            "/services/data/v59.0/query",
+            &[("q", soql.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let event = sim
+        .org
+        .events
+        .iter()
+        .find(|e| e.account_id == account_id)
+        .unwrap();
+    assert_eq!(body["records"][0]["Subject"], event.subject.as_str());
+    assert_eq!(
+        body["records"][0]["EventRelations"]["totalSize"],
+        event.invitees.len()
+    );
 }
 
 #[tokio::test]
