@@ -6,8 +6,8 @@ use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 use server::config::{UpstreamArgs, DEFAULT_MAX_RESPONSE_CHARS};
 use service::{
-    render_markdown, AccountId, BriefingRequest, Caller, MaxChars, Methodology, Rendering, Service,
-    TranscriptMode, DEFAULT_BRIEFING_CALLS,
+    render_markdown, AccountId, BriefingRequest, Caller, MaxChars, MeetingChoice, Methodology,
+    Rendering, Service, TranscriptMode, DEFAULT_BRIEFING_CALLS,
 };
 
 /// `--format` values.
@@ -50,6 +50,11 @@ pub struct BriefingArgs {
     #[arg(long, default_value = "fit")]
     pub transcripts: TranscriptMode,
 
+    /// The meeting to prepare for: next (the account's next Salesforce event), none, or a
+    /// Salesforce event id (00U...) on the account.
+    #[arg(long, default_value = "next")]
+    pub meeting: String,
+
     #[command(flatten)]
     pub upstream: UpstreamArgs,
 }
@@ -82,6 +87,7 @@ impl BriefingArgs {
                 FormatArg::Json => Rendering::Json,
             },
             transcripts: self.transcripts,
+            meeting: MeetingChoice::parse("--meeting", &self.meeting)?,
             ..BriefingRequest::new(account_id)
         };
         let briefing = service.briefing(&caller, &request).await?;

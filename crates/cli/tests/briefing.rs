@@ -205,3 +205,36 @@ fn serve_and_briefing_help_name_the_new_settings() {
         assert!(help.contains(flag), "{flag} missing from briefing --help");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pack_opens_with_the_chosen_meeting_and_refuses_a_malformed_one() {
+    let sims = sims().await;
+    let account = sims
+        .org
+        .account_by_name(sim::org::NEW_ATTENDEE_ACCOUNT)
+        .unwrap();
+    let event = sims
+        .org
+        .events
+        .iter()
+        .find(|e| e.account_id == account.id)
+        .unwrap();
+    let (out, stdout, stderr) = briefing(
+        &sims,
+        &[&account.id, "--transcripts", "none", "--meeting", &event.id],
+        true,
+    )
+    .await;
+    assert!(out.status.success(), "{stderr}");
+    let expected = format!(
+        "# Briefing pack: {}\n\n## Next meeting\n\n- Subject: {}\n",
+        account.name, event.subject
+    );
+    assert!(stdout.starts_with(&expected), "{stdout}");
+    assert!(stdout.contains("(first time)"), "{stdout}");
+    assert!(stdout.contains("## Since the last call ("), "{stdout}");
+
+    let (out, _, stderr) = briefing(&sims, &[&account.id, "--meeting", "soon"], true).await;
+    assert!(!out.status.success());
+    assert!(stderr.contains("--meeting"), "{stderr}");
+}

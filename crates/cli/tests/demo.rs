@@ -133,9 +133,13 @@ fn demo_once_walks_through_and_exits_0() {
         "/briefing?calls=3&methodology=medpicc",
         "-> 200 OK",
         " 3 calls, 3 transcripts, ",
-        "  Account       Acme Logistics, ",
-        "  Open deals    ",
-        "  Key contacts  ",
+        // The pack opens with the meeting, its newcomer and what changed since the last call.
+        "  Next meeting     20",
+        " (first time)\n",
+        "  Since last call  StageName: ",
+        "  Account          Acme Logistics, ",
+        "  Open deals       ",
+        "  Key contacts     ",
         "  Instructions (MEDPICC), first lines:",
     ] {
         assert!(

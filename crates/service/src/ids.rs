@@ -148,6 +148,101 @@ impl AsRef<str> for AccountId {
     }
 }
 
+/// A Salesforce event id: 15 or 18 letters and digits starting with `00U` (the `Event` key
+/// prefix). Only such ids are ever written into SOQL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(
+    value_type = String,
+    pattern = "^00U[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$",
+    example = "00UDm0000000001IAA"
+)]
+pub struct EventId(String);
+
+/// Pattern of a Salesforce event id, as the OpenAPI document states it.
+pub const EVENT_ID_PATTERN: &str = "^00U[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$";
+
+/// Whether `id` is shaped like a Salesforce event id.
+pub fn is_event_id(id: &str) -> bool {
+    (id.len() == 15 || id.len() == 18)
+        && id.bytes().all(|b| b.is_ascii_alphanumeric())
+        && id.starts_with("00U")
+}
+
+impl EventId {
+    /// Reads an event id (surrounding blanks ignored); the error names `field`.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ServiceError> {
+        let id = raw.trim();
+        if is_event_id(id) {
+            Ok(Self(id.to_owned()))
+        } else {
+            Err(ServiceError::validation(
+                field,
+                "must be next, none, or a Salesforce event id: 15 or 18 letters and digits                  starting with 00U",
+            ))
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EventId {
+    type Error = ServiceError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse("meeting", &raw)
+    }
+}
+
+impl From<EventId> for String {
+    fn from(id: EventId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which meeting a briefing prepares for (`meeting=next|none|<event id>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum MeetingChoice {
+    /// The account's next event on the calendar, if any.
+    #[default]
+    Next,
+    /// No meeting: the pack carries no meeting section.
+    None,
+    /// This event, which must be on the account (or one of its deals) and visible to the caller.
+    Event(EventId),
+}
+
+impl MeetingChoice {
+    /// Reads `next`, `none` (any case) or an event id; the error names `field`.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ServiceError> {
+        let text = raw.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("next") {
+            Ok(Self::Next)
+        } else if text.eq_ignore_ascii_case("none") {
+            Ok(Self::None)
+        } else {
+            EventId::parse(field, text).map(Self::Event)
+        }
+    }
+
+    /// How the choice is written in parameters.
+    pub fn as_param(&self) -> &str {
+        match self {
+            Self::Next => "next",
+            Self::None => "none",
+            Self::Event(id) => id.as_str(),
+        }
+    }
+}
+
 /// Refuses a list of `count` items when it is over `max`, before anything in it is read: a
 /// body of thousands of ids costs one comparison, not thousands of checks.
 pub fn check_count(field: &str, count: usize, max: usize) -> Result<(), ServiceError> {
@@ -234,6 +329,42 @@ pub fn parse_offsets<K: AsRef<str>>(
 /// At most 40 characters of what the caller sent, for an error message.
 fn truncated(raw: &str) -> String {
     raw.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod meeting_tests {
+    use super::*;
+
+    #[test]
+    fn meeting_choices_are_next_none_or_an_event_id() {
+        assert_eq!(
+            MeetingChoice::parse("meeting", " NEXT ").ok(),
+            Some(MeetingChoice::Next)
+        );
+        assert_eq!(
+            MeetingChoice::parse("meeting", "").ok(),
+            Some(MeetingChoice::Next)
+        );
+        assert_eq!(
+            MeetingChoice::parse("meeting", "None").ok(),
+            Some(MeetingChoice::None)
+        );
+        let id = "00UDm0000000001IAA";
+        assert_eq!(
+            MeetingChoice::parse("meeting", id)
+                .ok()
+                .map(|m| m.as_param().to_owned()),
+            Some(id.to_owned())
+        );
+        for bad in [
+            "001Dm0000000001IAA",
+            "00U' OR Id != '",
+            "later",
+            "00UDm00000000",
+        ] {
+            assert!(MeetingChoice::parse("meeting", bad).is_err(), "{bad}");
+        }
+    }
 }
 
 #[cfg(test)]

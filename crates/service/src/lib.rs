@@ -19,6 +19,7 @@ pub mod dto;
 pub mod error;
 pub mod fields;
 pub mod ids;
+pub mod meeting;
 pub mod methodology;
 pub mod model;
 pub mod query;
@@ -39,7 +40,7 @@ pub use call_source::{CallSource, GongListing, ResolvedSource};
 pub use caller::{Caller, DEFAULT_TOKEN_CACHE_TTL};
 pub use error::{ServiceError, Upstream};
 pub use fields::GongFields;
-pub use ids::{AccountId, CallId};
+pub use ids::{AccountId, CallId, EventId, MeetingChoice};
 pub use methodology::Methodology;
 pub use model::{
     AccountHit, AccountSummary, Briefing, BriefingCall, BriefingTranscript, CallIntelligence,

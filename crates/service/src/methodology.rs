@@ -114,12 +114,14 @@ impl Methodology {
     /// Instructions for the assistant writing the briefing up for `account_name`.
     pub fn instructions(self, account_name: &str) -> String {
         let mut out = format!(
-            "Write a meeting-prep briefing for {account_name} using {title}, from the account, \
-             opportunities, contacts, calls and transcripts in this pack. Use these parts, in order:\n\
-             1. Account: name, owner, industry, size, and each open opportunity with stage, amount and close date.\n\
-             2. Calls: a table with one row per call: title, date, duration, attendees (name, title, internal or external) and the Gong link.\n\
-             3. Recommended focus areas for the next meeting: 3 to 5, each with why (the gap or signal it addresses).\n\
-             4. {title}, one heading per section:\n",
+            "Write a meeting-prep briefing for {account_name} using {title}, from the meeting, \
+             account, opportunities, contacts, calls and transcripts in this pack. Use these parts, in order:\n\
+             1. Next meeting (open with it): when, subject, and who is coming, each with their buying role and what they said on earlier calls; name who is coming for the first time (never on a call) and how to meet them. With no meeting in the pack, say that none is on the calendar.\n\
+             2. Since the last call: deal changes (stage, amount, close date, next step), new contacts, and open tasks due before the meeting.\n\
+             3. Account: name, owner, industry, size, and each open opportunity with stage, amount and close date.\n\
+             4. Calls: a table with one row per call: title, date, duration, attendees (name, title, internal or external) and the Gong link.\n\
+             5. Recommended focus areas for the next meeting: 3 to 5, each with why (the gap or signal it addresses).\n\
+             6. {title}, one heading per section:\n",
             title = self.title()
         );
         for section in self.sections() {

@@ -316,10 +316,135 @@ pub struct Truncation {
     pub calls: Vec<TranscriptSlice>,
 }
 
+/// The meeting a briefing prepares for: the account's next Salesforce event (or the one asked
+/// for), with who is coming and what each of them said before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Meeting {
+    /// Salesforce event id.
+    pub event_id: String,
+    /// The event's subject.
+    pub subject: Option<String>,
+    /// Start, ISO-8601 in UTC.
+    pub start: Option<String>,
+    /// End, ISO-8601 in UTC.
+    pub end: Option<String>,
+    /// Where (a room, or a video link).
+    pub location: Option<String>,
+    /// Whose calendar holds it.
+    pub owner: Option<String>,
+    /// Everyone invited that the caller can see in Salesforce: the buying side first.
+    pub attendees: Vec<MeetingAttendee>,
+    /// Names of the invitees on none of the briefing's calls: people to get to know.
+    #[serde(default)]
+    pub first_time: Vec<String>,
+}
+
+/// One invitee of the meeting, joined with the stakeholder map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingAttendee {
+    /// Salesforce id of the contact, lead or user invited.
+    pub id: String,
+    /// `contact`, `lead` or `user` (a user is on the selling side).
+    pub kind: String,
+    /// Full name.
+    pub name: String,
+    /// Job title, when known.
+    pub title: Option<String>,
+    /// The invitation's status: New, Accepted, Declined.
+    pub status: Option<String>,
+    /// Buying roles on the account's open deals.
+    #[serde(default)]
+    pub buying_roles: Vec<String>,
+    /// How many of the briefing's calls they attended.
+    pub calls_attended: usize,
+    /// Their share of the talk on the briefing's calls, in percent.
+    pub talk_share: Option<u32>,
+    /// The newest call they spoke on, as "title (date)": where to read what they said.
+    pub last_heard: Option<String>,
+    /// On the buying side and on none of the briefing's calls.
+    pub first_time: bool,
+}
+
+/// What changed since the newest call: deal changes, new contacts, open to-dos.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SinceLastCall {
+    /// When the newest call started (ISO-8601): changes after it are listed.
+    pub since: Option<String>,
+    /// Tracked changes of the deals' stage, amount, close date and next step, oldest first.
+    pub deal_changes: Vec<DealChange>,
+    /// Contacts created at the account since then.
+    pub new_contacts: Vec<NewContact>,
+    /// Open tasks on the account due before the meeting (or within a week without one),
+    /// soonest first.
+    pub open_tasks: Vec<OpenTask>,
+}
+
+/// One tracked change of a deal's field (Salesforce `OpportunityFieldHistory`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DealChange {
+    /// Salesforce opportunity id.
+    pub opportunity_id: String,
+    /// Opportunity name.
+    pub opportunity: Option<String>,
+    /// API name of the field: StageName, Amount, CloseDate, NextStep.
+    pub field: String,
+    /// The value before.
+    pub old_value: Option<String>,
+    /// The value after.
+    pub new_value: Option<String>,
+    /// When, ISO-8601 in UTC.
+    pub changed_at: Option<String>,
+    /// Who changed it.
+    pub changed_by: Option<String>,
+}
+
+/// A contact created at the account after the newest call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewContact {
+    /// Salesforce contact id.
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// Job title.
+    pub title: Option<String>,
+    /// When created, ISO-8601 in UTC.
+    pub created: Option<String>,
+}
+
+/// An open to-do (Salesforce `Task`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenTask {
+    /// Salesforce task id.
+    pub id: String,
+    /// What to do.
+    pub subject: Option<String>,
+    /// Due date (`YYYY-MM-DD`).
+    pub due: Option<String>,
+    /// Not Started, In Progress, ...
+    pub status: Option<String>,
+    /// High, Normal, Low.
+    pub priority: Option<String>,
+    /// Who it is assigned to.
+    pub owner: Option<String>,
+}
+
 /// Everything an assistant needs to prepare a rep for a meeting with one account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Briefing {
+    /// The meeting the pack prepares for; `null` when none is on the calendar or none was
+    /// asked for (the notes say which). The write-up opens with it.
+    #[serde(default)]
+    pub meeting: Option<Meeting>,
+    /// What changed since the newest call; `null` when the account has no calls.
+    #[serde(default)]
+    pub since_last_call: Option<SinceLastCall>,
     /// The account.
     pub account: AccountSummary,
     /// The framework the write-up follows.

@@ -4,6 +4,7 @@
 //! terms (`salesforce::escape`); object and field names come from [`GongFields`], checked to be
 //! API names when the service is built. Tests below show injection attempts staying literals.
 
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use salesforce::escape::{soql_like_contains, soql_string_literal, sosl_term};
 
 use crate::fields::GongFields;
@@ -83,6 +84,94 @@ pub fn contacts(account_id: &str) -> String {
         "SELECT Id, Name, Title, Email FROM Contact WHERE AccountId = {} ORDER BY LastName ASC \
          LIMIT {MAX_CONTACTS}",
         soql_string_literal(account_id)
+    )
+}
+
+/// Most rows read for each part of "since the last call" (deal changes, new contacts, tasks).
+pub const MAX_SINCE_ROWS: usize = 50;
+
+/// Most invitees read for a meeting.
+pub const MAX_INVITEES: usize = 100;
+
+/// The event fields a meeting shows, with its invitees as a parent-to-child subquery.
+fn event_fields() -> String {
+    format!(
+        "Id, Subject, StartDateTime, EndDateTime, Location, WhatId, AccountId, Owner.Name, \
+         (SELECT RelationId, Status FROM EventRelations LIMIT {MAX_INVITEES})"
+    )
+}
+
+/// A SOQL datetime literal (`2024-05-02T15:00:00Z`): written from a parsed instant, never
+/// from caller text.
+fn datetime_literal(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// SOQL for the account's next event from `now`: on the account itself or on anything of it
+/// (Salesforce derives an event's `AccountId` from its opportunity or contact).
+pub fn next_event(account_id: &str, now: &DateTime<Utc>) -> String {
+    let id = soql_string_literal(account_id);
+    format!(
+        "SELECT {} FROM Event WHERE (AccountId = {id} OR WhatId = {id}) AND StartDateTime >= {} \
+         ORDER BY StartDateTime ASC LIMIT 1",
+        event_fields(),
+        datetime_literal(now)
+    )
+}
+
+/// SOQL for one event, only if it is on the account (or anything of it).
+pub fn event_on_account(event_id: &str, account_id: &str) -> String {
+    let id = soql_string_literal(account_id);
+    format!(
+        "SELECT {} FROM Event WHERE Id = {} AND (AccountId = {id} OR WhatId = {id}) LIMIT 1",
+        event_fields(),
+        soql_string_literal(event_id)
+    )
+}
+
+/// SOQL for the people among `ids` of one object (`Contact`, `Lead` or `User`), by id.
+pub fn people<S: AsRef<str>>(object: &str, ids: &[S]) -> String {
+    let list: Vec<String> = ids
+        .iter()
+        .map(|id| soql_string_literal(id.as_ref()))
+        .collect();
+    format!(
+        "SELECT Id, Name, Title FROM {object} WHERE Id IN ({})",
+        list.join(", ")
+    )
+}
+
+/// SOQL for the tracked changes of the account's deals' stage, amount, close date and next
+/// step after `since`, oldest first.
+pub fn deal_changes(account_id: &str, since: &DateTime<Utc>) -> String {
+    format!(
+        "SELECT OpportunityId, Opportunity.Name, Field, OldValue, NewValue, CreatedDate, \
+         CreatedBy.Name FROM OpportunityFieldHistory WHERE Opportunity.AccountId = {} AND \
+         Field IN ('StageName', 'Amount', 'CloseDate', 'NextStep') AND CreatedDate > {} \
+         ORDER BY CreatedDate ASC LIMIT {MAX_SINCE_ROWS}",
+        soql_string_literal(account_id),
+        datetime_literal(since)
+    )
+}
+
+/// SOQL for the account's contacts created after `since`.
+pub fn new_contacts(account_id: &str, since: &DateTime<Utc>) -> String {
+    format!(
+        "SELECT Id, Name, Title, CreatedDate FROM Contact WHERE AccountId = {} AND \
+         CreatedDate > {} ORDER BY CreatedDate ASC LIMIT {MAX_SINCE_ROWS}",
+        soql_string_literal(account_id),
+        datetime_literal(since)
+    )
+}
+
+/// SOQL for the account's open tasks due on or before `due_by`, soonest first.
+pub fn open_tasks(account_id: &str, due_by: NaiveDate) -> String {
+    format!(
+        "SELECT Id, Subject, ActivityDate, Status, Priority, Owner.Name FROM Task WHERE \
+         AccountId = {} AND IsClosed = false AND ActivityDate <= {} ORDER BY ActivityDate ASC \
+         LIMIT {MAX_SINCE_ROWS}",
+        soql_string_literal(account_id),
+        due_by.format("%Y-%m-%d")
     )
 }
 
@@ -200,6 +289,24 @@ mod tests {
             search_accounts("Acme"),
             "FIND {Acme*} IN NAME FIELDS RETURNING Account(Id, Name, Industry, Website, \
              BillingCity, BillingCountry, Owner.Name ORDER BY Name LIMIT 10) LIMIT 10"
+        );
+    }
+
+    #[test]
+    fn meeting_queries_keep_ids_literal_and_dates_typed() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 9, 30, 0).unwrap();
+        let q = next_event("001A' OR Id != '", &now);
+        assert!(
+            q.contains(r"WHERE (AccountId = '001A\' OR Id != \'' OR WhatId = '001A\' OR Id != \'') AND StartDateTime >= 2026-11-28T09:30:00Z"),
+            "{q}"
+        );
+        assert!(q.contains("(SELECT RelationId, Status FROM EventRelations LIMIT 100)"));
+        let q = open_tasks("001A", now.date_naive());
+        assert!(q.contains("ActivityDate <= 2026-11-28 ORDER BY"), "{q}");
+        assert_eq!(
+            people("Contact", &["003A", "x'y"]),
+            "SELECT Id, Name, Title FROM Contact WHERE Id IN ('003A', 'x\\'y')"
         );
     }
 

@@ -8,7 +8,9 @@ use chrono::SecondsFormat;
 use serde_json::Value;
 
 use crate::fields::GongFields;
-use crate::model::{AccountHit, AccountSummary, CallRow, OpportunitySummary};
+use crate::model::{
+    AccountHit, AccountSummary, CallRow, DealChange, NewContact, OpenTask, OpportunitySummary,
+};
 
 /// A text field, `None` when missing, null or blank.
 pub fn text(record: &Value, field: &str) -> Option<String> {
@@ -109,6 +111,84 @@ pub fn contact(record: &Value) -> Option<ContactRecord> {
         name: text(record, "Name")?,
         title: text(record, "Title"),
         email: text(record, "Email"),
+    })
+}
+
+/// An event as read: its fields and its invitees (`EventRelations`, the subquery's rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// Salesforce id.
+    pub id: String,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Start, ISO-8601 in UTC.
+    pub start: Option<String>,
+    /// End, ISO-8601 in UTC.
+    pub end: Option<String>,
+    /// Location.
+    pub location: Option<String>,
+    /// The calendar owner's name.
+    pub owner: Option<String>,
+    /// Invitees: (relation id, status), as Salesforce listed them.
+    pub invitees: Vec<(String, Option<String>)>,
+}
+
+/// An event with its invitees; `None` without an id. A subquery answers `null` when there are
+/// no children, and a page of `{totalSize, done, records}` otherwise.
+pub fn event(record: &Value) -> Option<EventRecord> {
+    let invitees = record
+        .get("EventRelations")
+        .and_then(|r| r.get("records"))
+        .and_then(Value::as_array)
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| Some((text(r, "RelationId")?, text(r, "Status"))))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(EventRecord {
+        id: text(record, "Id")?,
+        subject: text(record, "Subject"),
+        start: text(record, "StartDateTime").map(|s| iso_datetime(&s)),
+        end: text(record, "EndDateTime").map(|s| iso_datetime(&s)),
+        location: text(record, "Location"),
+        owner: parent_text(record, "Owner", "Name"),
+        invitees,
+    })
+}
+
+/// A tracked deal change; `None` without the opportunity or the field.
+pub fn deal_change(record: &Value) -> Option<DealChange> {
+    Some(DealChange {
+        opportunity_id: text(record, "OpportunityId")?,
+        opportunity: parent_text(record, "Opportunity", "Name"),
+        field: text(record, "Field")?,
+        old_value: text(record, "OldValue"),
+        new_value: text(record, "NewValue"),
+        changed_at: text(record, "CreatedDate").map(|s| iso_datetime(&s)),
+        changed_by: parent_text(record, "CreatedBy", "Name"),
+    })
+}
+
+/// A newly created contact; `None` without an id or name.
+pub fn new_contact(record: &Value) -> Option<NewContact> {
+    Some(NewContact {
+        id: text(record, "Id")?,
+        name: text(record, "Name")?,
+        title: text(record, "Title"),
+        created: text(record, "CreatedDate").map(|s| iso_datetime(&s)),
+    })
+}
+
+/// An open task; `None` without an id.
+pub fn open_task(record: &Value) -> Option<OpenTask> {
+    Some(OpenTask {
+        id: text(record, "Id")?,
+        subject: text(record, "Subject"),
+        due: text(record, "ActivityDate"),
+        status: text(record, "Status"),
+        priority: text(record, "Priority"),
+        owner: parent_text(record, "Owner", "Name"),
     })
 }
 

@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use transcript::budget::group_thousands;
 
-use crate::model::{Briefing, BriefingCall, CallIntelligence, Moment, Stakeholder};
+use crate::model::{
+    Briefing, BriefingCall, CallIntelligence, Meeting, Moment, SinceLastCall, Stakeholder,
+};
 
 /// Text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
 fn cell(text: &str) -> String {
@@ -195,13 +197,125 @@ fn write_intelligence(out: &mut String, i: &CallIntelligence) {
     out.push('\n');
 }
 
-/// The whole briefing as Markdown: instructions, account, opportunities, contacts, calls
+/// The meeting: when, subject, and who is coming with what each said before; newcomers named.
+fn write_meeting(out: &mut String, meeting: Option<&Meeting>) {
+    let _ = writeln!(out, "## Next meeting\n");
+    let Some(m) = meeting else {
+        let _ = writeln!(
+            out,
+            "No meeting in this pack: none on the Salesforce calendar, or none asked for (see the notes).\n"
+        );
+        return;
+    };
+    let when = match (m.start.as_deref(), m.end.as_deref()) {
+        (Some(start), Some(end)) => format!("{start} to {end}"),
+        (Some(start), None) => start.to_owned(),
+        _ => "—".to_owned(),
+    };
+    let _ = writeln!(out, "- Subject: {}", or_dash(m.subject.as_deref()));
+    let _ = writeln!(out, "- When: {}", cell(&when));
+    let _ = writeln!(out, "- Where: {}", or_dash(m.location.as_deref()));
+    let _ = writeln!(out, "- Organizer: {}", or_dash(m.owner.as_deref()));
+    let _ = writeln!(out, "- Salesforce event id: {}", m.event_id);
+    if !m.first_time.is_empty() {
+        let names: Vec<String> = m.first_time.iter().map(|n| cell(n)).collect();
+        let _ = writeln!(
+            out,
+            "- Coming for the first time (on none of the calls below): {}",
+            names.join(", ")
+        );
+    }
+    out.push('\n');
+    if m.attendees.is_empty() {
+        let _ = writeln!(out, "No invitees you can see.\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| Who | Title | Side | Buying roles | Calls attended | Talk share | Last heard | Status |"
+    );
+    let _ = writeln!(out, "| --- | --- | --- | --- | ---: | ---: | --- | --- |");
+    for a in &m.attendees {
+        let side = if a.kind == "user" { "ours" } else { "customer" };
+        let name = if a.first_time {
+            format!("{} (first time)", cell(&a.name))
+        } else {
+            cell(&a.name)
+        };
+        let roles = a.buying_roles.join(", ");
+        let share = a.talk_share.map(|p| format!("{p}%"));
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {side} | {} | {} | {} | {} | {} |",
+            or_dash(a.title.as_deref()),
+            or_dash(Some(&roles)),
+            a.calls_attended,
+            or_dash(share.as_deref()),
+            or_dash(a.last_heard.as_deref()),
+            or_dash(a.status.as_deref()),
+        );
+    }
+    out.push('\n');
+}
+
+/// Deal changes, new contacts and open tasks since the newest call.
+fn write_since_last_call(out: &mut String, since: &SinceLastCall) {
+    let _ = writeln!(
+        out,
+        "## Since the last call ({})\n",
+        or_dash(date_of(since.since.as_deref()))
+    );
+    if since.deal_changes.is_empty() && since.new_contacts.is_empty() && since.open_tasks.is_empty()
+    {
+        let _ = writeln!(out, "No deal changes, new contacts or open tasks.\n");
+        return;
+    }
+    for c in &since.deal_changes {
+        let _ = writeln!(
+            out,
+            "- {} {}: {} → {} ({}, {})",
+            or_dash(c.opportunity.as_deref()),
+            cell(&c.field),
+            or_dash(c.old_value.as_deref()),
+            or_dash(c.new_value.as_deref()),
+            or_dash(date_of(c.changed_at.as_deref())),
+            or_dash(c.changed_by.as_deref()),
+        );
+    }
+    for c in &since.new_contacts {
+        let _ = writeln!(
+            out,
+            "- New contact: {} ({}), created {}",
+            cell(&c.name),
+            or_dash(c.title.as_deref()),
+            or_dash(date_of(c.created.as_deref())),
+        );
+    }
+    for t in &since.open_tasks {
+        let _ = writeln!(
+            out,
+            "- Open task: {} (due {}, {}, {})",
+            or_dash(t.subject.as_deref()),
+            or_dash(t.due.as_deref()),
+            or_dash(t.priority.as_deref()),
+            or_dash(t.owner.as_deref()),
+        );
+    }
+    out.push('\n');
+}
+
+/// The whole briefing as Markdown: the meeting and what changed since the last call, then
+/// instructions, account, opportunities, contacts, calls
 /// table, notes, and each transcript under a heading that names its call and date.
 pub fn render_markdown(b: &Briefing) -> String {
     let mut out = String::new();
     let a = &b.account;
     // Writing to a String cannot fail.
     let _ = writeln!(out, "# Briefing pack: {}\n", a.name.replace('\n', " "));
+    write_meeting(&mut out, b.meeting.as_ref());
+    if let Some(since) = &b.since_last_call {
+        write_since_last_call(&mut out, since);
+    }
     let _ = writeln!(
         out,
         "## How to write this up ({})\n\n{}\n",
@@ -333,6 +447,8 @@ mod tests {
 
     fn sample() -> Briefing {
         Briefing {
+            meeting: None,
+            since_last_call: None,
             account: AccountSummary {
                 id: "001000000000001AAA".into(),
                 name: "Acme | Logistics".into(),
@@ -492,6 +608,70 @@ mod tests {
             - Bo Diaz: Customer voice on calls, not a contact in Salesforce\n\n\
             ## Calls\n";
         assert!(md.contains(expected), "{md}");
+    }
+
+    #[test]
+    fn the_pack_opens_with_the_meeting_and_what_changed() {
+        use crate::model::{DealChange, MeetingAttendee, OpenTask};
+        let mut b = sample();
+        let md = render_markdown(&b);
+        assert!(md.contains(
+            "## Next meeting\n\nNo meeting in this pack: none on the Salesforce calendar"
+        ));
+        let attendee = |name: &str, kind: &str, calls: usize| MeetingAttendee {
+            id: "003x".into(),
+            kind: kind.into(),
+            name: name.into(),
+            title: None,
+            status: Some("New".into()),
+            buying_roles: Vec::new(),
+            calls_attended: calls,
+            talk_share: None,
+            last_heard: None,
+            first_time: kind != "user" && calls == 0,
+        };
+        b.meeting = Some(Meeting {
+            event_id: "00Ux".into(),
+            subject: Some("Contract review".into()),
+            start: Some("2026-12-02T16:00:00Z".into()),
+            end: None,
+            location: None,
+            owner: Some("Maya Chen".into()),
+            attendees: vec![
+                attendee("Noor Haddad", "contact", 0),
+                attendee("Maya Chen", "user", 2),
+            ],
+            first_time: vec!["Noor Haddad".into()],
+        });
+        b.since_last_call = Some(SinceLastCall {
+            since: Some("2026-11-26T15:00:00Z".into()),
+            deal_changes: vec![DealChange {
+                opportunity_id: "006x".into(),
+                opportunity: Some("Acme - Relay".into()),
+                field: "StageName".into(),
+                old_value: Some("Proposal".into()),
+                new_value: Some("Negotiation".into()),
+                changed_at: Some("2026-11-27T09:00:00Z".into()),
+                changed_by: Some("Maya Chen".into()),
+            }],
+            new_contacts: Vec::new(),
+            open_tasks: vec![OpenTask {
+                id: "00Tx".into(),
+                subject: Some("Send the agenda".into()),
+                due: Some("2026-12-01".into()),
+                status: None,
+                priority: Some("High".into()),
+                owner: None,
+            }],
+        });
+        let md = render_markdown(&b);
+        let meeting = md.find("## Next meeting").unwrap();
+        assert!(meeting < md.find("## How to write this up").unwrap());
+        assert!(
+            md.contains("- Coming for the first time (on none of the calls below): Noor Haddad\n")
+        );
+        assert!(md.contains("| Noor Haddad (first time) | — | customer |"));
+        assert!(md.contains("## Since the last call (2026-11-26)\n\n- Acme - Relay StageName: Proposal → Negotiation (2026-11-27, Maya Chen)\n- Open task: Send the agenda (due 2026-12-01, High, —)\n"));
     }
 
     #[test]

@@ -22,9 +22,10 @@ use crate::caller::{Caller, Identity, TokenCache, DEFAULT_TOKEN_CACHE_TTL};
 use crate::domains::{self, AccountDomains};
 use crate::error::ServiceError;
 use crate::fields::GongFields;
-use crate::ids::{distinct, AccountId, CallId};
+use crate::ids::{distinct, AccountId, CallId, MeetingChoice};
+use crate::meeting::{assemble_meeting, kind_of, Person};
 use crate::methodology::Methodology;
-use crate::model::{AccountHit, Briefing, CallRow, TranscriptMode};
+use crate::model::{AccountHit, Briefing, CallRow, Meeting, SinceLastCall, TranscriptMode};
 use crate::readiness::{Readiness, ReadinessCheck};
 use crate::{query, records};
 
@@ -89,6 +90,8 @@ pub struct BriefingRequest {
     pub rendering: Rendering,
     /// How much transcript text to carry, and how to cut it when it does not fit.
     pub transcripts: TranscriptMode,
+    /// Which meeting to prepare for: the next one on the calendar, a given event, or none.
+    pub meeting: MeetingChoice,
 }
 
 impl BriefingRequest {
@@ -103,8 +106,17 @@ impl BriefingRequest {
             offsets: HashMap::new(),
             rendering: Rendering::Json,
             transcripts: TranscriptMode::default(),
+            meeting: MeetingChoice::default(),
         }
     }
+}
+
+/// The meeting a briefing prepares for and what changed since the newest call, with what the
+/// reader must know about parts Salesforce did not share.
+struct MeetingContext {
+    meeting: Option<Meeting>,
+    since_last_call: Option<SinceLastCall>,
+    notes: Vec<String>,
 }
 
 /// Which requested call ids the caller may read.
@@ -605,6 +617,7 @@ impl Service {
         let (client, as_user) = self.salesforce_for(caller)?;
         let source = self.source(&client, as_user).await?;
         let fields = &self.options.fields;
+        let now = chrono::Utc::now();
         let soql = [
             query::account(account_id),
             query::open_opportunities(account_id),
@@ -620,12 +633,24 @@ impl Service {
                 ResolvedSource::Gong => Ok(None),
             }
         };
-        let (account, opportunities, contacts, calls, roles) = tokio::join!(
+        let event_soql = match &request.meeting {
+            MeetingChoice::Next => Some(query::next_event(account_id, &now)),
+            MeetingChoice::Event(id) => Some(query::event_on_account(id.as_str(), account_id)),
+            MeetingChoice::None => None,
+        };
+        let event_query = async {
+            match &event_soql {
+                Some(q) => Some(client.query::<Value>(q).await),
+                None => None,
+            }
+        };
+        let (account, opportunities, contacts, calls, roles, event) = tokio::join!(
             client.query::<Value>(&soql[0]),
             client.query::<Value>(&soql[1]),
             client.query::<Value>(&soql[2]),
             calls,
             client.query::<Value>(&soql[4]),
+            event_query,
         );
         let sf = |e| ServiceError::from_salesforce(e, as_user);
         let account = account
@@ -693,9 +718,60 @@ impl Service {
                 )
             }
         };
+        // The event is read as the caller: one they cannot see, or one on another account,
+        // is not found, the same answer as an event that does not exist.
+        let event = match event {
+            None => None,
+            Some(Ok(records)) => {
+                let found = records.first().and_then(records::event);
+                if found.is_none() {
+                    if let MeetingChoice::Event(id) = &request.meeting {
+                        return Err(ServiceError::NotFound {
+                            message: format!(
+                                "no event {id} on account {account_id} that you can see in \
+                                 Salesforce; use meeting=next for the next one"
+                            ),
+                        });
+                    }
+                }
+                found
+            }
+            Some(Err(err)) => {
+                if matches!(request.meeting, MeetingChoice::Event(_)) {
+                    return Err(sf(err));
+                }
+                tracing::warn!(error = %err, "the next event could not be read");
+                None
+            }
+        };
         let mut parts = assemble(&account.name, &rows, gong, &contacts, &roles);
         parts.notes.extend(source_notes);
         parts.notes.extend(roles_note);
+        let since = rows
+            .first()
+            .and_then(|r| r.started.as_deref())
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&chrono::Utc));
+        let MeetingContext {
+            meeting,
+            since_last_call,
+            notes: meeting_notes,
+        } = self
+            .meeting_context(&client, account_id, event, since, now, &parts.stakeholders)
+            .await;
+        parts.notes.extend(meeting_notes);
+        match (&request.meeting, &meeting) {
+            (MeetingChoice::None, _) => parts.notes.push(
+                "No meeting was asked for (meeting=none): the pack has no meeting section."
+                    .to_owned(),
+            ),
+            (_, None) => parts.notes.push(format!(
+                "No upcoming meeting with {} is on the Salesforce calendar that you can see: \
+                 say so at the top of the write-up.",
+                account.name
+            )),
+            _ => {}
+        }
         match request.transcripts {
             TranscriptMode::Fit => {}
             // Cut at each transcript's end, to read on in order.
@@ -755,6 +831,8 @@ impl Service {
                 max_chars,
                 request.rendering,
                 |transcripts, truncation| Briefing {
+                    meeting: meeting.clone(),
+                    since_last_call: since_last_call.clone(),
                     account: account.clone(),
                     methodology,
                     instructions: instructions.clone(),
@@ -776,6 +854,132 @@ impl Service {
         Err(refused.unwrap_or_else(|| {
             ServiceError::validation(max_chars.field(), "is too small for this briefing")
         }))
+    }
+
+    /// The meeting (from `event`, with its invitees the caller can see, joined with the
+    /// stakeholder map) and what changed since the newest call (`since`): deal changes, new
+    /// contacts, and open tasks due before the meeting (within a week of `now` without one).
+    /// These parts are extra: an org that hides one of these objects from the caller still
+    /// gets the briefing, with a note.
+    async fn meeting_context(
+        &self,
+        client: &SalesforceClient,
+        account_id: &str,
+        event: Option<records::EventRecord>,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+        stakeholders: &[crate::model::Stakeholder],
+    ) -> MeetingContext {
+        let mut notes = Vec::new();
+        let invitees: Vec<&str> = event
+            .iter()
+            .flat_map(|e| e.invitees.iter().map(|(id, _)| id.as_str()))
+            .collect();
+        let of_kind = |kind: &str| -> Vec<String> {
+            distinct(
+                invitees
+                    .iter()
+                    .filter(|id| kind_of(id) == Some(kind))
+                    .map(|id| (*id).to_owned()),
+            )
+        };
+        let people_soql: Vec<String> = [("contact", "Contact"), ("user", "User"), ("lead", "Lead")]
+            .into_iter()
+            .filter_map(|(kind, object)| {
+                let ids = of_kind(kind);
+                (!ids.is_empty()).then(|| query::people(object, &ids))
+            })
+            .collect();
+        let due_by = event
+            .as_ref()
+            .and_then(|e| e.start.as_deref())
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map_or(now.date_naive() + chrono::Duration::days(7), |t| {
+                t.with_timezone(&chrono::Utc).date_naive()
+            });
+        let since_soql = since.map(|since| {
+            [
+                query::deal_changes(account_id, &since),
+                query::new_contacts(account_id, &since),
+            ]
+        });
+        let tasks_soql = query::open_tasks(account_id, due_by);
+        let people =
+            futures::future::join_all(people_soql.iter().map(|q| client.query::<Value>(q)));
+        let since_parts = async {
+            match &since_soql {
+                Some([changes, contacts]) => {
+                    let (a, b) = tokio::join!(
+                        client.query::<Value>(changes),
+                        client.query::<Value>(contacts)
+                    );
+                    Some((a, b))
+                }
+                None => None,
+            }
+        };
+        let (people, since_parts, tasks) =
+            tokio::join!(people, since_parts, client.query::<Value>(&tasks_soql));
+        let mut by_id: HashMap<String, Person> = HashMap::new();
+        for result in people {
+            // A lead query fails in an org without leads; its invitees stay unnamed.
+            let Ok(records) = result else { continue };
+            for r in &records {
+                if let (Some(id), Some(name)) = (records::text(r, "Id"), records::text(r, "Name")) {
+                    by_id.insert(
+                        id_key(&id).to_owned(),
+                        Person {
+                            id,
+                            name,
+                            title: records::text(r, "Title"),
+                        },
+                    );
+                }
+            }
+        }
+        let meeting = event.map(|e| {
+            let (meeting, hidden) = assemble_meeting(&e, &by_id, stakeholders);
+            if hidden > 0 {
+                notes.push(format!(
+                    "{hidden} invitee(s) of the meeting are records you cannot see in \
+                     Salesforce (or not people) and are left out."
+                ));
+            }
+            meeting
+        });
+        let mut read = |what: &str, result: Result<Vec<Value>, SalesforceError>| match result {
+            Ok(rows) => rows,
+            Err(err) => {
+                tracing::warn!(error = %err, part = what, "a meeting-context part could not be read");
+                notes.push(format!("Salesforce did not share the account's {what}."));
+                Vec::new()
+            }
+        };
+        let tasks: Vec<_> = read("tasks", tasks)
+            .iter()
+            .filter_map(records::open_task)
+            .collect();
+        let since_last_call = since_parts.map(|(changes, contacts)| {
+            let changes = read("opportunity field history", changes)
+                .iter()
+                .filter_map(records::deal_change)
+                .collect();
+            let contacts = read("new contacts", contacts)
+                .iter()
+                .filter_map(records::new_contact)
+                .collect();
+            crate::meeting::since_last_call(
+                since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                changes,
+                contacts,
+                tasks,
+            )
+        });
+        MeetingContext {
+            meeting,
+            since_last_call,
+            notes,
+        }
     }
 
     /// Splits `call_ids` into those the caller may read and the rest. API-key callers may read

@@ -2,8 +2,11 @@
 
 use std::collections::HashSet;
 
-use chrono::{Duration, NaiveDate};
-use sim::org::{Affiliation, SampleOrg, UserRole, UNLISTED_SPEAKER_ACCOUNT, UNNAMED_PARTY_ACCOUNT};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use sim::org::{
+    Affiliation, SampleOrg, UserRole, NEW_ATTENDEE_ACCOUNT, NEW_ATTENDEE_TITLE,
+    UNLISTED_SPEAKER_ACCOUNT, UNNAMED_PARTY_ACCOUNT,
+};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()
@@ -72,7 +75,7 @@ fn people_accounts_and_deals_are_complete_and_linked() {
         assert!(a.shared_with.iter().all(|id| org.user(id).is_some()));
         let contacts = org.contacts_for_account(&a.id).count();
         assert!(
-            (3..=5).contains(&contacts),
+            (3..=6).contains(&contacts),
             "{} has {contacts} contacts",
             a.name
         );
@@ -283,4 +286,101 @@ fn the_documented_edge_cases_exist() {
     assert!(org
         .calls_for_account(&shared.id)
         .any(|c| shared.shared_with.contains(&c.primary_user_id)));
+}
+
+/// The date a call's host proposes at its end ("Does Friday, December 4 work?"), parsed
+/// against the year of the call or the next one.
+fn proposed_day(call: &sim::org::Call) -> Option<NaiveDate> {
+    let text = transcript_text(call);
+    let start = text.rfind("Does ")? + "Does ".len();
+    let end = start + text[start..].find(" work?")?;
+    let spoken = &text[start..end];
+    let year = call.started.year();
+    [year, year + 1].into_iter().find_map(|y| {
+        NaiveDate::parse_from_str(&format!("{spoken}, {y}"), "%A, %B %-d, %Y")
+            .ok()
+            .filter(|d| *d >= call.started.date_naive())
+    })
+}
+
+#[test]
+fn proposed_meetings_are_weekdays_after_the_call_and_the_newest_is_on_the_calendar() {
+    // A Saturday "today", and days around it, so weekends fall everywhere.
+    for today in [
+        today(),
+        today() + Duration::days(1),
+        NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+    ] {
+        let org = SampleOrg::generate(today);
+        for call in &org.calls {
+            if !transcript_text(call).contains(" work?") {
+                continue;
+            }
+            let day = proposed_day(call).unwrap_or_else(|| panic!("{}: no date", call.title));
+            assert!(
+                day > call.started.date_naive(),
+                "{} proposes {day}",
+                call.title
+            );
+            assert!(
+                !matches!(day.weekday(), Weekday::Sat | Weekday::Sun),
+                "{} proposes {day}",
+                call.title
+            );
+        }
+        for account in &org.accounts {
+            let open = org
+                .opportunities_for_account(&account.id)
+                .any(|o| !o.is_closed);
+            let newest = org.calls_for_account(&account.id).next().unwrap();
+            let upcoming: Vec<_> = org
+                .events
+                .iter()
+                .filter(|e| e.account_id == account.id && e.start.date_naive() > today)
+                .collect();
+            if !open {
+                assert!(upcoming.is_empty(), "{}", account.name);
+                continue;
+            }
+            assert_eq!(upcoming.len(), 1, "{}", account.name);
+            assert_eq!(
+                Some(upcoming[0].start.date_naive()),
+                proposed_day(newest),
+                "{}",
+                account.name
+            );
+        }
+    }
+}
+
+#[test]
+fn one_account_meets_someone_new_after_its_deal_moved() {
+    let org = SampleOrg::generate(today());
+    let acme = org.account_by_name(NEW_ATTENDEE_ACCOUNT).unwrap();
+    let newest = org.calls_for_account(&acme.id).next().unwrap();
+    let event = org.events.iter().find(|e| e.account_id == acme.id).unwrap();
+    let newcomer = org
+        .contacts_for_account(&acme.id)
+        .find(|c| c.title == NEW_ATTENDEE_TITLE)
+        .unwrap();
+    assert!(newcomer.created > newest.started);
+    assert!(event.invitees.iter().any(|i| i.relation_id == newcomer.id));
+    assert!(org.calls_for_account(&acme.id).all(|c| c
+        .parties
+        .iter()
+        .all(|p| p.contact_id.as_deref() != Some(newcomer.id.as_str()))));
+    let deal = org
+        .opportunities_for_account(&acme.id)
+        .find(|o| !o.is_closed)
+        .unwrap();
+    let moved = org.field_history.iter().find(|h| {
+        h.opportunity_id == deal.id && h.field == "StageName" && h.created > newest.started
+    });
+    assert_eq!(
+        moved.and_then(|h| h.new_value.as_deref()),
+        Some(deal.stage.as_str())
+    );
+    assert!(org.tasks.iter().any(|t| t.account_id == acme.id
+        && t.status != "Completed"
+        && t.due < event.start.date_naive()));
 }

@@ -242,6 +242,30 @@ async fn the_two_action_flows_queries_verbatim() {
     );
     let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 4, "attributes and the three fields: {keys:?}");
+
+    // The next meeting, as the two-action GPT Instructions ask for it.
+    let soql = format!(
+        "SELECT Subject, StartDateTime, (SELECT RelationId, Status FROM EventRelations) FROM Event WHERE AccountId = '{account_id}' AND (StartDateTime = TODAY OR StartDateTime = NEXT_N_DAYS:90) ORDER BY StartDateTime ASC LIMIT 1"
+    );
+    let (status, body) = sim
+        .get(
+            &token,
+            "/services/data/v59.0/query",
+            &[("q", soql.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let event = sim
+        .org
+        .events
+        .iter()
+        .find(|e| e.account_id == account_id)
+        .unwrap();
+    assert_eq!(body["records"][0]["Subject"], event.subject.as_str());
+    assert_eq!(
+        body["records"][0]["EventRelations"]["totalSize"],
+        event.invitees.len()
+    );
 }
 
 #[tokio::test]
@@ -1326,4 +1350,77 @@ async fn an_org_without_the_gong_package_has_no_call_object() {
     // The rest of the org is there.
     let body = sim.ok(&t, "SELECT Id, Website FROM Account").await;
     assert_eq!(body["totalSize"], sim.org.accounts.len());
+}
+
+/// Parent-to-child subqueries answer each parent's visible children as a nested query result,
+/// `null` when there are none; `describe` lists the relationship names they take.
+#[tokio::test]
+async fn subqueries_nest_visible_children_as_salesforce_does() {
+    let sim = start(SalesforceSimConfig::default()).await;
+    let maya = sim.username(UserRole::Rep, 0);
+    let token = sim.login(&maya).await;
+    let acme = sim.account_id("Acme Logistics");
+    let (status, body) = sim
+        .soql(
+            &token,
+            &format!(
+                "SELECT Name, (SELECT Name, CreatedDate FROM Contacts ORDER BY Name), \
+                 (SELECT Subject, (SELECT Id FROM EventRelations) FROM Events) FROM Account WHERE Id = '{acme}'"
+            ),
+        )
+        .await;
+    // A subquery inside a subquery is refused, as Salesforce does.
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "MALFORMED_QUERY", "{body}");
+    let body = sim
+        .ok(
+            &token,
+            &format!(
+                "SELECT Name, (SELECT Name, CreatedDate FROM Contacts ORDER BY Name), \
+                 (SELECT Subject FROM Events) FROM Account WHERE Id = '{acme}'"
+            ),
+        )
+        .await;
+    let row = &body["records"][0];
+    let contacts = &row["Contacts"];
+    let expected = sim.org.contacts_for_account(&acme).count();
+    assert_eq!(contacts["totalSize"], expected, "{row}");
+    assert_eq!(contacts["done"], true);
+    assert_eq!(contacts["records"][0]["attributes"]["type"], "Contact");
+    assert!(contacts["records"][0]["CreatedDate"].is_string());
+    // The meeting is on the deal, not on the account itself: no events under the account.
+    assert_eq!(row["Events"], Value::Null, "{row}");
+    let body = sim
+        .ok(
+            &token,
+            &format!(
+                "SELECT Name, (SELECT Subject FROM Events), (SELECT Field, NewValue FROM Histories) \
+                 FROM Opportunity WHERE AccountId = '{acme}' AND IsClosed = false"
+            ),
+        )
+        .await;
+    let deal = &body["records"][0];
+    assert_eq!(deal["Events"]["totalSize"], 1, "{deal}");
+    assert!(
+        deal["Histories"]["totalSize"].as_u64().unwrap() > 0,
+        "{deal}"
+    );
+
+    let (status, describe) = sim
+        .get(
+            &token,
+            &format!("/services/data/{V}/sobjects/Opportunity/describe"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = describe["childRelationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["relationshipName"].as_str())
+        .collect();
+    for name in ["OpportunityContactRoles", "Events", "Tasks", "Histories"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
 }

@@ -112,7 +112,60 @@ pub async fn walkthrough(
 /// it up.
 fn summary(pack: &Briefing) -> Vec<String> {
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
-    let mut facts: Vec<[String; 2]> = vec![[
+    let mut facts: Vec<[String; 2]> = Vec::new();
+    // The pack opens with the meeting: when, what, who is coming (newcomers marked).
+    match &pack.meeting {
+        Some(m) => {
+            facts.push([
+                "Next meeting".to_owned(),
+                format!("{}, {}", dash(&m.start), dash(&m.subject)),
+            ]);
+            let coming: Vec<String> = m
+                .attendees
+                .iter()
+                .map(|a| {
+                    let roles = if a.buying_roles.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", a.buying_roles.join(", "))
+                    };
+                    let new = if a.first_time { " (first time)" } else { "" };
+                    table::clip(&format!("{}{roles}{new}", a.name), table::LINE_WIDTH - 16)
+                })
+                .collect();
+            labelled(&mut facts, "Coming", coming, "nobody you can see");
+        }
+        None => facts.push(["Next meeting".to_owned(), "none on the calendar".to_owned()]),
+    }
+    if let Some(since) = &pack.since_last_call {
+        let changes: Vec<String> = since
+            .deal_changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: {} -> {}",
+                    c.field,
+                    dash(&c.old_value),
+                    dash(&c.new_value)
+                )
+            })
+            .chain(
+                since
+                    .new_contacts
+                    .iter()
+                    .map(|c| format!("new contact {}", c.name)),
+            )
+            .chain(
+                since
+                    .open_tasks
+                    .iter()
+                    .map(|t| format!("task due {}: {}", dash(&t.due), dash(&t.subject))),
+            )
+            .map(|line| table::clip(&line, table::LINE_WIDTH - 16))
+            .collect();
+        labelled(&mut facts, "Since last call", changes, "nothing new");
+    }
+    facts.push([
         "Account".to_owned(),
         format!(
             "{}, {}, owner {}",
@@ -120,7 +173,7 @@ fn summary(pack: &Briefing) -> Vec<String> {
             dash(&pack.account.industry),
             dash(&pack.account.owner)
         ),
-    ]];
+    ]);
     let deals = table::align(
         &pack
             .opportunities

@@ -75,6 +75,12 @@ fn two_action_steps(text: &mut String, gong: &GongFields) {
          come back, tell the rep there are no recorded Gong calls for this account.\n\n",
         latest_calls_soql(gong, "ACCOUNT_ID", DEFAULT_CALLS)
     ));
+    text.push_str(
+        "Also call executeSOQLQuery with q set to:\nSELECT Subject, StartDateTime, (SELECT \
+         RelationId, Status FROM EventRelations) FROM Event WHERE AccountId = 'ACCOUNT_ID' AND \
+         (StartDateTime = TODAY OR StartDateTime = NEXT_N_DAYS:90) ORDER BY StartDateTime ASC \
+         LIMIT 1\nfor the next meeting.\n\n",
+    );
     text.push_str(&format!(
         "3. Get the transcripts. Call getTranscriptsByCallIds with callIds set to the {} values \
          of those records. Tell the rep which calls you found (title and date) and that you are \
@@ -95,6 +101,24 @@ fn write_up(text: &mut String, variant: Variant, methodology: Methodology) {
         }
         Variant::TwoAction => "the account name",
     };
+    let meeting = match variant {
+        Variant::OneAction => {
+            "the briefing's meeting: when, subject, who is coming (each with their buying role \
+             and what they said on earlier calls) and who is coming for the first time; when the \
+             briefing has no meeting, say that none is on the calendar"
+        }
+        Variant::TwoAction => {
+            "the next event you fetched: when, subject and who is invited; when there is none, \
+             say that no meeting is on the calendar"
+        }
+    };
+    text.push_str(&format!("- **Next meeting** (open with it): {meeting}.\n"));
+    if variant == Variant::OneAction {
+        text.push_str(
+            "- **Since the last call**: the deal changes (stage, amount, close date, next step), \
+             new contacts and open tasks due before the meeting.\n",
+        );
+    }
     text.push_str(&format!("- **Account**: {account}.\n"));
     text.push_str(
         "- **Calls**: a table with the columns Title, Date, Attendees and Gong URL, one row per \

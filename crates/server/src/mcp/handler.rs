@@ -21,8 +21,9 @@ use serde_json::{json, Map, Value};
 use service::dto::{AccountCallsResponse, AccountsResponse};
 use service::ids::{parse_call_ids, parse_offsets};
 use service::{
-    render_markdown, AccountId, BriefingRequest, Caller, MaxChars, Methodology, Rendering, Service,
-    ServiceError, TranscriptsRequest, DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST,
+    render_markdown, AccountId, BriefingRequest, Caller, MaxChars, MeetingChoice, Methodology,
+    Rendering, Service, ServiceError, TranscriptsRequest, DEFAULT_BRIEFING_CALLS,
+    DEFAULT_CALL_LIST,
 };
 
 use super::params::{
@@ -37,7 +38,8 @@ use super::McpConfig;
 const INSTRUCTIONS: &str = "callbrief prepares sales reps for customer meetings from Salesforce and \
 Gong, with the signed-in person's own Salesforce permissions. To prepare a meeting: search_accounts \
 by name, confirm the account with the person when several match, then get_account_briefing (one call: \
-account, open opportunities, contacts, recent calls with transcripts, and how to write it up). \
+the next meeting and who is coming, what changed since the last call, account, open opportunities, \
+contacts, recent calls with transcripts, and how to write it up); open the briefing with the meeting. \
 list_account_calls and get_call_transcripts give finer control. Cite the call title and date for \
 every insight.";
 
@@ -209,6 +211,8 @@ impl CallbriefMcp {
             // The text item, which every client shows the model, is what the budget holds.
             rendering: Rendering::Markdown,
             transcripts: args.transcripts.map(Into::into).unwrap_or_default(),
+            meeting: MeetingChoice::parse("meeting", args.meeting.as_deref().unwrap_or_default())
+                .map_err(service_message)?,
         };
         let briefing = self
             .service()

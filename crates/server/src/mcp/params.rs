@@ -111,6 +111,10 @@ pub struct GetAccountBriefingArgs {
     pub offsets: Option<std::collections::BTreeMap<String, usize>>,
     /// How much transcript text to include (default fit).
     pub transcripts: Option<TranscriptsArg>,
+    /// Which meeting to prepare for: "next" (default: the account's next Salesforce event),
+    /// "none", or a Salesforce event id (00U...) on this account.
+    #[schemars(length(max = 18))]
+    pub meeting: Option<String>,
 }
 
 /// `search` (ChatGPT deep research).

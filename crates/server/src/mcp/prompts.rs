@@ -51,8 +51,10 @@ pub fn render(methodology: Methodology, account_name: &str) -> GetPromptResult {
          Steps:\n\
          1. Call search_accounts with name \"{account_name}\". If several accounts match, list them \
          (name, location, owner) and ask me which one before going on.\n\
-         2. Call get_account_briefing with that account_id and methodology \"{method}\".\n\
-         3. Write the briefing up as follows.\n\n{instructions}",
+         2. Call get_account_briefing with that account_id and methodology \"{method}\" (meeting \
+         \"next\" is the default: the account's next meeting on the Salesforce calendar).\n\
+         3. Write the briefing up as follows, opening with that meeting: when, what, who is \
+         coming and who is new.\n\n{instructions}",
         method = methodology.as_str(),
         instructions = methodology.instructions(account_name),
     );

@@ -88,12 +88,14 @@ pub fn list() -> Vec<Tool> {
         tool(
             GET_ACCOUNT_BRIEFING,
             "Get account briefing",
-            "Everything to prepare a meeting with one account in one call: the account, open \
-             opportunities, key contacts, the stakeholder map (buying roles and who spoke), the \
+            "Everything to prepare a meeting with one account in one call: the next meeting \
+             (Salesforce event, who is coming, who is new) and what changed since the last call, \
+             the account, open opportunities, key contacts, the stakeholder map (buying roles and who spoke), the \
              newest calls with attendees and Gong's intelligence (brief, key points, next steps, \
              outcome, trackers), their transcripts with each turn's time, and instructions for \
              writing a MEDPICC or SPICED briefing that cites each call and date. transcripts \
-             chooses fit (default), full or none. The text is the briefing as Markdown.",
+             chooses fit (default), full or none; meeting chooses next (default), none or an \
+             event id. The text is the briefing as Markdown.",
             input::<GetAccountBriefingArgs>(),
         )
         .with_raw_output_schema(output_schema::<Briefing>()),

@@ -8,8 +8,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::{Extension, Json};
 use service::dto::{AccountCallsResponse, AccountsResponse};
 use service::{
-    AccountId, Briefing, BriefingRequest, Caller, Methodology, Rendering, TranscriptMode,
-    DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST,
+    AccountId, Briefing, BriefingRequest, Caller, MeetingChoice, Methodology, Rendering,
+    TranscriptMode, DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST,
 };
 
 use crate::error::{ApiError, ErrorResponses};
@@ -34,11 +34,10 @@ which includes the calls.";
 /// Summary of `getAccountBriefing` (≤ 300 characters).
 pub const BRIEFING_SUMMARY: &str = "Get a meeting-prep briefing for an account";
 /// Description of `getAccountBriefing` (≤ 300 characters).
-pub const BRIEFING_DESCRIPTION: &str =
-    "One call for everything: account, deals, stakeholders, the \
-newest calls with Gong's brief, key points, next steps and trackers, their timed transcripts and \
-write-up instructions (MEDPICC or SPICED). Cut transcripts keep what matters; truncation says how \
-to read on.";
+pub const BRIEFING_DESCRIPTION: &str = "One call for everything: the next meeting and who is \
+coming, what changed since the last call, account, deals, stakeholders, the newest calls with \
+Gong's brief, key points and trackers, timed transcripts and write-up instructions (MEDPICC or \
+SPICED).";
 
 /// Finds accounts by name, as the caller sees them in Salesforce.
 #[utoipa::path(
@@ -123,6 +122,7 @@ pub async fn list_account_calls(
         ("maxChars" = Option<u32>, Query, description = "Most characters in the response; default and ceiling 100000 (ChatGPT's limit). Transcripts are cut fairly to fit.", minimum = 2000),
         ("offsets" = Option<String>, Query, description = "To read on after a cut: the offsets object a cut marker names, e.g. {\"7782342274025937895\": 12345}, or 7782342274025937895:12345. Each call's transcript starts there."),
         ("transcripts" = inline(Option<TranscriptMode>), Query, description = "fit (default): when transcripts do not fit, keep the turns around Gong's trackers and highlights and the customer's turns, each gap marked with its times and offset. full: in order, cut at the end. none: no transcripts, Gong's intelligence only."),
+        ("meeting" = Option<String>, Query, description = "Which meeting to prepare for: next (default: the account's next Salesforce event), none (no meeting section), or a Salesforce event id (00U...) on this account. An event you cannot see answers 404.", max_length = 18),
     ),
     responses(
         (status = 200, description = "The briefing pack.", body = Briefing),
@@ -164,6 +164,10 @@ pub async fn account_briefing(
                     ApiError::bad_request("invalid_parameter", format!("transcripts: {e}"))
                 })?,
         },
+        meeting: MeetingChoice::parse(
+            "meeting",
+            query.get("meeting").map(String::as_str).unwrap_or_default(),
+        )?,
     };
     let briefing = state.service.briefing(&caller, &request).await?;
     tracing::info!(

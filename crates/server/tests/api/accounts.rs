@@ -18,7 +18,7 @@ pub(crate) struct SfApp {
     sf_base: String,
 }
 
-async fn spawn_sf_app(mode: AuthMode, sf: SalesforceSimConfig) -> SfApp {
+pub(crate) async fn spawn_sf_app(mode: AuthMode, sf: SalesforceSimConfig) -> SfApp {
     spawn_sf_app_with(mode, sf, |_| {}).await
 }
 
@@ -149,7 +149,7 @@ impl SfApp {
     }
 
     /// Runs `soql` at the Salesforce simulator itself, as the person `bearer` signs in.
-    async fn salesforce_query(&self, soql: &str, bearer: &str) -> (u16, Value) {
+    pub(crate) async fn salesforce_query(&self, soql: &str, bearer: &str) -> (u16, Value) {
         json(
             self.app
                 .http

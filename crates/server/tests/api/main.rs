@@ -11,6 +11,7 @@ mod gpt;
 mod helpers;
 mod logs;
 mod mcp;
+mod meeting;
 mod metrics;
 mod oauth_server;
 mod ops;

@@ -1,7 +1,7 @@
 //! Builds the sample org from the seed tables: users, accounts with contacts and deals, and
 //! each account's calls with parties, transcript and Gong's AI content.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use fastrand::Rng;
 
 use super::conversation::{self, Aside, Speaker};
@@ -33,7 +33,44 @@ pub(super) struct Builder {
     contact_n: u64,
     opp_n: u64,
     call_n: u64,
+    /// Per account with an open deal, in account order: what its newest call proposed, to put
+    /// on the calendar once every account is built.
+    meetings: Vec<Proposal>,
 }
+
+/// The next meeting a newest call proposed.
+struct Proposal {
+    account: Account,
+    opp: Opportunity,
+    day: NaiveDate,
+    next_step: String,
+    /// Who is invited from the buying side, champion first.
+    buyers: Vec<String>,
+    /// When the newest call ended.
+    last_call: DateTime<Utc>,
+}
+
+/// The first weekday on or after `day`: meetings are proposed for working days.
+pub(super) fn weekday_on_or_after(day: NaiveDate) -> NaiveDate {
+    let mut day = day;
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    day
+}
+
+/// A date `days` after `anchor` as the calls say it ("June 13"): the first weekday on or
+/// after it, since the committees and renewals the calls name fall on working days.
+pub(super) fn spoken_date(anchor: DateTime<Utc>, days: i64) -> String {
+    weekday_on_or_after((anchor + Duration::days(days)).date_naive())
+        .format("%B %-d")
+        .to_string()
+}
+
+/// Title of the person the sample org adds to the upcoming meeting of
+/// [`NEW_ATTENDEE_ACCOUNT`](super::NEW_ATTENDEE_ACCOUNT): created after the account's newest
+/// call and on none of its calls.
+pub const NEW_ATTENDEE_TITLE: &str = "Head of Information Security";
 
 fn email_local(first: &str, last: &str) -> String {
     format!("{first}.{last}")
@@ -69,6 +106,9 @@ impl Builder {
             contacts: Vec::new(),
             opportunities: Vec::new(),
             calls: Vec::new(),
+            events: Vec::new(),
+            tasks: Vec::new(),
+            field_history: Vec::new(),
         };
         Builder {
             anchor,
@@ -78,6 +118,7 @@ impl Builder {
             contact_n: 0,
             opp_n: 0,
             call_n: 0,
+            meetings: Vec::new(),
         }
     }
 
@@ -87,7 +128,140 @@ impl Builder {
             self.account(i, seed);
         }
         self.org.calls.sort_by_key(|c| std::cmp::Reverse(c.started));
+        // Built after every account so that the contacts of the accounts keep their names.
+        let meetings = std::mem::take(&mut self.meetings);
+        for (i, m) in meetings.into_iter().enumerate() {
+            self.meeting(i as u64 + 1, m);
+        }
+        self.org.events.sort_by_key(|e| e.start);
         self.org
+    }
+
+    /// The upcoming meeting a newest call proposed, with its invitees, an open to-do due before
+    /// it, and the deal's stage history. On [`super::NEW_ATTENDEE_ACCOUNT`] the meeting also
+    /// invites someone new (a contact created after the newest call, never on a call) and the
+    /// deal's stage moved after that call.
+    fn meeting(&mut self, n: u64, m: Proposal) {
+        let a = &m.account;
+        let special = a.name == super::NEW_ATTENDEE_ACCOUNT;
+        let mut invited = m.buyers.clone();
+        if special {
+            let created = m.last_call + Duration::hours(20);
+            let country = a.billing_country.clone();
+            let mut c = self.contact(&a.id, &a.domain, NEW_ATTENDEE_TITLE, &country);
+            c.created = created;
+            if let Some(stored) = self.org.contacts.iter_mut().find(|x| x.id == c.id) {
+                stored.created = created;
+            }
+            invited.push(c.id);
+        }
+        let start = m.day.and_hms_opt(16, 0, 0).unwrap_or_default().and_utc();
+        let event_id = salesforce_id("00U", n);
+        let mut invitees: Vec<Invitee> = invited
+            .iter()
+            .map(|id| (id.clone(), "New"))
+            .chain([(a.owner_id.clone(), "Accepted")])
+            .enumerate()
+            .map(|(k, (relation_id, status))| Invitee {
+                id: salesforce_id("0RE", n * 100 + k as u64),
+                relation_id,
+                status: status.to_owned(),
+            })
+            .collect();
+        if let Some(first) = invitees.first_mut() {
+            first.status = "Accepted".to_owned();
+        }
+        self.org.events.push(Event {
+            id: event_id,
+            subject: format!("{} <> {VENDOR}: {}", a.name, capitalize(&m.next_step)),
+            start,
+            duration: 60,
+            what_id: m.opp.id.clone(),
+            account_id: a.id.clone(),
+            who_id: m.buyers.first().cloned(),
+            owner_id: a.owner_id.clone(),
+            location: "Zoom".to_owned(),
+            description: format!("Agreed on the last call: {}.", m.next_step),
+            invitees,
+            created: m.last_call + Duration::hours(1),
+        });
+        let task = |k: u64, subject: String, due: NaiveDate, status: &str, priority: &str| Task {
+            id: salesforce_id("00T", n * 10 + k),
+            subject,
+            due,
+            status: status.to_owned(),
+            priority: priority.to_owned(),
+            what_id: m.opp.id.clone(),
+            account_id: a.id.clone(),
+            who_id: m.buyers.first().cloned(),
+            owner_id: a.owner_id.clone(),
+            created: m.last_call + Duration::hours(2),
+        };
+        let before = m.day.pred_opt().unwrap_or(m.day);
+        self.org.tasks.push(task(
+            1,
+            "Send the recap and agenda of the next meeting".to_owned(),
+            before,
+            "Not Started",
+            "High",
+        ));
+        if special {
+            self.org.tasks.push(task(
+                2,
+                "Book the kickoff workshop".to_owned(),
+                m.day + Duration::days(14),
+                "Not Started",
+                "Normal",
+            ));
+            self.org.tasks.push(task(
+                3,
+                "Share the SOC 2 report".to_owned(),
+                before,
+                "Completed",
+                "Normal",
+            ));
+        }
+        // The stage path up to today's stage, each change well before the newest call; on the
+        // special account, the last step comes after it.
+        let path = ["Discovery", "Evaluation", "Proposal", "Negotiation"];
+        let reached = path.iter().position(|s| *s == m.opp.stage).unwrap_or(0);
+        let mut history = Vec::new();
+        for k in 1..=reached {
+            let at = if special && k == reached {
+                m.last_call + Duration::hours(18)
+            } else {
+                m.last_call - Duration::days(30 * (reached - k + 1) as i64)
+            };
+            history.push(("StageName", path[k - 1].to_owned(), path[k].to_owned(), at));
+        }
+        if special {
+            history.push((
+                "CloseDate",
+                (m.opp.close_date + Duration::days(14))
+                    .format("%Y-%m-%d")
+                    .to_string(),
+                m.opp.close_date.format("%Y-%m-%d").to_string(),
+                m.last_call + Duration::hours(18),
+            ));
+            history.push((
+                "NextStep",
+                "Security review".to_owned(),
+                m.opp.next_step.clone(),
+                m.last_call + Duration::hours(19),
+            ));
+        }
+        history.sort_by_key(|h| h.3);
+        for (k, (field, old, new, at)) in history.into_iter().enumerate() {
+            self.org.field_history.push(FieldChange {
+                id: salesforce_id("017", n * 10 + k as u64),
+                opportunity_id: m.opp.id.clone(),
+                field: field.to_owned(),
+                old_value: Some(old),
+                new_value: Some(new),
+                created: at,
+                created_by: a.owner_id.clone(),
+            });
+        }
     }
 
     fn users(&mut self) {
@@ -128,6 +302,8 @@ impl Builder {
             title: title.into(),
             email: format!("{}@{domain}", email_local(first, last)),
             phone,
+            // Long before the first call; see `meeting` for the one contact added later.
+            created: self.anchor - Duration::days(190),
         };
         self.org.contacts.push(c.clone());
         c
@@ -153,6 +329,7 @@ impl Builder {
             is_closed: stage.starts_with("Closed"),
             is_won: stage == "Closed Won",
             owner_id: account.owner_id.clone(),
+            next_step: String::new(),
         };
         self.org.opportunities.push(o.clone());
         o
@@ -240,6 +417,8 @@ impl Builder {
             );
         }
 
+        let closed = seed.stage.starts_with("Closed");
+        let mut opp = opp;
         let kinds = Kind::sequence(seed.stage, seed.calls);
         let n = kinds.len();
         for (k, kind) in kinds.iter().enumerate() {
@@ -247,9 +426,17 @@ impl Builder {
                 (Some(&other), true) => other,
                 _ => seed.owner,
             };
-            let next_day = days
-                .get(k + 1)
-                .map_or(today + Duration::days(7), |d| today - Duration::days(*d));
+            // The proposal is a weekday after the call: for an older call, on or after the
+            // next call's day; for the newest, a week on (and after today, for an open deal:
+            // the upcoming meeting on the calendar).
+            let call_day = today - Duration::days(days[k]);
+            let next_day = match days.get(k + 1) {
+                Some(d) => weekday_on_or_after(today - Duration::days(*d)),
+                None if closed => weekday_on_or_after(call_day + Duration::days(7)),
+                None => weekday_on_or_after(
+                    (call_day + Duration::days(7)).max(today + Duration::days(1)),
+                ),
+            };
             let repeat = k > 0 && kinds[k - 1] == *kind;
             let edge = Edge {
                 unnamed_party: seed.name == UNNAMED_PARTY_ACCOUNT && k == n - 1,
@@ -267,7 +454,21 @@ impl Builder {
                 repeat,
                 edge,
             };
-            let call = self.call(spec);
+            let (call, next_step) = self.call(spec);
+            if k == n - 1 && !closed {
+                opp.next_step = capitalize(&next_step);
+                if let Some(stored) = self.org.opportunities.iter_mut().find(|o| o.id == opp.id) {
+                    stored.next_step = opp.next_step.clone();
+                }
+                self.meetings.push(Proposal {
+                    account: account.clone(),
+                    opp: opp.clone(),
+                    day: next_day,
+                    next_step,
+                    buyers: vec![buyers.champion.id.clone(), buyers.economic.id.clone()],
+                    last_call: call.started + Duration::seconds(i64::from(call.duration)),
+                });
+            }
             self.org.calls.push(call);
         }
     }
@@ -277,16 +478,13 @@ impl Builder {
         self.org.users[i].clone()
     }
 
-    fn call(&mut self, s: CallSpec) -> Call {
+    /// One call, and the next step its host proposed.
+    fn call(&mut self, s: CallSpec) -> (Call, String) {
         self.call_n += 1;
         let n = self.call_n;
         let mut rng = Rng::with_seed(SEED ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let f = &s.seed.facts;
-        let date = |days: i64| {
-            (self.anchor + Duration::days(days))
-                .format("%B %-d")
-                .to_string()
-        };
+        let date = |days: i64| spoken_date(self.anchor, days);
         let rep = self.user(s.host);
         let se = self.user(seed::SAM);
         let manager = self.user(seed::DANA);
@@ -421,7 +619,8 @@ impl Builder {
         } else {
             format!("{} <> {VENDOR}: {}", s.seed.name, s.kind.label())
         };
-        Call {
+        let next_step = script::next_step(s.kind, &ctx);
+        let call = Call {
             url: format!("https://app.gong.io/call?id={gong_id}"),
             sf_id: salesforce_id("a0G", n),
             sf_name: format!("C-{:06}", 100 + n),
@@ -445,8 +644,17 @@ impl Builder {
             key_points: script::key_points(s.kind, &ctx),
             topics: conversation.topics,
             gong_id,
-        }
+        };
+        (call, next_step)
     }
+}
+
+/// `text` with its first letter upper case.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// Which deliberate oddities a call carries.

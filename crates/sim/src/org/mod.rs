@@ -27,6 +27,11 @@ use builder::Builder;
 /// Name of the account whose newest call has a party with neither name nor e-mail
 /// (affiliation `Unknown`), who still speaks.
 pub const UNNAMED_PARTY_ACCOUNT: &str = "Globex Manufacturing";
+/// Name of the account whose upcoming meeting invites someone who was on none of its calls
+/// (a contact created after its newest call), and whose deal's stage moved after that call.
+pub const NEW_ATTENDEE_ACCOUNT: &str = "Acme Logistics";
+pub use builder::NEW_ATTENDEE_TITLE;
+
 /// Name of the account whose newest call has a monologue by a speaker id that is not in
 /// the call's parties.
 pub const UNLISTED_SPEAKER_ACCOUNT: &str = "Northwind Health";
@@ -201,11 +206,7 @@ impl SampleOrg {
                 .map(|c| c.name())
                 .unwrap_or_default()
         };
-        let date = |days: i64| {
-            (self.anchor + chrono::Duration::days(days))
-                .format("%B %-d")
-                .to_string()
-        };
+        let date = |days: i64| builder::spoken_date(self.anchor, days);
         let signal = |kind, text: String| PlantedSignal { kind, text };
         vec![
             signal("Metrics", f.metric_goal.to_owned()),

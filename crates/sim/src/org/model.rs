@@ -19,6 +19,12 @@ pub struct SampleOrg {
     pub opportunities: Vec<Opportunity>,
     /// Recorded calls, newest first.
     pub calls: Vec<Call>,
+    /// Calendar events (meetings) with the accounts, soonest first.
+    pub events: Vec<Event>,
+    /// To-dos on the accounts and deals.
+    pub tasks: Vec<Task>,
+    /// Tracked changes of opportunity fields (Salesforce's field history), oldest first.
+    pub field_history: Vec<FieldChange>,
 }
 
 /// What a user may see in Salesforce; decides sharing in the Salesforce simulator.
@@ -88,6 +94,8 @@ pub struct Contact {
     pub title: String,
     pub email: String,
     pub phone: String,
+    /// When the contact was created in Salesforce (its `CreatedDate`).
+    pub created: DateTime<Utc>,
 }
 
 impl Contact {
@@ -113,6 +121,8 @@ pub struct Opportunity {
     pub is_won: bool,
     /// Salesforce id of the owning user.
     pub owner_id: String,
+    /// The deal's next step as the rep wrote it (`NextStep`); empty when none.
+    pub next_step: String,
 }
 
 /// A contact's buying role on a deal (Salesforce `OpportunityContactRole`).
@@ -219,4 +229,72 @@ pub struct Call {
     pub key_points: Vec<String>,
     /// (topic name, duration in seconds).
     pub topics: Vec<(String, u32)>,
+}
+
+/// Who a calendar event invites (Salesforce `EventRelation`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitee {
+    /// Salesforce id of the `EventRelation`, 18 characters, key prefix `0RE`.
+    pub id: String,
+    /// The contact, lead or user invited.
+    pub relation_id: String,
+    /// "New", "Accepted" or "Declined".
+    pub status: String,
+}
+
+/// A meeting on the calendar (Salesforce `Event`).
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Salesforce id, 18 characters, key prefix `00U`.
+    pub id: String,
+    pub subject: String,
+    pub start: DateTime<Utc>,
+    /// Minutes.
+    pub duration: u32,
+    /// The account or opportunity the event is about (`WhatId`).
+    pub what_id: String,
+    /// The account the event belongs to (`AccountId`, derived by Salesforce from What/Who).
+    pub account_id: String,
+    /// The main contact (`WhoId`).
+    pub who_id: Option<String>,
+    /// The user whose calendar holds the event.
+    pub owner_id: String,
+    pub location: String,
+    pub description: String,
+    pub invitees: Vec<Invitee>,
+    pub created: DateTime<Utc>,
+}
+
+/// A to-do (Salesforce `Task`).
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// Salesforce id, 18 characters, key prefix `00T`.
+    pub id: String,
+    pub subject: String,
+    /// Due date (`ActivityDate`).
+    pub due: NaiveDate,
+    /// "Not Started", "In Progress" or "Completed".
+    pub status: String,
+    /// "High", "Normal" or "Low".
+    pub priority: String,
+    pub what_id: String,
+    pub account_id: String,
+    pub who_id: Option<String>,
+    pub owner_id: String,
+    pub created: DateTime<Utc>,
+}
+
+/// One tracked change of an opportunity field (Salesforce `OpportunityFieldHistory`).
+#[derive(Debug, Clone)]
+pub struct FieldChange {
+    /// Salesforce id, 18 characters, key prefix `017`.
+    pub id: String,
+    pub opportunity_id: String,
+    /// API name of the field: `StageName`, `Amount`, `CloseDate`, `NextStep`.
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub created: DateTime<Utc>,
+    /// The user who made the change.
+    pub created_by: String,
 }

@@ -462,14 +462,20 @@ fn legal(c: &Ctx) -> Vec<Block> {
     ]
 }
 
-fn next_steps(kind: Kind, c: &Ctx) -> Block {
-    let next = match kind {
+/// What the host proposes at the end of a call of this kind, as spoken ("a technical
+/// evaluation with Ana"); the next meeting on the calendar is about it.
+pub fn next_step(kind: Kind, c: &Ctx) -> String {
+    match kind {
         Kind::Discovery => format!("a tailored demo with {} and {}", c.se_first, c.tech_first),
         Kind::Demo => format!("a technical evaluation with {}", c.tech_first),
         Kind::Evaluation => format!("a pricing conversation with {}", c.eb_first),
         Kind::Pricing => "the security and legal review".to_string(),
         Kind::Legal => "signatures and the kickoff plan".to_string(),
-    };
+    }
+}
+
+fn next_steps(kind: Kind, c: &Ctx) -> Block {
+    let next = next_step(kind, c);
     block(
         Some("Next Steps"),
         false,

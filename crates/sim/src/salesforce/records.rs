@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use super::schema::ObjectType;
 use super::value::{id_key, Value};
-use crate::org::model::{Account, Call, Contact, ContactRole, Opportunity, SampleOrg, User};
+use crate::org::model::{
+    Account, Call, Contact, ContactRole, Event, FieldChange, Invitee, Opportunity, SampleOrg, Task,
+    User, UserRole,
+};
 
 /// One record.
 #[derive(Debug, Clone)]
@@ -21,8 +24,12 @@ pub struct Record {
     /// The account whose sharing decides who sees this record; `None` for users (visible to all).
     pub account_id: Option<String>,
     /// The owning user, for objects whose own sharing can be private (opportunities, and their
-    /// contact roles, which follow them).
+    /// contact roles and field history, which follow them) and for activities (events, their
+    /// invitees, tasks), which their owner always sees.
     pub owner_id: Option<String>,
+    /// For an activity about an opportunity: that opportunity's owner, since an activity is
+    /// shared as the record it is about ("Controlled by Parent").
+    pub deal_owner: Option<String>,
 }
 
 impl Record {
@@ -49,21 +56,76 @@ impl Store {
             .iter()
             .map(|a| (a.id.as_str(), a.owner_id.as_str()))
             .collect();
+        let admin = org
+            .users
+            .iter()
+            .find(|u| u.role == UserRole::Integration)
+            .map_or("", |u| u.id.as_str());
+        let anchor = org.anchor;
         for u in &org.users {
-            store.insert(user_record(u));
+            let mut r = user_record(u);
+            r.values
+                .extend(system(anchor - Duration::days(730), admin, None));
+            store.insert(r);
         }
         for a in &org.accounts {
-            store.insert(account_record(a));
+            let mut r = account_record(a);
+            r.values
+                .extend(system(anchor - Duration::days(365), &a.owner_id, None));
+            store.insert(r);
         }
         for c in &org.contacts {
             let owner = owner_of.get(c.account_id.as_str()).copied();
-            store.insert(contact_record(c, owner));
+            let mut r = contact_record(c, owner);
+            r.values
+                .extend(system(c.created, owner.unwrap_or(admin), None));
+            store.insert(r);
         }
+        let opportunity_created = anchor - Duration::days(200);
         for o in &org.opportunities {
-            store.insert(opportunity_record(o));
+            let mut r = opportunity_record(o);
+            let changed = org
+                .field_history
+                .iter()
+                .filter(|h| h.opportunity_id == o.id)
+                .max_by_key(|h| h.created)
+                .map(|h| (h.created, h.created_by.as_str()));
+            r.values
+                .extend(system(opportunity_created, &o.owner_id, changed));
+            store.insert(r);
         }
         for c in &org.calls {
-            store.insert(call_record(c));
+            let mut r = call_record(c);
+            let synced = c.started + Duration::seconds(i64::from(c.duration));
+            r.values.extend(system(synced, admin, None));
+            store.insert(r);
+        }
+        let deal_of: HashMap<&str, &Opportunity> = org
+            .opportunities
+            .iter()
+            .map(|o| (o.id.as_str(), o))
+            .collect();
+        for e in &org.events {
+            let deal_owner = deal_of.get(e.what_id.as_str()).map(|o| o.owner_id.clone());
+            let mut r = event_record(e, deal_owner.clone());
+            r.values.extend(system(e.created, &e.owner_id, None));
+            store.insert(r);
+            for i in &e.invitees {
+                let mut r = invitee_record(e, i, deal_owner.clone());
+                r.values.extend(system(e.created, &e.owner_id, None));
+                store.insert(r);
+            }
+        }
+        for t in &org.tasks {
+            let deal_owner = deal_of.get(t.what_id.as_str()).map(|o| o.owner_id.clone());
+            let mut r = task_record(t, deal_owner);
+            r.values.extend(system(t.created, &t.owner_id, None));
+            store.insert(r);
+        }
+        for h in &org.field_history {
+            if let Some(o) = deal_of.get(h.opportunity_id.as_str()) {
+                store.insert(history_record(h, o));
+            }
         }
         let account_of: HashMap<&str, (&str, &str)> = org
             .opportunities
@@ -74,7 +136,11 @@ impl Store {
             // A contact role is shared as its opportunity is: through the opportunity's account,
             // or its owner when opportunities are private.
             if let Some((account, owner)) = account_of.get(r.opportunity_id.as_str()).copied() {
-                store.insert(contact_role_record(&r, account, owner));
+                let mut record = contact_role_record(&r, account, owner);
+                record
+                    .values
+                    .extend(system(opportunity_created, owner, None));
+                store.insert(record);
             }
         }
         store
@@ -116,6 +182,7 @@ fn user_record(u: &User) -> Record {
         ],
         account_id: None,
         owner_id: None,
+        deal_owner: None,
     }
 }
 
@@ -136,6 +203,7 @@ fn account_record(a: &Account) -> Record {
         ],
         account_id: Some(a.id.clone()),
         owner_id: None,
+        deal_owner: None,
     }
 }
 
@@ -156,6 +224,7 @@ fn contact_record(c: &Contact, account_owner: Option<&str>) -> Record {
         ],
         account_id: Some(c.account_id.clone()),
         owner_id: None,
+        deal_owner: None,
     }
 }
 
@@ -174,9 +243,11 @@ fn opportunity_record(o: &Opportunity) -> Record {
             Value::Bool(o.is_closed),
             Value::Bool(o.is_won),
             Value::opt_id(Some(&o.owner_id)),
+            Value::text(o.next_step.clone()),
         ],
         account_id: Some(o.account_id.clone()),
         owner_id: Some(o.owner_id.clone()),
+        deal_owner: None,
     }
 }
 
@@ -193,6 +264,7 @@ fn contact_role_record(r: &ContactRole, account_id: &str, owner_id: &str) -> Rec
         ],
         account_id: Some(account_id.to_owned()),
         owner_id: Some(owner_id.to_owned()),
+        deal_owner: None,
     }
 }
 
@@ -228,6 +300,119 @@ fn call_record(c: &Call) -> Record {
         ],
         account_id: Some(c.account_id.clone()),
         owner_id: None,
+        deal_owner: None,
+    }
+}
+
+/// The system fields' values (`CreatedDate`, `CreatedById`, `LastModifiedDate`,
+/// `LastModifiedById`, `SystemModstamp`): created at `created` by `created_by`, last changed
+/// at `modified` (when and by whom) or else never since.
+fn system(
+    created: DateTime<Utc>,
+    created_by: &str,
+    modified: Option<(DateTime<Utc>, &str)>,
+) -> [Value; 5] {
+    let (at, by) = modified.unwrap_or((created, created_by));
+    [
+        Value::DateTime(created),
+        Value::opt_id(Some(created_by)),
+        Value::DateTime(at),
+        Value::opt_id(Some(by)),
+        Value::DateTime(at),
+    ]
+}
+
+fn event_record(e: &Event, deal_owner: Option<String>) -> Record {
+    let end = e.start + Duration::minutes(i64::from(e.duration));
+    Record {
+        object: ObjectType::Event,
+        id: e.id.clone(),
+        values: vec![
+            Value::Id(e.id.clone()),
+            Value::text(e.subject.clone()),
+            Value::DateTime(e.start),
+            Value::DateTime(end),
+            Value::Date(e.start.date_naive()),
+            Value::Int(i64::from(e.duration)),
+            Value::opt_id(Some(&e.what_id)),
+            Value::opt_id(e.who_id.as_deref()),
+            Value::opt_id(Some(&e.account_id)),
+            Value::opt_id(Some(&e.owner_id)),
+            Value::text(e.location.clone()),
+            Value::text(e.description.clone()),
+            Value::Bool(false),
+        ],
+        account_id: Some(e.account_id.clone()),
+        owner_id: Some(e.owner_id.clone()),
+        deal_owner,
+    }
+}
+
+/// An invitee is seen with its event: same account, owner and deal.
+fn invitee_record(e: &Event, i: &Invitee, deal_owner: Option<String>) -> Record {
+    Record {
+        object: ObjectType::EventRelation,
+        id: i.id.clone(),
+        values: vec![
+            Value::Id(i.id.clone()),
+            Value::opt_id(Some(&e.id)),
+            Value::opt_id(Some(&i.relation_id)),
+            Value::text(i.status.clone()),
+            Value::Bool(true),
+        ],
+        account_id: Some(e.account_id.clone()),
+        owner_id: Some(e.owner_id.clone()),
+        deal_owner,
+    }
+}
+
+fn task_record(t: &Task, deal_owner: Option<String>) -> Record {
+    Record {
+        object: ObjectType::Task,
+        id: t.id.clone(),
+        values: vec![
+            Value::Id(t.id.clone()),
+            Value::text(t.subject.clone()),
+            Value::Date(t.due),
+            Value::text(t.status.clone()),
+            Value::text(t.priority.clone()),
+            Value::Bool(t.status == "Completed"),
+            Value::opt_id(Some(&t.what_id)),
+            Value::opt_id(t.who_id.as_deref()),
+            Value::opt_id(Some(&t.account_id)),
+            Value::opt_id(Some(&t.owner_id)),
+        ],
+        account_id: Some(t.account_id.clone()),
+        owner_id: Some(t.owner_id.clone()),
+        deal_owner,
+    }
+}
+
+/// A field change is seen with its opportunity.
+fn history_record(h: &FieldChange, o: &Opportunity) -> Record {
+    let data_type = match h.field.as_str() {
+        "Amount" => "Currency",
+        "CloseDate" => "Date",
+        "StageName" => "Picklist",
+        _ => "Text",
+    };
+    Record {
+        object: ObjectType::OpportunityFieldHistory,
+        id: h.id.clone(),
+        values: vec![
+            Value::Id(h.id.clone()),
+            Value::opt_id(Some(&h.opportunity_id)),
+            Value::text(h.field.clone()),
+            Value::text(data_type),
+            h.old_value.clone().map_or(Value::Null, Value::text),
+            h.new_value.clone().map_or(Value::Null, Value::text),
+            Value::DateTime(h.created),
+            Value::opt_id(Some(&h.created_by)),
+            Value::Bool(false),
+        ],
+        account_id: Some(o.account_id.clone()),
+        owner_id: Some(o.owner_id.clone()),
+        deal_owner: None,
     }
 }
 

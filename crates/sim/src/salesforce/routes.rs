@@ -13,7 +13,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::json::Json;
 use super::schema::ALL_OBJECTS;
-use super::soql::eval::{project, select, whole_record, Scope};
+use super::soql::eval::{project, project_with_children, select, whole_record, Scope};
 use super::soql::plan::Resolver;
 use super::soql::{plan_query_in, Projection};
 use super::sosl::{plan_search_in, run_search};
@@ -121,7 +121,7 @@ pub async fn query(
         }
         Projection::Fields(paths) => rows
             .into_iter()
-            .map(|r| project(r, paths, scope, &version))
+            .map(|r| project_with_children(r, paths, &plan.children, scope, &version))
             .collect(),
     };
     let records = Arc::new(records);
@@ -310,6 +310,11 @@ pub async fn describe(
         "name": d.name, "label": d.label, "keyPrefix": d.key_prefix,
         "queryable": true, "searchable": true, "custom": d.name.ends_with("__c"),
         "fields": fields,
+        "childRelationships": super::schema::CHILD_RELATIONSHIPS
+            .iter()
+            .filter(|c| c.parent == object && !state.absent_objects().contains(&c.child))
+            .map(|c| json!({"childSObject": c.child.name(), "field": c.field, "relationshipName": c.name}))
+            .collect::<Vec<_>>(),
     }))
     .into_response())
 }

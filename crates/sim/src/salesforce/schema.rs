@@ -20,6 +20,15 @@ pub enum ObjectType {
     /// `OpportunityContactRole` (key prefix `00K`): a contact's buying role on a deal. Queryable
     /// but not searchable, as in Salesforce.
     OpportunityContactRole,
+    /// `Event` (key prefix `00U`): a meeting on a user's calendar.
+    Event,
+    /// `EventRelation` (key prefix `0RE`): an invitee of an event. Queryable, not searchable.
+    EventRelation,
+    /// `Task` (key prefix `00T`): a to-do.
+    Task,
+    /// `OpportunityFieldHistory` (key prefix `017`): one tracked change of a deal's field.
+    /// Queryable, not searchable.
+    OpportunityFieldHistory,
 }
 
 /// Every object type, in the order searches without `RETURNING` list them.
@@ -31,8 +40,16 @@ pub const ALL_OBJECTS: [ObjectType; 5] = [
     ObjectType::GongCall,
 ];
 
-/// Objects SOQL can query but SOSL never searches.
-pub const QUERY_ONLY_OBJECTS: [ObjectType; 1] = [ObjectType::OpportunityContactRole];
+/// Objects SOQL can query but the simulator's SOSL does not search (Salesforce does search
+/// events and tasks; the simulator leaves them out of searches so a name search stays about
+/// records with names).
+pub const QUERY_ONLY_OBJECTS: [ObjectType; 5] = [
+    ObjectType::OpportunityContactRole,
+    ObjectType::Event,
+    ObjectType::EventRelation,
+    ObjectType::Task,
+    ObjectType::OpportunityFieldHistory,
+];
 
 /// The data type of a field; decides which literals a filter accepts and how values compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +213,35 @@ const fn lookup(
 use FieldKind as K;
 use ObjectType as O;
 
-const USER_FIELDS: &[FieldDef] = &[
+/// A lookup that may point to records of several objects (`WhatId`, `WhoId`, `RelationId`).
+/// Its relationship (`What.Name`) is not offered: the simulator's paths follow one target
+/// object, so such paths are refused rather than answered wrongly.
+const fn polymorphic(name: &'static str, label: &'static str) -> FieldDef {
+    FieldDef {
+        name,
+        label,
+        kind: FieldKind::Reference,
+        relationship: None,
+        name_field: false,
+    }
+}
+
+/// The audit fields every object but the history objects has, appended to its own fields, so
+/// that "what changed since" questions can be asked of any record as in Salesforce.
+macro_rules! with_system_fields {
+    ($($f:expr),* $(,)?) => {
+        &[
+            $($f,)*
+            field("CreatedDate", "Created Date", K::DateTime),
+            lookup("CreatedById", "Created By ID", "CreatedBy", O::User),
+            field("LastModifiedDate", "Last Modified Date", K::DateTime),
+            lookup("LastModifiedById", "Last Modified By ID", "LastModifiedBy", O::User),
+            field("SystemModstamp", "System Modstamp", K::DateTime),
+        ]
+    };
+}
+
+const USER_FIELDS: &[FieldDef] = with_system_fields![
     field("Id", "User ID", K::Id),
     field("Username", "Username", K::String),
     name_field("Name", "Full Name"),
@@ -208,7 +253,7 @@ const USER_FIELDS: &[FieldDef] = &[
     lookup("ManagerId", "Manager ID", "Manager", O::User),
 ];
 
-const ACCOUNT_FIELDS: &[FieldDef] = &[
+const ACCOUNT_FIELDS: &[FieldDef] = with_system_fields![
     field("Id", "Account ID", K::Id),
     name_field("Name", "Account Name"),
     field("Industry", "Industry", K::Picklist),
@@ -220,7 +265,7 @@ const ACCOUNT_FIELDS: &[FieldDef] = &[
     lookup("OwnerId", "Owner ID", "Owner", O::User),
 ];
 
-const CONTACT_FIELDS: &[FieldDef] = &[
+const CONTACT_FIELDS: &[FieldDef] = with_system_fields![
     field("Id", "Contact ID", K::Id),
     lookup("AccountId", "Account ID", "Account", O::Account),
     name_field("FirstName", "First Name"),
@@ -232,7 +277,7 @@ const CONTACT_FIELDS: &[FieldDef] = &[
     lookup("OwnerId", "Owner ID", "Owner", O::User),
 ];
 
-const OPPORTUNITY_FIELDS: &[FieldDef] = &[
+const OPPORTUNITY_FIELDS: &[FieldDef] = with_system_fields![
     field("Id", "Opportunity ID", K::Id),
     lookup("AccountId", "Account ID", "Account", O::Account),
     name_field("Name", "Name"),
@@ -243,9 +288,10 @@ const OPPORTUNITY_FIELDS: &[FieldDef] = &[
     field("IsClosed", "Closed", K::Boolean),
     field("IsWon", "Won", K::Boolean),
     lookup("OwnerId", "Owner ID", "Owner", O::User),
+    field("NextStep", "Next Step", K::String),
 ];
 
-const GONG_CALL_FIELDS: &[FieldDef] = &[
+const GONG_CALL_FIELDS: &[FieldDef] = with_system_fields![
     field("Id", "Record ID", K::Id),
     name_field("Name", "Conversation Name"),
     field("Gong__Call_ID__c", "Call ID", K::String),
@@ -289,7 +335,7 @@ const GONG_CALL_FIELDS: &[FieldDef] = &[
     lookup("OwnerId", "Owner ID", "Owner", O::User),
 ];
 
-const CONTACT_ROLE_FIELDS: &[FieldDef] = &[
+const CONTACT_ROLE_FIELDS: &[FieldDef] = with_system_fields![
     field("Id", "Contact Role ID", K::Id),
     lookup(
         "OpportunityId",
@@ -301,6 +347,168 @@ const CONTACT_ROLE_FIELDS: &[FieldDef] = &[
     field("Role", "Role", K::Picklist),
     field("IsPrimary", "Primary", K::Boolean),
 ];
+
+const EVENT_FIELDS: &[FieldDef] = with_system_fields![
+    field("Id", "Activity ID", K::Id),
+    name_field("Subject", "Subject"),
+    field("StartDateTime", "Start", K::DateTime),
+    field("EndDateTime", "End", K::DateTime),
+    field("ActivityDate", "Due Date Only", K::Date),
+    field("DurationInMinutes", "Duration", K::Int),
+    polymorphic("WhatId", "Related To ID"),
+    polymorphic("WhoId", "Name ID"),
+    lookup("AccountId", "Account ID", "Account", O::Account),
+    lookup("OwnerId", "Assigned To ID", "Owner", O::User),
+    field("Location", "Location", K::String),
+    field("Description", "Description", K::LongText),
+    field("IsPrivate", "Private", K::Boolean),
+];
+
+const EVENT_RELATION_FIELDS: &[FieldDef] = with_system_fields![
+    field("Id", "Event Relation ID", K::Id),
+    lookup("EventId", "Event ID", "Event", O::Event),
+    polymorphic("RelationId", "Relation ID"),
+    field("Status", "Status", K::Picklist),
+    field("IsInvitee", "Is Invitee", K::Boolean),
+];
+
+const TASK_FIELDS: &[FieldDef] = with_system_fields![
+    field("Id", "Activity ID", K::Id),
+    name_field("Subject", "Subject"),
+    field("ActivityDate", "Due Date Only", K::Date),
+    field("Status", "Status", K::Picklist),
+    field("Priority", "Priority", K::Picklist),
+    field("IsClosed", "Closed", K::Boolean),
+    polymorphic("WhatId", "Related To ID"),
+    polymorphic("WhoId", "Name ID"),
+    lookup("AccountId", "Account ID", "Account", O::Account),
+    lookup("OwnerId", "Assigned To ID", "Owner", O::User),
+];
+
+/// History objects have no `LastModified*` or `SystemModstamp`: a change is never edited.
+const OPPORTUNITY_HISTORY_FIELDS: &[FieldDef] = &[
+    field("Id", "Opportunity History ID", K::Id),
+    lookup(
+        "OpportunityId",
+        "Opportunity ID",
+        "Opportunity",
+        O::Opportunity,
+    ),
+    field("Field", "Changed Field", K::Picklist),
+    field("DataType", "Data Type", K::Picklist),
+    field("OldValue", "Old Value", K::String),
+    field("NewValue", "New Value", K::String),
+    field("CreatedDate", "Created Date", K::DateTime),
+    lookup("CreatedById", "Created By ID", "CreatedBy", O::User),
+    field("IsDeleted", "Deleted", K::Boolean),
+];
+
+static EVENT: ObjectDef = ObjectDef {
+    name: "Event",
+    label: "Event",
+    key_prefix: "00U",
+    fields: EVENT_FIELDS,
+};
+static EVENT_RELATION: ObjectDef = ObjectDef {
+    name: "EventRelation",
+    label: "Event Relation",
+    key_prefix: "0RE",
+    fields: EVENT_RELATION_FIELDS,
+};
+static TASK: ObjectDef = ObjectDef {
+    name: "Task",
+    label: "Task",
+    key_prefix: "00T",
+    fields: TASK_FIELDS,
+};
+static OPPORTUNITY_HISTORY: ObjectDef = ObjectDef {
+    name: "OpportunityFieldHistory",
+    label: "Opportunity Field History",
+    key_prefix: "017",
+    fields: OPPORTUNITY_HISTORY_FIELDS,
+};
+
+/// A child relationship: the name a parent-to-child subquery uses (`SELECT (SELECT Name FROM
+/// Contacts) FROM Account`), the child object and its lookup to the parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChildRelationship {
+    /// The parent object.
+    pub parent: ObjectType,
+    /// Relationship name, as Salesforce spells it.
+    pub name: &'static str,
+    /// The child object.
+    pub child: ObjectType,
+    /// The child's lookup field to the parent.
+    pub field: &'static str,
+}
+
+const fn child(
+    parent: ObjectType,
+    name: &'static str,
+    child: ObjectType,
+    field: &'static str,
+) -> ChildRelationship {
+    ChildRelationship {
+        parent,
+        name,
+        child,
+        field,
+    }
+}
+
+/// The child relationships subqueries may name. Activities (`Events`, `Tasks`) hang off their
+/// `WhatId` (account or opportunity) and `WhoId` (contact); the Gong call object's relationship
+/// name is the package's (`Gong__Gong_Calls__r`; UNCONFIRMED against every package version).
+pub const CHILD_RELATIONSHIPS: &[ChildRelationship] = &[
+    child(O::Account, "Contacts", O::Contact, "AccountId"),
+    child(O::Account, "Opportunities", O::Opportunity, "AccountId"),
+    child(O::Account, "Events", O::Event, "WhatId"),
+    child(O::Account, "Tasks", O::Task, "WhatId"),
+    child(
+        O::Account,
+        "Gong__Gong_Calls__r",
+        O::GongCall,
+        "Gong__Primary_Account__c",
+    ),
+    child(
+        O::Opportunity,
+        "OpportunityContactRoles",
+        O::OpportunityContactRole,
+        "OpportunityId",
+    ),
+    child(O::Opportunity, "Events", O::Event, "WhatId"),
+    child(O::Opportunity, "Tasks", O::Task, "WhatId"),
+    child(
+        O::Opportunity,
+        "Histories",
+        O::OpportunityFieldHistory,
+        "OpportunityId",
+    ),
+    child(
+        O::Opportunity,
+        "Gong__Gong_Calls__r",
+        O::GongCall,
+        "Gong__Primary_Opportunity__c",
+    ),
+    child(
+        O::Contact,
+        "OpportunityContactRoles",
+        O::OpportunityContactRole,
+        "ContactId",
+    ),
+    child(O::Contact, "Events", O::Event, "WhoId"),
+    child(O::Contact, "Tasks", O::Task, "WhoId"),
+    child(O::Event, "EventRelations", O::EventRelation, "EventId"),
+    child(O::User, "Events", O::Event, "OwnerId"),
+    child(O::User, "Tasks", O::Task, "OwnerId"),
+];
+
+/// The child relationship of `parent` named `name` (ignoring case).
+pub fn child_relationship(parent: ObjectType, name: &str) -> Option<&'static ChildRelationship> {
+    CHILD_RELATIONSHIPS
+        .iter()
+        .find(|c| c.parent == parent && c.name.eq_ignore_ascii_case(name))
+}
 
 static CONTACT_ROLE: ObjectDef = ObjectDef {
     name: "OpportunityContactRole",
@@ -349,6 +557,10 @@ impl ObjectType {
             O::Opportunity => &OPPORTUNITY,
             O::GongCall => &GONG_CALL,
             O::OpportunityContactRole => &CONTACT_ROLE,
+            O::Event => &EVENT,
+            O::EventRelation => &EVENT_RELATION,
+            O::Task => &TASK,
+            O::OpportunityFieldHistory => &OPPORTUNITY_HISTORY,
         }
     }
 

@@ -3,6 +3,11 @@
 //! A rep sees the accounts they own or that are shared with them, and those accounts' contacts,
 //! opportunities and calls; a manager sees what they and their direct reports see; the
 //! integration user sees everything. Users are visible to everyone.
+//!
+//! Activities (events, their invitees, tasks) are "Controlled by Parent" as in Salesforce: seen
+//! by their owner (and the owner's managers) and by whoever sees the record they are about (an
+//! opportunity's activities follow that opportunity's sharing). An opportunity's field history
+//! and contact roles follow the opportunity.
 
 use std::collections::HashSet;
 
@@ -98,9 +103,32 @@ impl Visibility {
         if self.public == Some(record.object) {
             return true;
         }
+        let activity = matches!(
+            record.object,
+            ObjectType::Event | ObjectType::EventRelation | ObjectType::Task
+        );
+        if activity {
+            let owns = |owner: &Option<String>| {
+                owner
+                    .as_deref()
+                    .is_some_and(|owner| self.team.contains(id_key(owner)))
+            };
+            if owns(&record.owner_id) {
+                return true;
+            }
+            if self.private_opportunities && record.deal_owner.is_some() {
+                return owns(&record.deal_owner);
+            }
+            return record
+                .account_id
+                .as_deref()
+                .is_some_and(|account| accounts.contains(id_key(account)));
+        }
         let follows_deal = matches!(
             record.object,
-            ObjectType::Opportunity | ObjectType::OpportunityContactRole
+            ObjectType::Opportunity
+                | ObjectType::OpportunityContactRole
+                | ObjectType::OpportunityFieldHistory
         );
         if self.private_opportunities && follows_deal {
             return record
@@ -175,6 +203,61 @@ mod tests {
             .all(ObjectType::Account)
             .iter()
             .all(|a| !unknown.can_see(a)));
+    }
+
+    fn visible(user: usize, object: ObjectType, private: bool) -> Vec<String> {
+        let org = tiny_org();
+        let store = Store::from_org(&org);
+        let v = Visibility::for_user(&org, &org.users[user].id);
+        let v = if private {
+            v.with_private_opportunities()
+        } else {
+            v
+        };
+        store
+            .all(object)
+            .iter()
+            .filter(|r| v.can_see(r))
+            .map(|r| r.id[..7].to_string() + &r.id[12..15])
+            .collect()
+    }
+
+    #[test]
+    fn activities_are_seen_by_their_owner_and_with_their_parent() {
+        // Maya owns event 1 (Acme deal) and sees Acme; she does not see Jordan's Globex event,
+        // and Priya's own event on Acme is visible through Acme.
+        assert_eq!(
+            visible(MAYA, ObjectType::Event, false),
+            ["00UTt00001", "00UTt00003"]
+        );
+        // Jordan sees Acme (shared) and his own Globex event.
+        assert_eq!(visible(JORDAN, ObjectType::Event, false).len(), 3);
+        // Once deals are private, the event on Maya's deal is hers alone.
+        assert_eq!(
+            visible(JORDAN, ObjectType::Event, true),
+            ["00UTt00002", "00UTt00003"]
+        );
+        // Priya cannot see Acme, but she owns her own event there.
+        assert_eq!(visible(PRIYA, ObjectType::Event, false), ["00UTt00003"]);
+        // Invitees follow their event; tasks and field history their deal.
+        assert_eq!(visible(PRIYA, ObjectType::EventRelation, false).len(), 0);
+        assert_eq!(visible(MAYA, ObjectType::EventRelation, false).len(), 2);
+        assert_eq!(visible(JORDAN, ObjectType::EventRelation, true).len(), 1);
+        assert_eq!(visible(JORDAN, ObjectType::Task, false).len(), 1);
+        assert_eq!(visible(JORDAN, ObjectType::Task, true).len(), 0);
+        assert_eq!(visible(PRIYA, ObjectType::Task, false).len(), 0);
+        assert_eq!(
+            visible(JORDAN, ObjectType::OpportunityFieldHistory, true),
+            ["017Tt00002"]
+        );
+        assert_eq!(
+            visible(DANA, ObjectType::OpportunityFieldHistory, true).len(),
+            2
+        );
+        assert_eq!(
+            visible(PRIYA, ObjectType::OpportunityFieldHistory, false).len(),
+            0
+        );
     }
 
     #[test]

@@ -167,6 +167,7 @@ fn id_only(object: ObjectType) -> Plan {
         order: Vec::new(),
         limit: None,
         offset: 0,
+        children: Vec::new(),
     }
 }
 

@@ -3,7 +3,8 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
 use crate::org::model::{
-    Account, Affiliation, Call, Contact, Opportunity, Party, SampleOrg, User, UserRole,
+    Account, Affiliation, Call, Contact, Event, FieldChange, Invitee, Opportunity, Party,
+    SampleOrg, Task, User, UserRole,
 };
 
 pub const MAYA: usize = 0;
@@ -128,6 +129,7 @@ pub fn tiny_org() -> SampleOrg {
                 title: "Chief Financial Officer".into(),
                 email: "lena.fischer@acme.example".into(),
                 phone: "+1 312 555 0101".into(),
+                created: anchor - Duration::days(100),
             },
             Contact {
                 id: sid("003", 2),
@@ -137,6 +139,7 @@ pub fn tiny_org() -> SampleOrg {
                 title: "Plant Manager".into(),
                 email: "omar.oneil@globex.example".into(),
                 phone: String::new(),
+                created: anchor - Duration::days(1),
             },
         ],
         opportunities: vec![
@@ -151,6 +154,7 @@ pub fn tiny_org() -> SampleOrg {
                 is_closed: false,
                 is_won: false,
                 owner_id: sid("005", 1),
+                next_step: "Contract review".into(),
             },
             Opportunity {
                 id: sid("006", 2),
@@ -163,6 +167,7 @@ pub fn tiny_org() -> SampleOrg {
                 is_closed: true,
                 is_won: true,
                 owner_id: sid("005", 2),
+                next_step: String::new(),
             },
         ],
         calls: vec![
@@ -171,5 +176,115 @@ pub fn tiny_org() -> SampleOrg {
             call(3, 1, 10, "Acme Logistics: security review", anchor),
             call(4, 1, 40, "Acme Logistics: discovery", anchor),
         ],
+        events: vec![
+            // Maya's meeting on the Acme deal, with the CFO and Maya invited.
+            event(
+                1,
+                "Acme: contract review",
+                anchor + Duration::days(2),
+                (sid("006", 1), 1),
+                1,
+                &[sid("003", 1), sid("005", 1)],
+            ),
+            // Jordan's meeting on Globex.
+            event(
+                2,
+                "Globex: kickoff",
+                anchor + Duration::days(3),
+                (sid("001", 3), 3),
+                2,
+                &[sid("003", 2)],
+            ),
+            // Priya's own meeting on Acme, an account she cannot see: hers as its owner.
+            event(
+                3,
+                "Acme: intro for Priya",
+                anchor + Duration::days(4),
+                (sid("001", 1), 1),
+                3,
+                &[],
+            ),
+        ],
+        tasks: vec![Task {
+            id: sid("00T", 1),
+            subject: "Send the redlined MSA".into(),
+            due: NaiveDate::from_ymd_opt(2024, 3, 14).unwrap_or_default(),
+            status: "Not Started".into(),
+            priority: "High".into(),
+            what_id: sid("006", 1),
+            account_id: sid("001", 1),
+            who_id: Some(sid("003", 1)),
+            owner_id: sid("005", 1),
+            created: anchor - Duration::days(1),
+        }],
+        field_history: vec![
+            change(
+                1,
+                1,
+                "StageName",
+                "Proposal",
+                "Negotiation",
+                anchor - Duration::days(1),
+            ),
+            change(
+                2,
+                2,
+                "StageName",
+                "Negotiation",
+                "Closed Won",
+                anchor - Duration::days(3),
+            ),
+        ],
+    }
+}
+
+fn event(
+    n: u64,
+    subject: &str,
+    start: chrono::DateTime<Utc>,
+    (what_id, account): (String, u64),
+    owner: u64,
+    invitees: &[String],
+) -> Event {
+    Event {
+        id: sid("00U", n),
+        subject: subject.into(),
+        start: start + Duration::hours(16),
+        duration: 60,
+        what_id,
+        account_id: sid("001", account),
+        who_id: invitees.iter().find(|i| i.starts_with("003")).cloned(),
+        owner_id: sid("005", owner),
+        location: "Zoom".into(),
+        description: String::new(),
+        invitees: invitees
+            .iter()
+            .enumerate()
+            .map(|(i, id)| Invitee {
+                id: sid("0RE", n * 10 + i as u64),
+                relation_id: id.clone(),
+                status: "New".into(),
+            })
+            .collect(),
+        created: start - Duration::days(7),
+    }
+}
+
+fn change(
+    n: u64,
+    opportunity: u64,
+    field: &str,
+    old: &str,
+    new: &str,
+    at: chrono::DateTime<Utc>,
+) -> FieldChange {
+    FieldChange {
+        id: sid("017", n),
+        opportunity_id: sid("006", opportunity),
+        field: field.into(),
+        old_value: Some(old.into()),
+        new_value: Some(new.into()),
+        created: at,
+        created_by: sid("005", 1),
     }
 }

@@ -199,4 +199,7 @@ pub struct Query {
     pub limit: Option<Count>,
     /// `OFFSET`
     pub offset: Option<Count>,
+    /// Parent-to-child subqueries in the select list (`(SELECT Name FROM Contacts)`), whose
+    /// `from` is a child relationship name; always empty inside a subquery.
+    pub subqueries: Vec<Query>,
 }

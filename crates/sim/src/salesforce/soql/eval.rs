@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 
 use super::lexer::CmpOp;
-use super::plan::{FieldPath, Filter, Plan, SortKey, Test};
+use super::plan::{ChildPlan, FieldPath, Filter, Plan, Projection, SortKey, Test};
 use crate::salesforce::json::Json;
 use crate::salesforce::records::{Record, Store};
 use crate::salesforce::schema::ObjectType;
@@ -183,6 +183,42 @@ pub fn project(record: &Record, paths: &[FieldPath], scope: Scope<'_>, version: 
     let mut out = Json::Object(vec![("attributes".into(), attributes(record, version))]);
     for path in paths {
         insert(&mut out, record, path, 0, scope, version);
+    }
+    out
+}
+
+/// A record with the selected fields and, under each child relationship's name, its visible
+/// children as Salesforce nests them: `{totalSize, done, records}`, or `null` when there are
+/// none (the user's sharing applies to the children as to any record).
+pub fn project_with_children(
+    record: &Record,
+    paths: &[FieldPath],
+    children: &[ChildPlan],
+    scope: Scope<'_>,
+    version: &str,
+) -> Json {
+    let mut out = project(record, paths, scope, version);
+    for child in children {
+        let rows = select(&child.plan, scope, |r| {
+            r.value(child.field)
+                .as_id()
+                .is_some_and(|id| id_key(id) == id_key(&record.id))
+        });
+        let value = match (&child.plan.projection, rows.is_empty()) {
+            (Projection::Fields(child_paths), false) => {
+                let records: Vec<Json> = rows
+                    .into_iter()
+                    .map(|r| project(r, child_paths, scope, version))
+                    .collect();
+                Json::Object(vec![
+                    ("totalSize".into(), Json::Leaf(records.len().into())),
+                    ("done".into(), Json::Leaf(true.into())),
+                    ("records".into(), Json::Array(records)),
+                ])
+            }
+            _ => Json::Leaf(serde_json::Value::Null),
+        };
+        out.push(child.name, value);
     }
     out
 }
@@ -374,6 +410,149 @@ mod tests {
         assert_eq!(rows[0]["Name"], "Dana Whitfield");
         assert_eq!(rows[0]["Manager"], serde_json::Value::Null);
         assert_eq!(rows[2]["Manager"]["Name"], "Dana Whitfield");
+    }
+
+    fn run_with_children(user: usize, q: &str) -> Vec<serde_json::Value> {
+        let org = tiny_org();
+        let store = Store::from_org(&org);
+        let visibility = Visibility::for_user(&org, &org.users[user].id);
+        let scope = Scope {
+            store: &store,
+            visibility: &visibility,
+        };
+        let plan = plan_query(q, org.anchor.date_naive()).unwrap();
+        let Projection::Fields(paths) = &plan.projection else {
+            panic!()
+        };
+        select(&plan, scope, |_| true)
+            .into_iter()
+            .map(|r| {
+                serde_json::to_value(project_with_children(
+                    r,
+                    paths,
+                    &plan.children,
+                    scope,
+                    "v62.0",
+                ))
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn subqueries_nest_children_or_null() {
+        let rows = run_with_children(
+            INTEGRATION,
+            "SELECT Name, (SELECT Name FROM Contacts ORDER BY Name) FROM Account ORDER BY Name",
+        );
+        let acme = rows.iter().find(|r| r["Name"] == "Acme Logistics").unwrap();
+        assert_eq!(acme["Contacts"]["totalSize"], 1);
+        assert_eq!(acme["Contacts"]["done"], true);
+        assert_eq!(acme["Contacts"]["records"][0]["Name"], "Lena Fischer");
+        assert_eq!(
+            acme["Contacts"]["records"][0]["attributes"]["type"],
+            "Contact"
+        );
+        let northwind = rows
+            .iter()
+            .find(|r| r["Name"] == "Northwind Health")
+            .unwrap();
+        assert_eq!(northwind["Contacts"], serde_json::Value::Null);
+        let rows = run_with_children(
+            MAYA,
+            "SELECT Id, (SELECT Field, NewValue FROM Histories), (SELECT Subject FROM Events WHERE StartDateTime > 2024-03-13T00:00:00Z) FROM Opportunity",
+        );
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0]["Histories"]["records"][0]["NewValue"],
+            "Negotiation"
+        );
+        assert_eq!(
+            rows[0]["Events"]["records"][0]["Subject"],
+            "Acme: contract review"
+        );
+    }
+
+    #[test]
+    fn children_follow_sharing() {
+        // Priya owns an event on Acme, which she cannot see: the account is hidden, and so
+        // are its events through it; her own event is hers through `User.Events`.
+        assert!(run_with_children(
+            PRIYA,
+            "SELECT Id, (SELECT Id FROM Events) FROM Account WHERE Name = 'Acme Logistics'"
+        )
+        .is_empty());
+        let rows = run_with_children(
+            MAYA,
+            "SELECT Id, (SELECT Subject FROM Events) FROM User WHERE FirstName = 'Priya'",
+        );
+        // Maya sees Priya's event on Acme (through Acme).
+        assert_eq!(rows[0]["Events"]["totalSize"], 1);
+        let rows = run_with_children(
+            MAYA,
+            "SELECT Id, (SELECT RelationId FROM EventRelations) FROM Event ORDER BY Subject",
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0]["EventRelations"]["totalSize"], 2);
+        assert_eq!(rows[1]["EventRelations"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn bad_subqueries_are_refused_as_salesforce_does() {
+        let today = tiny_org().anchor.date_naive();
+        let e = plan_query("SELECT Id, (SELECT Id FROM Contact) FROM Account", today).unwrap_err();
+        assert_eq!(e.code.as_str(), "INVALID_TYPE");
+        assert!(
+            e.message
+                .contains("Didn't understand relationship 'Contact'"),
+            "{}",
+            e.message
+        );
+        let e = plan_query(
+            "SELECT Id, (SELECT Id, (SELECT Id FROM Contacts) FROM Contacts) FROM Account",
+            today,
+        )
+        .unwrap_err();
+        assert_eq!(e.code.as_str(), "MALFORMED_QUERY");
+        let e = plan_query(
+            "SELECT Id, (SELECT Bogus FROM Contacts) FROM Account",
+            today,
+        )
+        .unwrap_err();
+        assert_eq!(e.code.as_str(), "INVALID_FIELD");
+        assert!(plan_query("SELECT (SELECT Id FROM Contacts) FROM Account", today).is_ok());
+    }
+
+    #[test]
+    fn every_object_has_the_system_fields() {
+        let rows = run(
+            MAYA,
+            "SELECT CreatedDate, CreatedBy.Name, LastModifiedDate, LastModifiedById, SystemModstamp FROM Opportunity",
+        );
+        assert_eq!(rows[0]["LastModifiedDate"], "2024-03-12T00:00:00.000+0000");
+        assert_eq!(rows[0]["CreatedBy"]["Name"], "Maya Chen");
+        for object in [
+            "User",
+            "Account",
+            "Contact",
+            "Gong__Gong_Call__c",
+            "OpportunityContactRole",
+            "Event",
+            "EventRelation",
+            "Task",
+        ] {
+            let rows = run(INTEGRATION, &format!("SELECT CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp FROM {object}"));
+            assert!(
+                rows.iter().all(|r| r["CreatedDate"].is_string()),
+                "{object}"
+            );
+        }
+        let e = plan_query(
+            "SELECT SystemModstamp FROM OpportunityFieldHistory",
+            tiny_org().anchor.date_naive(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code.as_str(), "INVALID_FIELD");
     }
 
     #[test]

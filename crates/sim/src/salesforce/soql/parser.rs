@@ -145,8 +145,13 @@ impl<'a> Parser<'a> {
     }
 
     fn query(&mut self) -> Result<Query, QueryError> {
+        self.query_at(false)
+    }
+
+    /// A query; `nested` inside a subquery, where Salesforce allows no further subquery.
+    fn query_at(&mut self, nested: bool) -> Result<Query, QueryError> {
         self.expect_kw("SELECT")?;
-        let selection = self.selection()?;
+        let (selection, subqueries) = self.selection(nested)?;
         self.expect_kw("FROM")?;
         let (from, from_pos) = self.name()?;
         let filter = if self.eat_kw("WHERE") {
@@ -165,17 +170,39 @@ impl<'a> Parser<'a> {
             order_by,
             limit,
             offset,
+            subqueries,
         })
     }
 
-    fn selection(&mut self) -> Result<Selection, QueryError> {
+    /// The select list: `COUNT()`, or fields and (outside a subquery) parent-to-child
+    /// subqueries in any order.
+    fn selection(&mut self, nested: bool) -> Result<(Selection, Vec<Query>), QueryError> {
         if self.peek().is_kw("COUNT") && self.peek_at(1).is_some_and(|t| t.tok == Tok::LParen) {
             let pos = self.advance().pos;
             self.expect(&Tok::LParen)?;
             self.expect(&Tok::RParen)?;
-            return Ok(Selection::Count(pos));
+            return Ok((Selection::Count(pos), Vec::new()));
         }
-        Ok(Selection::Fields(self.field_list()?))
+        let mut fields = Vec::new();
+        let mut subqueries = Vec::new();
+        loop {
+            let opens_subquery = self.peek().tok == Tok::LParen
+                && self.peek_at(1).is_some_and(|t| t.is_kw("SELECT"));
+            if opens_subquery {
+                if nested {
+                    return Err(self.unexpected(self.peek()));
+                }
+                self.advance();
+                subqueries.push(self.query_at(true)?);
+                self.expect(&Tok::RParen)?;
+            } else {
+                fields.push(self.field()?);
+            }
+            if !self.eat(&Tok::Comma) {
+                break;
+            }
+        }
+        Ok((Selection::Fields(fields), subqueries))
     }
 
     /// `field (, field)*`.

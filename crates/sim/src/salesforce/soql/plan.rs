@@ -7,7 +7,7 @@ use super::ast::{Cond, DateFn, FieldRef, LitKind, Literal, Operator, OrderItem, 
 use super::error::{ErrorCode, QueryError};
 use super::lexer::{CmpOp, Pos};
 use super::parser::parse_query;
-use crate::salesforce::schema::{FieldDef, FieldKind, ObjectType};
+use crate::salesforce::schema::{child_relationship, FieldDef, FieldKind, ObjectType};
 use crate::salesforce::value::{is_id_shaped, Value};
 use crate::salesforce::wildcard::Wildcard;
 
@@ -108,6 +108,19 @@ pub struct Plan {
     pub limit: Option<u64>,
     /// `OFFSET`
     pub offset: u64,
+    /// Parent-to-child subqueries, in the order selected.
+    pub children: Vec<ChildPlan>,
+}
+
+/// A checked parent-to-child subquery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildPlan {
+    /// The relationship as Salesforce spells it: the key of the nested result.
+    pub name: &'static str,
+    /// Index of the child's lookup to the parent in the child object's field list.
+    pub field: usize,
+    /// The subquery over the child object.
+    pub plan: Plan,
 }
 
 /// Parses and checks a SOQL query; relative dates are resolved against `today`.
@@ -126,21 +139,66 @@ pub fn plan_query_in(
     let q: Query = parse_query(src)?;
     let r = Resolver { src, today, absent };
     let object = r.object(&q.from, q.from_pos)?;
-    let projection = match &q.selection {
-        Selection::Count(_) => Projection::Count,
-        Selection::Fields(fields) => Projection::Fields(r.fields(object, fields)?),
-    };
-    let filter = q.filter.as_ref().map(|c| r.filter(object, c)).transpose()?;
-    let order = r.order(object, &q.order_by)?;
-    let offset = r.offset(q.offset)?;
-    Ok(Plan {
-        object,
-        projection,
-        filter,
-        order,
-        limit: q.limit.map(|c| c.value),
-        offset,
-    })
+    let mut children = Vec::new();
+    for sub in &q.subqueries {
+        let rel = child_relationship(object, &sub.from).filter(|rel| !absent.contains(&rel.child));
+        let Some(rel) = rel else {
+            return Err(r.err(
+                ErrorCode::InvalidType,
+                sub.from_pos,
+                format!(
+                    "Didn't understand relationship '{}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.",
+                    sub.from
+                ),
+            ));
+        };
+        let Some(field) = rel.child.def().field_index(rel.field) else {
+            return Err(QueryError::plain(
+                ErrorCode::InvalidType,
+                format!("relationship '{}' has no field", rel.name),
+            ));
+        };
+        let mut plan = r.plan(rel.child, sub)?;
+        if plan.projection == Projection::Count {
+            return Err(r.err(
+                ErrorCode::MalformedQuery,
+                sub.from_pos,
+                "COUNT() is not allowed in a subquery",
+            ));
+        }
+        plan.children = Vec::new();
+        children.push(ChildPlan {
+            name: rel.name,
+            field,
+            plan,
+        });
+    }
+    let mut plan = r.plan(object, &q)?;
+    plan.children = children;
+    Ok(plan)
+}
+
+impl Resolver<'_> {
+    /// The plan of one query (or subquery) over `object`, without its subqueries.
+    fn plan(&self, object: ObjectType, q: &Query) -> Result<Plan, QueryError> {
+        let r = self;
+        let projection = match &q.selection {
+            Selection::Count(_) => Projection::Count,
+            Selection::Fields(fields) => Projection::Fields(r.fields(object, fields)?),
+        };
+        let filter = q.filter.as_ref().map(|c| r.filter(object, c)).transpose()?;
+        let order = r.order(object, &q.order_by)?;
+        let offset = r.offset(q.offset)?;
+        Ok(Plan {
+            object,
+            projection,
+            filter,
+            order,
+            limit: q.limit.map(|c| c.value),
+            offset,
+            children: Vec::new(),
+        })
+    }
 }
 
 /// Resolves names and types within one query text.
