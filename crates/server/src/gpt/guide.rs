@@ -201,6 +201,8 @@ fn two_action_sections(out: &mut String, settings: &GuideSettings<'_>) {
         "## 2. Add the Salesforce action\n\n\
          Actions → Create new action → Import from URL:\n\n    {}\n\n\
          It calls Salesforce directly at `{}` (executeSOSLSearch, executeSOQLQuery). \
+         The GPT finds calls with SOQL on the Gong call object, so this setup needs the Gong \
+         package in your org; without it, use the one-action setup, which finds calls in Gong. \
          Authentication → **OAuth**:\n\n",
         settings.public(SALESFORCE_OPENAPI_PATH),
         rest_base_url(
