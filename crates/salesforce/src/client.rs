@@ -135,6 +135,22 @@ fn parse<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, SalesforceEr
         .map_err(|e| SalesforceError::InvalidResponse(format!("{what}: {e}")))
 }
 
+/// Refuses anything but an API name as an sObject in a URL path: the name goes into the path
+/// as is.
+fn check_sobject_name(sobject: &str) -> Result<(), SalesforceError> {
+    let valid = !sobject.is_empty()
+        && sobject
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(SalesforceError::InvalidArgument(format!(
+            "not an sObject name: {sobject:?}"
+        )))
+    }
+}
+
 impl SalesforceClient {
     /// Builds the client (no network traffic: a service token is fetched on first use).
     pub fn new(config: SalesforceConfig) -> Result<SalesforceClient, SalesforceError> {
@@ -251,15 +267,7 @@ impl SalesforceClient {
         sobject: &str,
         id: &str,
     ) -> Result<Option<serde_json::Value>, SalesforceError> {
-        let valid_object = !sobject.is_empty()
-            && sobject
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !valid_object {
-            return Err(SalesforceError::InvalidArgument(format!(
-                "not an sObject name: {sobject:?}"
-            )));
-        }
+        check_sobject_name(sobject)?;
         if !is_salesforce_id(id) {
             return Err(SalesforceError::InvalidArgument(format!(
                 "not a Salesforce id: {id:?}"
@@ -283,15 +291,7 @@ impl SalesforceClient {
     /// Whether the org has the object `sobject` (its describe answers), for features that
     /// depend on an optional managed package: `false` on Salesforce's 404 `NOT_FOUND`.
     pub async fn has_object(&self, sobject: &str) -> Result<bool, SalesforceError> {
-        let valid_object = !sobject.is_empty()
-            && sobject
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !valid_object {
-            return Err(SalesforceError::InvalidArgument(format!(
-                "not an sObject name: {sobject:?}"
-            )));
-        }
+        check_sobject_name(sobject)?;
         self.deadline(async {
             let path = format!(
                 "/services/data/{}/sobjects/{sobject}/describe",
