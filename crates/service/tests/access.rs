@@ -6,8 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use gong::{GongAuth, GongClient, GongConfig};
-use salesforce::{Credentials, SalesforceClient, SalesforceConfig, SecretString};
 use service::budget::MAX_MAX_CHARS;
 use service::dto::TranscriptsAnswer;
 use service::{
@@ -15,9 +13,12 @@ use service::{
     Service, ServiceError, ServiceOptions, TranscriptMode, TranscriptsRequest,
 };
 use sim::clock::ManualClock;
-use sim::gong::GongSimConfig;
 use sim::org::{SampleOrg, UserRole};
 use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
+
+mod common;
+
+use common::{gong_client, salesforce_client, unlimited_gong};
 
 fn account_id(id: &str) -> AccountId {
     AccountId::parse("id", id).unwrap()
@@ -56,16 +57,7 @@ fn today() -> NaiveDate {
 
 async fn env_with(sf: SalesforceSimConfig) -> Env {
     let org = Arc::new(SampleOrg::generate(today()));
-    let gong = sim::gong::spawn(
-        org.clone(),
-        GongSimConfig {
-            rate_limit_per_sec: None,
-            daily_quota: None,
-            ..GongSimConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let gong = unlimited_gong(org.clone()).await;
     let sf = sim::salesforce::spawn(org.clone(), sf).await.unwrap();
     Env {
         org,
@@ -77,30 +69,6 @@ async fn env_with(sf: SalesforceSimConfig) -> Env {
 
 async fn env() -> Env {
     env_with(SalesforceSimConfig::default()).await
-}
-
-fn gong_client(base: &str) -> GongClient {
-    let mut config = GongConfig::new(
-        base,
-        GongAuth::Basic {
-            access_key: "demo-access-key".into(),
-            access_key_secret: SecretString::from("demo-access-key-secret"),
-        },
-    )
-    .unwrap();
-    config.requests_per_second = 0;
-    GongClient::new(config).unwrap()
-}
-
-fn salesforce_client(base: &str) -> SalesforceClient {
-    SalesforceClient::new(SalesforceConfig::new(
-        url::Url::parse(base).unwrap(),
-        Credentials::ClientCredentials {
-            client_id: DEMO_CLIENT_ID.into(),
-            client_secret: SecretString::from(DEMO_CLIENT_SECRET),
-        },
-    ))
-    .unwrap()
 }
 
 impl Env {

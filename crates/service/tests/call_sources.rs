@@ -7,12 +7,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gong::{GongAuth, GongClient, GongConfig};
-use salesforce::{Credentials, SalesforceClient, SalesforceConfig, SecretString};
 use service::{AccountId, CallSource, Caller, GongListing, Service, ServiceOptions};
-use sim::gong::{GongSimConfig, RunningSim};
+use sim::gong::RunningSim;
 use sim::org::SampleOrg;
-use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use sim::salesforce::SalesforceSimConfig;
+
+mod common;
+
+use common::{gong_client, salesforce_client, unlimited_gong};
 
 const EXTENSIVE: &str = "/v2/calls/extensive";
 
@@ -26,16 +28,7 @@ impl Env {
     async fn new() -> Env {
         // Gong's listing window counts back from now, so the org's calls are dated from today.
         let org = Arc::new(SampleOrg::for_today());
-        let gong = sim::gong::spawn(
-            org.clone(),
-            GongSimConfig {
-                rate_limit_per_sec: None,
-                daily_quota: None,
-                ..GongSimConfig::default()
-            },
-        )
-        .await
-        .unwrap();
+        let gong = unlimited_gong(org.clone()).await;
         let sf = sim::salesforce::spawn(org.clone(), SalesforceSimConfig::default())
             .await
             .unwrap();
@@ -47,26 +40,9 @@ impl Env {
     }
 
     fn service(&self, source: CallSource, listing: GongListing) -> Service {
-        let mut config = GongConfig::new(
-            &self.gong.base_url,
-            GongAuth::Basic {
-                access_key: "demo-access-key".into(),
-                access_key_secret: SecretString::from("demo-access-key-secret"),
-            },
-        )
-        .unwrap();
-        config.requests_per_second = 0;
-        let salesforce = SalesforceClient::new(SalesforceConfig::new(
-            url::Url::parse(&self.sf_base).unwrap(),
-            Credentials::ClientCredentials {
-                client_id: DEMO_CLIENT_ID.into(),
-                client_secret: SecretString::from(DEMO_CLIENT_SECRET),
-            },
-        ))
-        .unwrap();
         Service::new(
-            GongClient::new(config).unwrap(),
-            Some(salesforce),
+            gong_client(&self.gong.base_url),
+            Some(salesforce_client(&self.sf_base)),
             ServiceOptions {
                 call_source: source,
                 gong_listing: listing,

@@ -6,16 +6,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use gong::{GongAuth, GongClient, GongConfig};
-use salesforce::{Credentials, SalesforceClient, SalesforceConfig, SecretString};
 use service::budget::{render_briefing, MAX_MAX_CHARS};
 use service::{
     AccountId, Briefing, BriefingRequest, CallId, Caller, MaxChars, Rendering, Service,
     ServiceOptions, TranscriptMode, TranscriptsRequest,
 };
-use sim::gong::{GongSimConfig, SimStats};
+use sim::gong::SimStats;
 use sim::org::SampleOrg;
-use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use sim::salesforce::SalesforceSimConfig;
+
+mod common;
+
+use common::{gong_client, salesforce_client, unlimited_gong};
 
 /// The sample account the measurements are about.
 const ACCOUNT: &str = "Acme Logistics";
@@ -30,39 +32,13 @@ async fn env() -> Env {
     let org = Arc::new(SampleOrg::generate(
         NaiveDate::from_ymd_opt(2025, 6, 4).unwrap(),
     ));
-    let gong = sim::gong::spawn(
-        org.clone(),
-        GongSimConfig {
-            rate_limit_per_sec: None,
-            daily_quota: None,
-            ..GongSimConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let gong = unlimited_gong(org.clone()).await;
     let sf = sim::salesforce::spawn(org.clone(), SalesforceSimConfig::default())
         .await
         .unwrap();
-    let mut config = GongConfig::new(
-        &gong.base_url,
-        GongAuth::Basic {
-            access_key: "demo-access-key".into(),
-            access_key_secret: SecretString::from("demo-access-key-secret"),
-        },
-    )
-    .unwrap();
-    config.requests_per_second = 0;
-    let salesforce = SalesforceClient::new(SalesforceConfig::new(
-        url::Url::parse(&sf.base_url).unwrap(),
-        Credentials::ClientCredentials {
-            client_id: DEMO_CLIENT_ID.into(),
-            client_secret: SecretString::from(DEMO_CLIENT_SECRET),
-        },
-    ))
-    .unwrap();
     let service = Service::new(
-        GongClient::new(config).unwrap(),
-        Some(salesforce),
+        gong_client(&gong.base_url),
+        Some(salesforce_client(&sf.base_url)),
         ServiceOptions::default(),
     )
     .unwrap();
