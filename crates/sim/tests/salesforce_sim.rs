@@ -1347,6 +1347,30 @@ async fn an_org_without_the_gong_package_has_no_call_object() {
         .unwrap()
         .iter()
         .any(|o| o["name"] == "Gong__Gong_Call__c"));
+    // Nor is its relationship on Account: not in describe, refused in a subquery.
+    let (_, body) = sim
+        .get(
+            &t,
+            &format!("/services/data/{V}/sobjects/Account/describe"),
+            &[],
+        )
+        .await;
+    let children: Vec<&str> = body["childRelationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["relationshipName"].as_str())
+        .collect();
+    assert!(children.contains(&"Contacts"), "{children:?}");
+    assert!(!children.contains(&"Gong__Gong_Calls__r"), "{children:?}");
+    let (status, body) = sim
+        .soql(
+            &t,
+            "SELECT Id, (SELECT Id FROM Gong__Gong_Calls__r) FROM Account",
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "INVALID_TYPE");
     // The rest of the org is there.
     let body = sim.ok(&t, "SELECT Id, Website FROM Account").await;
     assert_eq!(body["totalSize"], sim.org.accounts.len());
