@@ -99,6 +99,11 @@ pub struct SalesforceSimArgs {
     #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_WITHOUT_GONG_PACKAGE")]
     pub salesforce_without_gong_package: bool,
 
+    /// Model the refresh token policy "rotate refresh tokens": each refresh answers with a new
+    /// refresh token and the one used stops working.
+    #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_ROTATE_REFRESH_TOKENS")]
+    pub salesforce_rotate_refresh_tokens: bool,
+
     /// The Connected App's consumer key the simulator accepts (same variable as `serve` reads,
     /// so one environment configures both).
     #[arg(long, env = "SALESFORCE_CLIENT_ID")]

@@ -129,6 +129,7 @@ pub fn salesforce_sim_config(args: &SalesforceSimArgs) -> anyhow::Result<Salesfo
         cfg.api_quota = (n > 0).then_some(n);
     }
     cfg.gong_package = !args.salesforce_without_gong_package;
+    cfg.rotate_refresh_tokens = args.salesforce_rotate_refresh_tokens;
     if let Some(id) = &args.salesforce_client_id {
         cfg.client_id = id.clone();
     }

@@ -175,6 +175,20 @@ fn demo_once_walks_through_and_exits_0() {
             "missing {needle:?} under Try it yourself:\n{stdout}"
         );
     }
+    // The briefing line names the binary by its path, so it runs as printed without callbrief
+    // on the PATH.
+    let briefing_line = stdout
+        .lines()
+        .find(|l| l.contains(" briefing \"Acme Logistics\""))
+        .expect("the briefing line");
+    let program = briefing_line
+        .split_whitespace()
+        .find(|w| !w.contains('='))
+        .expect("the program");
+    assert!(
+        std::path::Path::new(program).is_absolute() && std::path::Path::new(program).exists(),
+        "{briefing_line}"
+    );
     assert!(!stderr.contains("ERROR"), "{stderr}");
 
     // Logs never land between the walkthrough's lines: not on stdout, not on stderr. They go to

@@ -643,6 +643,25 @@ impl SharedStore {
         .await
     }
 
+    /// Creates a vault claim living `ttl` unless one exists (`SET NX PX`): `Some(true)` when
+    /// this caller got it, `None` when Redis did not answer.
+    pub(crate) async fn vault_claim(&self, name: &str, ttl: Duration) -> Option<bool> {
+        let key = self.key(&format!("vault:{name}"));
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.run("vault_claim", |mut conn| async move {
+            redis::cmd("SET")
+                .arg(key)
+                .arg("claimed")
+                .arg("NX")
+                .arg("PX")
+                .arg(ms)
+                .query_async::<Option<String>>(&mut conn)
+                .await
+        })
+        .await
+        .map(|set| set.is_some())
+    }
+
     /// Stores values, each with its own expiry.
     pub(crate) async fn set_many(&self, rows: Vec<(String, Vec<u8>, Duration)>) {
         if rows.is_empty() {

@@ -277,15 +277,62 @@ impl Vault {
         Ok(stored.and_then(|s| self.open_sealed(name, &s)))
     }
 
+    /// `value` sealed for `ttl` under `name`, as URL-safe text to hand out (a form field, a
+    /// cookie) instead of storing it: only a vault with the same key opens it, under the same
+    /// name, before it expires. Stateless hand-outs let a server answer strangers without
+    /// keeping anything for them.
+    pub fn seal_token(
+        &self,
+        name: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<String, VaultError> {
+        use base64::Engine as _;
+        let expires = unix_now().saturating_add(ttl.as_secs().max(1));
+        let sealed = self.seal(name, expires, value)?;
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed))
+    }
+
+    /// The value [`Vault::seal_token`] sealed under `name`, or `None` when it is not such a
+    /// token, was sealed under another name or key, or has expired.
+    pub fn open_token(&self, name: &str, token: &str) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()?;
+        self.open_sealed(name, &sealed)
+    }
+
+    /// Claims `name` for `ttl` among every process sharing this vault: `true` for the one
+    /// caller that got it, until it [`Vault::remove`]s it or `ttl` passes. Only Redis is shared
+    /// between processes (a store file is opened by one process, memory by none other), so
+    /// the other tiers always grant it; within a process, callers serialize themselves.
+    pub async fn claim(&self, name: &str, ttl: Duration) -> Result<bool, VaultError> {
+        match self.tier {
+            VaultTier::Memory | VaultTier::Disk => Ok(true),
+            VaultTier::Shared => self
+                .shared_store()?
+                .vault_claim(name, ttl)
+                .await
+                .ok_or_else(|| VaultError("Redis did not answer".into())),
+        }
+    }
+
     /// Removes the record under `name`, if any.
     pub async fn remove(&self, name: &str) -> Result<(), VaultError> {
         self.take(name).await.map(|_| ())
     }
 
-    /// Drops expired records from the store file (Redis expires its own; memory on growth).
+    /// Drops expired records from memory and from the store file, and returns how many
+    /// (Redis expires its own by their TTLs). Freed pages of the store file are reused by later
+    /// records, so a swept file stops growing.
     pub async fn sweep(&self) -> Result<u64, VaultError> {
         let Some(db) = self.disk.clone() else {
-            return Ok(0);
+            let now = unix_now();
+            let mut memory = self.memory();
+            let before = memory.len();
+            memory.retain(|_, (expires, _)| *expires > now);
+            return Ok((before - memory.len()) as u64);
         };
         blocking(move || {
             let now = unix_now();
@@ -407,6 +454,62 @@ mod tests {
         assert_eq!(vault.tier(), VaultTier::Memory);
         vault.put("s", b"x", Duration::from_secs(60)).await.unwrap();
         assert!(!dir.path().join(crate::cache::STORE_FILE).exists());
+    }
+
+    #[test]
+    fn a_sealed_token_opens_only_under_its_name_and_key() {
+        let vault = Vault::in_memory();
+        let token = vault
+            .seal_token("consent", b"request", Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(
+            vault.open_token("consent", &token).as_deref(),
+            Some(&b"request"[..])
+        );
+        assert_eq!(vault.open_token("other", &token), None);
+        assert_eq!(Vault::in_memory().open_token("consent", &token), None);
+        assert_eq!(vault.open_token("consent", "not base64!"), None);
+        let mut tampered = token.into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            vault.open_token("consent", &String::from_utf8(tampered).unwrap()),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sweep_drops_expired_records_in_memory_and_on_disk() {
+        let memory = Vault::in_memory();
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Vault::open(&disk_config(dir.path(), Some(key(3))), None).unwrap();
+        for vault in [&memory, &disk] {
+            vault
+                .put("live", b"x", Duration::from_secs(600))
+                .await
+                .unwrap();
+            // Written as already expired: what a record is once its time has passed.
+            let sealed = vault.seal("old", unix_now() - 1, b"y").unwrap();
+            match vault.tier() {
+                VaultTier::Memory => {
+                    vault
+                        .memory()
+                        .insert("old".into(), (unix_now() - 1, sealed));
+                }
+                _ => {
+                    let db = vault.disk_db().unwrap();
+                    let txn = db.begin_write().unwrap();
+                    txn.open_table(TABLE)
+                        .unwrap()
+                        .insert("old", sealed.as_slice())
+                        .unwrap();
+                    txn.commit().unwrap();
+                }
+            }
+            assert_eq!(vault.sweep().await.unwrap(), 1, "{:?}", vault.tier());
+            assert!(vault.get("live").await.unwrap().is_some());
+            assert_eq!(vault.sweep().await.unwrap(), 0);
+        }
     }
 
     #[test]

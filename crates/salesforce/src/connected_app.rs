@@ -107,6 +107,12 @@ impl ConnectedApp {
         })
     }
 
+    /// Where people sign in (`https://login.salesforce.com`, a My Domain URL, ...), without a
+    /// trailing slash: shown on the consent page and allowed as its form's destination.
+    pub fn login_url(&self) -> &str {
+        &self.login_url
+    }
+
     /// Where to send a person's browser: Salesforce's authorize page for this app, coming back
     /// to `redirect_uri` with `state`.
     pub fn authorize_url(&self, redirect_uri: &str, state: &str) -> Result<Url, SalesforceError> {

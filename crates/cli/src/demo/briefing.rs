@@ -315,10 +315,16 @@ fn amount(value: f64) -> String {
 }
 
 /// The `callbrief briefing` command line that builds the same pack as Markdown from the
-/// settings in `env` (the simulators' addresses and credentials).
-pub fn cli_line(env: &[(&str, &str)]) -> String {
+/// settings in `env` (the simulators' addresses and credentials), run by `program` (the path
+/// of the running binary, so the line runs as printed whether or not callbrief is on the PATH).
+pub fn cli_line(program: &str, env: &[(&str, &str)]) -> String {
     let mut line: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
-    line.push_str(&format!("callbrief briefing \"{CONFIRMED_ACCOUNT}\""));
+    let program = if program.contains([' ', '\'', '"']) {
+        format!("'{}'", program.replace('\'', r"'\''"))
+    } else {
+        program.to_owned()
+    };
+    line.push_str(&format!("{program} briefing \"{CONFIRMED_ACCOUNT}\""));
     line
 }
 
@@ -421,8 +427,12 @@ mod tests {
     #[test]
     fn cli_line_sets_the_environment_before_the_command() {
         assert_eq!(
-            cli_line(&[("GONG_BASE_URL", "http://127.0.0.1:1")]),
-            "GONG_BASE_URL=http://127.0.0.1:1 callbrief briefing \"Acme Logistics\""
+            cli_line("/x/callbrief", &[("GONG_BASE_URL", "http://127.0.0.1:1")]),
+            "GONG_BASE_URL=http://127.0.0.1:1 /x/callbrief briefing \"Acme Logistics\""
+        );
+        assert_eq!(
+            cli_line("/my dir/callbrief", &[]),
+            "'/my dir/callbrief' briefing \"Acme Logistics\""
         );
     }
 }

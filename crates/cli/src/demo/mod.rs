@@ -157,17 +157,24 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     for curl in curls.iter().chain(&one_action.curls) {
         println!("  {curl}");
     }
+    // The running binary's own path: callbrief need not be on the PATH for the line to run.
+    let program = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "callbrief".to_owned());
     println!(
         "  {}",
-        briefing::cli_line(&[
-            ("CALLBRIEF_CACHE", "memory"),
-            ("GONG_BASE_URL", gong_sim.base_url.as_str()),
-            ("GONG_ACCESS_KEY", sim_cfg.access_key.as_str()),
-            ("GONG_ACCESS_KEY_SECRET", sim_cfg.access_key_secret.as_str()),
-            ("SALESFORCE_INSTANCE_URL", sf_sim.base_url.as_str()),
-            ("SALESFORCE_CLIENT_ID", sf_cfg.client_id.as_str()),
-            ("SALESFORCE_CLIENT_SECRET", sf_cfg.client_secret.as_str()),
-        ])
+        briefing::cli_line(
+            &program,
+            &[
+                ("CALLBRIEF_CACHE", "memory"),
+                ("GONG_BASE_URL", gong_sim.base_url.as_str()),
+                ("GONG_ACCESS_KEY", sim_cfg.access_key.as_str()),
+                ("GONG_ACCESS_KEY_SECRET", sim_cfg.access_key_secret.as_str()),
+                ("SALESFORCE_INSTANCE_URL", sf_sim.base_url.as_str()),
+                ("SALESFORCE_CLIENT_ID", sf_cfg.client_id.as_str()),
+                ("SALESFORCE_CLIENT_SECRET", sf_cfg.client_secret.as_str()),
+            ]
+        )
     );
     println!("  curl -s {base_url}/gpt/instructions");
     println!("  curl -s {base_url}/openapi/salesforce.json");

@@ -45,10 +45,22 @@ pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => {
+            let seg = v6.segments();
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public_v4(v4);
             }
-            let first = v6.segments()[0];
+            // Other IPv6 forms that carry an IPv4 address reach it by translation or tunnel,
+            // past any check of the IPv6 address: compatible ::a.b.c.d (and all of ::/96),
+            // translated ::ffff:0:a.b.c.d, 6to4 2002::/16 and Teredo 2001::/32. No metadata
+            // document host needs them.
+            let embeds_v4 = seg[..6] == [0; 6]
+                || (seg[..4] == [0; 4] && seg[4] == 0xffff && seg[5] == 0)
+                || seg[0] == 0x2002
+                || (seg[0] == 0x2001 && seg[1] == 0);
+            if embeds_v4 {
+                return false;
+            }
+            let first = seg[0];
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -148,7 +160,7 @@ pub fn check_document(client_id: &str, body: &[u8]) -> Result<ClientMetadata, Re
     let name = doc.client_name.unwrap_or_else(|| client_id.to_owned());
     let name: String = name
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !super::clients::is_format(*c))
         .take(MAX_CLIENT_NAME_CHARS)
         .collect();
     Ok(ClientMetadata {
@@ -157,6 +169,7 @@ pub fn check_document(client_id: &str, body: &[u8]) -> Result<ClientMetadata, Re
         auth_method: AuthMethod::None,
         salt: String::new(),
         pkce_optional: false,
+        admin: false,
     })
 }
 
@@ -296,6 +309,29 @@ mod tests {
         for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[test]
+    fn ipv6_forms_that_carry_an_ipv4_address_or_reach_private_space_are_not_public() {
+        for ip in [
+            "::10.0.0.1",        // IPv4-compatible
+            "::7f00:1",          // the same for 127.0.0.1
+            "::8.8.8.8",         // compatible, even to a public address
+            "::ffff:0:10.0.0.1", // IPv4-translated
+            "::ffff:0:127.0.0.1",
+            "2002:7f00:1::1",                       // 6to4 of 127.0.0.1
+            "2002:808:808::1",                      // 6to4 of a public address
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+            "fc00::1",                              // unique local
+            "fdff:ffff::1",
+            "fec0::1", // site-local
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        assert!(check_url("https://[::ffff:0:7f00:1]/client.json").is_err());
+        assert!(check_url("https://[2002:7f00:1::1]/client.json").is_err());
+        assert!(is_public("2001:4860:4860::8888".parse().unwrap()));
+        assert!(is_public("::ffff:8.8.8.8".parse().unwrap()));
     }
 
     #[test]

@@ -83,6 +83,10 @@ pub struct ClientMetadata {
     /// secret.
     #[serde(rename = "p", default, skip_serializing_if = "std::ops::Not::not")]
     pub pkce_optional: bool,
+    /// Whether an admin created it (`callbrief oauth-client create`): its name and redirect
+    /// URIs were vouched for, unlike a self-registered client's.
+    #[serde(rename = "a", default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin: bool,
 }
 
 impl ClientMetadata {
@@ -176,11 +180,7 @@ fn metadata_from(request: RegistrationRequest) -> Result<ClientMetadata, Registr
     let name = request
         .client_name
         .unwrap_or_else(|| "unnamed client".to_owned());
-    if name.chars().count() > MAX_CLIENT_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "client_name must be at most {MAX_CLIENT_NAME_CHARS} printable characters"
-        )));
-    }
+    check_client_name(&name)?;
     let auth_method = match request.token_endpoint_auth_method.as_deref() {
         None => AuthMethod::ClientSecretBasic,
         Some(raw) => AuthMethod::parse(raw).ok_or_else(|| {
@@ -209,7 +209,32 @@ fn metadata_from(request: RegistrationRequest) -> Result<ClientMetadata, Registr
         auth_method,
         salt: String::new(),
         pkce_optional: false,
+        admin: false,
     })
+}
+
+/// Whether `c` is a Unicode format character (general category Cf) or a bidirectional mark:
+/// invisible, and able to reorder what a consent page or a log line shows
+/// ("Trusted\u{202e}ppA" reads as "TrustedAppp" backwards).
+pub(crate) fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+        | '\u{110bd}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
+}
+
+/// A client name people may be shown: at most [`MAX_CLIENT_NAME_CHARS`], no control or format
+/// characters.
+pub fn check_client_name(name: &str) -> Result<(), RegistrationError> {
+    if name.chars().count() > MAX_CLIENT_NAME_CHARS
+        || name.trim().is_empty()
+        || name.chars().any(|c| c.is_control() || is_format(c))
+    {
+        return Err(invalid(format!(
+            "client_name must be 1 to {MAX_CLIENT_NAME_CHARS} printable characters, without control, bidirectional or other invisible formatting characters"
+        )));
+    }
+    Ok(())
 }
 
 /// HMAC-SHA-256 (RFC 2104) of `message` under `key`.
@@ -321,6 +346,7 @@ pub fn admin_client(
         response_types: None,
     })?;
     metadata.pkce_optional = allow_without_pkce;
+    metadata.admin = true;
     Ok(registry.issue(&metadata))
 }
 
@@ -382,6 +408,37 @@ mod tests {
         assert!(registry().secret_matches(&issued.client_id, &secret));
         assert!(!registry().secret_matches(&issued.client_id, "guess"));
         assert!(!ClientRegistry::new([1; 32]).secret_matches(&issued.client_id, &secret));
+    }
+
+    #[test]
+    fn client_names_with_bidirectional_or_invisible_characters_are_refused() {
+        let register = |name: &str| {
+            parse_registration(
+                serde_json::json!({"redirect_uris": ["https://a.example/cb"], "client_name": name})
+                    .to_string()
+                    .as_bytes(),
+            )
+        };
+        for bad in [
+            "Trusted\u{202e}ppA",
+            "\u{2066}Claude\u{2069}",
+            "Clau\u{200b}de",
+            "\u{feff}Claude",
+            "Claude\u{200f}",
+            "   ",
+        ] {
+            let err = register(bad).expect_err(bad);
+            assert_eq!(err.error, "invalid_client_metadata");
+            assert!(
+                err.description.contains("client_name"),
+                "{}",
+                err.description
+            );
+        }
+        assert_eq!(
+            register("Claude — Ünïcode ✓").unwrap().name,
+            "Claude — Ünïcode ✓"
+        );
     }
 
     #[test]

@@ -16,9 +16,16 @@
 //! ends and the client gets `401` with a `WWW-Authenticate` challenge, which sends it back to
 //! sign-in.
 //!
-//! What is kept, each sealed and with an expiry: pending sign-ins (10 minutes), authorization
-//! codes ([`CODE_TTL`]), access-token and refresh-token grants (by SHA-256 of the token, never
-//! the token itself) and the Salesforce session (user id and Salesforce tokens).
+//! Nothing is kept for a sign-in until Salesforce has vouched for the person: the authorization
+//! request travels sealed (with the vault's key) in the consent page's form, and after *Allow*
+//! in a cookie of the browser that consented, which `/oauth/callback` requires. A stranger's
+//! requests therefore fill no store, and a Salesforce sign-in URL opened in another browser
+//! (someone else's consent, sent to a rep) leads nowhere.
+//!
+//! What is kept, each sealed and with an expiry: authorization codes ([`CODE_TTL`]),
+//! access-token and refresh-token grants (by SHA-256 of the token, never the token itself) and
+//! the Salesforce session (user id and Salesforce tokens). Expired records are swept every
+//! [`VAULT_SWEEP_EVERY`].
 
 pub mod cimd;
 pub mod clients;
@@ -54,6 +61,12 @@ pub const REVOKE_PATH: &str = "/oauth/revoke";
 pub const CODE_TTL: Duration = Duration::from_secs(60);
 /// Lifetime of a pending sign-in, while the person is at Salesforce's login page.
 pub const PENDING_TTL: Duration = Duration::from_secs(10 * 60);
+/// Longest `state` an authorization request may carry, in bytes of printable ASCII (RFC 6749's
+/// VSCHAR): it is echoed back to the client and travels in the sign-in cookie, whose whole
+/// value a browser caps near 4 KB. Clients use a few dozen characters.
+pub const MAX_STATE_BYTES: usize = 1024;
+/// How often expired records are swept from the vault's memory and store file.
+pub const VAULT_SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
 /// Default lifetime of callbrief's access tokens (`CALLBRIEF_OAUTH_ACCESS_TOKEN_SECS`).
 pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
 /// Default lifetime of a refresh token, and of a session nobody uses
@@ -85,10 +98,13 @@ impl Clock for SystemClock {
     }
 }
 
-/// A sign-in waiting for the person to come back from Salesforce.
+/// A sign-in waiting for the person's consent, then for their return from Salesforce: sealed
+/// in the consent form, then in the sign-in cookie, never stored.
 #[derive(Serialize, Deserialize)]
 struct Pending {
-    client_id: String,
+    /// SHA-256 of the client id ([`digest`]): ids this server signs carry their metadata and
+    /// can be kilobytes long, too long for a cookie.
+    client: String,
     redirect_uri: String,
     state: Option<String>,
     challenge: String,
@@ -98,7 +114,8 @@ struct Pending {
 /// An issued authorization code.
 #[derive(Serialize, Deserialize)]
 struct CodeGrant {
-    client_id: String,
+    /// SHA-256 of the client id it was issued to.
+    client: String,
     redirect_uri: String,
     challenge: String,
     resource: String,
@@ -110,6 +127,7 @@ struct CodeGrant {
 #[derive(Serialize, Deserialize)]
 struct Session {
     user_id: String,
+    /// SHA-256 of the client id that signed the person in.
     client_id: String,
     sf_access: String,
     sf_refresh: Option<String>,
@@ -250,6 +268,26 @@ pub struct AuthServer {
     service: Arc<Service>,
     registrations: crate::caller_auth::SignInLimit,
     documents: cimd::DocumentCache,
+    /// One gate per session being renewed here: requests arriving together on a session whose
+    /// Salesforce token needs renewing make one refresh, the rest wait for it.
+    renewing: moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// Most sessions whose renewal gates are kept at once (each a few dozen bytes; idle ones go).
+const MAX_RENEWAL_GATES: u64 = 100_000;
+/// How long one replica's claim on a session's renewal holds when it never releases it (it
+/// died mid-refresh): the token endpoint's time limit and a margin.
+const RENEWAL_CLAIM_TTL: Duration = Duration::from_secs(25);
+/// How often a replica waiting for another's renewal looks for its result.
+const RENEWAL_POLL: Duration = Duration::from_millis(100);
+
+/// Why a session could not be renewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Renewal {
+    /// Salesforce refused for good (revoked, user deactivated): the session is over.
+    Ended,
+    /// Salesforce or the store could not be asked; the session may still work.
+    Unavailable,
 }
 
 impl std::fmt::Debug for AuthServer {
@@ -284,6 +322,7 @@ impl AuthServer {
         service: Arc<Service>,
     ) -> Self {
         let registrations = crate::caller_auth::SignInLimit::new(settings.registrations_per_minute);
+        spawn_sweeper(&vault);
         Self {
             vault,
             app,
@@ -293,11 +332,20 @@ impl AuthServer {
             service,
             registrations,
             documents: cimd::DocumentCache::default(),
+            renewing: moka::sync::Cache::builder()
+                .max_capacity(MAX_RENEWAL_GATES)
+                .time_to_idle(RENEWAL_CLAIM_TTL)
+                .build(),
         }
     }
 
     fn now(&self) -> u64 {
         self.settings.clock.now()
+    }
+
+    /// The vault that seals this server's records and hand-outs.
+    fn vault(&self) -> &Vault {
+        &self.vault
     }
 
     fn app(&self) -> Result<&ConnectedApp, OAuthError> {
@@ -429,17 +477,68 @@ impl AuthServer {
         }
     }
 
-    /// A new Salesforce access token for `session`; `Err(true)` when Salesforce refused for
-    /// good (the session is over), `Err(false)` when it could not be asked.
+    /// The session `session_id` with a Salesforce access token newer than `seen`, renewed once
+    /// however many requests ask at the same time: here, one request refreshes while the others
+    /// wait at the session's gate; across replicas sharing Redis, one claims the renewal and
+    /// the others wait for the session it writes. A refusal that another renewal explains (the
+    /// org rotates refresh tokens, and the token used was just replaced) does not end the
+    /// session.
+    async fn renew(&self, session_id: &str, seen: &str) -> Result<Session, Renewal> {
+        let gate = self.renewing.get_with(session_id.to_owned(), || {
+            Arc::new(tokio::sync::Mutex::new(()))
+        });
+        let _one_at_a_time = gate.lock().await;
+        let name = format!("session/{session_id}");
+        let read = || async {
+            self.get_json::<Session>(&name)
+                .await
+                .map_err(|_| Renewal::Unavailable)?
+                .ok_or(Renewal::Ended)
+        };
+        let mut session = read().await?;
+        if session.sf_access != seen {
+            return Ok(session);
+        }
+        let claim = format!("renewing/{session_id}");
+        let mut waited = Duration::ZERO;
+        while !self
+            .vault
+            .claim(&claim, RENEWAL_CLAIM_TTL)
+            .await
+            .map_err(|_| Renewal::Unavailable)?
+        {
+            if waited >= RENEWAL_CLAIM_TTL {
+                return Err(Renewal::Unavailable);
+            }
+            tokio::time::sleep(RENEWAL_POLL).await;
+            waited += RENEWAL_POLL;
+            session = read().await?;
+            if session.sf_access != seen {
+                return Ok(session);
+            }
+        }
+        let renewed = self.refresh_salesforce(session_id, &mut session).await;
+        let _ = self.vault.remove(&claim).await;
+        match renewed {
+            Ok(()) => Ok(session),
+            Err(Renewal::Ended) => match read().await {
+                Ok(current) if current.sf_access != seen => Ok(current),
+                _ => Err(Renewal::Ended),
+            },
+            Err(Renewal::Unavailable) => Err(Renewal::Unavailable),
+        }
+    }
+
+    /// A new Salesforce access token for `session`, stored with it.
     async fn refresh_salesforce(
         &self,
         session_id: &str,
         session: &mut Session,
-    ) -> Result<(), bool> {
+    ) -> Result<(), Renewal> {
         let Some(refresh) = session.sf_refresh.clone() else {
-            return Err(true);
+            return Err(Renewal::Ended);
         };
-        let app = self.app.as_ref().map_err(|_| false)?;
+        let app = self.app.as_ref().map_err(|_| Renewal::Unavailable)?;
         match app.refresh(&refresh).await {
             Ok(issued) => {
                 session.sf_access =
@@ -455,16 +554,16 @@ impl AuthServer {
                     self.settings.refresh_token_ttl,
                 )
                 .await
-                .map_err(|_| false)?;
+                .map_err(|_| Renewal::Unavailable)?;
                 Ok(())
             }
             Err(SalesforceError::Auth { error, .. }) => {
-                tracing::info!(%error, user_id = %session.user_id, "Salesforce refused to refresh a session; it ends");
-                Err(true)
+                tracing::info!(%error, user_id = %session.user_id, "Salesforce refused to refresh a session");
+                Err(Renewal::Ended)
             }
             Err(err) => {
                 tracing::warn!(error = %err, "could not refresh a Salesforce session");
-                Err(false)
+                Err(Renewal::Unavailable)
             }
         }
     }
@@ -517,11 +616,14 @@ impl AuthServer {
             .ok_or_else(ended)?;
         let age = self.now().saturating_sub(session.sf_issued);
         if age >= SALESFORCE_REFRESH_AFTER.as_secs() {
-            if let Err(for_good) = self.refresh_salesforce(&grant.session, &mut session).await {
-                if for_good {
+            match self.renew(&grant.session, &session.sf_access).await {
+                Ok(renewed) => session = renewed,
+                Err(Renewal::Ended) => {
                     self.end_session(&grant.session).await;
                     return Err(ended());
                 }
+                // The old token may still work; Salesforce says so below.
+                Err(Renewal::Unavailable) => {}
             }
         }
         match self
@@ -531,17 +633,17 @@ impl AuthServer {
         {
             Ok(caller) => Ok(caller),
             Err(ServiceError::Unauthorized { .. }) => {
-                match self.refresh_salesforce(&grant.session, &mut session).await {
-                    Ok(()) => self
+                match self.renew(&grant.session, &session.sf_access).await {
+                    Ok(renewed) => self
                         .service
-                        .authenticate_salesforce_token(&session.sf_access)
+                        .authenticate_salesforce_token(&renewed.sf_access)
                         .await
                         .map_err(ApiError::from),
-                    Err(true) => {
+                    Err(Renewal::Ended) => {
                         self.end_session(&grant.session).await;
                         Err(ended())
                     }
-                    Err(false) => Err(ApiError::new(
+                    Err(Renewal::Unavailable) => Err(ApiError::new(
                         axum::http::StatusCode::BAD_GATEWAY,
                         "upstream_error",
                         "Salesforce could not renew the session; try again",
@@ -551,6 +653,29 @@ impl AuthServer {
             Err(other) => Err(ApiError::from(other)),
         }
     }
+}
+
+/// Sweeps `vault`'s expired records every [`VAULT_SWEEP_EVERY`], starting now, for as long as
+/// the vault is in use (nothing to do outside a runtime: a host that builds the router without
+/// one sweeps at its next start).
+fn spawn_sweeper(vault: &Arc<Vault>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let vault = Arc::downgrade(vault);
+    runtime.spawn(async move {
+        let mut every = tokio::time::interval(VAULT_SWEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let Some(vault) = vault.upgrade() else { break };
+            match vault.sweep().await {
+                Ok(0) => {}
+                Ok(swept) => tracing::debug!(swept, "swept expired sign-in records"),
+                Err(error) => tracing::warn!(%error, "could not sweep expired sign-in records"),
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ use url::Url;
 use super::clients::{self, ClientMetadata, MAX_REGISTRATION_BYTES};
 use super::{
     digest, known_resource, pkce_matches, random_token, AuthServer, CodeGrant, OAuthError, Pending,
-    Session, TokenGrant, CALLBACK_PATH, CODE_TTL, CONSENT_PATH, PENDING_TTL, REGISTER_PATH,
-    REVOKE_PATH,
+    Session, TokenGrant, CALLBACK_PATH, CODE_TTL, CONSENT_PATH, MAX_STATE_BYTES, PENDING_TTL,
+    REGISTER_PATH, REVOKE_PATH,
 };
 use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
 use crate::error::ApiError;
@@ -232,40 +232,124 @@ async fn consent(
         Err(e) => Err(ApiError::bad_request(e.error, e.description)),
     };
     match answer {
-        Ok(location) => found(&location),
+        Ok(Answer { location, cookie }) => {
+            let mut response = found(&location);
+            // The consent page's cookie has done its work either way.
+            set_cookie(&mut response, &expired_cookie(CONSENT_COOKIE, "/oauth"));
+            if let Some(cookie) = cookie {
+                set_cookie(&mut response, &cookie);
+            }
+            response
+        }
         Err(err) => no_store(err.into_response()),
     }
 }
 
+/// Where the consent sends the browser, and the sign-in cookie it sets on the way.
+struct Answer {
+    location: Url,
+    cookie: Option<String>,
+}
+
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// A `Set-Cookie` value deleting the cookie `name` at `path`.
+fn expired_cookie(name: &str, path: &str) -> String {
+    format!("{name}=; Path={path}; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
 /// Name of the cookie tying a consent page to the browser that shows it.
 const CONSENT_COOKIE: &str = "callbrief_consent";
+/// Name prefix of the cookie tying a sign-in at Salesforce to the browser that consented; the
+/// rest of the name comes from Salesforce's `state`, so two sign-ins at once keep two cookies.
+const SIGN_IN_COOKIE_PREFIX: &str = "callbrief_signin_";
+/// The vault name the consent form's sealed request is sealed under.
+const CONSENT_REQUEST: &str = "consent-request";
+/// Longest cookie value sent: browsers keep at most 4,096 bytes of name and value.
+const MAX_COOKIE_BYTES: usize = 4000;
 
-/// A sign-in waiting for the person's consent.
+/// An authorization request waiting for the person's answer, sealed into the consent form.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct ConsentRecord {
+struct ConsentRequest {
     pending: Pending,
-    /// SHA-256 of the cookie the page set.
+    /// SHA-256 of the consent cookie the page set.
     browser: String,
+}
+
+/// A consented sign-in, sealed into the cookie of the browser that consented.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SignIn {
+    pending: Pending,
+    /// SHA-256 of the `state` sent to Salesforce.
+    state: String,
+}
+
+/// How far the person can trust the name a client gives itself.
+enum ClientKind {
+    /// Registered itself (DCR): its name is whatever it said.
+    SelfDeclared,
+    /// Its id is the URL of its metadata document: its domain is verified by HTTPS.
+    VerifiedDomain(String),
+    /// An admin created it.
+    Admin,
+}
+
+impl ClientKind {
+    fn of(client_id: &str, client: &ClientMetadata) -> Self {
+        if client.admin {
+            return ClientKind::Admin;
+        }
+        match Url::parse(client_id) {
+            Ok(url) if super::cimd::is_document_url(client_id) => {
+                ClientKind::VerifiedDomain(url.host_str().unwrap_or_default().to_owned())
+            }
+            _ => ClientKind::SelfDeclared,
+        }
+    }
+
+    /// Whether its redirect URIs were vouched for, so that errors it never asked for may be
+    /// sent to them (RFC 9700 §4.11: otherwise a server is an open redirector).
+    fn vouched(&self) -> bool {
+        !matches!(self, ClientKind::SelfDeclared)
+    }
 }
 
 /// What the consent page shows and sets.
 struct Consent {
-    request_id: String,
+    request: String,
     browser: String,
     client_name: String,
+    kind: ClientKind,
     redirect_uri: String,
+    salesforce: String,
     secure: bool,
 }
 
-fn consent_cookie(headers: &HeaderMap) -> Option<String> {
+/// The value of the cookie `name` the browser sent.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == CONSENT_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
+}
+
+/// The name of the sign-in cookie for Salesforce's `state`.
+fn sign_in_cookie_name(sf_state: &str) -> String {
+    format!("{SIGN_IN_COOKIE_PREFIX}{}", &digest(sf_state)[..16])
+}
+
+/// `scheme://host[:port]` of `url`, for a CSP source list; `None` when it has no such origin.
+fn origin(url: &str) -> Option<String> {
+    let origin = Url::parse(url).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -284,37 +368,112 @@ fn html_escape(text: &str) -> String {
     out
 }
 
-/// The consent page: which app asks, where its answer goes, allow or deny. Every client can
-/// register itself, so the person, not the registration, decides which app may act as them
-/// (MCP's rule for a server that signs in at another authorization server with one client of
-/// its own). The page cannot be framed, and its cookie must come back with the answer.
+/// The consent page's style, inline and allowed by its hash: the page loads nothing.
+const CONSENT_STYLE: &str = "body{margin:0;background:#f4f6f8;color:#17202a;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}\
+main{max-width:34rem;margin:2rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08)}\
+.brand{font-weight:700;letter-spacing:.02em;color:#0b5cab;margin:0 0 1rem}\
+h1{font-size:1.35rem;line-height:1.3;margin:0 0 1rem}\
+.tag{display:inline-block;font-size:.8rem;font-weight:600;padding:.1rem .5rem;border-radius:99px;background:#fff4d6;color:#7a4d00;vertical-align:middle}\
+.tag.ok{background:#e3f4e8;color:#1d6b34}\
+dl{margin:1rem 0;display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1rem}\
+dt{color:#56606b}dd{margin:0;word-break:break-all}\
+.host{font-size:1.1rem;font-weight:700}\
+ul{padding-left:1.2rem}\
+.actions{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1.5rem}\
+button{font:inherit;padding:.7rem 1.2rem;border-radius:8px;border:1px solid #0b5cab;cursor:pointer}\
+.allow{background:#0b5cab;color:#fff}.deny{background:#fff;color:#0b5cab}\
+@media (max-width:36rem){main{margin:0;border-radius:0;padding:1.25rem}}";
+
+/// The `Content-Security-Policy` source of [`CONSENT_STYLE`].
+fn consent_style_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let sum = <sha2::Sha256 as sha2::Digest>::digest(CONSENT_STYLE.as_bytes());
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(sum)
+        )
+    })
+}
+
+/// The consent page: which app asks (and how far its name can be trusted), where its answer
+/// goes, what it will read, at which Salesforce the person signs in; allow or deny. Every
+/// client can register itself, so the person, not the registration, decides which app may
+/// act as them (MCP's rule for a server that signs in at another authorization server with one
+/// client of its own). The page loads nothing, cannot be framed, its form may go only here and
+/// on to exactly Salesforce's login origin (*Allow*) or the client's redirect origin (*Deny*),
+/// and its cookie must come back with the answer.
 fn consent_page(consent: &Consent) -> Response {
     let host = Url::parse(&consent.redirect_uri)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
+    let salesforce_host = Url::parse(&consent.salesforce)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let name = html_escape(&consent.client_name);
+    let tag = match &consent.kind {
+        ClientKind::SelfDeclared => {
+            r#"<span class="tag" title="Any app can register under any name">name chosen by the app itself, not verified</span>"#.to_owned()
+        }
+        ClientKind::VerifiedDomain(domain) => format!(
+            r#"<span class="tag ok">verified domain: {}</span>"#,
+            html_escape(domain)
+        ),
+        ClientKind::Admin => {
+            r#"<span class="tag ok">added by your administrator</span>"#.to_owned()
+        }
+    };
     let html = format!(
         r#"<!doctype html>
-<html><head><meta charset="utf-8"><title>Allow access to callbrief</title></head>
-<body>
-<h1>Allow {name} to use callbrief as you?</h1>
-<p>{name} will read the Salesforce accounts and Gong calls you can see, as you. After you sign in
-at Salesforce you are sent back to <code>{host}</code>.</p>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Allow access to callbrief</title>
+<style>{CONSENT_STYLE}</style></head>
+<body><main>
+<p class="brand">callbrief</p>
+<h1>Allow <q>{name}</q> to use callbrief as you?</h1>
+<p>{tag}</p>
+<dl>
+<dt>Answer goes to</dt><dd class="host" id="redirect-host">{host}</dd>
+<dt>You sign in at</dt><dd id="salesforce-host">Salesforce, {salesforce_host}</dd>
+</dl>
+<p>If you allow it, this app can read, as you:</p>
+<ul>
+<li>the Salesforce accounts, opportunities, contacts and meetings you can see;</li>
+<li>the Gong calls of those accounts: transcripts, summaries and attendees.</li>
+</ul>
+<p>It cannot change anything in Salesforce or Gong. Only allow apps you started connecting
+yourself, and only if you expect <strong>{host}</strong> to receive the answer.</p>
 <form method="post" action="{CONSENT_PATH}">
 <input type="hidden" name="request" value="{request}">
-<button type="submit" name="action" value="allow">Allow and sign in with Salesforce</button>
-<button type="submit" name="action" value="deny">Deny</button>
+<div class="actions">
+<button class="allow" type="submit" name="action" value="allow">Allow and sign in with Salesforce</button>
+<button class="deny" type="submit" name="action" value="deny">Deny</button>
+</div>
 </form>
-</body></html>"#,
-        name = html_escape(&consent.client_name),
+</main></body></html>"#,
         host = html_escape(&host),
-        request = html_escape(&consent.request_id),
+        salesforce_host = html_escape(&salesforce_host),
+        request = html_escape(&consent.request),
     );
     let secure = if consent.secure { "; Secure" } else { "" };
     let cookie = format!(
         "{CONSENT_COOKIE}={}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         consent.browser,
         PENDING_TTL.as_secs()
+    );
+    // Chrome checks form-action on every redirect of the form's navigation, so the answer's
+    // 302 to Salesforce (or to the client, on Deny) must be allowed by exact origin.
+    let form_action: Vec<String> = std::iter::once("'self'".to_owned())
+        .chain(origin(&consent.salesforce))
+        .chain(origin(&consent.redirect_uri))
+        .collect();
+    let csp = format!(
+        "default-src 'none'; style-src {}; form-action {}; frame-ancestors 'none'; base-uri 'none'",
+        consent_style_hash(),
+        form_action.join(" ")
     );
     let mut response = axum::response::Html(html).into_response();
     let headers = response.headers_mut();
@@ -323,9 +482,18 @@ at Salesforce you are sent back to <code>{host}</code>.</p>
     }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; form-action 'self'; frame-ancestors 'none'"),
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
     );
+    match HeaderValue::from_str(&csp) {
+        Ok(value) => {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+        Err(_) => {
+            return ApiError::bad_request("invalid_request", "the consent page cannot be shown")
+                .into_response()
+        }
+    }
     no_store(response)
 }
 
@@ -335,15 +503,24 @@ async fn callback(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    match server
-        .finish(&headers, query.as_deref().unwrap_or(""))
-        .await
-    {
+    let query = query.unwrap_or_default();
+    let mut response = match server.finish(&headers, &query).await {
         Ok(location) => found(&location),
         Err(err) => no_store(err.into_response()),
+    };
+    // The sign-in cookie is used up, whatever the outcome.
+    if let Some(state) = parse_form(query.as_bytes())
+        .ok()
+        .as_ref()
+        .and_then(|f| field(f, "state"))
+    {
+        set_cookie(
+            &mut response,
+            &expired_cookie(&sign_in_cookie_name(state), CALLBACK_PATH),
+        );
     }
+    response
 }
-
 /// `POST /oauth/token`: the authorization-code and refresh-token grants.
 async fn token(State(server): State<Arc<AuthServer>>, headers: HeaderMap, body: Bytes) -> Response {
     let answer = async {
@@ -417,10 +594,24 @@ impl AuthServer {
                 "redirect_uri is not one the client registered",
             ));
         }
-        // From here on the client and its redirect URI are trusted with error answers.
-        let base = self.base(headers);
         let state = field(&form, "state");
+        if let Some(state) = state {
+            if state.len() > MAX_STATE_BYTES || !state.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+                return Err(page(
+                    "invalid_request",
+                    &format!("state must be at most {MAX_STATE_BYTES} printable ASCII characters"),
+                ));
+            }
+        }
+        // From here on a client whose redirect URIs were vouched for (an admin's, or a
+        // metadata document's on its own domain) is answered at its redirect URI; a
+        // self-registered one sees the error on a page, as nobody vouched for where it sends.
+        let kind = ClientKind::of(client_id, &client);
+        let base = self.base(headers);
         let refuse = |error: &str, description: &str| {
+            if !kind.vouched() {
+                return page(error, description);
+            }
             answer_url(
                 redirect_uri,
                 &[("error", error), ("error_description", description)],
@@ -456,7 +647,7 @@ impl AuthServer {
             ));
         };
         // Nothing to consent to when no one can sign in.
-        self.app().map_err(|e| {
+        let app = self.app().map_err(|e| {
             Refusal::Page(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "not_configured",
@@ -464,59 +655,54 @@ impl AuthServer {
             ))
         })?;
         let pending = Pending {
-            client_id: client_id.to_owned(),
+            client: digest(client_id),
             redirect_uri: redirect_uri.to_owned(),
             state: state.map(str::to_owned),
             challenge: challenge.to_owned(),
             resource,
         };
-        let request_id = random_token("");
         let browser = random_token("");
-        let consent = ConsentRecord {
+        let sealed = serde_json::to_vec(&ConsentRequest {
             pending,
             browser: digest(&browser),
-        };
-        self.put_json(
-            &format!("consent/{}", digest(&request_id)),
-            &consent,
-            PENDING_TTL,
-        )
-        .await
-        .map_err(|e| {
-            Refusal::Page(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                e.error,
-                e.description,
-            ))
+        })
+        .map_err(|_| page("server_error", "the request could not be sealed"))
+        .and_then(|json| {
+            self.vault()
+                .seal_token(CONSENT_REQUEST, &json, PENDING_TTL)
+                .map_err(|_| page("server_error", "the request could not be sealed"))
         })?;
         Ok(Consent {
-            request_id,
+            request: sealed,
             browser,
             client_name: client.name.clone(),
+            kind,
             redirect_uri: redirect_uri.to_owned(),
+            salesforce: app.login_url().to_owned(),
             secure: base.starts_with("https://"),
         })
     }
 
-    /// The person's answer on the consent page: on "allow", the sign-in goes on to Salesforce;
-    /// otherwise the client is told `access_denied`. The page's cookie must come back with it,
-    /// so a page elsewhere cannot answer for the person.
-    async fn consent(&self, headers: &HeaderMap, form: &Form) -> Result<Url, ApiError> {
+    /// The person's answer on the consent page: on "allow", the sign-in goes on to Salesforce
+    /// with a cookie that binds it to this browser; otherwise the client is told
+    /// `access_denied`. The page's cookie must come back with the answer, so a page elsewhere
+    /// cannot answer for the person.
+    async fn consent(&self, headers: &HeaderMap, form: &Form) -> Result<Answer, ApiError> {
         let bad = |m: &str| ApiError::bad_request("invalid_request", m);
-        let request_id = field(form, "request").ok_or_else(|| bad("request is required"))?;
-        let record: ConsentRecord = self
-            .take_json(&format!("consent/{}", digest(request_id)))
-            .await
-            .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.error, e.description))?
+        let sealed = field(form, "request").ok_or_else(|| bad("request is required"))?;
+        let record: ConsentRequest = self
+            .vault()
+            .open_token(CONSENT_REQUEST, sealed)
+            .and_then(|json| serde_json::from_slice(&json).ok())
             .ok_or_else(|| bad("this sign-in is unknown or expired; start again from the app"))?;
-        let cookie = consent_cookie(headers).unwrap_or_default();
-        if !bool::from(digest(&cookie).as_bytes().ct_eq(record.browser.as_bytes())) {
+        let browser = cookie(headers, CONSENT_COOKIE).unwrap_or_default();
+        if !bool::from(digest(&browser).as_bytes().ct_eq(record.browser.as_bytes())) {
             return Err(bad("this answer did not come from the page that asked"));
         }
         let base = self.base(headers);
         let pending = record.pending;
         if field(form, "action") != Some("allow") {
-            return answer_url(
+            let location = answer_url(
                 &pending.redirect_uri,
                 &[
                     ("error", "access_denied"),
@@ -525,7 +711,11 @@ impl AuthServer {
                 pending.state.as_deref(),
                 &base,
             )
-            .ok_or_else(|| bad("the client's redirect URI is unusable"));
+            .ok_or_else(|| bad("the client's redirect URI is unusable"))?;
+            return Ok(Answer {
+                location,
+                cookie: None,
+            });
         }
         let app = self.app().map_err(|e| {
             ApiError::new(
@@ -535,21 +725,37 @@ impl AuthServer {
             )
         })?;
         let sf_state = random_token("");
-        self.put_json(
-            &format!("pending/{}", digest(&sf_state)),
-            &pending,
-            PENDING_TTL,
-        )
-        .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.error, e.description))?;
-        app.authorize_url(&format!("{base}{CALLBACK_PATH}"), &sf_state)
+        let name = sign_in_cookie_name(&sf_state);
+        let sealed = serde_json::to_vec(&SignIn {
+            pending,
+            state: digest(&sf_state),
+        })
+        .ok()
+        .and_then(|json| self.vault().seal_token(&name, &json, PENDING_TTL).ok())
+        .filter(|sealed| name.len() + sealed.len() < MAX_COOKIE_BYTES)
+        .ok_or_else(|| bad("this sign-in request is too large to carry on"))?;
+        let secure = if base.starts_with("https://") {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie = format!(
+            "{name}={sealed}; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            PENDING_TTL.as_secs()
+        );
+        let location = app
+            .authorize_url(&format!("{base}{CALLBACK_PATH}"), &sf_state)
             .map_err(|e| {
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "not_configured",
                     e.to_string(),
                 )
-            })
+            })?;
+        Ok(Answer {
+            location,
+            cookie: Some(cookie),
+        })
     }
 
     /// Completes a sign-in: redeems Salesforce's code, keeps the session, and sends the person
@@ -559,16 +765,20 @@ impl AuthServer {
             .map_err(|e| ApiError::bad_request(e.error, e.description))?;
         let sf_state = field(&form, "state")
             .ok_or_else(|| ApiError::bad_request("invalid_request", "state is required"))?;
-        let pending: Pending = self
-            .take_json(&format!("pending/{}", digest(sf_state)))
-            .await
-            .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.error, e.description))?
+        // Only the browser that consented holds the cookie: a sign-in URL someone else
+        // consented to, opened here, ends here, before Salesforce's code is redeemed.
+        let name = sign_in_cookie_name(sf_state);
+        let sign_in: SignIn = cookie(headers, &name)
+            .and_then(|sealed| self.vault().open_token(&name, &sealed))
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .filter(|s: &SignIn| bool::from(digest(sf_state).as_bytes().ct_eq(s.state.as_bytes())))
             .ok_or_else(|| {
                 ApiError::bad_request(
                     "invalid_request",
-                    "this sign-in is unknown or expired; start again from the app",
+                    "this sign-in was not started in this browser, or has expired; start again from the app",
                 )
             })?;
+        let pending = sign_in.pending;
         let base = self.base(headers);
         let back = |pairs: &[(&str, &str)]| {
             answer_url(
@@ -638,7 +848,7 @@ impl AuthServer {
         let session_id = random_token("");
         let session = Session {
             user_id: user_id.clone(),
-            client_id: pending.client_id.clone(),
+            client_id: pending.client.clone(),
             sf_access,
             sf_refresh: issued
                 .refresh_token
@@ -657,7 +867,7 @@ impl AuthServer {
         .map_err(store_failed)?;
         let code = random_token("cbc_");
         let grant = CodeGrant {
-            client_id: pending.client_id.clone(),
+            client: pending.client.clone(),
             redirect_uri: pending.redirect_uri.clone(),
             challenge: pending.challenge.clone(),
             resource: pending.resource.clone(),
@@ -698,7 +908,7 @@ impl AuthServer {
         self.put_json(&used, &grant.session, self.settings.access_token_ttl)
             .await?;
         let refuse = |description: &str| OAuthError::new("invalid_grant", description);
-        if grant.expires <= self.now() || grant.client_id != client_id {
+        if grant.expires <= self.now() || grant.client != digest(client_id) {
             return Err(refuse("the code is invalid, expired or already used"));
         }
         if field(form, "redirect_uri") != Some(grant.redirect_uri.as_str()) {

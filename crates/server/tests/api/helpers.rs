@@ -122,7 +122,9 @@ pub async fn json(response: reqwest::Response) -> (u16, Value) {
     (status, value)
 }
 
-/// Asserts an error answer: status, JSON `error` code, and a message containing `needle`.
+/// Asserts an error answer: status, JSON `error` code, and a message containing `needle`; the
+/// body holds nothing but `error` and `message` (no data of what was refused rides along), and
+/// no redirect goes out with it.
 pub async fn assert_error(response: reqwest::Response, status: u16, code: &str, needle: &str) {
     let content_type = response
         .headers()
@@ -130,8 +132,17 @@ pub async fn assert_error(response: reqwest::Response, status: u16, code: &str, 
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    assert!(
+        response.headers().get(reqwest::header::LOCATION).is_none(),
+        "a refusal redirects nowhere"
+    );
     let (got, body) = json(response).await;
     assert_eq!(got, status, "{body}");
+    let keys: Vec<&String> = body
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(keys, ["error", "message"], "only error and message: {body}");
     assert!(
         content_type.starts_with("application/json"),
         "{content_type}"

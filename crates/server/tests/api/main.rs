@@ -3,6 +3,7 @@
 
 mod accounts;
 mod auth;
+mod browser;
 mod cache;
 mod call_source;
 mod connections;

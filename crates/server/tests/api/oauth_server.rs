@@ -14,41 +14,46 @@ use serde_json::{json, Value};
 use server::config::{AuthMode, OAuthMode};
 use server::{Application, SalesforceSettings, Settings};
 use sha2::{Digest as _, Sha256};
-use sim::salesforce::{
-    Deactivated, SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD,
-};
+use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
 use tokio::sync::oneshot;
 use url::Url;
 
-use crate::helpers::{gong_config, org, python, sim_config, API_KEY};
+use crate::helpers::{assert_error, gong_config, org, python, sim_config, API_KEY};
 use crate::mcp::{fixture, sdk_available};
 
 const REDIRECT_URI: &str = "https://client.example/callback";
 const VERIFIER: &str = "a-perfectly-good-code-verifier-of-more-than-43-characters";
 
-struct AsApp {
-    base_url: String,
-    salesforce_url: String,
+pub(crate) struct AsApp {
+    pub(crate) base_url: String,
+    pub(crate) salesforce_url: String,
     /// A client that follows no redirect, so each step of a sign-in can be checked.
     http: reqwest::Client,
-    deactivated: Deactivated,
+    deactivated: sim::salesforce::Deactivated,
+    /// Refresh-token grants the Salesforce simulator answered.
+    refreshes: sim::salesforce::Counter,
     _stop: oneshot::Sender<()>,
 }
 
-async fn spawn(tweak: impl FnOnce(&mut Settings)) -> AsApp {
+pub(crate) async fn spawn(tweak: impl FnOnce(&mut Settings)) -> AsApp {
+    spawn_with(|_| {}, tweak).await
+}
+
+/// [`spawn`] with the Salesforce simulator's settings changed by `sim_tweak` first.
+async fn spawn_with(
+    sim_tweak: impl FnOnce(&mut SalesforceSimConfig),
+    tweak: impl FnOnce(&mut Settings),
+) -> AsApp {
     let gong = sim::gong::spawn(org(), sim_config())
         .await
         .expect("gong sim");
-    let deactivated = Deactivated::default();
-    let salesforce = sim::salesforce::spawn(
-        org(),
-        SalesforceSimConfig {
-            deactivated: deactivated.clone(),
-            ..SalesforceSimConfig::default()
-        },
-    )
-    .await
-    .expect("salesforce sim");
+    let mut sf_config = SalesforceSimConfig::default();
+    sim_tweak(&mut sf_config);
+    let deactivated = sf_config.deactivated.clone();
+    let refreshes = sf_config.refreshes.clone();
+    let salesforce = sim::salesforce::spawn(org(), sf_config)
+        .await
+        .expect("salesforce sim");
     let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&gong.base_url));
     settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
     settings.auth_mode = AuthMode::Salesforce;
@@ -74,6 +79,7 @@ async fn spawn(tweak: impl FnOnce(&mut Settings)) -> AsApp {
             .build()
             .unwrap(),
         deactivated,
+        refreshes,
         _stop: stop,
     }
 }
@@ -95,6 +101,21 @@ fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
+}
+
+/// The `name=value` of the sign-in cookie the consent's answer sets.
+fn sign_in_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("callbrief_signin_"))
+        .expect("the consent sets the sign-in cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 fn location(response: &reqwest::Response) -> String {
@@ -179,9 +200,28 @@ impl AsApp {
             .unwrap();
         let to_salesforce = self.consent(page, "allow").await;
         assert_eq!(to_salesforce.status(), 302);
-        let login = location(&to_salesforce);
+        let cookie = sign_in_cookie(&to_salesforce);
+        let back_here = self
+            .salesforce_sign_in(&location(&to_salesforce), username)
+            .await;
+        let back = self
+            .http
+            .get(back_here)
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.status(), 302);
+        let answer = location(&back);
+        assert!(answer.starts_with(REDIRECT_URI), "{answer}");
+        query_of(&answer)
+    }
+
+    /// Signs `username` in on the Salesforce simulator's login page at `login` (where the
+    /// consent sent the browser); returns where Salesforce sends the browser back to.
+    async fn salesforce_sign_in(&self, login: &str, username: &str) -> String {
         assert!(login.starts_with(&self.salesforce_url), "{login}");
-        let mut form = query_of(&login);
+        let mut form = query_of(login);
         form.push(("username".into(), username.into()));
         form.push(("password".into(), DEMO_PASSWORD.into()));
         form.push(("action".into(), "allow".into()));
@@ -193,11 +233,7 @@ impl AsApp {
             .await
             .unwrap();
         assert_eq!(signed_in.status(), 302);
-        let back = self.http.get(location(&signed_in)).send().await.unwrap();
-        assert_eq!(back.status(), 302);
-        let answer = location(&back);
-        assert!(answer.starts_with(REDIRECT_URI), "{answer}");
-        query_of(&answer)
+        location(&signed_in)
     }
 
     /// Answers the consent page `page` (the answer to `/oauth/authorize`) as its browser would.
@@ -405,16 +441,14 @@ async fn pkce_s256_is_required_and_the_verifier_checked() {
             ("code_challenge_method", "plain"),
         ],
     ] {
+        // A self-registered client: refused on a page, not at its redirect URI.
         let response = app
             .http
             .get(app.authorize_url(&client_id, &extra))
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 302);
-        let answer = query_of(&location(&response));
-        assert_eq!(param(&answer, "error").as_deref(), Some("invalid_request"));
-        assert_eq!(param(&answer, "state").as_deref(), Some("client-state"));
+        assert_error(response, 400, "invalid_request", "PKCE").await;
     }
     // A missing verifier, then a wrong one: each uses the code up.
     for (verifier, error) in [
@@ -484,9 +518,7 @@ async fn tokens_are_bound_to_their_resource() {
         .send()
         .await
         .unwrap();
-    assert_eq!(foreign.status(), 302);
-    let answer = query_of(&location(&foreign));
-    assert_eq!(param(&answer, "error").as_deref(), Some("invalid_target"));
+    assert_error(foreign, 400, "invalid_target", "resource").await;
 
     // A token for /mcp is not one for the REST API, and the token request cannot change it.
     let mcp = format!("{}/mcp", app.base_url);
@@ -817,8 +849,7 @@ async fn only_an_admin_client_allowed_to_may_leave_pkce_out() {
         .send()
         .await
         .unwrap();
-    let answer = query_of(&location(&response));
-    assert_eq!(param(&answer, "error").as_deref(), Some("invalid_request"));
+    assert_error(response, 400, "invalid_request", "PKCE").await;
 }
 
 /// A clock that moves only when told.
@@ -906,4 +937,271 @@ async fn the_person_consents_on_a_page_only_their_browser_can_answer() {
         .unwrap();
     assert_eq!(forged.status(), 400);
     assert!(forged.headers().get(LOCATION).is_none());
+}
+
+#[tokio::test]
+async fn a_sign_in_url_someone_else_consented_to_gives_a_code_to_no_one() {
+    let app = spawn(|_| {}).await;
+    let f = fixture(&org());
+    // The attacker registers a client with its own redirect URI and consents in its own
+    // browser; the sign-in URL at Salesforce is what it sends to a rep.
+    let client_id = app.client().await;
+    let challenge = challenge(VERIFIER);
+    let url = app.authorize_url(
+        &client_id,
+        &[
+            ("redirect_uri", REDIRECT_URI),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    let page = app.http.get(&url).send().await.unwrap();
+    let consented = app.consent(page, "allow").await;
+    assert_eq!(consented.status(), 302);
+    let attackers_cookie = sign_in_cookie(&consented);
+    let lure = location(&consented);
+    // The rep signs in at the genuine Salesforce page and is sent back to callbrief, in a
+    // browser that never consented: refused, and no code goes anywhere.
+    let back_here = app.salesforce_sign_in(&lure, &f.username).await;
+    let refused = app.http.get(&back_here).send().await.unwrap();
+    assert_error(
+        refused,
+        400,
+        "invalid_request",
+        "not started in this browser",
+    )
+    .await;
+    // A cookie of another sign-in does not open this one either.
+    let other_page = app.http.get(&url).send().await.unwrap();
+    let other = sign_in_cookie(&app.consent(other_page, "allow").await);
+    let back_again = app.salesforce_sign_in(&lure, &f.username).await;
+    let wrong_cookie = app
+        .http
+        .get(&back_again)
+        .header(reqwest::header::COOKIE, other)
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        wrong_cookie,
+        400,
+        "invalid_request",
+        "not started in this browser",
+    )
+    .await;
+    // The browser that consented, coming back the same way, gets its code.
+    let back_home = app.salesforce_sign_in(&lure, &f.username).await;
+    let allowed = app
+        .http
+        .get(&back_home)
+        .header(reqwest::header::COOKIE, attackers_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 302);
+    assert!(param(&query_of(&location(&allowed)), "code").is_some());
+}
+
+#[tokio::test]
+async fn authorization_requests_store_nothing_before_a_person_consents() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = gong::CacheKey::parse(&"33".repeat(32)).unwrap();
+    let cache_dir = dir.path().to_owned();
+    let app = spawn(move |s| {
+        s.gong.cache.mode = gong::CacheMode::Disk;
+        s.gong.cache.dir = cache_dir;
+        s.gong.cache.key = Some(key);
+    })
+    .await;
+    let f = fixture(&org());
+    // The store is in use: a sign-in writes its session and codes there.
+    let client_id = app.client().await;
+    let answer = app.sign_in(&client_id, &f.username, &[]).await;
+    assert!(param(&answer, "code").is_some());
+    let store = dir.path().join(gong::cache::STORE_FILE);
+    let before = std::fs::metadata(&store).expect("the store file").len();
+    let state = "s".repeat(server::oauth_server::MAX_STATE_BYTES);
+    let challenge = challenge(VERIFIER);
+    let mut url = Url::parse(&format!("{}/oauth/authorize", app.base_url)).unwrap();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", REDIRECT_URI)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("state", &state);
+    for _ in 0..300 {
+        let page = app.http.get(url.clone()).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+    }
+    let after = std::fs::metadata(&store).unwrap().len();
+    // 300 stored requests of over a kilobyte each would add more than 300 KB.
+    assert!(
+        after < before + 64 * 1024,
+        "the store grew from {before} to {after} bytes"
+    );
+}
+
+#[tokio::test]
+async fn an_overlong_or_unprintable_state_is_refused_on_a_page() {
+    let app = spawn(|_| {}).await;
+    let client_id = app.client().await;
+    let challenge = challenge(VERIFIER);
+    let ok = "s".repeat(server::oauth_server::MAX_STATE_BYTES);
+    let long = "s".repeat(server::oauth_server::MAX_STATE_BYTES + 1);
+    for (state, status) in [(ok.as_str(), 200), (long.as_str(), 400), ("a\u{7}b", 400)] {
+        let mut url = Url::parse(&format!("{}/oauth/authorize", app.base_url)).unwrap();
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &client_id)
+            .append_pair("redirect_uri", REDIRECT_URI)
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("state", state);
+        let response = app.http.get(url).send().await.unwrap();
+        if status == 400 {
+            assert_error(response, 400, "invalid_request", "state must be at most").await;
+        } else {
+            assert_eq!(response.status(), 200, "state of {} bytes", state.len());
+        }
+    }
+}
+
+#[tokio::test]
+async fn errors_go_to_a_redirect_uri_only_when_someone_vouched_for_it() {
+    let key = gong::CacheKey::parse(&"44".repeat(32)).unwrap();
+    let app = spawn(|s| {
+        s.gong.cache.mode = gong::CacheMode::Memory;
+        s.gong.cache.key = Some(key.clone());
+    })
+    .await;
+    let admin = server::oauth_server::clients::admin_client(
+        &server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key)),
+        "Sales GPT",
+        vec![REDIRECT_URI.to_owned()],
+        false,
+    )
+    .unwrap();
+    let registered = app.client().await;
+    // No PKCE: an error the client never asked for.
+    let ask = |client_id: &str| app.authorize_url(client_id, &[("redirect_uri", REDIRECT_URI)]);
+    let page = app.http.get(ask(&registered)).send().await.unwrap();
+    assert_error(page, 400, "invalid_request", "PKCE is required").await;
+    let redirected = app.http.get(ask(&admin.client_id)).send().await.unwrap();
+    assert_eq!(redirected.status(), 302);
+    let answer = query_of(&location(&redirected));
+    assert!(location(&redirected).starts_with(REDIRECT_URI));
+    assert_eq!(param(&answer, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(param(&answer, "code"), None);
+    // Deny still answers a self-registered client at its redirect URI: it asked.
+    let challenge = challenge(VERIFIER);
+    let page = app
+        .http
+        .get(app.authorize_url(
+            &registered,
+            &[
+                ("redirect_uri", REDIRECT_URI),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    let denied = app.consent(page, "deny").await;
+    assert_eq!(denied.status(), 302);
+    let answer = query_of(&location(&denied));
+    assert_eq!(param(&answer, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&answer, "code"), None);
+}
+
+#[tokio::test]
+async fn the_consent_page_may_send_its_form_only_here_to_salesforce_or_to_the_client() {
+    let app = spawn(|_| {}).await;
+    let client_id = app.client().await;
+    let challenge = challenge(VERIFIER);
+    let page = app
+        .http
+        .get(app.authorize_url(
+            &client_id,
+            &[
+                ("redirect_uri", REDIRECT_URI),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let directive = |name: &str| -> Vec<String> {
+        csp.split(';')
+            .map(str::trim)
+            .find_map(|d| d.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in {csp}"))
+            .split(' ')
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(directive("default-src"), ["'none'"]);
+    assert_eq!(
+        directive("form-action"),
+        [
+            "'self'",
+            app.salesforce_url.as_str(),
+            "https://client.example"
+        ]
+    );
+    assert_eq!(directive("frame-ancestors"), ["'none'"]);
+    let styles = directive("style-src");
+    assert!(
+        styles.len() == 1 && styles[0].starts_with("'sha256-"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"name="viewport""#));
+    assert!(html.contains("name chosen by the app itself"), "{html}");
+    let salesforce_host = Url::parse(&app.salesforce_url).unwrap();
+    assert!(html.contains(salesforce_host.host_str().unwrap()));
+    assert!(
+        html.contains(r#"id="redirect-host">client.example<"#),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn requests_together_on_a_session_due_for_renewal_make_one_refresh_and_keep_it() {
+    let clock = std::sync::Arc::new(ManualClock::default());
+    let app = spawn_with(
+        |sf| sf.rotate_refresh_tokens = true,
+        |s| {
+            s.oauth.clock = clock.clone();
+            // Access tokens outlive the Salesforce token's renewal age.
+            s.oauth.access_token_ttl = Duration::from_secs(3600);
+        },
+    )
+    .await;
+    let f = fixture(&org());
+    let (_, tokens) = app.tokens(&f.username, &[]).await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.search(&access, &f.own_account.name).await.status(), 200);
+    assert_eq!(app.refreshes.get(), 0);
+    for round in 1..=2 {
+        // Past the age at which the stored Salesforce token is renewed before use.
+        clock.advance(Duration::from_secs(11 * 60));
+        let together = (0..8).map(|_| app.search(&access, &f.own_account.name));
+        let statuses: Vec<u16> = futures::future::join_all(together)
+            .await
+            .iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert_eq!(statuses, [200; 8], "round {round}");
+        assert_eq!(app.refreshes.get(), round, "one refresh in round {round}");
+    }
+    // The session lives on with the rotated refresh token.
+    assert_eq!(app.search(&access, &f.own_account.name).await.status(), 200);
 }

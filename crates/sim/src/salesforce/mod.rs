@@ -98,6 +98,30 @@ pub struct SalesforceSimConfig {
     /// login page turns them away. Clones share one list, so a test keeps one and deactivates
     /// a user while the simulator runs.
     pub deactivated: Deactivated,
+    /// Model the refresh token policy "rotate refresh tokens" (an External Client App's
+    /// option): every refresh answers with a new refresh token and the one used stops working,
+    /// so two refreshes with one token at once leave the second refused. Off by default
+    /// (Salesforce's default: a refresh token is valid until revoked).
+    pub rotate_refresh_tokens: bool,
+    /// Refresh-token grants the simulator answered (counted whatever the outcome). Clones
+    /// share one count, so a test keeps one and reads it while the simulator runs.
+    pub refreshes: Counter,
+}
+
+/// A count shared by the clones of a configuration (see
+/// [`SalesforceSimConfig::refreshes`]).
+#[derive(Debug, Clone, Default)]
+pub struct Counter(Arc<std::sync::atomic::AtomicU64>);
+
+impl Counter {
+    /// The count so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn add(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// The deactivated users of a running simulator (see [`SalesforceSimConfig::deactivated`]).
@@ -140,6 +164,8 @@ impl Default for SalesforceSimConfig {
             private_opportunities: false,
             gong_package: true,
             deactivated: Deactivated::default(),
+            rotate_refresh_tokens: false,
+            refreshes: Counter::default(),
         }
     }
 }

@@ -173,17 +173,25 @@ fn grant(state: &SfState, headers: &HeaderMap, f: &Form) -> Result<(Grant, bool)
             ))
         }
         "refresh_token" => {
+            state.config.refreshes.add();
             let token = field(f, "refresh_token").unwrap_or("");
-            let grant = lock(&state.sessions)
-                .check_refresh(token)
-                .ok_or(OAuthError::new(
-                    "invalid_grant",
-                    "expired access/refresh token",
-                ))?;
+            let rotate = state.config.rotate_refresh_tokens;
+            let mut sessions = lock(&state.sessions);
+            let grant = if rotate {
+                sessions.take_refresh(token)
+            } else {
+                sessions.check_refresh(token)
+            }
+            .ok_or(OAuthError::new(
+                "invalid_grant",
+                "expired access/refresh token",
+            ))?;
+            drop(sessions);
             if state.config.deactivated.contains(&grant.user_id) {
                 return Err(OAuthError::new("invalid_grant", "inactive user"));
             }
-            Ok((grant, false))
+            // With rotation the answer carries the refresh token that replaces the one used.
+            Ok((grant, rotate))
         }
         "client_credentials" => {
             let user = state

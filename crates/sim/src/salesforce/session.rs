@@ -102,6 +102,11 @@ impl Sessions {
         self.refresh.get(token).cloned()
     }
 
+    /// The grant behind a refresh token, which stops working (rotation).
+    pub fn take_refresh(&mut self, token: &str) -> Option<Grant> {
+        self.refresh.remove(token)
+    }
+
     /// Issues a one-time authorization code.
     pub fn issue_code(
         &mut self,
