@@ -46,9 +46,27 @@ async fn run(cli: LambdaCli) -> anyhow::Result<()> {
     server::telemetry::init(cli.log.log_format, "info");
     let mut settings = Settings::try_from(&cli.server)?;
     settings.log_format = cli.log.log_format;
-    let router =
-        server::startup::standalone_router(settings).context("could not build the server")?;
+    let router = server::startup::standalone_router(settings)
+        .context("could not build the server")?
+        .layer(axum::middleware::map_request(client_address));
     lambda_http::run(router)
         .await
         .map_err(|e| anyhow::anyhow!("the Lambda runtime stopped: {e}"))
+}
+
+/// The client's address from the API Gateway (or Function URL) request context, for the
+/// per-address limits: there is no connection to read it from, and the gateway's own address
+/// would count every client as one.
+async fn client_address(mut request: axum::extract::Request) -> axum::extract::Request {
+    use lambda_http::request::RequestContext;
+    let source = match request.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(ip) = source.and_then(|s| s.parse::<std::net::IpAddr>().ok()) {
+        request
+            .extensions_mut()
+            .insert(server::client_addr::ClientAddr(ip));
+    }
+    request
 }

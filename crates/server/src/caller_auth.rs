@@ -7,7 +7,7 @@
 //! service (Salesforce's userinfo, cached briefly), and every Salesforce query runs as them.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
 /// an MCP client's) token URL points at.
 pub const TOKEN_PATH: &str = "/oauth/token";
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -55,8 +55,9 @@ const MAX_TRACKED_ADDRESSES: usize = 10_000;
 /// Refused sign-ins per client address (every request with an unaccepted token counts, also
 /// one refused from the service's memory): past the limit in a minute, that address's new tokens
 /// are answered 429 without a Salesforce call, so a script trying tokens cannot spend the org's
-/// API quota. Tokens already accepted (cached) still pass. Behind a proxy every client shares
-/// the proxy's address; the limit is then the whole server's.
+/// API quota. Tokens already accepted (cached) still pass. Behind a proxy the address is the
+/// one its forwarding headers name when it is one of `CALLBRIEF_TRUSTED_PROXIES`
+/// ([`crate::client_addr`]); otherwise every client shares the proxy's address.
 #[derive(Debug)]
 pub struct SignInLimit {
     limit: u32,
@@ -173,10 +174,7 @@ pub async fn require_salesforce_user(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+    let peer = crate::client_addr::ClientAddr::of(&request);
     let checked = match bearer_token(request.headers()).map(str::to_owned) {
         None => Err(ApiError::unauthorized(
             "missing Salesforce access token: sign in with Salesforce and send \

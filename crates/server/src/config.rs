@@ -49,6 +49,10 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time an idle keep-alive connection stays open: long enough for an assistant's next
 /// call, short enough that abandoned connections are reclaimed.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default most connections one client address may hold open: far more than a browser or an
+/// assistant opens, far less than [`DEFAULT_MAX_CONNECTIONS`], so one address cannot take every
+/// place.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
 /// Default most refused sign-ins per client address a minute: a person mistyping is far
 /// below it, a script trying tokens far above.
 pub const DEFAULT_MAX_FAILED_SIGN_INS: u32 = 30;
@@ -173,7 +177,7 @@ pub struct Settings {
 /// value is a setting (`CALLBRIEF_MAX_CONNECTIONS`, ...) with a safe default; the connection
 /// limit and the three timeouts are kept by [`crate::serve`], the request limit by
 /// [`crate::shedding`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionSettings {
     /// Most connections open at once (`CALLBRIEF_MAX_CONNECTIONS`).
     pub max_connections: usize,
@@ -195,6 +199,12 @@ pub struct ConnectionSettings {
     /// tokens are answered 429 without asking Salesforce (`CALLBRIEF_MAX_FAILED_SIGN_INS`;
     /// 0 = no limit).
     pub max_failed_sign_ins: u32,
+    /// Most connections one client address may hold open (`CALLBRIEF_MAX_CONNECTIONS_PER_ADDRESS`;
+    /// 0 = no limit); connections from trusted proxies are not counted per address.
+    pub max_connections_per_address: usize,
+    /// The reverse proxies whose forwarding headers name the client
+    /// (`CALLBRIEF_TRUSTED_PROXIES`; see [`crate::client_addr`]).
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
 }
 
 impl Default for ConnectionSettings {
@@ -206,6 +216,8 @@ impl Default for ConnectionSettings {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
             max_failed_sign_ins: DEFAULT_MAX_FAILED_SIGN_INS,
+            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            trusted_proxies: crate::client_addr::TrustedProxies::default(),
         }
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod caller_auth;
+pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod gpt;

@@ -4,8 +4,10 @@
 //! connections and sends nothing, trickles its headers, or never reads its answer holds a file
 //! descriptor and the answer's memory indefinitely, and enough of them make the server
 //! unreachable. Here every connection gets:
-//! - a place under [`ConnectionSettings::max_connections`]; one more is answered at once with a
-//!   `503` and `Connection: close` instead of being left waiting;
+//! - a place under [`ConnectionSettings::max_connections`], and under
+//!   [`ConnectionSettings::max_connections_per_address`] of its address (unless it is a trusted
+//!   proxy); one more is answered at once with a `503` and `Connection: close` instead of being
+//!   left waiting;
 //! - [`ConnectionSettings::header_read_timeout`] to send a request's headers (hyper's timer, also
 //!   armed while a kept-alive connection waits for its next request);
 //! - [`ConnectionSettings::idle_timeout`] without a byte moving in either direction while a read
@@ -64,6 +66,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let places = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_address = PerAddress::new(limits.max_connections_per_address);
     let refusals = Arc::new(Semaphore::new(MAX_PENDING_REFUSALS));
     let graceful = GracefulShutdown::new();
     tokio::pin!(signal);
@@ -79,9 +82,22 @@ where
             },
             () = &mut signal => break,
         };
-        let Ok(place) = places.clone().try_acquire_owned() else {
+        let own_place = if limits.trusted_proxies.contains(peer.ip()) {
+            Some(AddressPlace::none())
+        } else {
+            per_address.take(peer.ip())
+        };
+        let place = own_place.and_then(|own| {
+            places
+                .clone()
+                .try_acquire_owned()
+                .ok()
+                .map(|place| (place, own))
+        });
+        let Some(place) = place else {
             tracing::warn!(
                 max_connections = limits.max_connections,
+                max_connections_per_address = limits.max_connections_per_address,
                 "connection refused: too many open connections"
             );
             if let Ok(slot) = refusals.clone().try_acquire_owned() {
@@ -94,7 +110,7 @@ where
         };
         // Small answers go out without Nagle's delay; failing to set it changes nothing else.
         let _ = stream.set_nodelay(true);
-        let connection = graceful.watch(connection(stream, peer, router.clone(), limits));
+        let connection = graceful.watch(connection(stream, peer, router.clone(), &limits));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
@@ -115,7 +131,7 @@ pub fn connection<I>(
     io: I,
     peer: SocketAddr,
     router: Router,
-    limits: ConnectionSettings,
+    limits: &ConnectionSettings,
 ) -> hyper::server::conn::http1::Connection<
     TokioIo<Deadlines<I>>,
     TowerToHyperService<
@@ -135,6 +151,69 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
+}
+
+/// Open connections per client address, under a cap.
+#[derive(Clone)]
+struct PerAddress {
+    limit: usize,
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+}
+
+/// One connection's place under its address's cap, given back when dropped.
+struct AddressPlace(Option<(PerAddress, std::net::IpAddr)>);
+
+impl AddressPlace {
+    /// A place that counts nowhere (no cap, or a trusted proxy's connection).
+    fn none() -> Self {
+        AddressPlace(None)
+    }
+}
+
+impl PerAddress {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            open: Arc::default(),
+        }
+    }
+
+    fn open(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<std::net::IpAddr, usize>> {
+        // Plain counts: a panic elsewhere cannot leave one half-updated.
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A place for a connection from `ip`, unless it holds its limit already.
+    fn take(&self, ip: std::net::IpAddr) -> Option<AddressPlace> {
+        if self.limit == 0 {
+            return Some(AddressPlace::none());
+        }
+        let mut open = self.open();
+        let count = open.entry(ip).or_insert(0);
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(AddressPlace(Some((self.clone(), ip))))
+    }
+}
+
+impl Drop for AddressPlace {
+    fn drop(&mut self) {
+        if let Some((per_address, ip)) = self.0.take() {
+            let mut open = per_address.open();
+            if let Some(count) = open.get_mut(&ip) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(&ip);
+                }
+            }
+        }
+    }
 }
 
 /// Writes [`REFUSAL`] and closes; the short linger lets the client read it before the close.
@@ -255,6 +334,74 @@ mod tests {
     use axum::routing::get;
     use tokio::io::AsyncReadExt;
 
+    /// Opens a connection to `addr` and asks for `/big`'s headers; returns what came back first.
+    async fn ask(addr: SocketAddr) -> (tokio::net::TcpStream, String) {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"HEAD /big HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = vec![0u8; 4096];
+        let n = stream.read(&mut buf).await.unwrap();
+        (stream, String::from_utf8_lossy(&buf[..n]).into_owned())
+    }
+
+    #[tokio::test]
+    async fn one_address_holds_at_most_its_share_of_connections_unless_it_is_a_trusted_proxy() {
+        for (trusted, third_accepted) in [(false, false), (true, true)] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let proxies = if trusted {
+                vec![crate::client_addr::TrustedProxies::parse_entry("127.0.0.1").unwrap()]
+            } else {
+                vec![]
+            };
+            let limits = ConnectionSettings {
+                max_connections_per_address: 2,
+                trusted_proxies: crate::client_addr::TrustedProxies::new(proxies),
+                ..limits()
+            };
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let server = tokio::spawn(serve(listener, big_router(), limits, async {
+                let _ = stopped.await;
+            }));
+            let (first, answer) = ask(addr).await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+            let (_second, answer) = ask(addr).await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+            let (_third, answer) = ask(addr).await;
+            if third_accepted {
+                assert!(
+                    answer.starts_with("HTTP/1.1 200"),
+                    "a trusted proxy: {answer}"
+                );
+            } else {
+                assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+                assert!(answer.contains("too_many_connections"), "{answer}");
+            }
+            drop(first);
+            let _ = stop.send(());
+            let _ = server.await;
+        }
+    }
+
+    #[test]
+    fn a_place_given_back_is_a_place_to_take() {
+        let per_address = PerAddress::new(1);
+        let ip = std::net::IpAddr::from([192, 0, 2, 1]);
+        let place = per_address.take(ip).expect("a first place");
+        assert!(
+            per_address.take(ip).is_none(),
+            "the address holds its limit"
+        );
+        assert!(per_address
+            .take(std::net::IpAddr::from([192, 0, 2, 2]))
+            .is_some());
+        drop(place);
+        assert!(per_address.take(ip).is_some());
+        assert!(PerAddress::new(0).take(ip).is_some(), "0 is no limit");
+    }
+
     #[test]
     fn the_refusal_is_a_complete_http_answer() {
         let text = std::str::from_utf8(REFUSAL).unwrap();
@@ -276,6 +423,8 @@ mod tests {
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
             max_failed_sign_ins: 0,
+            max_connections_per_address: 0,
+            trusted_proxies: crate::client_addr::TrustedProxies::default(),
         }
     }
 
@@ -286,7 +435,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_reader_that_stops_reading_is_cut_off_after_the_write_timeout() {
         let (mut client, server) = tokio::io::duplex(4096);
-        let served = tokio::spawn(connection(server, peer(), big_router(), limits()));
+        let served = tokio::spawn(connection(server, peer(), big_router(), &limits()));
         client
             .write_all(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\n")
             .await
@@ -304,7 +453,7 @@ mod tests {
     async fn silent_and_trickling_clients_are_cut_off_after_the_header_timeout() {
         for opening in [&b""[..], &b"GET /big HTTP/1.1\r\nhost: x\r\n"[..]] {
             let (mut client, server) = tokio::io::duplex(4096);
-            let served = tokio::spawn(connection(server, peer(), big_router(), limits()));
+            let served = tokio::spawn(connection(server, peer(), big_router(), &limits()));
             client.write_all(opening).await.unwrap();
             let started = Instant::now();
             let mut rest = Vec::new();
@@ -321,7 +470,7 @@ mod tests {
     async fn a_kept_alive_connection_is_closed_when_no_next_request_comes() {
         let (mut client, server) = tokio::io::duplex(1 << 21);
         let router = Router::new().route("/", get(|| async { "ok" }));
-        let served = tokio::spawn(connection(server, peer(), router, limits()));
+        let served = tokio::spawn(connection(server, peer(), router, &limits()));
         client
             .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
             .await

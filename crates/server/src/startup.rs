@@ -106,7 +106,7 @@ impl Application {
         let router = app_router(&settings, service, local_addr);
         Ok(Self {
             listener,
-            connections: settings.connections,
+            connections: settings.connections.clone(),
             local_addr,
             router,
             metrics,
@@ -160,7 +160,7 @@ impl Application {
         let metrics_server = tokio::spawn(crate::serve::serve(
             metrics.listener,
             metrics.router,
-            self.connections,
+            self.connections.clone(),
             stopping(stopped.clone()),
         ));
         let api = crate::serve::serve(self.listener, self.router, self.connections, async move {
@@ -356,6 +356,11 @@ fn router(
             host_check::require_known_host,
         ));
     }
+    // Before every per-address limit: which client a request comes from.
+    let router = router.layer(middleware::from_fn_with_state(
+        settings.connections.trusted_proxies.clone(),
+        crate::client_addr::resolve,
+    ));
     let router = with_layers(router, settings.request_timeout);
     if settings.metrics_addr.is_some() {
         // Outermost, so every answer is counted with the status the client got.

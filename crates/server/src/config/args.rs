@@ -25,9 +25,9 @@ use super::{
     ConfigError, ConnectionSettings, GongCredentials, LogFormat, OAuthMode, OAuthSettings,
     SalesforceSettings, ServiceSettings, Settings, DEFAULT_ADDR, DEFAULT_HEADER_READ_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CALL_IDS,
-    DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FAILED_SIGN_INS,
-    DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SALESFORCE_API_VERSION,
-    DEFAULT_SALESFORCE_DEADLINE, DEFAULT_WRITE_TIMEOUT,
+    DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    DEFAULT_MAX_FAILED_SIGN_INS, DEFAULT_MAX_RESPONSE_CHARS, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SALESFORCE_API_VERSION, DEFAULT_SALESFORCE_DEADLINE, DEFAULT_WRITE_TIMEOUT,
 };
 
 /// The log line format, a global flag of every command.
@@ -183,6 +183,18 @@ pub struct ConnectionArgs {
     /// address a minute before its new tokens get 429 without asking Salesforce; 0 = no limit.
     #[arg(long, env = "CALLBRIEF_MAX_FAILED_SIGN_INS", default_value_t = DEFAULT_MAX_FAILED_SIGN_INS)]
     pub max_failed_sign_ins: u32,
+
+    /// Most connections one client address may hold open; one more is answered 503 and closed
+    /// at once. Connections from CALLBRIEF_TRUSTED_PROXIES are not counted per address. 0 = no
+    /// limit.
+    #[arg(long, env = "CALLBRIEF_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
+    pub max_connections_per_address: usize,
+
+    /// Reverse proxies (CIDRs or addresses, comma-separated) whose Forwarded or X-Forwarded-For
+    /// headers name the client for the per-address limits; from anyone else those headers are
+    /// ignored. Empty: every connection's own address counts.
+    #[arg(long, env = "CALLBRIEF_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::client_addr::TrustedProxies::parse_entry)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl From<&ConnectionArgs> for ConnectionSettings {
@@ -194,6 +206,8 @@ impl From<&ConnectionArgs> for ConnectionSettings {
             idle_timeout: Duration::from_secs(args.idle_timeout_secs),
             write_timeout: Duration::from_secs(args.write_timeout_secs),
             max_failed_sign_ins: args.max_failed_sign_ins,
+            max_connections_per_address: args.max_connections_per_address,
+            trusted_proxies: crate::client_addr::TrustedProxies::new(args.trusted_proxies.clone()),
         }
     }
 }

@@ -2,11 +2,10 @@
 //! `/oauth/callback` (Salesforce's answer), `/oauth/token` and `/oauth/revoke`.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, RawQuery, Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,6 +22,7 @@ use super::{
     REGISTER_PATH, REVOKE_PATH,
 };
 use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
+use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 
 /// The endpoints, sharing `server`.
@@ -149,13 +149,10 @@ fn answer_url(
 
 /// `POST /oauth/register`: Dynamic Client Registration (RFC 7591), limited per client address.
 async fn register(State(server): State<Arc<AuthServer>>, request: Request) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr);
+    let peer = ClientAddr::of(&request);
     let body = request.into_body();
-    if let Some(addr) = peer {
-        if let Some(wait) = server.registrations.wait_for(addr.ip()) {
+    if let Some(ip) = peer {
+        if let Some(wait) = server.registrations.wait_for(ip) {
             tracing::warn!("registration refused: too many from one address");
             let mut err = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -166,7 +163,7 @@ async fn register(State(server): State<Arc<AuthServer>>, request: Request) -> Re
             return err.into_response();
         }
         // Every attempt counts, accepted or not: the limit is on registrations asked for.
-        server.registrations.refused(addr.ip());
+        server.registrations.refused(ip);
     }
     let Ok(body) = axum::body::to_bytes(body, MAX_REGISTRATION_BYTES).await else {
         return OAuthError {

@@ -1205,3 +1205,41 @@ async fn requests_together_on_a_session_due_for_renewal_make_one_refresh_and_kee
     // The session lives on with the rotated refresh token.
     assert_eq!(app.search(&access, &f.own_account.name).await.status(), 200);
 }
+
+/// Registers a client through a proxy that says the request came from `client`.
+async fn register_from(app: &AsApp, client: &str) -> u16 {
+    app.http
+        .post(format!("{}/oauth/register", app.base_url))
+        .header("x-forwarded-for", format!("198.51.100.200, {client}"))
+        .json(&json!({ "redirect_uris": [REDIRECT_URI] }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let proxy = server::client_addr::TrustedProxies::parse_entry("127.0.0.0/8").unwrap();
+    let app = spawn(|s| {
+        s.oauth.registrations_per_minute = 2;
+        s.connections.trusted_proxies = server::client_addr::TrustedProxies::new(vec![proxy]);
+    })
+    .await;
+    assert_eq!(register_from(&app, "203.0.113.1").await, 201);
+    assert_eq!(register_from(&app, "203.0.113.1").await, 201);
+    assert_eq!(register_from(&app, "203.0.113.1").await, 429);
+    // Another client behind the same proxy is not held back; the address the client wrote
+    // itself (first in the list) is not the one counted.
+    assert_eq!(register_from(&app, "203.0.113.2").await, 201);
+}
+
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
+    let app = spawn(|s| s.oauth.registrations_per_minute = 2).await;
+    assert_eq!(register_from(&app, "203.0.113.1").await, 201);
+    assert_eq!(register_from(&app, "203.0.113.2").await, 201);
+    // The connection's own address counts: naming another client changes nothing.
+    assert_eq!(register_from(&app, "203.0.113.3").await, 429);
+}
