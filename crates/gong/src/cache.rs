@@ -534,16 +534,28 @@ pub(crate) fn open_store(dir: &Path, path: &Path) -> Result<Arc<redb::Database>,
     Ok(db)
 }
 
-/// Creates `dir` readable by this user only.
+/// Creates `dir`, when missing, readable by this user only. A directory that exists is left as
+/// it is (it may be a home directory or a mounted volume others rely on): the store file in it
+/// is this user's alone either way ([`private_file`]).
 fn private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        if dir.is_dir() {
+            let mode = std::fs::metadata(dir)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::info!(
+                    dir = %dir.display(),
+                    mode = format!("{:o}", mode & 0o777),
+                    "the cache directory is open to other users; its store file is not"
+                );
+            }
+            return Ok(());
+        }
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
-            .create(dir)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .create(dir)
     }
     #[cfg(not(unix))]
     {

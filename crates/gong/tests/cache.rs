@@ -172,6 +172,22 @@ async fn the_store_is_private_to_its_user() {
     assert_eq!(mode(&dir.join(gong::cache::STORE_FILE)), 0o600);
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn a_cache_directory_that_exists_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = server_missing(&[]).await;
+    // A directory others use too, such as a home directory or a shared volume.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let client =
+        GongClient::new(cached(config(&server), CacheMode::Disk, dir.path(), None)).unwrap();
+    client.calls_with_transcripts(&ids(&["1"])).await.unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(dir.path()), 0o755, "never chmod-ed");
+    assert_eq!(mode(&dir.path().join(gong::cache::STORE_FILE)), 0o600);
+}
+
 #[tokio::test]
 async fn two_gong_companies_on_one_store_never_see_each_others_calls() {
     let server = server_missing(&[]).await;

@@ -87,7 +87,43 @@ pub fn request_span<B>(request: &Request<B>) -> Span {
     tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %loggable(request.uri().path()),
         request_id = %request_id,
     )
+}
+
+/// Longest text from a client that goes into a log line, in characters.
+pub const MAX_LOGGED_CHARS: usize = 256;
+
+/// `text` from a client as a log line may hold it: control and invisible formatting characters
+/// escaped (`\u{202e}`), so it cannot forge lines or reorder what a reader sees, and cut to
+/// [`MAX_LOGGED_CHARS`] with a mark, so a long path or name cannot flood the log.
+pub fn loggable(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_LOGGED_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || crate::oauth_server::clients::is_format(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_text_is_escaped_and_cut_for_the_log() {
+        assert_eq!(loggable("/accounts/search"), "/accounts/search");
+        assert_eq!(loggable("a\nb\u{202e}c"), "a\\u{a}b\\u{202e}c");
+        let long = loggable(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), MAX_LOGGED_CHARS + 1);
+        assert!(long.ends_with('…'));
+    }
 }

@@ -216,7 +216,7 @@ fn metadata_from(request: RegistrationRequest) -> Result<ClientMetadata, Registr
 /// Whether `c` is a Unicode format character (general category Cf) or a bidirectional mark:
 /// invisible, and able to reorder what a consent page or a log line shows
 /// ("Trusted\u{202e}ppA" reads as "TrustedAppp" backwards).
-pub(crate) fn is_format(c: char) -> bool {
+pub fn is_format(c: char) -> bool {
     matches!(c,
         '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'

@@ -180,7 +180,7 @@ async fn register(State(server): State<Arc<AuthServer>>, request: Request) -> Re
         }
     };
     let issued = server.clients.issue(&metadata);
-    tracing::info!(client_name = %metadata.name, "registered an OAuth client");
+    tracing::info!(client_name = %crate::telemetry::loggable(&metadata.name), "registered an OAuth client");
     let mut answer = json!({
         "client_id": issued.client_id,
         "client_id_issued_at": server.now(),
