@@ -29,6 +29,17 @@ pub enum CacheAction {
 impl CacheCommandArgs {
     /// Runs the action and returns what to print.
     pub fn run(&self) -> anyhow::Result<String> {
+        let (CacheAction::Stats(args) | CacheAction::Purge(args)) = &self.action;
+        // Looking must not create: without a store on disk there is nothing to show or empty.
+        let config = args.to_config()?;
+        let store = config.dir.join(gong::cache::STORE_FILE);
+        if config.mode == CacheMode::Disk && !store.exists() {
+            return Ok(format!(
+                "No cache store at {}: nothing is cached there yet (serve creates it with the first \
+                 answer from Gong).",
+                store.display()
+            ));
+        }
         match &self.action {
             CacheAction::Stats(args) => {
                 let client = open(args)?;

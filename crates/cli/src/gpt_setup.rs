@@ -37,6 +37,23 @@ impl GptSetupArgs {
         )?;
         Ok(kit.guide(self.variant, self.methodology))
     }
+
+    /// What is likely wrong with the settings the guide is written from: ChatGPT reaches
+    /// callbrief only at a public HTTPS URL, and the guide writes that URL everywhere.
+    pub fn warnings(&self) -> Vec<String> {
+        match &self.address.public_url {
+            None => vec![format!(
+                "CALLBRIEF_PUBLIC_URL is not set: the guide names {}, which ChatGPT cannot reach. \
+                 Set CALLBRIEF_PUBLIC_URL (or --public-url) to callbrief's public HTTPS URL.",
+                self.address.server_url()
+            )],
+            Some(url) if url.scheme() != "https" => vec![format!(
+                "CALLBRIEF_PUBLIC_URL is {url}, not https: ChatGPT calls actions and OAuth only \
+                 over HTTPS on port 443 with a public certificate."
+            )],
+            Some(_) => Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -51,6 +68,29 @@ mod tests {
             Command::GptSetup(args) => args.guide(),
             _ => anyhow::bail!("not gpt-setup"),
         }
+    }
+
+    fn warnings(flags: &[&str]) -> Vec<String> {
+        let mut argv = vec!["callbrief", "gpt-setup"];
+        argv.extend_from_slice(flags);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::GptSetup(args) => args.warnings(),
+            _ => unreachable!("gpt-setup parses as gpt-setup"),
+        }
+    }
+
+    #[test]
+    fn a_missing_or_plain_http_public_url_is_warned_about() {
+        let unset = warnings(&["--addr", "127.0.0.1:8080"]);
+        assert_eq!(unset.len(), 1);
+        assert!(
+            unset[0].contains("CALLBRIEF_PUBLIC_URL is not set"),
+            "{unset:?}"
+        );
+        assert!(unset[0].contains("http://127.0.0.1:8080"), "{unset:?}");
+        let plain = warnings(&["--public-url", "http://cb.example.com"]);
+        assert!(plain[0].contains("not https"), "{plain:?}");
+        assert!(warnings(&["--public-url", "https://cb.example.com"]).is_empty());
     }
 
     #[test]

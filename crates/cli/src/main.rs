@@ -76,7 +76,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo::run(args, log_file).await
         }
         Command::Openapi(args) => print_stdout(&args.document()?),
-        Command::GptSetup(args) => print_stdout(&args.guide()?),
+        Command::GptSetup(args) => {
+            let guide = args.guide()?;
+            for warning in args.warnings() {
+                eprintln!("warning: {warning}");
+            }
+            print_stdout(&guide)
+        }
         Command::Briefing(args) => {
             // The pack goes to stdout; logs only for problems, on stderr.
             server::telemetry::init(log_format, "warn");

@@ -56,7 +56,8 @@ impl OAuthClientArgs {
                 let cache = args.cache.to_config()?;
                 let key = cache.key.as_ref().context(
                     "CALLBRIEF_CACHE_KEY is not set: clients are signed with it, and the server \
-                     must have the same key to accept them",
+                     must have the same key to accept them. Make one with `openssl rand -hex 32` \
+                     (64 hex digits), set it on the server and here, and keep it like a password",
                 )?;
                 let issued = admin_client(
                     &ClientRegistry::for_cache_key(Some(key)),

@@ -88,17 +88,13 @@ fn fill(dir: &Path) -> u64 {
 fn stats_count_what_the_store_holds_and_purge_empties_it() {
     let dir = tempfile::tempdir().expect("temp dir");
 
-    let (ok, empty, err) = callbrief(dir.path(), &["stats"]);
-    assert!(ok, "{err}");
-    assert_eq!(disk_entries(&empty), 0, "{empty}");
-    assert!(empty.contains("Mode          disk"), "{empty}");
-
     let filled = fill(dir.path());
     assert!(filled > 0, "the fetch was cached on disk");
 
     let (ok, stats, err) = callbrief(dir.path(), &["stats"]);
     assert!(ok, "{err}");
     assert_eq!(disk_entries(&stats), filled, "{stats}");
+    assert!(stats.contains("Mode          disk"), "{stats}");
     assert!(
         stats.contains(&dir.path().display().to_string()),
         "names the store:\n{stats}"
@@ -139,4 +135,21 @@ fn every_cache_command_has_help() {
         assert!(ok, "{args:?}: {err}");
         assert!(!out.is_empty(), "{args:?}");
     }
+}
+
+#[test]
+fn looking_at_a_cache_that_does_not_exist_creates_nothing() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("never-used");
+    for action in ["stats", "purge"] {
+        let (ok, stdout, stderr) = callbrief(&dir, &[action]);
+        assert!(ok, "{action}: {stderr}");
+        assert!(stdout.contains("No cache store at"), "{action}: {stdout}");
+        assert!(!dir.exists(), "{action} created {}", dir.display());
+    }
+    // Once a store is there, stats reads it.
+    let filled = fill(&dir);
+    let (ok, stdout, _) = callbrief(&dir, &["stats"]);
+    assert!(ok);
+    assert_eq!(disk_entries(&stdout), filled);
 }

@@ -15,12 +15,15 @@
 //! - `memory` ([`memory`]): 256 concurrent requests of 50 never-seen calls and clients that never
 //!   read their answers; the server's peak RSS, its RSS a minute after the load, and its RSS
 //!   with the cache's memory tier full.
+//! - `signin` ([`signin`]): strangers' `/oauth/authorize` requests (64 KB and 1 KB states) to a
+//!   server that signs people in; its RSS and its store (file, then Redis) before and after.
 //!
 //! Run: `cargo bench -p callbrief --bench load [-- --scenario team,single ...]`. Every scenario
 //! ends with PASS/FAIL lines for its targets; the exit code is 0 unless a setup failed.
 
 mod memory;
 mod overhead;
+mod signin;
 mod support;
 mod team;
 
@@ -39,6 +42,8 @@ enum Scenario {
     Single,
     /// Many large requests and slow readers: peak RSS and RSS after the load.
     Memory,
+    /// Authorization requests nobody consents to: RSS and store growth.
+    Signin,
 }
 
 /// The bench's parameters; see the module docs.
@@ -50,7 +55,7 @@ enum Scenario {
 pub(crate) struct Params {
     /// Scenarios to run (comma-separated).
     #[arg(long = "scenario", env = "CALLBRIEF_LOAD_SCENARIOS", value_enum, value_delimiter = ',',
-          default_values_t = [Scenario::Overhead, Scenario::Team, Scenario::Single, Scenario::Memory])]
+          default_values_t = [Scenario::Overhead, Scenario::Team, Scenario::Single, Scenario::Memory, Scenario::Signin])]
     scenarios: Vec<Scenario>,
 
     /// overhead: simulated Gong latency per request, in milliseconds (comma-separated list).
@@ -113,6 +118,10 @@ pub(crate) struct Params {
     #[arg(long, env = "CALLBRIEF_LOAD_SETTLE_SECS", default_value_t = 60)]
     pub(crate) settle_secs: u64,
 
+    /// signin: authorization requests of each state size.
+    #[arg(long, env = "CALLBRIEF_LOAD_SIGNIN_REQUESTS", default_value_t = 3000)]
+    pub(crate) signin_requests: usize,
+
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -152,6 +161,7 @@ async fn run(params: Params) -> anyhow::Result<()> {
         Scenario::Team,
         Scenario::Single,
         Scenario::Memory,
+        Scenario::Signin,
     ] {
         if !params.scenarios.contains(&scenario) {
             continue;
@@ -162,6 +172,7 @@ async fn run(params: Params) -> anyhow::Result<()> {
             Scenario::Team => team::run_team(&params).await?,
             Scenario::Single => team::run_single(&params).await?,
             Scenario::Memory => memory::run(&params).await?,
+            Scenario::Signin => signin::run(&params).await?,
         };
         verdicts.extend(found);
     }

@@ -8,12 +8,11 @@
 //! address that was checked (no second lookup a DNS answer could change); no redirects; at most
 //! [`MAX_DOCUMENT_BYTES`] within [`FETCH_TIMEOUT`]. A document must name itself as `client_id`,
 //! list valid redirect URIs and be a public client (PKCE is its proof). Good documents are kept
-//! [`CACHE_TTL`]; refusals are not kept.
+//! [`CACHE_TTL`]; refusals for [`REFUSAL_TTL`]; one client address may cause at most
+//! [`FETCHES_PER_MINUTE`] fetches a minute.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use url::Url;
@@ -173,10 +172,37 @@ pub fn check_document(client_id: &str, body: &[u8]) -> Result<ClientMetadata, Re
     })
 }
 
-/// Fetches and caches metadata documents.
-#[derive(Default)]
+/// How long a refused document (or URL) is remembered: a client id that failed is not fetched
+/// again for every request that names it.
+pub const REFUSAL_TTL: Duration = Duration::from_secs(60);
+/// Most refusals remembered.
+const MAX_REFUSALS: u64 = 10_000;
+/// Most document fetches one client address may cause a minute: a person signing in causes
+/// one, a script naming fresh URLs is held back before callbrief becomes its fetcher.
+pub const FETCHES_PER_MINUTE: u32 = 10;
+
+/// Fetches and caches metadata documents, remembers refusals briefly, and limits fetches per
+/// client address.
 pub struct DocumentCache {
-    entries: Mutex<HashMap<String, (Instant, ClientMetadata)>>,
+    documents: moka::sync::Cache<String, ClientMetadata>,
+    refusals: moka::sync::Cache<String, Refusal>,
+    fetches: crate::caller_auth::SignInLimit,
+}
+
+impl Default for DocumentCache {
+    fn default() -> Self {
+        Self {
+            documents: moka::sync::Cache::builder()
+                .max_capacity(MAX_CACHED as u64)
+                .time_to_live(CACHE_TTL)
+                .build(),
+            refusals: moka::sync::Cache::builder()
+                .max_capacity(MAX_REFUSALS)
+                .time_to_live(REFUSAL_TTL)
+                .build(),
+            fetches: crate::caller_auth::SignInLimit::new(FETCHES_PER_MINUTE),
+        }
+    }
 }
 
 impl std::fmt::Debug for DocumentCache {
@@ -186,57 +212,61 @@ impl std::fmt::Debug for DocumentCache {
 }
 
 impl DocumentCache {
-    fn cached(&self, client_id: &str) -> Option<ClientMetadata> {
-        let entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries
-            .get(client_id)
-            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
-            .map(|(_, meta)| meta.clone())
-    }
-
-    fn keep(&self, client_id: &str, meta: &ClientMetadata) {
-        let mut entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if entries.len() >= MAX_CACHED {
-            entries.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
-            if entries.len() >= MAX_CACHED {
-                entries.clear();
-            }
-        }
-        entries.insert(client_id.to_owned(), (Instant::now(), meta.clone()));
-    }
-
-    /// The metadata of the client `client_id` (a document URL): cached, or fetched and checked.
-    pub async fn resolve(&self, client_id: &str) -> Result<ClientMetadata, Refusal> {
-        if let Some(meta) = self.cached(client_id) {
+    /// The metadata of the client `client_id` (a document URL): cached, refused recently, or
+    /// fetched and checked, on behalf of a request from `from`.
+    pub async fn resolve(
+        &self,
+        client_id: &str,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<ClientMetadata, Refusal> {
+        if let Some(meta) = self.documents.get(client_id) {
             return Ok(meta);
         }
-        let url = check_url(client_id)?;
-        let host = url
-            .host_str()
-            .ok_or("a client id URL must name a host")?
-            .to_owned();
-        let addrs: Vec<SocketAddr> = tokio::time::timeout(
-            FETCH_TIMEOUT,
-            tokio::net::lookup_host((host.trim_matches(['[', ']']), 443)),
-        )
-        .await
-        .map_err(|_| "the client id host did not resolve in time".to_owned())?
-        .map_err(|_| "the client id host does not resolve".to_owned())?
-        .collect();
-        if addrs.is_empty() || !addrs.iter().all(|a| is_public(a.ip())) {
-            return Err("the client id host has a non-public address".into());
+        if let Some(refusal) = self.refusals.get(client_id) {
+            return Err(refusal);
         }
-        let body = fetch(&url, &host, addrs[0]).await?;
-        let meta = check_document(client_id, &body)?;
-        self.keep(client_id, &meta);
-        Ok(meta)
+        if let Some(ip) = from {
+            if self.fetches.wait_for(ip).is_some() {
+                return Err(
+                    "too many client metadata documents asked for from this address; retry in a minute"
+                        .into(),
+                );
+            }
+            self.fetches.refused(ip);
+        }
+        match fetch_and_check(client_id).await {
+            Ok(meta) => {
+                self.documents.insert(client_id.to_owned(), meta.clone());
+                Ok(meta)
+            }
+            Err(refusal) => {
+                self.refusals.insert(client_id.to_owned(), refusal.clone());
+                Err(refusal)
+            }
+        }
     }
+}
+
+/// Checks `client_id`'s URL and host, fetches its document and checks it.
+async fn fetch_and_check(client_id: &str) -> Result<ClientMetadata, Refusal> {
+    let url = check_url(client_id)?;
+    let host = url
+        .host_str()
+        .ok_or("a client id URL must name a host")?
+        .to_owned();
+    let addrs: Vec<SocketAddr> = tokio::time::timeout(
+        FETCH_TIMEOUT,
+        tokio::net::lookup_host((host.trim_matches(['[', ']']), 443)),
+    )
+    .await
+    .map_err(|_| "the client id host did not resolve in time".to_owned())?
+    .map_err(|_| "the client id host does not resolve".to_owned())?
+    .collect();
+    if addrs.is_empty() || !addrs.iter().all(|a| is_public(a.ip())) {
+        return Err("the client id host has a non-public address".into());
+    }
+    let body = fetch(&url, &host, addrs[0]).await?;
+    check_document(client_id, &body)
 }
 
 /// GETs `url`, connecting only to `addr` (checked public), within the size and time limits.
@@ -334,6 +364,39 @@ mod tests {
         assert!(is_public("::ffff:8.8.8.8".parse().unwrap()));
     }
 
+    #[tokio::test]
+    async fn refusals_are_remembered_and_fetches_are_limited_per_address() {
+        let cache = DocumentCache::default();
+        let from = Some(IpAddr::from([203, 0, 113, 1]));
+        for i in 0..FETCHES_PER_MINUTE {
+            let refused = cache
+                .resolve(&format!("http://c{i}.example/client.json"), from)
+                .await
+                .unwrap_err();
+            assert!(refused.contains("https"), "{refused}");
+        }
+        let held_back = cache
+            .resolve("https://fresh.example/client.json", from)
+            .await
+            .unwrap_err();
+        assert!(held_back.contains("too many"), "{held_back}");
+        // A refusal remembered costs no fetch, so it is answered as before.
+        let remembered = cache
+            .resolve("http://c0.example/client.json", from)
+            .await
+            .unwrap_err();
+        assert!(remembered.contains("https"), "{remembered}");
+        // Another address has its own allowance.
+        let other = cache
+            .resolve(
+                "http://c0.example/other.json",
+                Some(IpAddr::from([203, 0, 113, 2])),
+            )
+            .await
+            .unwrap_err();
+        assert!(!other.contains("too many"), "{other}");
+    }
+
     #[test]
     fn only_plain_https_urls_with_a_path_on_public_hosts_pass() {
         for bad in [
@@ -378,7 +441,7 @@ mod tests {
     async fn a_host_that_resolves_to_loopback_is_refused_before_any_request() {
         let cache = DocumentCache::default();
         let err = cache
-            .resolve("https://localhost/meta.json")
+            .resolve("https://localhost/meta.json", None)
             .await
             .unwrap_err();
         assert!(err.contains("non-public"), "{err}");

@@ -360,12 +360,21 @@ impl AuthServer {
     }
 
     /// The client `client_id` names: one this server signed, or one whose id is the URL of
-    /// its metadata document; `Err` says why there is none.
-    pub async fn client(&self, client_id: &str) -> Result<ClientMetadata, String> {
+    /// its metadata document (fetched on behalf of a request from `from`); `Err` says why
+    /// there is none.
+    pub async fn client(
+        &self,
+        client_id: &str,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<ClientMetadata, String> {
         if cimd::is_document_url(client_id) {
-            return self.documents.resolve(client_id).await.inspect_err(|why| {
-                tracing::info!(reason = %why, "refused a client metadata document");
-            });
+            return self
+                .documents
+                .resolve(client_id, from)
+                .await
+                .inspect_err(|why| {
+                    tracing::info!(reason = %why, "refused a client metadata document");
+                });
         }
         self.clients
             .resolve(client_id)
@@ -381,7 +390,7 @@ impl AuthServer {
     ) -> Result<(String, ClientMetadata), OAuthError> {
         let refused = || OAuthError::new("invalid_client", "unknown client or wrong secret");
         let client_id = client_id.ok_or_else(refused)?;
-        let client = self.client(client_id).await.map_err(|_| refused())?;
+        let client = self.client(client_id, None).await.map_err(|_| refused())?;
         if client.is_confidential() {
             let secret = secret.ok_or_else(refused)?;
             if !self.clients.secret_matches(client_id, secret) {

@@ -208,10 +208,15 @@ enum Refusal {
 /// `GET /oauth/authorize`: checks the request and asks the person's consent.
 async fn authorize(
     State(server): State<Arc<AuthServer>>,
+    from: Option<axum::Extension<ClientAddr>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    match server.begin(&headers, query.as_deref().unwrap_or("")).await {
+    let from = from.map(|axum::Extension(ClientAddr(ip))| ip);
+    match server
+        .begin(&headers, query.as_deref().unwrap_or(""), from)
+        .await
+    {
         Ok(consent) => consent_page(&consent),
         Err(Refusal::Page(err)) => no_store(err.into_response()),
         Err(Refusal::Redirect(location)) => found(&location),
@@ -574,13 +579,18 @@ async fn revoke(
 impl AuthServer {
     /// Checks an authorization request (client, exact redirect URI, PKCE S256, resource) and
     /// returns where Salesforce's sign-in is.
-    async fn begin(&self, headers: &HeaderMap, query: &str) -> Result<Consent, Refusal> {
+    async fn begin(
+        &self,
+        headers: &HeaderMap,
+        query: &str,
+        from: Option<std::net::IpAddr>,
+    ) -> Result<Consent, Refusal> {
         let page = |code: &str, message: &str| Refusal::Page(ApiError::bad_request(code, message));
         let form = parse_form(query.as_bytes()).map_err(|e| page(e.error, &e.description))?;
         let client_id = field(&form, "client_id")
             .ok_or_else(|| page("invalid_request", "client_id is required"))?;
         let client: ClientMetadata = self
-            .client(client_id)
+            .client(client_id, from)
             .await
             .map_err(|why| page("invalid_client", &why))?;
         let redirect_uri = field(&form, "redirect_uri")
