@@ -1,5 +1,5 @@
 //! The GPT setup guide: everything an admin enters in ChatGPT's GPT builder and in the
-//! Salesforce Connected App, as Markdown, generated from the server's settings.
+//! Salesforce External Client App, as Markdown, generated from the server's settings.
 //!
 //! Served at `GET /gpt/instructions` and printed by `callbrief gpt-setup`. Every URL and API
 //! name is filled in from the settings; the one placeholder left is the GPT's id in the OAuth
@@ -150,7 +150,7 @@ fn one_action_sections(out: &mut String, settings: &GuideSettings<'_>) {
          rep's own Salesforce permissions. What goes into Client ID and Client Secret depends \
          on `CALLBRIEF_OAUTH`:\n\n\
          **`CALLBRIEF_OAUTH=server` (the default): callbrief is the authorization server.** \
-         Reps sign in at Salesforce through the server's Connected App (`SALESFORCE_CLIENT_ID`, \
+         Reps sign in at Salesforce through the server's External Client App (`SALESFORCE_CLIENT_ID`, \
          `SALESFORCE_CLIENT_SECRET`; add `{}` to its callback URLs), and that app's secret \
          never reaches ChatGPT. Save the action once to learn its callback URL (step 3), then \
          on the server run\n\n    \
@@ -167,30 +167,31 @@ fn one_action_sections(out: &mut String, settings: &GuideSettings<'_>) {
     );
     out.push_str(
         "**`CALLBRIEF_OAUTH=proxy`: callbrief passes the sign-in through to Salesforce.** The \
-         GPT holds the Connected App's key and secret:\n\n",
+         GPT holds the reps' External Client App's key and secret:\n\n",
     );
     oauth_table(
         out,
         &settings.public(OAUTH_AUTHORIZE_PATH),
         &settings.public(OAUTH_TOKEN_PATH),
-        "your Salesforce Connected App",
+        "your Salesforce External Client App",
     );
     out.push_str(&format!(
         "The authorization and token URLs are callbrief's own (ChatGPT requires them on the \
          action's domain); in proxy mode callbrief forwards them to Salesforce at `{}` and `{}`.\n\n\
-         In proxy mode, use a Connected App for the GPT that allows only the authorization-code flow (no \
+         In proxy mode, use an External Client App for the GPT that allows only the authorization-code flow (no \
          client credentials or username-password flow), or one that requires no secret: \
          everyone who sets up the GPT sees its key and secret. callbrief's token URL passes \
          only `authorization_code` and `refresh_token`. The server's own service credentials \
-         (`SALESFORCE_CLIENT_ID`, `SALESFORCE_CLIENT_SECRET`) belong to a separate Connected \
-         App whose secret stays on the server.\n\n",
+         (`SALESFORCE_CLIENT_ID`, `SALESFORCE_CLIENT_SECRET`) belong to a separate External \
+         Client App whose secret stays on the server. (An existing Connected App works the same \
+         way; new ones need a request to Salesforce Support since Spring '26.)\n\n",
         salesforce_action::authorize_url(settings.salesforce_login_url),
         salesforce_action::token_url(settings.salesforce_login_url),
     ));
     out.push_str(
         "Alternative, without per-rep permissions: Authentication → **API Key**, Auth Type \
          **Bearer**, API Key = one of the server's `CALLBRIEF_API_KEYS`. callbrief then reads \
-         Salesforce with its own Connected App credentials (`SALESFORCE_CLIENT_ID`, \
+         Salesforce with its own External Client App credentials (`SALESFORCE_CLIENT_ID`, \
          `SALESFORCE_CLIENT_SECRET`), so everyone using the GPT sees every account that \
          integration user sees. With an API key, skip step 3.\n\n",
     );
@@ -214,7 +215,7 @@ fn two_action_sections(out: &mut String, settings: &GuideSettings<'_>) {
         out,
         &salesforce_action::authorize_url(settings.salesforce_login_url),
         &salesforce_action::token_url(settings.salesforce_login_url),
-        "your Salesforce Connected App",
+        "your Salesforce External Client App",
     );
     if host(settings.salesforce_login_url) != host(settings.salesforce_instance_url) {
         out.push_str(&format!(
@@ -253,10 +254,12 @@ fn callback_section(out: &mut String, settings: &GuideSettings<'_>, variant: Var
          {CALLBACK_URL_TEMPLATE}\n\n\
          `<your GPT id>` (it starts with `g-`) is only known once the GPT exists, so copy the \
          exact URL from the builder (GPTs created on chat.openai.com show \
-         `{LEGACY_CALLBACK_URL_TEMPLATE}`). {server_mode}In Salesforce: Setup → App Manager → your \
-         Connected App → Edit → Callback URL: add that URL. The Connected App needs the OAuth \
+         `{LEGACY_CALLBACK_URL_TEMPLATE}`). {server_mode}In Salesforce: Setup → External Client App \
+         Manager → the reps' app → Edit → OAuth Settings → Callback URL: add that URL (an \
+         existing Connected App: Setup → App Manager → the app → Edit). The app needs the OAuth \
          scopes \"Manage user data via APIs (api)\" and \"Perform requests at any time \
-         (refresh_token, offline_access)\". Reps sign in at {}.\n\n",
+         (refresh_token, offline_access)\" and the Authorization Code and Credentials flow. \
+         Reps sign in at {}.\n\n",
         settings.salesforce_login_url.trim_end_matches('/'),
     ));
     out.push_str(&format!(

@@ -327,7 +327,7 @@ pub fn document(settings: &ActionSettings<'_>) -> utoipa::openapi::OpenApi {
                 token_url(settings.login_url),
                 Scopes::from_iter(SCOPES),
             ))],
-            "Salesforce OAuth (a Connected App): the GPT acts as the signed-in user.",
+            "Salesforce OAuth (an External Client App): the GPT acts as the signed-in user.",
         )),
     );
     doc.security = Some(vec![SecurityRequirement::new(
