@@ -137,6 +137,8 @@ pub(crate) struct Cache {
     disk: Option<Arc<redb::Database>>,
     path: Option<PathBuf>,
     cipher: Option<Aes256Gcm>,
+    /// Ciphers of earlier keys: they open what they sealed, and seal nothing.
+    previous_ciphers: Vec<Aes256Gcm>,
     found_ttl: Duration,
     missing_ttl: Duration,
     /// The tier every replica shares (Redis), when configured.
@@ -185,6 +187,11 @@ impl Cache {
             .key
             .as_ref()
             .and_then(|k| Aes256Gcm::new_from_slice(&k.0).ok());
+        let previous_ciphers = config
+            .previous_keys
+            .iter()
+            .filter_map(|k| Aes256Gcm::new_from_slice(&k.0).ok())
+            .collect();
         Some(Arc::new(Self {
             wanted_disk: config.mode == CacheMode::Disk,
             tenant,
@@ -192,6 +199,7 @@ impl Cache {
             disk,
             path,
             cipher,
+            previous_ciphers,
             found_ttl: config.found_ttl,
             missing_ttl: config.missing_ttl,
             shared,
@@ -321,15 +329,19 @@ impl Cache {
                 let (nonce, ciphertext) = payload.split_at(NONCE_LEN);
                 let nonce = aes_gcm::Nonce::from_slice(nonce);
                 let aad = associated_data(key, expires);
-                cipher
-                    .decrypt(
-                        nonce,
-                        Payload {
-                            msg: ciphertext,
-                            aad: &aad,
-                        },
-                    )
-                    .ok()
+                std::iter::once(cipher)
+                    .chain(&self.previous_ciphers)
+                    .find_map(|cipher| {
+                        cipher
+                            .decrypt(
+                                nonce,
+                                Payload {
+                                    msg: ciphertext,
+                                    aad: &aad,
+                                },
+                            )
+                            .ok()
+                    })
             }
             _ => None,
         }

@@ -253,6 +253,9 @@ pub struct CacheConfig {
     pub missing_ttl: Duration,
     /// When set, values on disk are encrypted with AES-256-GCM under this key.
     pub key: Option<CacheKey>,
+    /// Earlier keys (`CALLBRIEF_CACHE_PREVIOUS_KEYS`): what they sealed still opens, nothing new
+    /// is sealed with them; a rotation keeps sessions and cached answers until they are removed.
+    pub previous_keys: Vec<CacheKey>,
 }
 
 impl Default for CacheConfig {
@@ -265,6 +268,7 @@ impl Default for CacheConfig {
             found_ttl: DEFAULT_CACHE_FOUND_TTL,
             missing_ttl: DEFAULT_CACHE_MISSING_TTL,
             key: None,
+            previous_keys: Vec::new(),
         }
     }
 }

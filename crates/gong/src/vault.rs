@@ -51,6 +51,8 @@ pub struct VaultError(String);
 pub struct Vault {
     tier: VaultTier,
     cipher: Aes256Gcm,
+    /// Ciphers of earlier cache keys: they open what they sealed, and seal nothing.
+    previous: Vec<Aes256Gcm>,
     memory: Mutex<HashMap<String, (u64, Vec<u8>)>>,
     disk: Option<Arc<redb::Database>>,
     shared: Option<SharedStore>,
@@ -85,9 +87,15 @@ impl Vault {
             None => Ok(Aes256Gcm::new(&Aes256Gcm::generate_key(&mut OsRng))),
         }
         .map_err(|_| VaultError("the cache key is not an AES-256 key".into()))?;
+        let previous = cache
+            .previous_keys
+            .iter()
+            .filter_map(|k| Aes256Gcm::new_from_slice(&k.0).ok())
+            .collect();
         let mut vault = Self {
             tier: VaultTier::Memory,
             cipher,
+            previous,
             memory: Mutex::new(HashMap::new()),
             disk: None,
             shared: None,
@@ -119,6 +127,7 @@ impl Vault {
         Self {
             tier: VaultTier::Memory,
             cipher: Aes256Gcm::new(&Aes256Gcm::generate_key(&mut OsRng)),
+            previous: Vec::new(),
             memory: Mutex::new(HashMap::new()),
             disk: None,
             shared: None,
@@ -151,7 +160,7 @@ impl Vault {
     }
 
     /// The value of a stored record, or `None` when it expired or does not open (written under
-    /// another key: rotating the key ends every record).
+    /// a key that is neither the current one nor one of the previous ones).
     fn open_sealed(&self, name: &str, stored: &[u8]) -> Option<Vec<u8>> {
         let (expires, rest) = stored.split_at_checked(8)?;
         let expires = u64::from_be_bytes(expires.try_into().ok()?);
@@ -160,15 +169,19 @@ impl Vault {
         }
         let (nonce, sealed) = rest.split_at_checked(NONCE_LEN)?;
         let aad = associated_data(name, expires);
-        self.cipher
-            .decrypt(
-                aes_gcm::Nonce::from_slice(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: &aad,
-                },
-            )
-            .ok()
+        std::iter::once(&self.cipher)
+            .chain(&self.previous)
+            .find_map(|cipher| {
+                cipher
+                    .decrypt(
+                        aes_gcm::Nonce::from_slice(nonce),
+                        Payload {
+                            msg: sealed,
+                            aad: &aad,
+                        },
+                    )
+                    .ok()
+            })
     }
 
     fn memory(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Vec<u8>)>> {
@@ -510,6 +523,45 @@ mod tests {
             assert!(vault.get("live").await.unwrap().is_some());
             assert_eq!(vault.sweep().await.unwrap(), 0);
         }
+    }
+
+    #[tokio::test]
+    async fn a_rotated_key_opens_what_the_previous_key_sealed_and_seals_with_the_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Vault::open(&disk_config(dir.path(), Some(key(1))), None).unwrap();
+        old.put("session", b"kept", Duration::from_secs(60))
+            .await
+            .unwrap();
+        let token = old
+            .seal_token("t", b"cookie", Duration::from_secs(60))
+            .unwrap();
+        drop(old);
+        let rotated_config = CacheConfig {
+            previous_keys: vec![key(1)],
+            ..disk_config(dir.path(), Some(key(2)))
+        };
+        let rotated = Vault::open(&rotated_config, None).unwrap();
+        assert_eq!(
+            rotated.get("session").await.unwrap().as_deref(),
+            Some(&b"kept"[..])
+        );
+        assert_eq!(
+            rotated.open_token("t", &token).as_deref(),
+            Some(&b"cookie"[..])
+        );
+        rotated
+            .put("new", b"v", Duration::from_secs(60))
+            .await
+            .unwrap();
+        drop(rotated);
+        // What the new key sealed does not open under the old one: it was sealed with the new.
+        let old_again = Vault::open(&disk_config(dir.path(), Some(key(1))), None).unwrap();
+        assert_eq!(old_again.get("new").await.unwrap(), None);
+        drop(old_again);
+        // The new key alone no longer opens the old records.
+        let new_only = Vault::open(&disk_config(dir.path(), Some(key(2))), None).unwrap();
+        assert_eq!(new_only.get("session").await.unwrap(), None);
+        assert!(new_only.get("new").await.unwrap().is_some());
     }
 
     #[test]

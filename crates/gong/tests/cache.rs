@@ -363,3 +363,45 @@ async fn stats_count_both_tiers_and_purge_empties_them() {
     assert!(data.cached_call_ids.is_empty());
     assert_eq!(requests(&server).await, 4);
 }
+
+#[tokio::test]
+async fn a_rotated_key_still_opens_what_its_previous_key_sealed() {
+    let server = server_missing(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let writer = GongClient::new(cached(
+        config(&server),
+        CacheMode::Disk,
+        dir.path(),
+        Some(KEY_A),
+    ))
+    .unwrap();
+    writer.calls_with_transcripts(&ids(&["1"])).await.unwrap();
+    drop(writer);
+    settle().await;
+    let sent = requests(&server).await;
+    // The new key alone: a miss.
+    let alone = GongClient::new(cached(
+        config(&server),
+        CacheMode::Disk,
+        dir.path(),
+        Some(KEY_B),
+    ))
+    .unwrap();
+    let data = alone.calls_with_transcripts(&ids(&["2"])).await.unwrap();
+    assert!(data.cached_call_ids.is_empty());
+    drop(alone);
+    settle().await;
+    // The new key with the old one as previous: call 1 is served from the store.
+    let mut rotated = cached(config(&server), CacheMode::Disk, dir.path(), Some(KEY_B));
+    rotated.cache.previous_keys = vec![CacheKey::parse(KEY_A).unwrap()];
+    let rotated = GongClient::new(rotated).unwrap();
+    let sent_before = requests(&server).await;
+    let data = rotated.calls_with_transcripts(&ids(&["1"])).await.unwrap();
+    assert_eq!(data.cached_call_ids, ["1"]);
+    assert_eq!(
+        data.transcripts[0].transcript[0].sentences[0].text,
+        "hello from 1"
+    );
+    assert_eq!(requests(&server).await, sent_before, "no Gong request");
+    assert!(sent_before > sent);
+}

@@ -401,7 +401,8 @@ fn oauth_server(
         app,
         crate::oauth_server::clients::ClientRegistry::for_cache_key(
             settings.gong.cache.key.as_ref(),
-        ),
+        )
+        .with_previous(&settings.gong.cache.previous_keys),
         PublicBase::new(settings.public_url.as_ref()),
         crate::oauth_server::ServerSettings {
             access_token_ttl: settings.oauth.access_token_ttl,

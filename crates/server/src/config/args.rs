@@ -352,6 +352,12 @@ pub struct CacheArgs {
     #[arg(long, env = "CALLBRIEF_CACHE_KEY", hide_env_values = true, value_parser = secret)]
     pub cache_key: Option<SecretString>,
 
+    /// Earlier cache keys (comma-separated), kept while rotating CALLBRIEF_CACHE_KEY: what they
+    /// sealed (sessions, OAuth clients, cached answers) still opens; nothing new uses them.
+    /// Remove one once everything it sealed has expired or been replaced.
+    #[arg(long, env = "CALLBRIEF_CACHE_PREVIOUS_KEYS", hide_env_values = true, value_delimiter = ',', value_parser = secret)]
+    pub cache_previous_keys: Vec<SecretString>,
+
     /// Size of the memory tier, in MiB of cached values.
     #[arg(long, env = "CALLBRIEF_CACHE_MEMORY_MB", default_value_t = DEFAULT_CACHE_MEMORY_MB)]
     pub cache_memory_mb: u64,
@@ -398,12 +404,35 @@ impl CacheArgs {
             ),
             None => None,
         };
+        let previous_keys = self
+            .cache_previous_keys
+            .iter()
+            .map(ExposeSecret::expose_secret)
+            .filter(|k| !k.trim().is_empty())
+            .enumerate()
+            .map(|(i, raw)| {
+                CacheKey::parse(raw).map_err(|e| {
+                    ConfigError::Invalid(format!(
+                        "CALLBRIEF_CACHE_PREVIOUS_KEYS, key {}: {e}",
+                        i + 1
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !previous_keys.is_empty() && key.is_none() {
+            return Err(ConfigError::Invalid(
+                "CALLBRIEF_CACHE_PREVIOUS_KEYS needs CALLBRIEF_CACHE_KEY: the new key seals, the \
+                 previous ones only open"
+                    .into(),
+            ));
+        }
         let defaults = CacheConfig::default();
         Ok(CacheConfig {
             mode,
             dir: self.cache_dir.clone().unwrap_or(defaults.dir.clone()),
             memory_bytes: self.cache_memory_mb.saturating_mul(1024 * 1024),
             key,
+            previous_keys,
             ..defaults
         })
     }

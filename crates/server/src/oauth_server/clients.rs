@@ -249,6 +249,9 @@ fn hmac(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
 #[derive(Clone)]
 pub struct ClientRegistry {
     key: [u8; 32],
+    /// Keys of earlier cache keys (`CALLBRIEF_CACHE_PREVIOUS_KEYS`): ids and secrets they
+    /// signed still pass until the key is removed; nothing new is signed with them.
+    previous: Vec<[u8; 32]>,
 }
 
 impl std::fmt::Debug for ClientRegistry {
@@ -269,7 +272,21 @@ pub struct IssuedClient {
 impl ClientRegistry {
     /// A registry signing with `key` (see [`gong::CacheKey::derive`]).
     pub fn new(key: [u8; 32]) -> Self {
-        Self { key }
+        Self {
+            key,
+            previous: Vec::new(),
+        }
+    }
+
+    /// This registry also accepting what `previous` cache keys signed.
+    pub fn with_previous(mut self, previous: &[gong::CacheKey]) -> Self {
+        self.previous = previous.iter().map(|k| k.derive("oauth-clients")).collect();
+        self
+    }
+
+    /// The signing key first, then the earlier ones.
+    fn keys(&self) -> impl Iterator<Item = &[u8; 32]> {
+        std::iter::once(&self.key).chain(&self.previous)
     }
 
     /// The registry of `cache_key`, or of a random key (clients then last as long as the process).
@@ -305,7 +322,7 @@ impl ClientRegistry {
     }
 
     fn secret_of(&self, client_id: &str) -> String {
-        URL_SAFE_NO_PAD.encode(hmac(&self.key, format!("secret\n{client_id}").as_bytes()))
+        secret_under(&self.key, client_id)
     }
 
     /// The metadata a client id carries, when this registry signed it.
@@ -313,8 +330,11 @@ impl ClientRegistry {
         let (body, tag) = client_id.rsplit_once('.')?;
         let payload = body.strip_prefix(ID_PREFIX)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        let expected = hmac(&self.key, format!("id\n{body}").as_bytes());
-        if !bool::from(expected[..16].ct_eq(&tag)) {
+        let signed = self.keys().any(|key| {
+            let expected = hmac(key, format!("id\n{body}").as_bytes());
+            bool::from(expected[..16].ct_eq(&tag))
+        });
+        if !signed {
             return None;
         }
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
@@ -322,12 +342,19 @@ impl ClientRegistry {
 
     /// Whether `secret` is the secret of `client_id` (in constant time).
     pub fn secret_matches(&self, client_id: &str, secret: &str) -> bool {
-        bool::from(
-            self.secret_of(client_id)
-                .as_bytes()
-                .ct_eq(secret.as_bytes()),
-        )
+        self.keys().any(|key| {
+            bool::from(
+                secret_under(key, client_id)
+                    .as_bytes()
+                    .ct_eq(secret.as_bytes()),
+            )
+        })
     }
+}
+
+/// The secret of `client_id` under `key`.
+fn secret_under(key: &[u8; 32], client_id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(hmac(key, format!("secret\n{client_id}").as_bytes()))
 }
 
 /// A client created by an admin: a confidential client (Basic or form secret), for a GPT action
@@ -439,6 +466,36 @@ mod tests {
             register("Claude — Ünïcode ✓").unwrap().name,
             "Claude — Ünïcode ✓"
         );
+    }
+
+    #[test]
+    fn clients_of_a_previous_key_pass_until_it_is_removed() {
+        let old_key = gong::CacheKey::parse(&"01".repeat(32)).unwrap();
+        let new_key = gong::CacheKey::parse(&"02".repeat(32)).unwrap();
+        let old = ClientRegistry::for_cache_key(Some(&old_key));
+        let issued = admin_client(
+            &old,
+            "Sales GPT",
+            vec!["https://a.example/cb".into()],
+            false,
+        )
+        .unwrap();
+        let secret = issued.client_secret.clone().unwrap();
+        let rotated = ClientRegistry::for_cache_key(Some(&new_key))
+            .with_previous(std::slice::from_ref(&old_key));
+        assert_eq!(
+            rotated.resolve(&issued.client_id).unwrap().name,
+            "Sales GPT"
+        );
+        assert!(rotated.secret_matches(&issued.client_id, &secret));
+        assert!(!rotated.secret_matches(&issued.client_id, "wrong"));
+        // New clients are signed with the new key only.
+        let fresh =
+            admin_client(&rotated, "New", vec!["https://a.example/cb".into()], false).unwrap();
+        assert!(old.resolve(&fresh.client_id).is_none());
+        let new_only = ClientRegistry::for_cache_key(Some(&new_key));
+        assert!(new_only.resolve(&issued.client_id).is_none());
+        assert!(!new_only.secret_matches(&issued.client_id, &secret));
     }
 
     #[test]
