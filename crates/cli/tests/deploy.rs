@@ -126,6 +126,34 @@ async fn the_functions_host_start_serves_the_original_route_on_the_port_it_was_g
     )
     .await
     .expect("gong sim");
+    // Every placeholder filled in, as an admin does: a real key, the simulators for Gong and
+    // Salesforce.
+    for (name, value) in env.iter_mut() {
+        if value.starts_with("replace-with") {
+            *value = format!("test-{}", name.to_ascii_lowercase());
+        }
+    }
+    env.insert("CALLBRIEF_CACHE_KEY".into(), "ab".repeat(32));
+    let salesforce =
+        sim::salesforce::spawn(org.clone(), sim::salesforce::SalesforceSimConfig::default())
+            .await
+            .expect("salesforce sim");
+    env.insert(
+        "SALESFORCE_INSTANCE_URL".into(),
+        salesforce.base_url.clone(),
+    );
+    env.insert(
+        "SALESFORCE_CLIENT_ID".into(),
+        sim::salesforce::DEMO_CLIENT_ID.into(),
+    );
+    env.insert(
+        "SALESFORCE_CLIENT_SECRET".into(),
+        sim::salesforce::DEMO_CLIENT_SECRET.into(),
+    );
+    // The file sets up reps signing in with Salesforce; the original action's route with its
+    // function key, checked here, is API-key mode.
+    assert_eq!(env["CALLBRIEF_AUTH"], "salesforce");
+    env.insert("CALLBRIEF_AUTH".into(), "api-key".into());
     let defaults = GongSimConfig::default();
     env.insert("GONG_BASE_URL".into(), gong.base_url.clone());
     env.insert("GONG_ACCESS_KEY".into(), defaults.access_key.clone());
