@@ -49,10 +49,10 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time an idle keep-alive connection stays open: long enough for an assistant's next
 /// call, short enough that abandoned connections are reclaimed.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default most connections one client address may hold open: far more than a browser or an
-/// assistant opens, far less than [`DEFAULT_MAX_CONNECTIONS`], so one address cannot take every
-/// place.
-pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
+/// Default most connections one client address may hold open: half of
+/// [`DEFAULT_MAX_CONNECTIONS`], so one address cannot take every place. Not less: ChatGPT and
+/// Claude call from a few shared egress addresses, so a whole team's requests can come from one.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 256;
 /// Default most refused sign-ins per client address a minute: a person mistyping is far
 /// below it, a script trying tokens far above.
 pub const DEFAULT_MAX_FAILED_SIGN_INS: u32 = 30;
@@ -205,6 +205,10 @@ pub struct ConnectionSettings {
     /// The reverse proxies whose forwarding headers name the client
     /// (`CALLBRIEF_TRUSTED_PROXIES`; see [`crate::client_addr`]).
     pub trusted_proxies: crate::client_addr::TrustedProxies,
+    /// Most calls assembled into answers at once, across requests
+    /// (`CALLBRIEF_MAX_CALLS_IN_FLIGHT`): memory follows calls, not requests; a request waits
+    /// for its share.
+    pub max_calls_in_flight: usize,
 }
 
 impl Default for ConnectionSettings {
@@ -218,6 +222,7 @@ impl Default for ConnectionSettings {
             max_failed_sign_ins: DEFAULT_MAX_FAILED_SIGN_INS,
             max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
             trusted_proxies: crate::client_addr::TrustedProxies::default(),
+            max_calls_in_flight: service::DEFAULT_MAX_CALLS_IN_FLIGHT,
         }
     }
 }
@@ -256,6 +261,8 @@ pub struct ServiceSettings {
     pub token_cache_ttl: Duration,
     /// Where an account's calls are found.
     pub calls: CallSourceSettings,
+    /// Most calls assembled into answers at once (`CALLBRIEF_MAX_CALLS_IN_FLIGHT`).
+    pub max_calls_in_flight: usize,
 }
 
 /// Where an account's calls are found and, for Gong, how (`CALLBRIEF_CALL_SOURCE`,
@@ -282,6 +289,7 @@ impl ServiceSettings {
             auth_mode: AuthMode::ApiKey,
             token_cache_ttl: service::DEFAULT_TOKEN_CACHE_TTL,
             calls: CallSourceSettings::default(),
+            max_calls_in_flight: service::DEFAULT_MAX_CALLS_IN_FLIGHT,
         }
     }
 }
@@ -399,6 +407,7 @@ impl Settings {
             auth_mode: self.auth_mode,
             token_cache_ttl: self.token_cache_ttl,
             calls: self.calls.clone(),
+            max_calls_in_flight: self.connections.max_calls_in_flight,
         }
     }
 

@@ -425,6 +425,7 @@ mod tests {
             max_failed_sign_ins: 0,
             max_connections_per_address: 0,
             trusted_proxies: crate::client_addr::TrustedProxies::default(),
+            max_calls_in_flight: 1,
         }
     }
 

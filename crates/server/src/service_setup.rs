@@ -62,6 +62,7 @@ pub fn build_service(settings: &ServiceSettings) -> anyhow::Result<Arc<Service>>
     let options = ServiceOptions {
         fields: settings.gong_fields.clone(),
         token_cache_ttl: settings.token_cache_ttl,
+        max_calls_in_flight: settings.max_calls_in_flight,
         expected_org_id: settings.salesforce.org_id.clone(),
         call_source: settings.calls.source,
         gong_listing: settings.calls.listing.clone(),

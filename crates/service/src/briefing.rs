@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::records::ContactRecord;
 use crate::render::date_of;
-use crate::stakeholders::{stakeholders, ContactRoleRecord};
+use crate::stakeholders::{colleagues, stakeholders, ContactRoleRecord};
 
 /// Most contacts a briefing lists.
 pub const MAX_KEY_CONTACTS: usize = 10;
@@ -35,6 +35,8 @@ pub struct CallParts {
     pub marks: HashMap<String, Vec<TurnMark>>,
     /// Buying roles joined with who spoke on the calls.
     pub stakeholders: Vec<Stakeholder>,
+    /// Our own people on the calls, for the meeting's invitees from the rep's side.
+    pub colleagues: Vec<Stakeholder>,
 }
 
 /// How a call is named in notes: `"Discovery" (2024-05-02, call 123)`.
@@ -190,6 +192,7 @@ pub fn assemble(
         cached_call_ids,
         contacts: key_contacts(contacts, &calls),
         stakeholders: stakeholders(roles, contacts, &calls, &data.calls),
+        colleagues: colleagues(&calls, &data.calls),
         calls,
         transcripts,
         notes,

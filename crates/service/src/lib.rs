@@ -10,6 +10,7 @@
 //! send back the answers of [`dto`] and [`model`], written once for all of them.
 //! Nothing here knows about HTTP; the server and CLI map [`ServiceError`] to their own terms.
 
+mod admission;
 pub mod briefing;
 pub mod budget;
 pub mod call_source;
@@ -50,6 +51,7 @@ pub use readiness::{Readiness, ReadinessCheck};
 pub use render::render_markdown;
 pub use service::{
     BriefingRequest, CallAccess, Service, ServiceOptions, DEFAULT_BRIEFING_CALLS,
-    DEFAULT_CALL_LIST, MAX_BRIEFING_CALLS, MAX_CALL_LIST, MAX_SEARCH_CHARS, MIN_SEARCH_CHARS,
+    DEFAULT_CALL_LIST, DEFAULT_MAX_CALLS_IN_FLIGHT, MAX_BRIEFING_CALLS, MAX_CALL_LIST,
+    MAX_SEARCH_CHARS, MIN_SEARCH_CHARS,
 };
 pub use transcripts::TranscriptsRequest;

@@ -41,13 +41,15 @@ pub fn id_key(id: &str) -> &str {
 }
 
 /// The meeting: `event` with each invitee the caller can see (`people`, keyed by the id's
-/// 15-character form) joined with the stakeholder map; the buying side first, each side in
+/// 15-character form) joined with the stakeholder map (contacts and leads) or with our own
+/// people on the calls (`colleagues`, for users, by name); the buying side first, each side in
 /// Salesforce's order. Also returns how many invitees were left out because the caller cannot
 /// see them.
 pub fn assemble_meeting(
     event: &EventRecord,
     people: &HashMap<String, Person>,
     stakeholders: &[Stakeholder],
+    colleagues: &[Stakeholder],
 ) -> (Meeting, usize) {
     let mut hidden = 0;
     let mut attendees = Vec::new();
@@ -57,13 +59,19 @@ pub fn assemble_meeting(
             hidden += 1;
             continue;
         };
-        let known = stakeholders.iter().find(|s| {
-            s.contact_id
-                .as_deref()
-                .is_some_and(|c| id_key(c) == id_key(&person.id))
-                || s.name.eq_ignore_ascii_case(&person.name)
-        });
         let buying_side = kind != "user";
+        let known = if buying_side {
+            stakeholders.iter().find(|s| {
+                s.contact_id
+                    .as_deref()
+                    .is_some_and(|c| id_key(c) == id_key(&person.id))
+                    || s.name.eq_ignore_ascii_case(&person.name)
+            })
+        } else {
+            colleagues
+                .iter()
+                .find(|s| s.name.eq_ignore_ascii_case(&person.name))
+        };
         let calls_attended = known.map_or(0, |s| s.calls_attended);
         attendees.push(MeetingAttendee {
             id: person.id.clone(),
@@ -172,7 +180,12 @@ mod tests {
         .into_iter()
         .collect();
         let map = [stakeholder("Lena Fischer", Some("003Dm0000000001IAA"), 2)];
-        let (meeting, hidden) = assemble_meeting(&event, &people, &map);
+        // Our own people are matched with what Gong heard of them on our side.
+        let ours = [Stakeholder {
+            buying_roles: Vec::new(),
+            ..stakeholder("maya chen", None, 3)
+        }];
+        let (meeting, hidden) = assemble_meeting(&event, &people, &map, &ours);
         // A contact the caller cannot see, and a record that is no person, are left out.
         assert_eq!(hidden, 2);
         let names: Vec<_> = meeting.attendees.iter().map(|a| a.name.as_str()).collect();
@@ -182,8 +195,13 @@ mod tests {
         assert_eq!(lena.last_heard.as_deref(), Some("Pricing (2026-11-26)"));
         assert!(!lena.first_time);
         assert!(meeting.attendees[1].first_time);
-        // Our own people are never "first time".
-        assert!(!meeting.attendees[2].first_time);
+        // Our own people are never "first time", and show the calls they were on.
+        let maya = &meeting.attendees[2];
+        assert!(!maya.first_time);
+        assert_eq!(maya.kind, "user");
+        assert_eq!(maya.calls_attended, 3);
+        assert_eq!(maya.last_heard.as_deref(), Some("Pricing (2026-11-26)"));
+        assert!(maya.buying_roles.is_empty());
         assert_eq!(meeting.first_time, ["Noor Haddad"]);
     }
 

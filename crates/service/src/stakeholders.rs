@@ -66,23 +66,36 @@ struct Heard {
     spoke_on_newest: bool,
 }
 
-/// The stakeholder map of `calls` (newest first; `gong` holds Gong's details of them): every
-/// contact with a buying role on an open deal and every customer voice on the calls, most
-/// talk first, each with the flags a rep should act on.
-pub fn stakeholders(
-    roles: &[ContactRoleRecord],
-    contacts: &[ContactRecord],
-    calls: &[BriefingCall],
-    gong: &[ExtensiveCall],
-) -> Vec<Stakeholder> {
-    let call_label = |index: usize| {
-        let call = &calls[index];
-        format!(
-            "{} ({})",
-            call.title.as_deref().unwrap_or("Untitled call"),
-            date_of(call.started.as_deref()).unwrap_or("date unknown")
-        )
-    };
+/// `seconds` as a whole percentage of `total`; `None` when either is zero.
+fn talk_share(seconds: f64, total: f64) -> Option<u32> {
+    (total > 0.0 && seconds > 0.0).then(|| (seconds * 100.0 / total).round() as u32)
+}
+
+/// How a call is named where a person was last heard: `Title (date)`.
+fn call_label(calls: &[BriefingCall], index: usize) -> String {
+    let call = &calls[index];
+    format!(
+        "{} ({})",
+        call.title.as_deref().unwrap_or("Untitled call"),
+        date_of(call.started.as_deref()).unwrap_or("date unknown")
+    )
+}
+
+/// Who was heard on `calls` (newest first; `gong` holds Gong's details of them): the parties of
+/// one side, keyed by lower-case e-mail (`name:<name>` without one), each voice's name, title
+/// and e-mail in the order first heard, the calls' total talk time, and whether the newest call
+/// has talk times at all.
+struct Hearing {
+    heard: HashMap<String, Heard>,
+    voices: Vec<(String, String, Option<String>, Option<String>)>,
+    total_talk: f64,
+    newest_has_talk: bool,
+}
+
+/// The parties of `calls` on our side (`internal`: Gong's `Internal` affiliation) or the
+/// other, as [`Hearing`] describes.
+fn hear(calls: &[BriefingCall], gong: &[ExtensiveCall], internal: bool) -> Hearing {
+    let call_label = |index: usize| call_label(calls, index);
     let by_id: HashMap<&str, &ExtensiveCall> =
         gong.iter().map(|c| (c.meta_data.id.as_str(), c)).collect();
     // Who was heard, keyed by e-mail (or `name:<name>` without one).
@@ -111,7 +124,7 @@ pub fn stakeholders(
             newest_has_talk = !talk.is_empty();
         }
         for party in &gong_call.parties {
-            if party.affiliation.as_deref() == Some("Internal") {
+            if (party.affiliation.as_deref() == Some("Internal")) != internal {
                 continue;
             }
             let email = party
@@ -150,9 +163,31 @@ pub fn stakeholders(
             }
         }
     }
-    let share = |seconds: f64| {
-        (total_talk > 0.0 && seconds > 0.0).then(|| (seconds * 100.0 / total_talk).round() as u32)
-    };
+    Hearing {
+        heard,
+        voices,
+        total_talk,
+        newest_has_talk,
+    }
+}
+
+/// The stakeholder map of `calls` (newest first; `gong` holds Gong's details of them): every
+/// contact with a buying role on an open deal and every customer voice on the calls, most
+/// talk first, each with the flags a rep should act on.
+pub fn stakeholders(
+    roles: &[ContactRoleRecord],
+    contacts: &[ContactRecord],
+    calls: &[BriefingCall],
+    gong: &[ExtensiveCall],
+) -> Vec<Stakeholder> {
+    let call_label = |index: usize| call_label(calls, index);
+    let Hearing {
+        heard,
+        voices,
+        total_talk,
+        newest_has_talk,
+    } = hear(calls, gong, false);
+    let share = |seconds: f64| talk_share(seconds, total_talk);
 
     let contact_key = |email: Option<&str>, name: Option<&str>| match (email, name) {
         (Some(e), _) if !e.trim().is_empty() => Some(lower(e)),
@@ -280,6 +315,36 @@ pub fn stakeholders(
     people
 }
 
+/// Our own people on `calls` (Gong's `Internal` parties): how many of the calls each was on,
+/// their share of the talk and the call they last spoke on, keyed like the stakeholder map so a
+/// meeting's invitees from the rep's side are matched by name or e-mail.
+pub fn colleagues(calls: &[BriefingCall], gong: &[ExtensiveCall]) -> Vec<Stakeholder> {
+    let call_label = |index: usize| call_label(calls, index);
+    let Hearing {
+        heard,
+        voices,
+        total_talk,
+        ..
+    } = hear(calls, gong, true);
+    voices
+        .into_iter()
+        .map(|(key, name, title, _)| {
+            let me = heard.get(&key).cloned().unwrap_or_default();
+            Stakeholder {
+                name,
+                title,
+                contact_id: None,
+                buying_roles: Vec::new(),
+                primary: false,
+                calls_attended: me.calls.len(),
+                talk_share: talk_share(me.talk_seconds, total_talk),
+                last_heard: me.last_spoke.map(call_label),
+                flags: Vec::new(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +411,38 @@ mod tests {
             .find(|p| p.name == name)
             .unwrap_or_else(|| panic!("{name} is in the map"))
             .flags
+    }
+
+    #[test]
+    fn our_own_people_are_heard_apart_from_the_buying_side() {
+        let calls = [call("2", "Pricing"), call("1", "Discovery")];
+        let mut newest = gong(
+            "2",
+            &[
+                ("Maya Chen", "maya@callbrief-demo.com", "s1", 200.0),
+                ("Ann Lee", "ann@acme.example", "s2", 200.0),
+            ],
+        );
+        newest.parties[0].affiliation = Some("Internal".into());
+        let mut older = gong(
+            "1",
+            &[("Maya Chen", "maya@callbrief-demo.com", "s3", 100.0)],
+        );
+        older.parties[0].affiliation = Some("Internal".into());
+        let gong_calls = [newest, older];
+        let ours = colleagues(&calls, &gong_calls);
+        assert_eq!(ours.len(), 1, "{ours:?}");
+        assert_eq!(ours[0].name, "Maya Chen");
+        assert_eq!(ours[0].calls_attended, 2);
+        assert_eq!(ours[0].talk_share, Some(60));
+        assert!(ours[0]
+            .last_heard
+            .as_deref()
+            .unwrap()
+            .starts_with("Pricing"));
+        // The buying side's map leaves them out, as before.
+        let theirs = stakeholders(&[], &[], &calls, &gong_calls);
+        assert!(theirs.iter().all(|p| p.name != "Maya Chen"), "{theirs:?}");
     }
 
     #[test]

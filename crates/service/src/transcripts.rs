@@ -41,6 +41,7 @@ impl Service {
         caller: &Caller,
         request: &TranscriptsRequest,
     ) -> Result<TranscriptsAnswer, ServiceError> {
+        let _admitted = self.admit(request.call_ids.len()).await;
         let (assembled, not_accessible) = self
             .fetch_assembled(caller, &request.call_ids, request.timestamps)
             .await?;

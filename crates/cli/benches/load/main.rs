@@ -110,6 +110,10 @@ pub(crate) struct Params {
     #[arg(long, env = "CALLBRIEF_LOAD_SLOW_READERS", default_value_t = 150)]
     pub(crate) slow_readers: usize,
 
+    /// memory (warm phase): clients that send a request for the cached calls and never read.
+    #[arg(long, env = "CALLBRIEF_LOAD_WARM_SLOW_READERS", default_value_t = 64)]
+    pub(crate) warm_slow_readers: usize,
+
     /// memory: seconds of load.
     #[arg(long, env = "CALLBRIEF_LOAD_MEMORY_SECS", default_value_t = 20)]
     pub(crate) memory_secs: u64,

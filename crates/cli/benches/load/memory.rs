@@ -7,6 +7,10 @@
 //!    Peak RSS during the load; RSS `settle_secs` after every client has gone.
 //! 2. **Memory tier full.** The cache in memory at its default size, filled with twice its size
 //!    of never-seen calls (50 per request, 8 at once); RSS once the clients are gone.
+//! 3. **Warm.** The cache in memory holding `memory_calls` calls; `memory_concurrency` clients
+//!    asking for exactly those over and over and `warm_slow_readers` slow readers asking for
+//!    them too: every answer is assembled from the cache at once, so only admission bounds the
+//!    work in flight. Peak RSS, and RSS `settle_secs` after.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,28 +76,65 @@ async fn slow_reader(addr: &str, ids: &[String]) -> std::io::Result<tokio::net::
     Ok(stream)
 }
 
-/// Phase 1; returns (peak MB, settled MB, answers by status).
+/// Which calls the clients of a phase ask for.
+#[derive(Clone)]
+enum Calls {
+    /// Never-seen calls, a fresh batch each time.
+    Fresh(Arc<FreshIds>),
+    /// The same calls every time.
+    Same(Arc<Vec<String>>),
+}
+
+impl Calls {
+    fn take(&self, n: usize) -> Vec<String> {
+        match self {
+            Calls::Fresh(ids) => ids.take(n),
+            Calls::Same(ids) => ids.as_ref().clone(),
+        }
+    }
+}
+
+/// Phases 1 and 3; returns (peak MB, settled MB, answers by status).
 async fn abuse(
     params: &Params,
     org: Arc<SampleOrg>,
+    warm: bool,
+    extra_env: &[(&str, String)],
 ) -> anyhow::Result<(Option<f64>, Option<f64>, BTreeMap<String, usize>)> {
     let gong = unlimited_gong(org).await?;
-    let (mut server, url) = start_server(
-        &gong.base_url,
-        &[
-            ("GONG_REQUESTS_PER_SECOND", "0".into()),
-            ("CALLBRIEF_CACHE", "off".into()),
-        ],
-    )
-    .await?;
+    let cache = if warm { "memory" } else { "off" };
+    let mut envs = vec![
+        ("GONG_REQUESTS_PER_SECOND", "0".to_owned()),
+        ("CALLBRIEF_CACHE", cache.to_owned()),
+    ];
+    envs.extend(extra_env.iter().cloned());
+    let (mut server, url) = start_server(&gong.base_url, &envs).await?;
     let addr = url.trim_start_matches("http://").to_owned();
-    let ids = Arc::new(FreshIds::starting_at(4_000_000));
     let per_request = params.memory_calls.max(1);
+    let ids = if warm {
+        let same = FreshIds::starting_at(6_000_000).take(per_request);
+        // Into the cache once.
+        reqwest::Client::new()
+            .post(format!("{url}/callTranscripts"))
+            .bearer_auth(API_KEY)
+            .json(&serde_json::json!({ "callIds": same }))
+            .send()
+            .await?
+            .error_for_status()?;
+        Calls::Same(Arc::new(same))
+    } else {
+        Calls::Fresh(Arc::new(FreshIds::starting_at(4_000_000)))
+    };
+    let slow_readers = if warm {
+        params.warm_slow_readers
+    } else {
+        params.slow_readers
+    };
     let secs = Duration::from_secs(params.memory_secs.max(1));
     reset_peak_rss(server.pid());
 
     let mut readers = Vec::new();
-    for _ in 0..params.slow_readers {
+    for _ in 0..slow_readers {
         if let Ok(stream) = slow_reader(&addr, &ids.take(per_request)).await {
             readers.push(stream);
         }
@@ -248,10 +289,10 @@ pub(crate) async fn run(params: &Params) -> anyhow::Result<Vec<Verdict>> {
         params.memory_concurrency, params.memory_calls, params.slow_readers, params.memory_secs
     );
     let org = Arc::new(SampleOrg::for_today());
-    let (peak, settled, statuses) = abuse(params, org.clone()).await?;
+    let (peak, settled, statuses) = abuse(params, org.clone(), false, &[]).await?;
     let answers: Vec<String> = statuses.iter().map(|(k, n)| format!("{k}: {n}")).collect();
     println!("  answers: {}", answers.join(", "));
-    let (full, calls) = full_tier(org).await?;
+    let (full, calls) = full_tier(org.clone()).await?;
     println!(
         "  peak RSS under load {} MB, RSS {} s after it {} MB, RSS with the memory tier full ({calls} calls fetched) {} MB",
         show(peak),
@@ -259,7 +300,66 @@ pub(crate) async fn run(params: &Params) -> anyhow::Result<Vec<Verdict>> {
         show(settled),
         show(full)
     );
+    println!(
+        "  warm: {} clients asking for the same {} cached calls and {} slow readers for {} s",
+        params.memory_concurrency,
+        params.memory_calls,
+        params.warm_slow_readers,
+        params.memory_secs
+    );
+    // Side by side: admission by requests only (every call of every admitted request assembled
+    // at once), then by calls in flight at the default.
+    let (unbounded_peak, unbounded_settled, unbounded_statuses) = abuse(
+        params,
+        org.clone(),
+        true,
+        &[("CALLBRIEF_MAX_CALLS_IN_FLIGHT", "1000000".to_owned())],
+    )
+    .await?;
+    let (warm_peak, warm_settled, warm_statuses) = abuse(params, org, true, &[]).await?;
+    for (label, statuses, peak, settled) in [
+        (
+            "by requests only",
+            &unbounded_statuses,
+            unbounded_peak,
+            unbounded_settled,
+        ),
+        (
+            "by calls in flight",
+            &warm_statuses,
+            warm_peak,
+            warm_settled,
+        ),
+    ] {
+        let answers: Vec<String> = statuses.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+        println!(
+            "  warm, admitted {label}: {}; peak RSS {} MB, RSS {} s after {} MB",
+            answers.join(", "),
+            show(peak),
+            params.settle_secs,
+            show(settled)
+        );
+    }
     let verdicts = vec![
+        Verdict::new(
+            "warm peak RSS",
+            warm_peak.map(|p| p < MAX_PEAK_MB),
+            format!(
+                "{} MB answering cached calls under load (target < {MAX_PEAK_MB})",
+                show(warm_peak)
+            ),
+            format!("{} MB", show(warm_peak)),
+        ),
+        Verdict::new(
+            "warm settled RSS",
+            warm_settled.map(|p| p < MAX_SETTLED_MB),
+            format!(
+                "{} MB {} s after the warm load (target < {MAX_SETTLED_MB})",
+                show(warm_settled),
+                params.settle_secs
+            ),
+            format!("{} MB", show(warm_settled)),
+        ),
         Verdict::new(
             "peak RSS",
             peak.map(|p| p < MAX_PEAK_MB),

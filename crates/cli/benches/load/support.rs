@@ -104,6 +104,8 @@ pub(crate) async fn start_server(
         ("GONG_BASE_URL", gong_url.to_owned()),
         ("GONG_ACCESS_KEY", defaults.access_key),
         ("GONG_ACCESS_KEY_SECRET", defaults.access_key_secret),
+        // Every simulated client connects from loopback: one address stands for many.
+        ("CALLBRIEF_MAX_CONNECTIONS_PER_ADDRESS", "0".into()),
     ];
     all.extend(envs.iter().cloned());
     let mut server = Child::spawn("server", &["serve".into()], &all)?;

@@ -195,6 +195,12 @@ pub struct ConnectionArgs {
     /// ignored. Empty: every connection's own address counts.
     #[arg(long, env = "CALLBRIEF_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::client_addr::TrustedProxies::parse_entry)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Most calls assembled into answers at once, across requests: an answer holds its calls'
+    /// full transcripts while it is built, so memory follows calls, not requests. A request
+    /// waits for its share (within the request timeout).
+    #[arg(long, env = "CALLBRIEF_MAX_CALLS_IN_FLIGHT", default_value_t = service::DEFAULT_MAX_CALLS_IN_FLIGHT, value_parser = clap::value_parser!(usize))]
+    pub max_calls_in_flight: usize,
 }
 
 impl From<&ConnectionArgs> for ConnectionSettings {
@@ -208,6 +214,7 @@ impl From<&ConnectionArgs> for ConnectionSettings {
             max_failed_sign_ins: args.max_failed_sign_ins,
             max_connections_per_address: args.max_connections_per_address,
             trusted_proxies: crate::client_addr::TrustedProxies::new(args.trusted_proxies.clone()),
+            max_calls_in_flight: args.max_calls_in_flight.max(1),
         }
     }
 }

@@ -59,6 +59,15 @@ pub(super) fn weekday_on_or_after(day: NaiveDate) -> NaiveDate {
     day
 }
 
+/// The last weekday on or before `day`: calls are held on working days.
+pub(super) fn weekday_on_or_before(day: NaiveDate) -> NaiveDate {
+    let mut day = day;
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day = day.pred_opt().unwrap_or(day);
+    }
+    day
+}
+
 /// A date `days` after `anchor` as the calls say it ("June 13"): the first weekday on or
 /// after it, since the committees and renewals the calls name fall on working days.
 pub(super) fn spoken_date(anchor: DateTime<Utc>, days: i64) -> String {
@@ -609,7 +618,9 @@ impl Builder {
 
         let hour = rng.i64(14..22);
         let minute = if rng.bool() { 30 } else { 0 };
-        let scheduled = self.anchor - Duration::days(s.days_ago)
+        // A working day: a call `days_ago` that would fall on a weekend is held the Friday before.
+        let day = weekday_on_or_before((self.anchor - Duration::days(s.days_ago)).date_naive());
+        let scheduled = day.and_time(chrono::NaiveTime::MIN).and_utc()
             + Duration::hours(hour)
             + Duration::minutes(minute);
         let started = scheduled + Duration::seconds(rng.i64(0..240));
