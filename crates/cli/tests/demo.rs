@@ -4,10 +4,13 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Runs the binary with `args` and no callbrief/Gong settings from the environment, killing
-/// it after `limit` (a hung demo must fail the test, not hang it).
-fn run(args: &[&str], limit: Duration) -> Output {
+/// it after `limit` (a hung demo must fail the test, not hang it). Its temporary files (the
+/// demo's log) go to a directory of the test's own, removed when the returned handle drops.
+fn run(args: &[&str], limit: Duration) -> (Output, tempfile::TempDir) {
+    let temp = tempfile::tempdir().expect("temp dir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
     cmd.args(args)
+        .env("TMPDIR", temp.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -29,12 +32,12 @@ fn run(args: &[&str], limit: Duration) -> Output {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    child.wait_with_output().expect("output")
+    (child.wait_with_output().expect("output"), temp)
 }
 
 #[test]
 fn demo_once_walks_through_and_exits_0() {
-    let out = run(&["demo", "--once"], Duration::from_secs(60));
+    let (out, temp) = run(&["demo", "--once"], Duration::from_secs(60));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -190,6 +193,12 @@ fn demo_once_walks_through_and_exits_0() {
         "{briefing_line}"
     );
     assert!(!stderr.contains("ERROR"), "{stderr}");
+    // A rep who owns no account is described as one.
+    let sam = stdout
+        .lines()
+        .find(|l| l.contains("sam.okafor@callbrief-demo.com"))
+        .expect("sam.okafor is listed");
+    assert!(sam.contains("owns no accounts"), "{sam}");
 
     // Logs never land between the walkthrough's lines: not on stdout, not on stderr. They go to
     // the file the walkthrough names at its end, which holds the server's startup line.
@@ -210,7 +219,10 @@ fn demo_once_walks_through_and_exits_0() {
         "the log file is named before the end:\n{stdout}"
     );
     let logs = std::fs::read_to_string(log_path).expect("the named log file");
-    let _ = std::fs::remove_file(log_path);
+    assert!(
+        log_path.starts_with(&temp.path().display().to_string()),
+        "{log_path}"
+    );
     assert!(
         logs.lines()
             .any(|l| is_log_line(l) && l.contains("callbrief listening")),
@@ -220,7 +232,7 @@ fn demo_once_walks_through_and_exits_0() {
 
 #[test]
 fn demo_without_the_gong_package_finds_calls_in_gong() {
-    let out = run(
+    let (out, temp) = run(
         &["demo", "--once", "--without-gong-package"],
         Duration::from_secs(60),
     );
@@ -240,6 +252,16 @@ fn demo_without_the_gong_package_finds_calls_in_gong() {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
     assert!(!stdout.contains("executeSOQLQuery"), "{stdout}");
+    // The two-action setup needs the Gong package: not offered here.
+    assert!(!stdout.contains("variant two-action"), "{stdout}");
+    assert!(!stdout.contains("openapi/salesforce.json"), "{stdout}");
+    assert!(stdout.contains("one action only"), "{stdout}");
+    // The log went to the test's own temporary directory, and goes with it.
+    let log = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Server and library logs: "))
+        .expect("the log file is named");
+    assert!(log.starts_with(&temp.path().display().to_string()), "{log}");
 }
 
 /// Whether `line` is a log line of the text format (`<RFC 3339 time>  INFO ...`, the level

@@ -7,7 +7,8 @@
 //!    Peak RSS during the load; RSS `settle_secs` after every client has gone.
 //! 2. **Memory tier full.** The cache in memory at its default size, filled with twice its size
 //!    of never-seen calls (50 per request, 8 at once); RSS once the clients are gone.
-//! 3. **Warm.** The cache in memory holding `memory_calls` calls; `memory_concurrency` clients
+//! 3. **Warm.** The cache in memory holding the sample org's `memory_calls` longest calls;
+//!    `memory_concurrency` clients
 //!    asking for exactly those over and over and `warm_slow_readers` slow readers asking for
 //!    them too: every answer is assembled from the cache at once, so only admission bounds the
 //!    work in flight. Peak RSS, and RSS `settle_secs` after.
@@ -101,6 +102,7 @@ async fn abuse(
     warm: bool,
     extra_env: &[(&str, String)],
 ) -> anyhow::Result<(Option<f64>, Option<f64>, BTreeMap<String, usize>)> {
+    let org_calls = org.calls.clone();
     let gong = unlimited_gong(org).await?;
     let cache = if warm { "memory" } else { "off" };
     let mut envs = vec![
@@ -112,7 +114,14 @@ async fn abuse(
     let addr = url.trim_start_matches("http://").to_owned();
     let per_request = params.memory_calls.max(1);
     let ids = if warm {
-        let same = FreshIds::starting_at(6_000_000).take(per_request);
+        // The sample org's longest calls (an hour at most): answers as large as they come.
+        let mut longest: Vec<&sim::org::Call> = org_calls.iter().collect();
+        longest.sort_by_key(|c| std::cmp::Reverse(c.duration));
+        let same: Vec<String> = longest
+            .iter()
+            .take(per_request)
+            .map(|c| c.gong_id.clone())
+            .collect();
         // Into the cache once.
         reqwest::Client::new()
             .post(format!("{url}/callTranscripts"))

@@ -210,7 +210,7 @@ fn summary(pack: &Briefing) -> Vec<String> {
             .flat_map(|p| p.flags.iter().map(move |f| format!("{}: {f}", p.name)))
             .map(|f| table::clip(&f, table::LINE_WIDTH - 16))
             .collect();
-        labelled(&mut facts, "Flags", flags, "none");
+        labelled(&mut facts, "People flags", flags, "none raised");
     }
     let mut lines = table::align(&facts);
 
@@ -412,7 +412,7 @@ mod tests {
         .unwrap();
         let text = summary(&pack).join("\n");
         assert!(
-            text.contains("  Flags         Ann Lee: Economic Buyer never on a call"),
+            text.contains("  People flags  Ann Lee: Economic Buyer never on a call"),
             "{text}"
         );
     }

@@ -148,7 +148,21 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     }
     let one_action = briefing::walkthrough(&http, &base_url, &api_key).await?;
 
-    setup::print_setup(&http, &base_url).await?;
+    // The running binary's own path: callbrief need not be on the PATH for its lines to run.
+    let program = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "callbrief".to_owned());
+    let gpt_setup_line = format!(
+        "SALESFORCE_INSTANCE_URL={} CALLBRIEF_PUBLIC_URL={base_url} {program} gpt-setup",
+        sf_sim.base_url
+    );
+    setup::print_setup(
+        &http,
+        &base_url,
+        &gpt_setup_line,
+        !args.without_gong_package,
+    )
+    .await?;
     setup::print_users(&org);
     mcp::print_mcp(&http, &base_url, &api_key).await?;
 
@@ -157,10 +171,6 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     for curl in curls.iter().chain(&one_action.curls) {
         println!("  {curl}");
     }
-    // The running binary's own path: callbrief need not be on the PATH for the line to run.
-    let program = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "callbrief".to_owned());
     println!(
         "  {}",
         briefing::cli_line(
@@ -177,7 +187,9 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
         )
     );
     println!("  curl -s {base_url}/gpt/instructions");
-    println!("  curl -s {base_url}/openapi/salesforce.json");
+    if !args.without_gong_package {
+        println!("  curl -s {base_url}/openapi/salesforce.json");
+    }
     println!("  curl -s {base_url}/openapi.json");
     println!("  curl -s {base_url}/healthz");
     println!("  curl -s {base_url}/readyz");

@@ -2,12 +2,16 @@
 //! document from the running server (so a broken route fails the demo), says where to find
 //! them, and lists the sample users to sign in as.
 
-use sim::org::SampleOrg;
+use sim::org::{SampleOrg, UserRole};
 
 /// Fetches `GET /gpt/instructions` and `GET /openapi/salesforce.json` and prints where they are.
-pub async fn print_setup(http: &reqwest::Client, base_url: &str) -> anyhow::Result<()> {
+pub async fn print_setup(
+    http: &reqwest::Client,
+    base_url: &str,
+    gpt_setup_line: &str,
+    gong_package: bool,
+) -> anyhow::Result<()> {
     let guide = fetch(http, &format!("{base_url}/gpt/instructions")).await?;
-    let action = fetch(http, &format!("{base_url}/openapi/salesforce.json")).await?;
     let title = guide
         .lines()
         .next()
@@ -19,12 +23,18 @@ pub async fn print_setup(http: &reqwest::Client, base_url: &str) -> anyhow::Resu
         "  Instructions and settings  {base_url}/gpt/instructions  ({title}; {} characters)",
         guide.chars().count()
     );
-    println!("                             {base_url}/gpt/instructions?variant=two-action&methodology=spiced");
-    println!("                             callbrief gpt-setup [--variant two-action] [--methodology spiced]");
-    println!(
-        "  Salesforce action schema   {base_url}/openapi/salesforce.json  ({} characters)",
-        action.chars().count()
-    );
+    if gong_package {
+        let action = fetch(http, &format!("{base_url}/openapi/salesforce.json")).await?;
+        println!("                             {base_url}/gpt/instructions?variant=two-action&methodology=spiced");
+        println!("                             {gpt_setup_line}   (add --variant two-action, --methodology spiced)");
+        println!(
+            "  Salesforce action schema   {base_url}/openapi/salesforce.json  ({} characters)",
+            action.chars().count()
+        );
+    } else {
+        println!("                             {gpt_setup_line}   (add --methodology spiced)");
+        println!("                             (one action only: the two-action setup queries the Gong package's call object, which this org lacks)");
+    }
     println!("  callbrief action schema    {base_url}/openapi.json");
     println!();
     Ok(())
@@ -44,13 +54,40 @@ pub fn print_users(org: &SampleOrg) {
         .max()
         .unwrap_or(0);
     for user in &org.users {
-        println!(
-            "  {:<width$}  {}",
-            user.username,
-            crate::sim::role_name(user.role)
-        );
+        println!("  {:<width$}  {}", user.username, user_line(org, user));
     }
     println!();
+}
+
+/// What a sample user sees, in the demo's list: a rep who owns no account says so (he joins
+/// calls, and sees only what is shared with him).
+fn user_line(org: &SampleOrg, user: &sim::org::User) -> String {
+    let owned = org
+        .accounts
+        .iter()
+        .filter(|a| a.owner_id == user.id)
+        .count();
+    match user.role {
+        UserRole::Rep if owned == 0 => {
+            format!(
+                "{}, {}: owns no accounts, sees those shared with them",
+                user.name(),
+                user.title
+            )
+        }
+        UserRole::Rep => format!(
+            "{}, {}: owns {owned} account{}, sees those and the ones shared with them",
+            user.name(),
+            user.title,
+            if owned == 1 { "" } else { "s" }
+        ),
+        role => format!(
+            "{}, {}: {}",
+            user.name(),
+            user.title,
+            crate::sim::role_name(role)
+        ),
+    }
 }
 
 async fn fetch(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
