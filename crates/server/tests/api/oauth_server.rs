@@ -468,9 +468,9 @@ async fn pkce_s256_is_required_and_the_verifier_checked() {
         }
         let (status, body) = app.token(&form).await;
         assert_eq!(status, 400, "{body}");
-        assert_eq!(body["error"], error, "{body}");
-        let (status, _) = app.redeem(&client_id, &code).await;
-        assert_eq!(status, 400, "the code was used up");
+        assert_token_refused(status, &body, error);
+        let (status, body) = app.redeem(&client_id, &code).await;
+        assert_token_refused(status, &body, "invalid_grant");
     }
 }
 
@@ -487,15 +487,15 @@ async fn a_replayed_code_is_refused_and_ends_the_session_it_made() {
     assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
     let (status, body) = app.redeem(&client_id, &code).await;
     assert_eq!(status, 400);
-    assert_eq!(body["error"], "invalid_grant");
+    assert_token_refused(status, &body, "invalid_grant");
     let after = app.search(access, &f.own_account.name).await;
     assert_eq!(after.status(), 401);
     assert!(after.headers().get(WWW_AUTHENTICATE).is_some());
     // Another client cannot redeem a code either.
     let answer = app.sign_in(&client_id, &f.username, &[]).await;
     let other = app.client().await;
-    let (status, _) = app.redeem(&other, &param(&answer, "code").unwrap()).await;
-    assert_eq!(status, 400);
+    let (status, body) = app.redeem(&other, &param(&answer, "code").unwrap()).await;
+    assert_token_refused(status, &body, "invalid_grant");
 }
 
 #[tokio::test]
@@ -536,12 +536,47 @@ async fn tokens_are_bound_to_their_resource() {
             ("resource", &app.base_url),
         ])
         .await;
-    assert_eq!(status, 400);
-    assert_eq!(body["error"], "invalid_target");
+    assert_token_refused(status, &body, "invalid_target");
     let (_, tokens) = app.tokens(&f.username, &[("resource", &mcp)]).await;
     let access = tokens["access_token"].as_str().unwrap();
+    // Accepted where it was issued for: /mcp answers the rep.
+    let at_mcp = app
+        .http
+        .post(&mcp)
+        .bearer_auth(access)
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "test", "version": "1"}
+            }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at_mcp.status(), 200, "the token works at /mcp");
+    // Refused on the REST API, the same search a whole-API token may make.
     let rest = app.search(access, &f.own_account.name).await;
-    assert_eq!(rest.status(), 401);
+    assert_error(rest, 401, "unauthorized", "another resource").await;
+    let (_, whole) = app.tokens(&f.username, &[]).await;
+    let allowed = app
+        .search(whole["access_token"].as_str().unwrap(), &f.own_account.name)
+        .await;
+    assert_eq!(allowed.status(), 200);
+}
+
+/// A token endpoint refusal: the status and RFC 6749 error, and no token of any kind.
+fn assert_token_refused(status: u16, body: &Value, error: &str) {
+    assert!((400..500).contains(&status), "{status}: {body}");
+    assert_eq!(body["error"], error, "{body}");
+    for token in ["access_token", "refresh_token", "id_token"] {
+        assert!(
+            body.get(token).is_none(),
+            "a refusal carries no {token}: {body}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -606,7 +641,7 @@ async fn confidential_clients_must_present_their_secret() {
     let code = param(&answer, "code").unwrap();
     let (status, body) = app.redeem(&client_id, &code).await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"], "invalid_client");
+    assert_token_refused(status, &body, "invalid_client");
     let answer = app.sign_in(&client_id, &f.username, &[]).await;
     let code = param(&answer, "code").unwrap();
     let (status, body) = app
@@ -653,7 +688,7 @@ async fn a_deactivated_users_session_ends_with_401() {
         ])
         .await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["error"], "invalid_grant");
+    assert_token_refused(status, &body, "invalid_grant");
 }
 
 #[tokio::test]
@@ -923,6 +958,7 @@ async fn the_person_consents_on_a_page_only_their_browser_can_answer() {
     let answer = query_of(&location(&denied));
     assert_eq!(param(&answer, "error").as_deref(), Some("access_denied"));
     assert_eq!(param(&answer, "state").as_deref(), Some("client-state"));
+    assert_eq!(param(&answer, "code"), None, "a refusal carries no code");
     // Answered without the page's cookie (from another site): refused.
     let page = app.http.get(&url).send().await.unwrap();
     let html = page.text().await.unwrap();
