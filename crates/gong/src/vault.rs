@@ -50,6 +50,8 @@ pub struct VaultError(String);
 /// Sealed records by name. Cheap to share behind an `Arc`.
 pub struct Vault {
     tier: VaultTier,
+    /// Where the time is read (Unix seconds): the system clock, or a test's.
+    clock: fn() -> u64,
     cipher: Aes256Gcm,
     /// Ciphers of earlier cache keys: they open what they sealed, and seal nothing.
     previous: Vec<Aes256Gcm>,
@@ -94,6 +96,7 @@ impl Vault {
             .collect();
         let mut vault = Self {
             tier: VaultTier::Memory,
+            clock: unix_now,
             cipher,
             previous,
             memory: Mutex::new(HashMap::new()),
@@ -126,12 +129,19 @@ impl Vault {
     pub fn in_memory() -> Self {
         Self {
             tier: VaultTier::Memory,
+            clock: unix_now,
             cipher: Aes256Gcm::new(&Aes256Gcm::generate_key(&mut OsRng)),
             previous: Vec::new(),
             memory: Mutex::new(HashMap::new()),
             disk: None,
             shared: None,
         }
+    }
+
+    /// This vault reading the time from `clock` (Unix seconds), for tests that move time.
+    pub fn with_clock(mut self, clock: fn() -> u64) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Where records are kept.
@@ -164,7 +174,7 @@ impl Vault {
     fn open_sealed(&self, name: &str, stored: &[u8]) -> Option<Vec<u8>> {
         let (expires, rest) = stored.split_at_checked(8)?;
         let expires = u64::from_be_bytes(expires.try_into().ok()?);
-        if expires <= unix_now() {
+        if expires <= (self.clock)() {
             return None;
         }
         let (nonce, sealed) = rest.split_at_checked(NONCE_LEN)?;
@@ -191,13 +201,13 @@ impl Vault {
 
     /// Keeps `value` under `name` for `ttl` (at least a second), replacing what was there.
     pub async fn put(&self, name: &str, value: &[u8], ttl: Duration) -> Result<(), VaultError> {
-        let expires = unix_now().saturating_add(ttl.as_secs().max(1));
+        let expires = (self.clock)().saturating_add(ttl.as_secs().max(1));
         let sealed = self.seal(name, expires, value)?;
         match self.tier {
             VaultTier::Memory => {
                 let mut memory = self.memory();
                 if memory.len() >= MAX_MEMORY_RECORDS {
-                    let now = unix_now();
+                    let now = (self.clock)();
                     memory.retain(|_, (x, _)| *x > now);
                     if memory.len() >= MAX_MEMORY_RECORDS {
                         let mut by_expiry: Vec<u64> = memory.values().map(|(x, _)| *x).collect();
@@ -225,7 +235,7 @@ impl Vault {
             }
             VaultTier::Shared => {
                 let shared = self.shared_store()?;
-                let ttl = Duration::from_secs(expires.saturating_sub(unix_now()).max(1));
+                let ttl = Duration::from_secs(expires.saturating_sub((self.clock)()).max(1));
                 shared
                     .vault_set(name, sealed, ttl)
                     .await
@@ -301,7 +311,7 @@ impl Vault {
         ttl: Duration,
     ) -> Result<String, VaultError> {
         use base64::Engine as _;
-        let expires = unix_now().saturating_add(ttl.as_secs().max(1));
+        let expires = (self.clock)().saturating_add(ttl.as_secs().max(1));
         let sealed = self.seal(name, expires, value)?;
         Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed))
     }
@@ -341,14 +351,14 @@ impl Vault {
     /// records, so a swept file stops growing.
     pub async fn sweep(&self) -> Result<u64, VaultError> {
         let Some(db) = self.disk.clone() else {
-            let now = unix_now();
+            let now = (self.clock)();
             let mut memory = self.memory();
             let before = memory.len();
             memory.retain(|_, (expires, _)| *expires > now);
             return Ok((before - memory.len()) as u64);
         };
+        let now = (self.clock)();
         blocking(move || {
-            let now = unix_now();
             let txn = db.begin_write()?;
             let before;
             let after;
@@ -562,6 +572,68 @@ mod tests {
         let new_only = Vault::open(&disk_config(dir.path(), Some(key(2))), None).unwrap();
         assert_eq!(new_only.get("session").await.unwrap(), None);
         assert!(new_only.get("new").await.unwrap().is_some());
+    }
+
+    /// A clock for [`a_day_of_refreshes_leaves_no_expired_record_behind`], moved by the test.
+    static NOW: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_800_000_000);
+
+    fn test_now() -> u64 {
+        NOW.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn a_day_of_refreshes_leaves_no_expired_record_behind() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let dir = tempfile::tempdir().unwrap();
+        let memory = Vault::in_memory().with_clock(test_now);
+        let disk = Vault::open(&disk_config(dir.path(), Some(key(9))), None)
+            .unwrap()
+            .with_clock(test_now);
+        let hour = Duration::from_secs(3600);
+        let month = Duration::from_secs(30 * 86_400);
+        // Every 10 minutes for a day, a client refreshes: a new access token (an hour), a new
+        // refresh token and the used one's marker (a month); every 10 minutes a sweep runs.
+        let records = |vault: &Vault| -> u64 {
+            match vault.tier() {
+                VaultTier::Memory => vault.memory().len() as u64,
+                _ => {
+                    let db = vault.disk_db().unwrap();
+                    let txn = db.begin_read().unwrap();
+                    redb::ReadableTableMetadata::len(&txn.open_table(TABLE).unwrap()).unwrap()
+                }
+            }
+        };
+        let ticks = 24 * 6;
+        for tick in 0..ticks {
+            for vault in [&memory, &disk] {
+                vault
+                    .put(&format!("access/{tick}"), b"a", hour)
+                    .await
+                    .unwrap();
+                vault
+                    .put(&format!("refresh/{tick}"), b"r", month)
+                    .await
+                    .unwrap();
+                vault
+                    .put(&format!("used-refresh/{tick}"), b"u", month)
+                    .await
+                    .unwrap();
+                vault.sweep().await.unwrap();
+            }
+            NOW.fetch_add(600, SeqCst);
+        }
+        for vault in [&memory, &disk] {
+            vault.sweep().await.unwrap();
+            // Access tokens put less than an hour ago (the last five) and the month-long
+            // records of the day live; every expired access token is gone.
+            assert_eq!(records(vault), 5 + 2 * ticks, "{:?}", vault.tier());
+            assert!(vault
+                .get(&format!("access/{}", ticks - 1))
+                .await
+                .unwrap()
+                .is_some());
+            assert!(vault.get("access/0").await.unwrap().is_none());
+        }
     }
 
     #[test]
