@@ -238,3 +238,58 @@ async fn the_pack_opens_with_the_chosen_meeting_and_refuses_a_malformed_one() {
     assert!(!out.status.success());
     assert!(stderr.contains("--meeting"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_credentials_by_the_jwt_bearer_flow_need_no_secret() {
+    let sims = sims().await;
+    let account = &sims.org.accounts[0];
+    let key = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(key.path(), sim::salesforce::jwt::DEMO_JWT_PRIVATE_KEY_PEM).unwrap();
+    let username = sims
+        .org
+        .users
+        .iter()
+        .find(|u| u.role == sim::org::UserRole::Integration)
+        .unwrap()
+        .username
+        .clone();
+    let run = |with_key: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("CALLBRIEF_") || k.starts_with("GONG_") || k.starts_with("SALESFORCE_")
+            {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("CALLBRIEF_CACHE", "memory")
+            .env("GONG_BASE_URL", &sims.gong)
+            .env("GONG_ACCESS_KEY", "demo-access-key")
+            .env("GONG_ACCESS_KEY_SECRET", "demo-access-key-secret")
+            .env("SALESFORCE_INSTANCE_URL", &sims.salesforce)
+            .env("SALESFORCE_CLIENT_ID", DEMO_CLIENT_ID)
+            .env("SALESFORCE_USERNAME", &username)
+            .args(["briefing", &account.name, "--calls", "1"])
+            .stdin(Stdio::null());
+        if with_key {
+            cmd.env("SALESFORCE_JWT_KEY_FILE", key.path());
+        }
+        cmd
+    };
+    let mut with_key = run(true);
+    let out = tokio::task::spawn_blocking(move || with_key.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(&account.name), "{stdout}");
+    // Without the key (and without a secret) there are no service credentials.
+    let mut without = run(false);
+    let out = tokio::task::spawn_blocking(move || without.output().unwrap())
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+}

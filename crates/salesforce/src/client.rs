@@ -428,7 +428,23 @@ impl SalesforceClient {
         &self,
         credentials: &Credentials,
     ) -> Result<(SecretString, String), SalesforceError> {
+        let assertion;
         let form: Vec<(&str, &str)> = match credentials {
+            Credentials::JwtBearer {
+                client_id,
+                username,
+                audience,
+                signer,
+            } => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                assertion = signer.assertion(client_id, username, audience, now)?;
+                vec![
+                    ("grant_type", crate::jwt_bearer::GRANT_TYPE),
+                    ("assertion", assertion.as_str()),
+                ]
+            }
             Credentials::ClientCredentials {
                 client_id,
                 client_secret,

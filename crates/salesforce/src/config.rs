@@ -21,6 +21,18 @@ pub enum Credentials {
         /// Consumer secret.
         client_secret: SecretString,
     },
+    /// The JWT bearer flow: an assertion signed with a private key whose certificate the app
+    /// holds, for `username` (pre-authorized by an admin); no shared secret.
+    JwtBearer {
+        /// Consumer key.
+        client_id: String,
+        /// The integration user's username.
+        username: String,
+        /// The assertion's audience: [`crate::jwt_bearer::default_audience`] of the login URL.
+        audience: String,
+        /// The private key.
+        signer: std::sync::Arc<crate::jwt_bearer::JwtSigner>,
+    },
     /// The username-password flow, for tools and tests.
     Password {
         /// Consumer key.
@@ -42,6 +54,17 @@ impl std::fmt::Debug for Credentials {
             Credentials::ClientCredentials { client_id, .. } => f
                 .debug_struct("ClientCredentials")
                 .field("client_id", client_id)
+                .finish_non_exhaustive(),
+            Credentials::JwtBearer {
+                client_id,
+                username,
+                audience,
+                ..
+            } => f
+                .debug_struct("JwtBearer")
+                .field("client_id", client_id)
+                .field("username", username)
+                .field("audience", audience)
                 .finish_non_exhaustive(),
             Credentials::Password {
                 client_id,

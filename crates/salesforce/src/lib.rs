@@ -9,6 +9,7 @@ pub mod connected_app;
 pub mod datetime;
 mod error;
 pub mod escape;
+pub mod jwt_bearer;
 pub mod metrics;
 pub mod oauth_proxy;
 mod wire;

@@ -319,6 +319,21 @@ pub struct SalesforceSettings {
     /// token of a user of any other org is refused, even where the instance URL is a shared
     /// host that would vouch for it.
     pub org_id: Option<String>,
+    /// The JWT bearer flow for the service credentials (`SALESFORCE_JWT_KEY_FILE`,
+    /// `SALESFORCE_USERNAME`, `SALESFORCE_JWT_AUDIENCE`): preferred over the client credentials
+    /// flow when set, so the service needs no shared secret.
+    pub jwt: Option<JwtBearerSettings>,
+}
+
+/// The JWT bearer flow's settings, the key already read and checked.
+#[derive(Debug, Clone)]
+pub struct JwtBearerSettings {
+    /// The integration user's username (the assertion's subject).
+    pub username: String,
+    /// The assertion's audience.
+    pub audience: String,
+    /// The private key.
+    pub signer: std::sync::Arc<salesforce::jwt_bearer::JwtSigner>,
 }
 
 /// Default Salesforce deadline: Salesforce answers these small queries in well under a second;
@@ -335,6 +350,7 @@ impl Default for SalesforceSettings {
             client_secret: None,
             deadline: DEFAULT_SALESFORCE_DEADLINE,
             org_id: None,
+            jwt: None,
         }
     }
 }
@@ -380,7 +396,7 @@ impl Settings {
         let sf = &self.salesforce;
         if self.auth_mode == AuthMode::ApiKey
             && sf.instance_url.is_some()
-            && (sf.client_id.is_none() || sf.client_secret.is_none())
+            && (sf.client_id.is_none() || (sf.client_secret.is_none() && sf.jwt.is_none()))
         {
             problems.push(
                 "SALESFORCE_INSTANCE_URL is set without SALESFORCE_CLIENT_ID and \

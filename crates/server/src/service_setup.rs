@@ -14,8 +14,9 @@ use crate::config::{AuthMode, SalesforceSettings, ServiceSettings};
 
 /// The Salesforce client for `settings`, or `None` when there is nothing it could do.
 ///
-/// With a Connected App's id and secret it holds service credentials (client credentials flow,
-/// acting as the app's integration user) for API-key callers. Without them, Salesforce mode
+/// With an External Client App's id and a JWT key (JWT bearer flow) or secret (client
+/// credentials flow) it holds service credentials, acting as the integration user, for API-key
+/// callers. Without them, Salesforce mode
 /// still needs a client as the template of every per-user client; it then has no identity of
 /// its own. API-key mode without credentials has no use for Salesforce.
 pub fn salesforce_client(
@@ -25,8 +26,15 @@ pub fn salesforce_client(
     let Some(instance_url) = sf.instance_url.clone() else {
         return Ok(None);
     };
-    let credentials = match (&sf.client_id, &sf.client_secret) {
-        (Some(client_id), Some(client_secret)) => Credentials::ClientCredentials {
+    let credentials = match (&sf.client_id, &sf.client_secret, &sf.jwt) {
+        // No shared secret: the JWT bearer flow, when its key is configured.
+        (Some(client_id), _, Some(jwt)) => Credentials::JwtBearer {
+            client_id: client_id.clone(),
+            username: jwt.username.clone(),
+            audience: jwt.audience.clone(),
+            signer: jwt.signer.clone(),
+        },
+        (Some(client_id), Some(client_secret), None) => Credentials::ClientCredentials {
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
         },

@@ -518,6 +518,21 @@ pub struct SalesforceArgs {
     /// of other orgs are refused. Recommended whenever the instance URL is not your own My Domain.
     #[arg(long, env = "SALESFORCE_ORG_ID")]
     pub salesforce_org_id: Option<String>,
+
+    /// Service credentials without a shared secret: a PEM file with the private key (PKCS#8)
+    /// whose certificate is uploaded to the External Client App; with SALESFORCE_USERNAME,
+    /// callbrief signs in as that user with the JWT bearer flow instead of client credentials.
+    #[arg(long, env = "SALESFORCE_JWT_KEY_FILE")]
+    pub salesforce_jwt_key_file: Option<PathBuf>,
+
+    /// The integration user's username, for the JWT bearer flow.
+    #[arg(long, env = "SALESFORCE_USERNAME")]
+    pub salesforce_username: Option<String>,
+
+    /// The JWT bearer assertion's audience; default https://login.salesforce.com, or
+    /// https://test.salesforce.com when the login URL is a sandbox's.
+    #[arg(long, env = "SALESFORCE_JWT_AUDIENCE")]
+    pub salesforce_jwt_audience: Option<String>,
 }
 
 impl SalesforceArgs {
@@ -540,7 +555,39 @@ impl SalesforceArgs {
                 )))
             }
         };
+        let jwt = match (&self.salesforce_jwt_key_file, &self.salesforce_username) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::Invalid(
+                    "SALESFORCE_JWT_KEY_FILE needs SALESFORCE_USERNAME: the integration user the \
+                     JWT bearer flow signs in as"
+                        .into(),
+                ))
+            }
+            (Some(path), Some(username)) => {
+                let pem = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::Invalid(format!("SALESFORCE_JWT_KEY_FILE {}: {e}", path.display()))
+                })?;
+                let signer = salesforce::jwt_bearer::JwtSigner::from_pem(&pem).map_err(|e| {
+                    ConfigError::Invalid(format!("SALESFORCE_JWT_KEY_FILE {}: {e}", path.display()))
+                })?;
+                let login = self
+                    .salesforce_login_url
+                    .as_ref()
+                    .or(self.salesforce_instance_url.as_ref())
+                    .map(Url::as_str)
+                    .unwrap_or_default();
+                Some(crate::config::JwtBearerSettings {
+                    username: username.trim().to_owned(),
+                    audience: self.salesforce_jwt_audience.clone().unwrap_or_else(|| {
+                        salesforce::jwt_bearer::default_audience(login).to_owned()
+                    }),
+                    signer: std::sync::Arc::new(signer),
+                })
+            }
+        };
         Ok(SalesforceSettings {
+            jwt,
             instance_url: self.salesforce_instance_url.clone(),
             api_version,
             login_url: self.salesforce_login_url.clone(),

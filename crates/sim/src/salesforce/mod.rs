@@ -9,6 +9,7 @@
 mod cursor;
 mod error;
 mod json;
+pub mod jwt;
 mod oauth;
 mod records;
 mod routes;
@@ -106,6 +107,11 @@ pub struct SalesforceSimConfig {
     /// Refresh-token grants the simulator answered (counted whatever the outcome). Clones
     /// share one count, so a test keeps one and reads it while the simulator runs.
     pub refreshes: Counter,
+    /// The certificate (PEM) uploaded to the app for the JWT bearer flow: assertions its key
+    /// signed are accepted. Default: [`jwt::DEMO_JWT_CERTIFICATE_PEM`].
+    pub jwt_certificate_pem: String,
+    /// The audience JWT bearer assertions must name. Default: [`jwt::DEFAULT_JWT_AUDIENCE`].
+    pub jwt_audience: String,
 }
 
 /// A count shared by the clones of a configuration (see
@@ -166,6 +172,8 @@ impl Default for SalesforceSimConfig {
             deactivated: Deactivated::default(),
             rotate_refresh_tokens: false,
             refreshes: Counter::default(),
+            jwt_certificate_pem: jwt::DEMO_JWT_CERTIFICATE_PEM.to_owned(),
+            jwt_audience: jwt::DEFAULT_JWT_AUDIENCE.to_owned(),
         }
     }
 }

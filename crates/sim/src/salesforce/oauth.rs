@@ -134,12 +134,17 @@ fn grant(state: &SfState, headers: &HeaderMap, f: &Form) -> Result<(Grant, bool)
         "refresh_token",
         "client_credentials",
         "password",
+        super::jwt::GRANT_TYPE,
     ];
     if !known.contains(&grant_type) {
         return Err(OAuthError::new(
             "unsupported_grant_type",
             "grant type not supported",
         ));
+    }
+    if grant_type == super::jwt::GRANT_TYPE {
+        // No client secret: the signature is the proof.
+        return jwt_grant(state, f).map(|grant| (grant, false));
     }
     let (id, secret) = client_credentials(headers, f);
     state.check_client(id.as_deref(), secret.as_deref())?;
@@ -225,6 +230,32 @@ fn grant(state: &SfState, headers: &HeaderMap, f: &Form) -> Result<(Grant, bool)
             ))
         }
     }
+}
+
+/// The JWT bearer grant: the assertion checked with the app's certificate, its subject an
+/// active user of the org.
+fn jwt_grant(state: &SfState, f: &Form) -> Result<Grant, OAuthError> {
+    let refused = |why: &'static str| OAuthError::new("invalid_grant", why);
+    let assertion = field(f, "assertion").ok_or(refused("invalid assertion"))?;
+    let certificate = super::jwt::certificate_der(&state.config.jwt_certificate_pem)
+        .ok_or(refused("invalid assertion"))?;
+    let now = state.config.clock.utc().timestamp();
+    let super::jwt::Subject(username) = super::jwt::verify(
+        assertion,
+        &state.config.client_id,
+        &certificate,
+        &state.config.jwt_audience,
+        now,
+    )
+    .map_err(refused)?;
+    let user = state
+        .user_by_username(&username)
+        .filter(|u| !state.config.deactivated.contains(&u.id))
+        .ok_or(refused("user hasn't approved this consumer"))?;
+    Ok(Grant {
+        user_id: user.id.clone(),
+        scope: "api".into(),
+    })
 }
 
 /// Escapes text for HTML element content and attribute values.
