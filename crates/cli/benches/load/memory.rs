@@ -291,6 +291,32 @@ async fn full_tier(org: Arc<SampleOrg>) -> anyhow::Result<(Option<f64>, usize)> 
     Ok((mb(memory_kb(server.pid(), "VmRSS:")), requests * 50))
 }
 
+/// The peak and settled RSS targets of one load phase.
+fn load_verdicts(
+    (peak_name, settled_name): (&'static str, &'static str),
+    what: &str,
+    (peak, settled): (Option<f64>, Option<f64>),
+    settle_secs: u64,
+) -> [Verdict; 2] {
+    [
+        Verdict::new(
+            peak_name,
+            peak.map(|p| p < MAX_PEAK_MB),
+            format!("{} MB {what} (target < {MAX_PEAK_MB})", show(peak)),
+            format!("{} MB", show(peak)),
+        ),
+        Verdict::new(
+            settled_name,
+            settled.map(|p| p < MAX_SETTLED_MB),
+            format!(
+                "{} MB {settle_secs} s after the load (target < {MAX_SETTLED_MB})",
+                show(settled)
+            ),
+            format!("{} MB", show(settled)),
+        ),
+    ]
+}
+
 /// The memory scenario.
 pub(crate) async fn run(params: &Params) -> anyhow::Result<Vec<Verdict>> {
     println!(
@@ -349,52 +375,28 @@ pub(crate) async fn run(params: &Params) -> anyhow::Result<Vec<Verdict>> {
             show(settled)
         );
     }
-    let verdicts = vec![
-        Verdict::new(
-            "warm peak RSS",
-            warm_peak.map(|p| p < MAX_PEAK_MB),
-            format!(
-                "{} MB answering cached calls under load (target < {MAX_PEAK_MB})",
-                show(warm_peak)
-            ),
-            format!("{} MB", show(warm_peak)),
+    let mut verdicts = Vec::new();
+    verdicts.extend(load_verdicts(
+        ("warm peak RSS", "warm settled RSS"),
+        "answering cached calls under load",
+        (warm_peak, warm_settled),
+        params.settle_secs,
+    ));
+    verdicts.extend(load_verdicts(
+        ("peak RSS", "settled RSS"),
+        "under load",
+        (peak, settled),
+        params.settle_secs,
+    ));
+    verdicts.extend([Verdict::new(
+        "full tier RSS",
+        full.map(|p| p < MAX_FULL_TIER_MB),
+        format!(
+            "{} MB with the memory tier full at its default (target < {MAX_FULL_TIER_MB})",
+            show(full)
         ),
-        Verdict::new(
-            "warm settled RSS",
-            warm_settled.map(|p| p < MAX_SETTLED_MB),
-            format!(
-                "{} MB {} s after the warm load (target < {MAX_SETTLED_MB})",
-                show(warm_settled),
-                params.settle_secs
-            ),
-            format!("{} MB", show(warm_settled)),
-        ),
-        Verdict::new(
-            "peak RSS",
-            peak.map(|p| p < MAX_PEAK_MB),
-            format!("{} MB under load (target < {MAX_PEAK_MB})", show(peak)),
-            format!("{} MB", show(peak)),
-        ),
-        Verdict::new(
-            "settled RSS",
-            settled.map(|p| p < MAX_SETTLED_MB),
-            format!(
-                "{} MB {} s after the load (target < {MAX_SETTLED_MB})",
-                show(settled),
-                params.settle_secs
-            ),
-            format!("{} MB", show(settled)),
-        ),
-        Verdict::new(
-            "full tier RSS",
-            full.map(|p| p < MAX_FULL_TIER_MB),
-            format!(
-                "{} MB with the memory tier full at its default (target < {MAX_FULL_TIER_MB})",
-                show(full)
-            ),
-            format!("{} MB", show(full)),
-        ),
-    ];
+        format!("{} MB", show(full)),
+    )]);
     for verdict in &verdicts {
         println!("{}", verdict.line);
     }

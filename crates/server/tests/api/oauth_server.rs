@@ -236,6 +236,29 @@ impl AsApp {
         location(&signed_in)
     }
 
+    /// The consent page for `client_id`: `/oauth/authorize` with the registered redirect URI and
+    /// PKCE S256.
+    async fn consent_page(&self, client_id: &str) -> reqwest::Response {
+        self.http
+            .get(self.pkce_url(client_id))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `/oauth/authorize` for `client_id` with the registered redirect URI and PKCE S256.
+    fn pkce_url(&self, client_id: &str) -> String {
+        let challenge = challenge(VERIFIER);
+        self.authorize_url(
+            client_id,
+            &[
+                ("redirect_uri", REDIRECT_URI),
+                ("code_challenge", &challenge),
+                ("code_challenge_method", "S256"),
+            ],
+        )
+    }
+
     /// Answers the consent page `page` (the answer to `/oauth/authorize`) as its browser would.
     async fn consent(&self, page: reqwest::Response, action: &str) -> reqwest::Response {
         assert_eq!(page.status(), 200, "the consent page");
@@ -941,15 +964,7 @@ async fn access_tokens_expire_refresh_rotates_and_old_salesforce_tokens_are_rene
 async fn the_person_consents_on_a_page_only_their_browser_can_answer() {
     let app = spawn(|_| {}).await;
     let client_id = app.client().await;
-    let challenge = challenge(VERIFIER);
-    let url = app.authorize_url(
-        &client_id,
-        &[
-            ("redirect_uri", REDIRECT_URI),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    );
+    let url = app.pkce_url(&client_id);
     // Denied: the client hears access_denied, with its state.
     let page = app.http.get(&url).send().await.unwrap();
     assert_eq!(page.headers()["x-frame-options"], "DENY");
@@ -982,15 +997,7 @@ async fn a_sign_in_url_someone_else_consented_to_gives_a_code_to_no_one() {
     // The attacker registers a client with its own redirect URI and consents in its own
     // browser; the sign-in URL at Salesforce is what it sends to a rep.
     let client_id = app.client().await;
-    let challenge = challenge(VERIFIER);
-    let url = app.authorize_url(
-        &client_id,
-        &[
-            ("redirect_uri", REDIRECT_URI),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    );
+    let url = app.pkce_url(&client_id);
     let page = app.http.get(&url).send().await.unwrap();
     let consented = app.consent(page, "allow").await;
     assert_eq!(consented.status(), 302);
@@ -1130,20 +1137,7 @@ async fn errors_go_to_a_redirect_uri_only_when_someone_vouched_for_it() {
     assert_eq!(param(&answer, "error").as_deref(), Some("invalid_request"));
     assert_eq!(param(&answer, "code"), None);
     // Deny still answers a self-registered client at its redirect URI: it asked.
-    let challenge = challenge(VERIFIER);
-    let page = app
-        .http
-        .get(app.authorize_url(
-            &registered,
-            &[
-                ("redirect_uri", REDIRECT_URI),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ],
-        ))
-        .send()
-        .await
-        .unwrap();
+    let page = app.consent_page(&registered).await;
     let denied = app.consent(page, "deny").await;
     assert_eq!(denied.status(), 302);
     let answer = query_of(&location(&denied));
@@ -1155,20 +1149,7 @@ async fn errors_go_to_a_redirect_uri_only_when_someone_vouched_for_it() {
 async fn the_consent_page_may_send_its_form_only_here_to_salesforce_or_to_the_client() {
     let app = spawn(|_| {}).await;
     let client_id = app.client().await;
-    let challenge = challenge(VERIFIER);
-    let page = app
-        .http
-        .get(app.authorize_url(
-            &client_id,
-            &[
-                ("redirect_uri", REDIRECT_URI),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ],
-        ))
-        .send()
-        .await
-        .unwrap();
+    let page = app.consent_page(&client_id).await;
     assert_eq!(page.status(), 200);
     let csp = page.headers()["content-security-policy"]
         .to_str()
