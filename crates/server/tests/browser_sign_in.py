@@ -5,7 +5,9 @@ callbrief runs with CALLBRIEF_OAUTH=server in front of the Salesforce simulator.
 the client and the person at once, as Claude or ChatGPT and a rep would be:
 
 1. registers a client (Dynamic Client Registration) whose redirect URI is a loopback listener
-   of its own, and opens /oauth/authorize with PKCE S256 in Chromium;
+   of its own, and opens /oauth/authorize with PKCE S256 in Chromium, at `localhost` while the
+   Salesforce simulator is at `127.0.0.1`: two sites, so the way back from Salesforce is a
+   cross-site navigation and SameSite rules apply as in production;
 2. checks the consent page (styled, names callbrief, the client as self-declared, the redirect
    host, the Salesforce it signs in at) and saves a screenshot;
 3. clicks Allow, signs in on the simulator's login page, and arrives at the listener with
@@ -186,7 +188,9 @@ def call_mcp(base: str, token: str, account_name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    base = args.base_url.rstrip("/")
+    # callbrief as "localhost", the Salesforce simulator as "127.0.0.1": two sites to Chromium,
+    # so coming back from Salesforce is a cross-site navigation, as in production (SameSite).
+    base = args.base_url.rstrip("/").replace("://127.0.0.1:", "://localhost:")
     listener = Listener()
     status, client = post(
         f"{base}/oauth/register",
