@@ -204,13 +204,7 @@ impl AsApp {
         let back_here = self
             .salesforce_sign_in(&location(&to_salesforce), username)
             .await;
-        let back = self
-            .http
-            .get(back_here)
-            .header(reqwest::header::COOKIE, cookie)
-            .send()
-            .await
-            .unwrap();
+        let back = self.come_back(&back_here, &cookie).await;
         assert_eq!(back.status(), 302);
         let answer = location(&back);
         assert!(answer.starts_with(REDIRECT_URI), "{answer}");
@@ -257,6 +251,17 @@ impl AsApp {
                 ("code_challenge_method", "S256"),
             ],
         )
+    }
+
+    /// Comes back from Salesforce to `url` (callbrief's callback) with `cookie`, as a browser
+    /// holding that cookie does.
+    async fn come_back(&self, url: &str, cookie: &str) -> reqwest::Response {
+        self.http
+            .get(url)
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Answers the consent page `page` (the answer to `/oauth/authorize`) as its browser would.
@@ -1018,13 +1023,7 @@ async fn a_sign_in_url_someone_else_consented_to_gives_a_code_to_no_one() {
     let other_page = app.http.get(&url).send().await.unwrap();
     let other = sign_in_cookie(&app.consent(other_page, "allow").await);
     let back_again = app.salesforce_sign_in(&lure, &f.username).await;
-    let wrong_cookie = app
-        .http
-        .get(&back_again)
-        .header(reqwest::header::COOKIE, other)
-        .send()
-        .await
-        .unwrap();
+    let wrong_cookie = app.come_back(&back_again, &other).await;
     assert_error(
         wrong_cookie,
         400,
@@ -1034,13 +1033,7 @@ async fn a_sign_in_url_someone_else_consented_to_gives_a_code_to_no_one() {
     .await;
     // The browser that consented, coming back the same way, gets its code.
     let back_home = app.salesforce_sign_in(&lure, &f.username).await;
-    let allowed = app
-        .http
-        .get(&back_home)
-        .header(reqwest::header::COOKIE, attackers_cookie)
-        .send()
-        .await
-        .unwrap();
+    let allowed = app.come_back(&back_home, &attackers_cookie).await;
     assert_eq!(allowed.status(), 302);
     assert!(param(&query_of(&location(&allowed)), "code").is_some());
 }
