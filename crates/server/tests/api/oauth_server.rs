@@ -84,6 +84,27 @@ async fn spawn_with(
     }
 }
 
+/// A server whose OAuth clients are signed with a cache key (in memory), and an admin-created
+/// client of that key (`pkce_optional`: allowed to leave PKCE out).
+async fn spawn_with_admin_client(
+    pkce_optional: bool,
+) -> (AsApp, server::oauth_server::clients::IssuedClient) {
+    let key = gong::CacheKey::parse(&"22".repeat(32)).unwrap();
+    let app = spawn(|s| {
+        s.gong.cache.mode = gong::CacheMode::Memory;
+        s.gong.cache.key = Some(key.clone());
+    })
+    .await;
+    let issued = server::oauth_server::clients::admin_client(
+        &server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key)),
+        "Sales GPT",
+        vec![REDIRECT_URI.to_owned()],
+        pkce_optional,
+    )
+    .unwrap();
+    (app, issued)
+}
+
 fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
@@ -746,20 +767,8 @@ async fn salesforce_tokens_are_not_accepted_in_server_mode() {
 
 #[tokio::test]
 async fn an_admin_created_client_signs_in_with_its_secret_as_basic_auth() {
-    let key = gong::CacheKey::parse(&"22".repeat(32)).unwrap();
-    let app = spawn(|s| {
-        s.gong.cache.mode = gong::CacheMode::Memory;
-        s.gong.cache.key = Some(key.clone());
-    })
-    .await;
+    let (app, issued) = spawn_with_admin_client(false).await;
     let f = fixture(&org());
-    let issued = server::oauth_server::clients::admin_client(
-        &server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key)),
-        "Sales GPT",
-        vec![REDIRECT_URI.to_owned()],
-        false,
-    )
-    .unwrap();
     let secret = issued.client_secret.unwrap();
     let answer = app.sign_in(&issued.client_id, &f.username, &[]).await;
     let code = param(&answer, "code").unwrap();
@@ -851,21 +860,8 @@ async fn metadata_document_client_ids_on_plain_http_or_private_addresses_are_ref
 
 #[tokio::test]
 async fn only_an_admin_client_allowed_to_may_leave_pkce_out() {
-    let key = gong::CacheKey::parse(&"33".repeat(32)).unwrap();
-    let app = spawn(|s| {
-        s.gong.cache.mode = gong::CacheMode::Memory;
-        s.gong.cache.key = Some(key.clone());
-    })
-    .await;
+    let (app, gpt) = spawn_with_admin_client(true).await;
     let f = fixture(&org());
-    let registry = server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key));
-    let gpt = server::oauth_server::clients::admin_client(
-        &registry,
-        "Sales GPT",
-        vec![REDIRECT_URI.to_owned()],
-        true,
-    )
-    .unwrap();
     let secret = gpt.client_secret.clone().unwrap();
     let answer = app.sign_in_with(&gpt.client_id, &f.username, &[]).await;
     let code = param(&answer, "code").unwrap();
@@ -1105,19 +1101,7 @@ async fn an_overlong_or_unprintable_state_is_refused_on_a_page() {
 
 #[tokio::test]
 async fn errors_go_to_a_redirect_uri_only_when_someone_vouched_for_it() {
-    let key = gong::CacheKey::parse(&"44".repeat(32)).unwrap();
-    let app = spawn(|s| {
-        s.gong.cache.mode = gong::CacheMode::Memory;
-        s.gong.cache.key = Some(key.clone());
-    })
-    .await;
-    let admin = server::oauth_server::clients::admin_client(
-        &server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key)),
-        "Sales GPT",
-        vec![REDIRECT_URI.to_owned()],
-        false,
-    )
-    .unwrap();
+    let (app, admin) = spawn_with_admin_client(false).await;
     let registered = app.client().await;
     // No PKCE: an error the client never asked for.
     let ask = |client_id: &str| app.authorize_url(client_id, &[("redirect_uri", REDIRECT_URI)]);
