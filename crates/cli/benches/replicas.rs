@@ -13,7 +13,7 @@
 //! `redis-server` on the PATH (started on a free port, nothing saved). Child processes, ports,
 //! percentiles and the table come from the load bench's `support` module.
 //!
-//! Targets, printed PASS/FAIL (the exit code is 0 unless the setup failed): with Redis, the two
+//! Targets, printed PASS/FAIL (the exit code is 2 when one is missed, 1 when the setup failed): with Redis, the two
 //! replicas together serve at least 100 calls/s with no failed request and no Gong 429, and a
 //! cross-replica read costs 0 Gong requests.
 
@@ -79,7 +79,11 @@ fn main() -> ExitCode {
         .map_err(anyhow::Error::from)
         .and_then(|runtime| runtime.block_on(run(params)));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("replicas bench: a target printed as FAIL was missed");
+            ExitCode::from(2)
+        }
         Err(err) => {
             eprintln!("replicas bench setup failed: {err:#}");
             ExitCode::FAILURE
@@ -87,7 +91,8 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(params: Params) -> anyhow::Result<()> {
+/// Runs the bench; `Ok(false)` when a target was missed.
+async fn run(params: Params) -> anyhow::Result<bool> {
     anyhow::ensure!(
         params.reps >= 2 && params.calls >= 1 && params.secs >= 1,
         "at least 2 reps, 1 call and 1 second are needed"
@@ -143,7 +148,7 @@ async fn run(params: Params) -> anyhow::Result<()> {
         );
     }
     let Some(shared) = rows.iter().find(|r| r.redis) else {
-        return Ok(());
+        return Ok(true);
     };
     let pass = shared.calls_per_sec >= MIN_CALLS_PER_SEC
         && shared.failed == 0
@@ -159,7 +164,7 @@ async fn run(params: Params) -> anyhow::Result<()> {
         format!("{:.0} calls/s", shared.calls_per_sec),
     );
     println!("{}", verdict.line);
-    Ok(())
+    Ok(pass)
 }
 
 /// One line of the table.

@@ -2,14 +2,14 @@
 //! that cannot register itself (a GPT action), printed once as an id and a secret.
 //!
 //! The id and secret are signed and derived with `CALLBRIEF_CACHE_KEY` (see the server's
-//! `oauth_server::clients`), so nothing is written and the server need not be stopped: any
+//! `oauth::server::clients`), so nothing is written and the server need not be stopped: any
 //! server with the same key accepts them. They go into the GPT's OAuth settings, so the
 //! Salesforce Connected App's secret never leaves the server.
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use server::config::CacheArgs;
-use server::oauth_server::clients::{admin_client, ClientRegistry};
+use server::oauth::server::clients::{admin_client, ClientRegistry};
 
 /// `callbrief oauth-client`.
 #[derive(Debug, Args)]

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::config::{CacheConfig, CacheMode};
-use crate::scheduler::{Got, Item};
+use crate::item::{Got, Item, Outcome};
 use crate::shared::SharedStore;
 use crate::{wire, GongAuth, GongError};
 
@@ -378,11 +378,11 @@ impl Cache {
     /// Keeps the found and not-found answers of one batch (failures are never kept). The disk
     /// and shared writes finish before the batch's answers are handed out, so an answer a
     /// caller has seen survives a restart and is there for every replica.
-    pub(crate) async fn keep(self: &Arc<Self>, lane: &str, results: &[(String, Got)]) {
+    pub(crate) async fn keep(self: &Arc<Self>, lane: &str, results: &[Outcome]) {
         let now = unix_now();
         let mut rows = Vec::with_capacity(results.len());
         let mut shared_rows = Vec::new();
-        for (id, got) in results {
+        for Outcome { id, got } in results {
             let (x, json) = match got {
                 Got::Found(item) => {
                     let x = now.saturating_add(self.found_ttl.as_secs());

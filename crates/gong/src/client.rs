@@ -14,7 +14,7 @@ use crate::http::{Call, Transport};
 use crate::limiter::{InProcessState, Limiter, SchedulerState};
 use crate::listing::{ListingRequest, Listings, RecentCalls};
 use crate::paging::{self, Page};
-use crate::scheduler::{Got, Item, LaneSpec, Scheduler, SchedulerStats, Want};
+use crate::scheduler::{Answer, Got, Item, LaneSpec, Scheduler, SchedulerStats, Want};
 use crate::shared::{SharedHealth, SharedStore};
 use crate::{auth, batch, config, wire, GongConfig, GongError};
 
@@ -456,7 +456,7 @@ impl GongClient {
                 .map(|(i, id)| (id.as_str(), i))
                 .collect();
             let fetched = self.inner.scheduler.fetch(caller, wants, deadline).await;
-            for (tag, id, got) in fetched {
+            for Answer { tag, id, got } in fetched {
                 if let (Some(lane), Some(&i)) = (answers.get_mut(tag), index.get(id.as_str())) {
                     lane[i] = Some(got);
                 }

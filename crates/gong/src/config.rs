@@ -122,7 +122,7 @@ pub struct RedisConfig {
 impl RedisConfig {
     /// Defaults for `url`; the URL is checked (scheme, host) without being echoed in errors.
     pub fn new(url: SecretString) -> Result<Self, crate::GongError> {
-        crate::shared::check_url(url.expose_secret())?;
+        check_url(url.expose_secret())?;
         Ok(Self {
             url,
             timeout: DEFAULT_REDIS_TIMEOUT,
@@ -135,7 +135,7 @@ impl std::fmt::Debug for RedisConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL may hold a password: show where it points only.
         f.debug_struct("RedisConfig")
-            .field("at", &crate::shared::redacted(self.url.expose_secret()))
+            .field("at", &redacted(self.url.expose_secret()))
             .field("timeout", &self.timeout)
             .field(
                 "degraded_requests_per_second",
@@ -358,6 +358,37 @@ pub fn parse_base_url(raw: &str) -> Result<Url, crate::GongError> {
     let path = format!("{path}/");
     url.set_path(&path);
     Ok(url)
+}
+
+/// Checks a Redis URL without echoing it (it may hold a password).
+pub(crate) fn check_url(raw: &str) -> Result<(), crate::GongError> {
+    let url = url::Url::parse(raw.trim())
+        .map_err(|e| crate::GongError::Config(format!("the Redis URL is not a valid URL ({e})")))?;
+    if url.scheme() != "redis" && url.scheme() != "rediss" {
+        return Err(crate::GongError::Config(format!(
+            "the Redis URL must start with redis:// or rediss://, not {}://",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(crate::GongError::Config("the Redis URL has no host".into()));
+    }
+    redis::Client::open(raw.trim()).map(drop).map_err(|e| {
+        crate::GongError::Config(format!("the Redis URL is not usable ({:?})", e.kind()))
+    })
+}
+
+/// Scheme, host and port of a Redis URL: what logs may show of it.
+pub(crate) fn redacted(raw: &str) -> String {
+    match url::Url::parse(raw.trim()) {
+        Ok(url) => format!(
+            "{}://{}:{}",
+            url.scheme(),
+            url.host_str().unwrap_or("?"),
+            url.port().unwrap_or(6379)
+        ),
+        Err(_) => "an unparsable URL".to_owned(),
+    }
 }
 
 #[cfg(test)]

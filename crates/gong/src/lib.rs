@@ -38,6 +38,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 mod http;
+mod item;
 pub mod limiter;
 pub mod listing;
 pub mod metrics;

@@ -29,7 +29,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisResult, Script};
 use secrecy::ExposeSecret as _;
 
-use crate::config::RedisConfig;
+use crate::config::{check_url, redacted, RedisConfig};
 use crate::GongError;
 
 /// How often a degraded store tries Redis again: often enough to recover within a second or
@@ -156,37 +156,6 @@ return 0
 
 fn script(cell: &'static OnceLock<Script>, source: &str) -> &'static Script {
     cell.get_or_init(|| Script::new(source))
-}
-
-/// Checks a Redis URL without echoing it (it may hold a password).
-pub(crate) fn check_url(raw: &str) -> Result<(), GongError> {
-    let url = url::Url::parse(raw.trim())
-        .map_err(|e| GongError::Config(format!("the Redis URL is not a valid URL ({e})")))?;
-    if url.scheme() != "redis" && url.scheme() != "rediss" {
-        return Err(GongError::Config(format!(
-            "the Redis URL must start with redis:// or rediss://, not {}://",
-            url.scheme()
-        )));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(GongError::Config("the Redis URL has no host".into()));
-    }
-    redis::Client::open(raw.trim())
-        .map(drop)
-        .map_err(|e| GongError::Config(format!("the Redis URL is not usable ({:?})", e.kind())))
-}
-
-/// Scheme, host and port of a Redis URL: what logs may show of it.
-pub(crate) fn redacted(raw: &str) -> String {
-    match url::Url::parse(raw.trim()) {
-        Ok(url) => format!(
-            "{}://{}:{}",
-            url.scheme(),
-            url.host_str().unwrap_or("?"),
-            url.port().unwrap_or(6379)
-        ),
-        Err(_) => "an unparsable URL".to_owned(),
-    }
 }
 
 #[derive(Debug, Default)]

@@ -60,6 +60,17 @@ pub const DEFAULT_MAX_FAILED_SIGN_INS: u32 = 30;
 /// characters takes well under a second on any working connection.
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Default character budget of one MCP tool answer: Claude takes tool results up to about
+/// 150,000 characters, more than ChatGPT actions' 100,000.
+pub const DEFAULT_MCP_MAX_CHARS: usize = 150_000;
+/// Default lifetime of callbrief's access tokens (`CALLBRIEF_OAUTH_ACCESS_TOKEN_SECS`).
+pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
+/// Default lifetime of a refresh token, and of a session nobody uses
+/// (`CALLBRIEF_OAUTH_REFRESH_TOKEN_DAYS`).
+pub const DEFAULT_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// Default most registrations per client address a minute (`CALLBRIEF_OAUTH_REGISTRATIONS_PER_MINUTE`).
+pub const DEFAULT_REGISTRATIONS_PER_MINUTE: u32 = 10;
+
 /// How callers prove who they are (`CALLBRIEF_AUTH`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum AuthMode {
@@ -99,17 +110,17 @@ pub struct OAuthSettings {
     /// (`CALLBRIEF_OAUTH_REGISTRATIONS_PER_MINUTE`; 0 = no limit).
     pub registrations_per_minute: u32,
     /// Where the authorization server reads the time; tests move their own.
-    pub clock: std::sync::Arc<dyn crate::oauth_server::Clock>,
+    pub clock: std::sync::Arc<dyn clock::Clock>,
 }
 
 impl Default for OAuthSettings {
     fn default() -> Self {
         Self {
             mode: OAuthMode::default(),
-            access_token_ttl: crate::oauth_server::DEFAULT_ACCESS_TOKEN_TTL,
-            refresh_token_ttl: crate::oauth_server::DEFAULT_REFRESH_TOKEN_TTL,
-            registrations_per_minute: crate::oauth_server::DEFAULT_REGISTRATIONS_PER_MINUTE,
-            clock: std::sync::Arc::new(crate::oauth_server::SystemClock),
+            access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+            refresh_token_ttl: DEFAULT_REFRESH_TOKEN_TTL,
+            registrations_per_minute: DEFAULT_REGISTRATIONS_PER_MINUTE,
+            clock: clock::system(),
         }
     }
 }
@@ -381,7 +392,7 @@ impl Settings {
             calls: CallSourceSettings::default(),
             max_response_chars: DEFAULT_MAX_RESPONSE_CHARS,
             token_cache_ttl: service::DEFAULT_TOKEN_CACHE_TTL,
-            mcp_max_chars: crate::mcp::DEFAULT_MCP_MAX_CHARS,
+            mcp_max_chars: DEFAULT_MCP_MAX_CHARS,
             connections: ConnectionSettings::default(),
             metrics_addr: None,
             oauth: OAuthSettings::default(),

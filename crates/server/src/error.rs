@@ -10,6 +10,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gong::GongError;
 use serde::Serialize;
+use service::ServiceError;
 use utoipa::ToSchema;
 
 /// The JSON body of every error answer.
@@ -271,9 +272,115 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<ServiceError> for ApiError {
+    /// 400 names the parameter, 404 for accounts the caller cannot see, 401 only when the
+    /// caller's token is at fault, and the gateway statuses when Gong or Salesforce failed.
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Validation { field, message } => ApiError::bad_request(
+                "invalid_parameter",
+                format!("{field}: {message}"),
+            ),
+            ServiceError::TooMany { field, message } => ApiError::bad_request(
+                "invalid_parameter",
+                format!("{field}: {message}"),
+            ),
+            ServiceError::NotFound { message } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
+            ServiceError::Gong(err) => ApiError::from(err),
+            ServiceError::Unauthorized { message } => ApiError::unauthorized(message),
+            ServiceError::NotConfigured { message } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_configured", message)
+            }
+            ServiceError::RateLimited {
+                service,
+                retry_after,
+            } => ApiError {
+                retry_after: Some(retry_after.unwrap_or(Duration::from_secs(1))),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "upstream_rate_limited",
+                    format!("{service}'s rate limit or API quota is exhausted; retry after the Retry-After seconds"),
+                )
+            },
+            ServiceError::DeadlineExceeded { service, .. } => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                format!("{service} did not answer in time; try again, or ask for fewer calls"),
+            ),
+            ServiceError::Upstream { service, message } => {
+                tracing::warn!(%service, error = %message, "upstream failure");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_error",
+                    format!("{service} failed: {message}"),
+                )
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use service::Upstream;
+
+    #[test]
+    fn service_errors_map_to_statuses_an_assistant_can_act_on() {
+        let cases = [
+            (
+                ServiceError::validation("name", "too short"),
+                400,
+                "invalid_parameter",
+            ),
+            (
+                ServiceError::NotFound {
+                    message: "x".into(),
+                },
+                404,
+                "not_found",
+            ),
+            (
+                ServiceError::Unauthorized {
+                    message: "x".into(),
+                },
+                401,
+                "unauthorized",
+            ),
+            (
+                ServiceError::RateLimited {
+                    service: Upstream::Salesforce,
+                    retry_after: None,
+                },
+                503,
+                "upstream_rate_limited",
+            ),
+            (
+                ServiceError::DeadlineExceeded {
+                    service: Upstream::Gong,
+                    limit: None,
+                },
+                504,
+                "upstream_timeout",
+            ),
+            (
+                ServiceError::Upstream {
+                    service: Upstream::Salesforce,
+                    message: "x".into(),
+                },
+                502,
+                "upstream_error",
+            ),
+        ];
+        for (err, status, code) in cases {
+            let api = ApiError::from(err);
+            assert_eq!(api.status.as_u16(), status, "{code}");
+            assert_eq!(api.body.error, code);
+        }
+        let api = ApiError::from(ServiceError::validation("name", "too short"));
+        assert_eq!(api.body.message, "name: too short");
+    }
 
     #[test]
     fn gong_errors_map_to_gateway_statuses() {

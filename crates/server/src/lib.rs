@@ -8,7 +8,6 @@
 //! for MCP clients, sharing only the service with REST.
 
 pub mod auth;
-pub mod caller_auth;
 pub mod client_addr;
 pub mod config;
 pub mod error;
@@ -16,13 +15,14 @@ pub mod gpt;
 pub mod host_check;
 pub mod mcp;
 pub mod metrics;
-pub mod oauth_server;
+pub mod oauth;
 pub mod openapi;
 pub mod routes;
 pub mod serve;
 pub mod service_setup;
 pub mod shedding;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod validate;
 

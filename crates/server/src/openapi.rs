@@ -15,10 +15,10 @@ use utoipa::openapi::security::{
 use utoipa::openapi::server::Server;
 use utoipa::OpenApi;
 
-use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
 use crate::config::AuthMode;
 use crate::error::ErrorBody;
 use crate::gpt::salesforce_action::SCOPES;
+use crate::oauth::paths::{AUTHORIZE_PATH, TOKEN_PATH};
 use crate::routes::transcripts::TranscriptsRequest;
 use service::dto::{
     AccountCallsResponse, AccountsResponse, FailedCall, RecordsInfo, TranscriptsResponse,

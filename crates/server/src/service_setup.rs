@@ -74,6 +74,7 @@ pub fn build_service(settings: &ServiceSettings) -> anyhow::Result<Arc<Service>>
         expected_org_id: settings.salesforce.org_id.clone(),
         call_source: settings.calls.source,
         gong_listing: settings.calls.listing.clone(),
+        ..ServiceOptions::default()
     };
     let service = Service::new(gong, salesforce, options).context("invalid Gong field settings")?;
     Ok(Arc::new(service))

@@ -13,7 +13,6 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::{self, HeaderName};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -24,31 +23,17 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::{self, ApiKeys};
-use crate::caller_auth::{self, SalesforceAuth};
-use crate::config::{AuthMode, ConnectionSettings, OAuthMode, Settings};
+use crate::config::{AuthMode, ConnectionSettings, Settings};
 use crate::error::ApiError;
 use crate::host_check::{self, KnownHosts};
-use crate::mcp::discovery::PublicBase;
-use crate::oauth_server::Audience;
+use crate::oauth;
+use crate::oauth::caller::{self, SalesforceAuth};
+use crate::oauth::paths::PublicBase;
+use crate::oauth::server::Audience;
 use crate::routes;
 use crate::shedding::{self, Shedder};
+use crate::state::AppState;
 use crate::telemetry;
-
-/// What every handler shares: built once, read-only.
-pub struct AppState {
-    /// Most distinct call ids per request.
-    pub max_call_ids: usize,
-    /// Largest request body, for the 413 message.
-    pub max_body_bytes: usize,
-    /// The OpenAPI document, rendered once for the bound address.
-    pub openapi_json: String,
-    /// Briefings, account lookups and access rules.
-    pub service: Arc<service::Service>,
-    /// Character budget of a response unless the caller asks for another.
-    pub max_response_chars: usize,
-    /// What is configured only halfway ([`Settings::configuration_problems`]), for `/readyz`.
-    pub configuration_problems: Vec<String>,
-}
 
 /// The metrics listener, bound in `build` like the API's.
 struct MetricsListener {
@@ -269,25 +254,8 @@ fn router(
     gpt_kit: Result<crate::gpt::Kit, crate::gpt::KitError>,
     settings: &Settings,
 ) -> Router {
-    let auth_server = oauth_server(settings, &state.service);
-    let rest = Router::new()
-        .route(
-            "/callTranscripts",
-            post(routes::transcripts::call_transcripts),
-        )
-        .route(
-            "/api/callTranscripts",
-            post(routes::transcripts::call_transcripts),
-        )
-        .route("/accounts/search", get(routes::accounts::search_accounts))
-        .route(
-            "/accounts/{id}/calls",
-            get(routes::accounts::list_account_calls),
-        )
-        .route(
-            "/accounts/{id}/briefing",
-            get(routes::accounts::account_briefing),
-        );
+    let auth_server = oauth::authorization_server(settings, &state.service);
+    let rest = routes::transcripts::router().merge(routes::accounts::router());
     let mcp = crate::mcp::router(
         state.service.clone(),
         crate::mcp::McpConfig::from_settings(settings),
@@ -298,7 +266,7 @@ fn router(
     let protected = match settings.auth_mode {
         AuthMode::ApiKey => rest
             .merge(mcp)
-            .route_layer(middleware::from_fn(caller_auth::act_as_service_account))
+            .route_layer(middleware::from_fn(caller::act_as_service_account))
             .route_layer(middleware::from_fn_with_state(keys, auth::require_api_key)),
         AuthMode::Salesforce => {
             let mut rest_auth = SalesforceAuth::new(state.service.clone())
@@ -312,11 +280,11 @@ fn router(
             }
             rest.route_layer(middleware::from_fn_with_state(
                 Arc::new(rest_auth),
-                caller_auth::require_salesforce_user,
+                caller::require_salesforce_user,
             ))
             .merge(mcp.route_layer(middleware::from_fn_with_state(
                 Arc::new(mcp_auth),
-                caller_auth::require_salesforce_user,
+                caller::require_salesforce_user,
             )))
         }
     }
@@ -330,17 +298,10 @@ fn router(
         shedding::shed_load,
     ));
     let public = Router::new()
-        .route("/healthz", get(routes::health::healthz))
-        .route("/readyz", get(routes::health::readyz))
-        .route("/openapi.json", get(routes::openapi::openapi_json))
+        .merge(routes::health::router())
+        .merge(routes::openapi::router())
         .merge(routes::gpt::router(gpt_kit))
-        .merge(
-            match &auth_server {
-                Some(server) => crate::oauth_server::routes::router(server.clone()),
-                None => routes::oauth::router(settings.salesforce.effective_login_url()),
-            }
-            .layer(DefaultBodyLimit::max(settings.max_body_bytes)),
-        )
+        .merge(oauth::router(settings, auth_server.as_ref()))
         .merge(crate::mcp::public_router(settings));
 
     let mut router = protected
@@ -368,50 +329,6 @@ fn router(
     } else {
         router
     }
-}
-
-/// The authorization server, when callbrief is one (`CALLBRIEF_AUTH=salesforce` with
-/// `CALLBRIEF_OAUTH=server`). Its records go where the cache keeps Gong's answers, sealed with
-/// the cache key; a store that cannot be opened leaves them in memory.
-fn oauth_server(
-    settings: &Settings,
-    service: &Arc<service::Service>,
-) -> Option<Arc<crate::oauth_server::AuthServer>> {
-    if settings.auth_mode != AuthMode::Salesforce || settings.oauth.mode != OAuthMode::Server {
-        return None;
-    }
-    let vault = gong::Vault::open(&settings.gong.cache, settings.gong.redis.as_ref())
-        .unwrap_or_else(|error| {
-            tracing::warn!(%error, "the session store is unusable; sessions are kept in memory");
-            gong::Vault::in_memory()
-        });
-    if vault.tier() == gong::VaultTier::Memory {
-        tracing::warn!("OAuth sessions and registered clients last only as long as this process: set CALLBRIEF_CACHE_KEY (with the cache on disk, or CALLBRIEF_REDIS_URL) to keep them");
-    }
-    let sf = &settings.salesforce;
-    let app = match (sf.effective_login_url(), &sf.client_id, &sf.client_secret) {
-        (Some(login), Some(id), Some(secret)) => {
-            salesforce::connected_app::ConnectedApp::new(login, id.clone(), secret.clone())
-                .map_err(|e| e.to_string())
-        }
-        _ => Err(crate::config::SERVER_MODE_NEEDS_APP.to_owned()),
-    };
-    Some(Arc::new(crate::oauth_server::AuthServer::new(
-        Arc::new(vault),
-        app,
-        crate::oauth_server::clients::ClientRegistry::for_cache_key(
-            settings.gong.cache.key.as_ref(),
-        )
-        .with_previous(&settings.gong.cache.previous_keys),
-        PublicBase::new(settings.public_url.as_ref()),
-        crate::oauth_server::ServerSettings {
-            access_token_ttl: settings.oauth.access_token_ttl,
-            refresh_token_ttl: settings.oauth.refresh_token_ttl,
-            registrations_per_minute: settings.oauth.registrations_per_minute,
-            clock: settings.oauth.clock.clone(),
-        },
-        service.clone(),
-    )))
 }
 
 /// Marks an answer `Cache-Control: no-store` unless its handler chose otherwise.
@@ -487,6 +404,7 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use axum::http::StatusCode;
+    use axum::routing::get;
     use tower::ServiceExt;
 
     async fn call(router: Router, path: &str) -> (StatusCode, Option<String>, serde_json::Value) {

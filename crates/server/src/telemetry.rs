@@ -105,7 +105,7 @@ pub fn loggable(text: &str) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() || crate::oauth_server::clients::is_format(c) {
+        if c.is_control() || crate::oauth::server::clients::is_format(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);

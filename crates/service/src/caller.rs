@@ -6,10 +6,12 @@
 //! token: raw tokens are never stored as keys, so a memory dump of the map does not yield
 //! usable credentials by their keys. A revoked token keeps working for at most one TTL.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::access::same_id;
+use crate::error::ServiceError;
+use crate::service::{Service, TOKEN_CACHE_HITS, TOKEN_CACHE_MISSES};
+use salesforce::SalesforceError;
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
@@ -72,12 +74,22 @@ pub struct Identity {
 pub const REFUSAL_TTL: Duration = Duration::from_secs(30);
 
 /// Token checks that are still fresh, by digest of the token: accepted ones for the TTL,
-/// refused ones for [`REFUSAL_TTL`] (at most the TTL).
-#[derive(Debug)]
+/// refused ones for [`REFUSAL_TTL`] (at most the TTL). Each map is a `moka` cache bounded to
+/// [`MAX_CACHED_TOKENS`] entries whose entries also leave after their lifetime; freshness is
+/// decided against the `now` a caller passes, so tests need no waiting.
 pub struct TokenCache {
     ttl: Duration,
-    entries: Mutex<HashMap<[u8; 32], (Instant, Identity)>>,
-    refused: Mutex<HashMap<[u8; 32], Instant>>,
+    entries: moka::sync::Cache<[u8; 32], (Instant, Identity)>,
+    refused: moka::sync::Cache<[u8; 32], Instant>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("ttl", &self.ttl)
+            .field("entries", &self.entries.entry_count())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The cache key of `token`.
@@ -85,64 +97,47 @@ fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// A map of at most [`MAX_CACHED_TOKENS`] entries, each gone `ttl` after it was written.
+fn bounded<V: Clone + Send + Sync + 'static>(ttl: Duration) -> moka::sync::Cache<[u8; 32], V> {
+    moka::sync::Cache::builder()
+        .max_capacity(MAX_CACHED_TOKENS as u64)
+        .time_to_live(ttl.max(Duration::from_millis(1)))
+        .build()
+}
+
 impl TokenCache {
     /// An empty cache whose entries live `ttl` (zero turns caching off).
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
-            entries: Mutex::new(HashMap::new()),
-            refused: Mutex::new(HashMap::new()),
+            entries: bounded(ttl),
+            refused: bounded(ttl.min(REFUSAL_TTL)),
         }
     }
 
     /// Whether Salesforce refused `token` less than [`REFUSAL_TTL`] before `now`.
     pub fn refused_recently(&self, token: &str, now: Instant) -> bool {
         let ttl = self.ttl.min(REFUSAL_TTL);
-        let refused = self
-            .refused
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        refused
+        self.refused
             .get(&digest(token))
-            .is_some_and(|at| now.saturating_duration_since(*at) < ttl)
+            .is_some_and(|at| now.saturating_duration_since(at) < ttl)
     }
 
     /// Remembers that Salesforce refused `token` at `now`.
     pub fn put_refused(&self, token: &str, now: Instant) {
-        let ttl = self.ttl.min(REFUSAL_TTL);
-        if ttl.is_zero() {
+        if self.ttl.min(REFUSAL_TTL).is_zero() {
             return;
         }
-        let mut refused = self
-            .refused
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if refused.len() >= MAX_CACHED_TOKENS {
-            refused.retain(|_, at| now.saturating_duration_since(*at) < ttl);
-            if refused.len() >= MAX_CACHED_TOKENS {
-                refused.clear();
-            }
-        }
-        refused.insert(digest(token), now);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Instant, Identity)>> {
-        // Entries are replaced whole, so a panic elsewhere cannot leave one half-written.
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.refused.insert(digest(token), now);
     }
 
     /// The identity checked for `token` less than a TTL before `now`.
     pub fn get(&self, token: &str, now: Instant) -> Option<Identity> {
         let key = digest(token);
-        let mut entries = self.lock();
-        match entries.get(&key) {
-            Some((at, identity)) if now.saturating_duration_since(*at) < self.ttl => {
-                Some(identity.clone())
-            }
+        match self.entries.get(&key) {
+            Some((at, identity)) if now.saturating_duration_since(at) < self.ttl => Some(identity),
             Some(_) => {
-                entries.remove(&key);
+                self.entries.invalidate(&key);
                 None
             }
             None => None,
@@ -154,20 +149,13 @@ impl TokenCache {
         if self.ttl.is_zero() {
             return;
         }
-        let mut entries = self.lock();
-        if entries.len() >= MAX_CACHED_TOKENS {
-            let ttl = self.ttl;
-            entries.retain(|_, (at, _)| now.saturating_duration_since(*at) < ttl);
-            if entries.len() >= MAX_CACHED_TOKENS {
-                entries.clear();
-            }
-        }
-        entries.insert(digest(token), (now, identity));
+        self.entries.insert(digest(token), (now, identity));
     }
 
-    /// How many checks are cached (expired ones included until touched).
+    /// How many checks are cached (after pending evictions are applied).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.entries.run_pending_tasks();
+        usize::try_from(self.entries.entry_count()).unwrap_or(usize::MAX)
     }
 
     /// Whether nothing is cached.
@@ -178,7 +166,73 @@ impl TokenCache {
     /// Whether any key equals `bytes` (tests use it to show raw tokens are not keys).
     #[cfg(test)]
     fn has_key(&self, bytes: &[u8]) -> bool {
-        self.lock().keys().any(|k| k.as_slice() == bytes)
+        self.entries.iter().any(|(k, _)| k.as_slice() == bytes)
+    }
+}
+
+impl Service {
+    /// Checks a Salesforce access token (Salesforce's userinfo, cached for the TTL) and returns
+    /// the caller it stands for. Forged, expired, revoked and other-org tokens are
+    /// [`ServiceError::Unauthorized`]; an unreachable Salesforce is not (the token may be fine).
+    pub async fn authenticate_salesforce_token(&self, token: &str) -> Result<Caller, ServiceError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(ServiceError::Unauthorized {
+                message: "missing Salesforce access token".into(),
+            });
+        }
+        let caller = |identity: Identity| Caller::SalesforceUser {
+            token: SecretString::from(token.to_owned()),
+            user_id: identity.user_id,
+            name: identity.name,
+        };
+        if let Some(identity) = self.tokens.get(token, Instant::now()) {
+            metrics::counter!(TOKEN_CACHE_HITS).increment(1);
+            return Ok(caller(identity));
+        }
+        metrics::counter!(TOKEN_CACHE_MISSES).increment(1);
+        let refused = || ServiceError::Unauthorized {
+            message: "Salesforce did not accept the access token (forged, expired, revoked or \
+                      from another org); sign in again"
+                .into(),
+        };
+        if self.tokens.refused_recently(token, Instant::now()) {
+            return Err(refused());
+        }
+        let client = self
+            .base_salesforce()?
+            .with_access_token(SecretString::from(token.to_owned()));
+        let info = client.userinfo().await.map_err(|err| match err {
+            SalesforceError::Unauthorized { .. }
+            | SalesforceError::NotFound { .. }
+            | SalesforceError::Api { status: 403, .. } => {
+                self.tokens.put_refused(token, Instant::now());
+                refused()
+            }
+            other => ServiceError::from_salesforce(other, true),
+        })?;
+        if let Some(expected) = &self.options.expected_org_id {
+            if !same_id(expected, &info.organization_id) {
+                tracing::info!("refused a Salesforce token of another org");
+                self.tokens.put_refused(token, Instant::now());
+                return Err(ServiceError::Unauthorized {
+                    message: "the access token belongs to another Salesforce org".into(),
+                });
+            }
+        }
+        let identity = Identity {
+            user_id: info.user_id,
+            name: info.name,
+        };
+        self.tokens.put(token, identity.clone(), Instant::now());
+        tracing::debug!(user_id = %identity.user_id, "salesforce token accepted");
+        Ok(caller(identity))
+    }
+
+    /// Whether `token` was checked and accepted within the token cache's TTL, so using it
+    /// costs no Salesforce call (a front door's sign-in limit spares such requests).
+    pub fn knows_salesforce_token(&self, token: &str) -> bool {
+        self.tokens.get(token.trim(), Instant::now()).is_some()
     }
 }
 

@@ -10,6 +10,8 @@
 //! send back the answers of [`dto`] and [`model`], written once for all of them.
 //! Nothing here knows about HTTP; the server and CLI map [`ServiceError`] to their own terms.
 
+mod access;
+mod accounts;
 mod admission;
 pub mod briefing;
 pub mod budget;
@@ -36,6 +38,8 @@ pub mod service_metrics {
 pub mod stakeholders;
 pub mod transcripts;
 
+pub use access::CallAccess;
+pub use briefing::BriefingRequest;
 pub use budget::{MaxChars, Rendering, DEFAULT_MAX_CHARS};
 pub use call_source::{CallSource, GongListing, ResolvedSource};
 pub use caller::{Caller, DEFAULT_TOKEN_CACHE_TTL};
@@ -50,8 +54,8 @@ pub use model::{
 pub use readiness::{Readiness, ReadinessCheck};
 pub use render::render_markdown;
 pub use service::{
-    BriefingRequest, CallAccess, Service, ServiceOptions, DEFAULT_BRIEFING_CALLS,
-    DEFAULT_CALL_LIST, DEFAULT_MAX_CALLS_IN_FLIGHT, MAX_BRIEFING_CALLS, MAX_CALL_LIST,
-    MAX_SEARCH_CHARS, MIN_SEARCH_CHARS,
+    Service, ServiceOptions, DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST,
+    DEFAULT_MAX_CALLS_IN_FLIGHT, MAX_BRIEFING_CALLS, MAX_CALL_LIST, MAX_SEARCH_CHARS,
+    MIN_SEARCH_CHARS,
 };
 pub use transcripts::TranscriptsRequest;

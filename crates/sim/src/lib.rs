@@ -6,7 +6,8 @@
 //! the `salesforce` module serves the same org as Salesforce's REST API. Both read the time from
 //! a [`clock::Clock`], so tests can move it instead of waiting for it.
 
-pub mod clock;
+/// The clock the simulators read (the workspace's one [`Clock`](clock::Clock)).
+pub use clock;
 pub mod gong;
 pub mod org;
 pub mod salesforce;

@@ -19,7 +19,8 @@
 //!   server that signs people in; its RSS and its store (file, then Redis) before and after.
 //!
 //! Run: `cargo bench -p callbrief --bench load [-- --scenario team,single ...]`. Every scenario
-//! ends with PASS/FAIL lines for its targets; the exit code is 0 unless a setup failed.
+//! ends with PASS/FAIL lines for its targets; the exit code is 2 when a target printed as FAIL
+//! was missed, 1 when a setup failed.
 
 mod memory;
 mod overhead;
@@ -143,7 +144,11 @@ fn main() -> ExitCode {
         .map_err(anyhow::Error::from)
         .and_then(|runtime| runtime.block_on(run(params)));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("load bench: a target printed as FAIL was missed");
+            ExitCode::from(2)
+        }
         Err(err) => {
             eprintln!("load bench setup failed: {err:#}");
             ExitCode::FAILURE
@@ -151,7 +156,8 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(params: Params) -> anyhow::Result<()> {
+/// Runs the bench; `Ok(false)` when a target was missed.
+async fn run(params: Params) -> anyhow::Result<bool> {
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         let one_minute = load.split_whitespace().next().unwrap_or("?");
         println!(
@@ -183,5 +189,5 @@ async fn run(params: Params) -> anyhow::Result<()> {
     println!();
     let summary: Vec<String> = verdicts.iter().map(support::Verdict::short).collect();
     println!("targets: {}", summary.join(" | "));
-    Ok(())
+    Ok(verdicts.iter().all(|v| v.pass != Some(false)))
 }

@@ -92,7 +92,7 @@ pub struct McpBudgetArgs {
     /// Most characters in one MCP tool answer (MCP clients such as Claude take more than
     /// ChatGPT actions); transcripts are cut fairly at turn boundaries to fit, and callers may
     /// ask for less with max_chars.
-    #[arg(long, env = "CALLBRIEF_MCP_MAX_CHARS", default_value_t = crate::mcp::DEFAULT_MCP_MAX_CHARS)]
+    #[arg(long, env = "CALLBRIEF_MCP_MAX_CHARS", default_value_t = crate::config::DEFAULT_MCP_MAX_CHARS)]
     pub mcp_max_chars: usize,
 }
 
@@ -116,16 +116,16 @@ pub struct OAuthArgs {
     pub oauth: OAuthMode,
 
     /// Seconds callbrief's access tokens live (server mode).
-    #[arg(long, env = "CALLBRIEF_OAUTH_ACCESS_TOKEN_SECS", default_value_t = crate::oauth_server::DEFAULT_ACCESS_TOKEN_TTL.as_secs())]
+    #[arg(long, env = "CALLBRIEF_OAUTH_ACCESS_TOKEN_SECS", default_value_t = crate::config::DEFAULT_ACCESS_TOKEN_TTL.as_secs())]
     pub oauth_access_token_secs: u64,
 
     /// Days a refresh token, and a session nobody uses, lives (server mode).
-    #[arg(long, env = "CALLBRIEF_OAUTH_REFRESH_TOKEN_DAYS", default_value_t = crate::oauth_server::DEFAULT_REFRESH_TOKEN_TTL.as_secs() / 86_400)]
+    #[arg(long, env = "CALLBRIEF_OAUTH_REFRESH_TOKEN_DAYS", default_value_t = crate::config::DEFAULT_REFRESH_TOKEN_TTL.as_secs() / 86_400)]
     pub oauth_refresh_token_days: u64,
 
     /// Most client registrations (POST /oauth/register) per client address a minute (server
     /// mode); 0 = no limit.
-    #[arg(long, env = "CALLBRIEF_OAUTH_REGISTRATIONS_PER_MINUTE", default_value_t = crate::oauth_server::DEFAULT_REGISTRATIONS_PER_MINUTE)]
+    #[arg(long, env = "CALLBRIEF_OAUTH_REGISTRATIONS_PER_MINUTE", default_value_t = crate::config::DEFAULT_REGISTRATIONS_PER_MINUTE)]
     pub oauth_registrations_per_minute: u32,
 }
 

@@ -23,9 +23,9 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 /// Path of the Salesforce action document (relative to the public URL).
 pub const SALESFORCE_OPENAPI_PATH: &str = "/openapi/salesforce.json";
 /// callbrief's OAuth front for Salesforce's authorize endpoint (same domain as the action).
-pub const OAUTH_AUTHORIZE_PATH: &str = crate::caller_auth::AUTHORIZE_PATH;
+pub const OAUTH_AUTHORIZE_PATH: &str = crate::oauth::paths::AUTHORIZE_PATH;
 /// callbrief's OAuth front for Salesforce's token endpoint.
-pub const OAUTH_TOKEN_PATH: &str = crate::caller_auth::TOKEN_PATH;
+pub const OAUTH_TOKEN_PATH: &str = crate::oauth::paths::TOKEN_PATH;
 
 /// What the guide is generated from.
 #[derive(Debug, Clone, Copy)]
@@ -158,7 +158,7 @@ fn one_action_sections(out: &mut String, settings: &GuideSettings<'_>) {
          (`--allow-without-pkce` because GPT actions are reported not to send a PKCE code \
          challenge; the client still needs its secret) and enter what it prints:\n\n",
         settings.public(OPENAPI_PATH),
-        settings.public(crate::oauth_server::CALLBACK_PATH),
+        settings.public(crate::oauth::paths::CALLBACK_PATH),
     ));
     server_oauth_table(
         out,

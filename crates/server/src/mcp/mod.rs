@@ -11,7 +11,6 @@
 //! ChatGPT) handle that, it survives restarts and load balancers, and each request is
 //! authenticated on its own, so a revoked Salesforce token stops working at once.
 
-pub mod discovery;
 pub mod errors;
 pub mod handler;
 pub mod hosts;
@@ -29,14 +28,8 @@ use rmcp::ServiceExt;
 use service::{Caller, Service};
 use url::Url;
 
+pub use crate::oauth::paths::MCP_PATH;
 pub use handler::CallbriefMcp;
-
-/// Default character budget of one MCP tool answer: Claude takes tool results up to about
-/// 150,000 characters, more than ChatGPT actions' 100,000.
-pub const DEFAULT_MCP_MAX_CHARS: usize = 150_000;
-
-/// Where the HTTP transport is mounted.
-pub const MCP_PATH: &str = "/mcp";
 
 /// What the MCP handler and transport need besides the service.
 #[derive(Debug, Clone)]
@@ -58,7 +51,7 @@ impl McpConfig {
     /// Settings with the default budget, no Salesforce link base and no public URL.
     pub fn new() -> Self {
         Self {
-            max_chars: DEFAULT_MCP_MAX_CHARS,
+            max_chars: crate::config::DEFAULT_MCP_MAX_CHARS,
             salesforce_instance_url: None,
             public_url: None,
             max_body_bytes: 64 * 1024,
@@ -119,14 +112,14 @@ where
 }
 
 /// The public (unauthenticated) routes MCP clients need: in Salesforce mode, the OAuth
-/// discovery documents that lead them to the Salesforce sign-in ([`discovery`]); in API-key mode
+/// discovery documents that lead them to the Salesforce sign-in ([`crate::oauth::discovery`]); in API-key mode
 /// none (there is no sign-in to discover).
 pub fn public_router<S>(settings: &crate::Settings) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
     match settings.auth_mode {
-        crate::config::AuthMode::Salesforce => discovery::router(
+        crate::config::AuthMode::Salesforce => crate::oauth::discovery::router(
             settings.public_url.as_ref(),
             settings.oauth.mode == crate::config::OAuthMode::Server,
         ),

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
+use axum::routing::get;
+use axum::Router;
 use axum::{Extension, Json};
 use service::dto::{AccountCallsResponse, AccountsResponse};
 use service::{
@@ -14,7 +16,7 @@ use service::{
 
 use crate::error::{ApiError, ErrorResponses};
 use crate::routes::params::{max_chars_within, number, offsets_from_query, query_map};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The REST name of the account id path parameter.
 const ID_FIELD: &str = "id";
@@ -187,4 +189,12 @@ fn optional_number(
         None | Some("") => Ok(None),
         Some(_) => number(query, name, 0).map(Some),
     }
+}
+
+/// The account routes: search, an account's calls, its briefing.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/accounts/search", get(search_accounts))
+        .route("/accounts/{id}/calls", get(list_account_calls))
+        .route("/accounts/{id}/briefing", get(account_briefing))
 }

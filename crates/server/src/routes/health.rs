@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::get;
 use axum::Json;
+use axum::Router;
 use serde_json::{json, Map, Value};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Answers `{"status":"ok"}` while the server is accepting requests.
 pub async fn healthz() -> Json<Value> {
@@ -60,4 +62,11 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Val
         (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
     };
     (status, Json(json!({ "status": word, "checks": checks })))
+}
+
+/// `GET /healthz` and `GET /readyz`.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
 }

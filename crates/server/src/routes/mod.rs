@@ -3,7 +3,6 @@
 pub mod accounts;
 pub mod gpt;
 pub mod health;
-pub mod oauth;
 pub mod openapi;
 pub mod params;
 pub mod transcripts;

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Serves the document generated once at startup.
 pub async fn openapi_json(State(state): State<Arc<AppState>>) -> impl IntoResponse {
@@ -15,4 +17,9 @@ pub async fn openapi_json(State(state): State<Arc<AppState>>) -> impl IntoRespon
         [(header::CONTENT_TYPE, "application/json")],
         state.openapi_json.clone(),
     )
+}
+
+/// `GET /openapi.json`.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new().route("/openapi.json", get(openapi_json))
 }

@@ -9,6 +9,8 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::routing::post;
+use axum::Router;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use service::dto::TranscriptsResponse;
@@ -18,7 +20,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorResponses};
 use crate::routes::params;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::validate;
 
 /// The request body: which calls to fetch.
@@ -123,4 +125,11 @@ fn cache_header(cached: usize, fetched: usize) -> HeaderValue {
         n if n >= fetched => "hit",
         _ => "partial",
     })
+}
+
+/// `POST /callTranscripts`, also at `/api/callTranscripts` (the original design's path).
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/callTranscripts", post(call_transcripts))
+        .route("/api/callTranscripts", post(call_transcripts))
 }

@@ -88,15 +88,15 @@ async fn spawn_with(
 /// client of that key (`pkce_optional`: allowed to leave PKCE out).
 async fn spawn_with_admin_client(
     pkce_optional: bool,
-) -> (AsApp, server::oauth_server::clients::IssuedClient) {
+) -> (AsApp, server::oauth::server::clients::IssuedClient) {
     let key = gong::CacheKey::parse(&"22".repeat(32)).unwrap();
     let app = spawn(|s| {
         s.gong.cache.mode = gong::CacheMode::Memory;
         s.gong.cache.key = Some(key.clone());
     })
     .await;
-    let issued = server::oauth_server::clients::admin_client(
-        &server::oauth_server::clients::ClientRegistry::for_cache_key(Some(&key)),
+    let issued = server::oauth::server::clients::admin_client(
+        &server::oauth::server::clients::ClientRegistry::for_cache_key(Some(&key)),
         "Sales GPT",
         vec![REDIRECT_URI.to_owned()],
         pkce_optional,
@@ -911,26 +911,9 @@ async fn only_an_admin_client_allowed_to_may_leave_pkce_out() {
     assert_error(response, 400, "invalid_request", "PKCE").await;
 }
 
-/// A clock that moves only when told.
-#[derive(Debug, Default)]
-struct ManualClock(std::sync::atomic::AtomicU64);
-
-impl ManualClock {
-    fn advance(&self, by: Duration) {
-        self.0
-            .fetch_add(by.as_secs(), std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-impl server::oauth_server::Clock for ManualClock {
-    fn now(&self) -> u64 {
-        server::oauth_server::SystemClock.now() + self.0.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
 #[tokio::test]
 async fn access_tokens_expire_refresh_rotates_and_old_salesforce_tokens_are_renewed() {
-    let clock = std::sync::Arc::new(ManualClock::default());
+    let clock = std::sync::Arc::new(sim::clock::ManualClock::new());
     let app = spawn(|s| {
         s.oauth.clock = clock.clone();
         s.oauth.access_token_ttl = Duration::from_secs(300);
@@ -1052,7 +1035,7 @@ async fn authorization_requests_store_nothing_before_a_person_consents() {
     assert!(param(&answer, "code").is_some());
     let store = dir.path().join(gong::cache::STORE_FILE);
     let before = std::fs::metadata(&store).expect("the store file").len();
-    let state = "s".repeat(server::oauth_server::MAX_STATE_BYTES);
+    let state = "s".repeat(server::oauth::server::MAX_STATE_BYTES);
     let challenge = challenge(VERIFIER);
     let mut url = Url::parse(&format!("{}/oauth/authorize", app.base_url)).unwrap();
     url.query_pairs_mut()
@@ -1079,8 +1062,8 @@ async fn an_overlong_or_unprintable_state_is_refused_on_a_page() {
     let app = spawn(|_| {}).await;
     let client_id = app.client().await;
     let challenge = challenge(VERIFIER);
-    let ok = "s".repeat(server::oauth_server::MAX_STATE_BYTES);
-    let long = "s".repeat(server::oauth_server::MAX_STATE_BYTES + 1);
+    let ok = "s".repeat(server::oauth::server::MAX_STATE_BYTES);
+    let long = "s".repeat(server::oauth::server::MAX_STATE_BYTES + 1);
     for (state, status) in [(ok.as_str(), 200), (long.as_str(), 400), ("a\u{7}b", 400)] {
         let mut url = Url::parse(&format!("{}/oauth/authorize", app.base_url)).unwrap();
         url.query_pairs_mut()
@@ -1169,7 +1152,7 @@ async fn the_consent_page_may_send_its_form_only_here_to_salesforce_or_to_the_cl
 
 #[tokio::test]
 async fn requests_together_on_a_session_due_for_renewal_make_one_refresh_and_keep_it() {
-    let clock = std::sync::Arc::new(ManualClock::default());
+    let clock = std::sync::Arc::new(sim::clock::ManualClock::new());
     let app = spawn_with(
         |sf| sf.rotate_refresh_tokens = true,
         |s| {

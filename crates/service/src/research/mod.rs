@@ -14,11 +14,12 @@ use std::collections::HashMap;
 use transcript::budget::Measure;
 use transcript::CleanTranscript;
 
+use crate::briefing::BriefingRequest;
 use crate::budget::{fit_response, MaxChars, Rendering};
 use crate::caller::Caller;
 use crate::error::ServiceError;
 use crate::ids::{AccountId, CallId};
-use crate::service::{BriefingRequest, Service};
+use crate::service::Service;
 pub use documents::{FetchDocument, SearchResult};
 pub use record_ref::{gong_call_url, salesforce_record_url, RecordRef};
 

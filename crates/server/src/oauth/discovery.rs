@@ -11,59 +11,22 @@
 //! every parameter (PKCE included) kept; the client registers nothing, the person enters the
 //! Connected App's consumer key and secret as the connector's OAuth client, and the Salesforce
 //! access token is what `/mcp` checks. In server mode (`CALLBRIEF_OAUTH=server`) callbrief is
-//! the authorization server itself ([`crate::oauth_server`]): the document also names the
+//! the authorization server itself ([`super::server`]): the document also names the
 //! registration and revocation endpoints, and says `iss` comes back with every answer.
 
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
-
-/// Salesforce OAuth scopes a connector needs: the REST API, and refresh tokens so a person
-/// signs in once.
-pub const SCOPES: [&str; 2] = ["api", "refresh_token"];
-
-/// Where RFC 9728 puts protected-resource metadata: this prefix, then the resource's path.
-pub const PROTECTED_RESOURCE_PATH: &str = "/.well-known/oauth-protected-resource";
-/// Where RFC 8414 puts authorization-server metadata.
-pub const AUTHORIZATION_SERVER_PATH: &str = "/.well-known/oauth-authorization-server";
-
-/// callbrief's base URL as discovery answers spell it: the configured public URL, or without
-/// one `http://<Host>` of the request (local use). The documents and the `401` challenge that
-/// points at them share it, so a client is never sent to a URL the documents disown.
-#[derive(Debug, Clone, Default)]
-pub struct PublicBase(Option<String>);
-
-impl PublicBase {
-    /// The base for a server whose public URL is `public_url` (`None`: taken per request).
-    pub fn new(public_url: Option<&Url>) -> Self {
-        Self(public_url.map(|u| u.as_str().trim_end_matches('/').to_owned()))
-    }
-
-    /// The base URL for a request with `headers`, without a trailing slash.
-    pub fn for_request(&self, headers: &HeaderMap) -> String {
-        self.0.clone().unwrap_or_else(|| {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost");
-            format!("http://{host}")
-        })
-    }
-}
-
-/// The URL of the `/mcp` resource's metadata for `base` (RFC 9728 §3.1: the well-known prefix
-/// goes between the host and the resource's path), as named in `WWW-Authenticate` on a `401`
-/// from `/mcp` (MCP authorization, 2025-06-18).
-pub fn resource_metadata_url(base: &str) -> String {
-    format!("{base}{PROTECTED_RESOURCE_PATH}{}", super::MCP_PATH)
-}
+use super::paths::{
+    PublicBase, AUTHORIZATION_SERVER_PATH, AUTHORIZE_PATH, MCP_PATH, PROTECTED_RESOURCE_PATH,
+    REGISTER_PATH, REVOKE_PATH, SCOPES, TOKEN_PATH,
+};
 
 /// The discovery routes. `public_url` is callbrief's public base URL; without it the base is
 /// taken from the request's `Host` (local use).
@@ -75,7 +38,7 @@ where
     Router::new()
         .route(PROTECTED_RESOURCE_PATH, get(protected_resource))
         .route(
-            &format!("{PROTECTED_RESOURCE_PATH}{}", super::MCP_PATH),
+            &format!("{PROTECTED_RESOURCE_PATH}{}", MCP_PATH),
             get(protected_resource),
         )
         .route(AUTHORIZATION_SERVER_PATH, get(authorization_server))
@@ -85,7 +48,7 @@ where
 /// RFC 9728 metadata of the `/mcp` resource.
 pub fn protected_resource_document(base: &str) -> Value {
     json!({
-        "resource": format!("{base}{}", super::MCP_PATH),
+        "resource": format!("{base}{}", MCP_PATH),
         "authorization_servers": [base],
         "bearer_methods_supported": ["header"],
         "scopes_supported": SCOPES,
@@ -101,8 +64,8 @@ pub fn authorization_server_document(base: &str, server_mode: bool) -> Value {
             "issuer": base,
             "authorization_endpoint": format!("{base}{AUTHORIZE_PATH}"),
             "token_endpoint": format!("{base}{TOKEN_PATH}"),
-            "registration_endpoint": format!("{base}{}", crate::oauth_server::REGISTER_PATH),
-            "revocation_endpoint": format!("{base}{}", crate::oauth_server::REVOKE_PATH),
+            "registration_endpoint": format!("{base}{}", REGISTER_PATH),
+            "revocation_endpoint": format!("{base}{}", REVOKE_PATH),
             "response_types_supported": ["code"],
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "code_challenge_methods_supported": ["S256"],
@@ -145,6 +108,8 @@ async fn authorization_server(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oauth::paths::resource_metadata_url;
+    use axum::http::header;
 
     #[test]
     fn the_documents_point_at_callbriefs_own_endpoints() {

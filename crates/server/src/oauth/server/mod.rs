@@ -32,7 +32,7 @@ pub mod clients;
 pub mod routes;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -45,17 +45,8 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use crate::error::ApiError;
-use crate::mcp::discovery::PublicBase;
+use crate::oauth::paths::PublicBase;
 use clients::{ClientMetadata, ClientRegistry};
-
-/// Path of the registration endpoint (RFC 7591).
-pub const REGISTER_PATH: &str = "/oauth/register";
-/// Path of the consent page's answer.
-pub const CONSENT_PATH: &str = "/oauth/consent";
-/// Path Salesforce sends the person back to after signing in.
-pub const CALLBACK_PATH: &str = "/oauth/callback";
-/// Path of the revocation endpoint (RFC 7009).
-pub const REVOKE_PATH: &str = "/oauth/revoke";
 
 /// Lifetime of an authorization code: the client redeems it at once.
 pub const CODE_TTL: Duration = Duration::from_secs(60);
@@ -67,36 +58,10 @@ pub const PENDING_TTL: Duration = Duration::from_secs(10 * 60);
 pub const MAX_STATE_BYTES: usize = 1024;
 /// How often expired records are swept from the vault's memory and store file.
 pub const VAULT_SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
-/// Default lifetime of callbrief's access tokens (`CALLBRIEF_OAUTH_ACCESS_TOKEN_SECS`).
-pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
-/// Default lifetime of a refresh token, and of a session nobody uses
-/// (`CALLBRIEF_OAUTH_REFRESH_TOKEN_DAYS`).
-pub const DEFAULT_REFRESH_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
-/// Default most registrations per client address a minute (`CALLBRIEF_OAUTH_REGISTRATIONS_PER_MINUTE`).
-pub const DEFAULT_REGISTRATIONS_PER_MINUTE: u32 = 10;
 /// Age past which a stored Salesforce access token is refreshed before use: well inside
 /// Salesforce's shortest session timeout setting (15 minutes is the minimum an admin can set;
 /// two hours the default), so a request rarely meets an expired Salesforce session.
 pub const SALESFORCE_REFRESH_AFTER: Duration = Duration::from_secs(10 * 60);
-
-/// Where the authorization server reads the time (Unix seconds): the system clock, or a
-/// test's clock that moves only when told.
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// Seconds since the Unix epoch.
-    fn now(&self) -> u64;
-}
-
-/// The system's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    }
-}
 
 /// A sign-in waiting for the person's consent, then for their return from Salesforce: sealed
 /// in the consent form, then in the sign-in cookie, never stored.
@@ -217,7 +182,7 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
 /// The resources a token may be issued for at `base`, in their canonical spelling: the MCP
 /// endpoint, and the whole API (what a GPT action, which names no resource, gets).
 fn known_resource(base: &str, requested: Option<&str>) -> Option<String> {
-    let mcp = format!("{base}{}", crate::mcp::MCP_PATH);
+    let mcp = format!("{base}{}", crate::oauth::paths::MCP_PATH);
     match requested.map(|r| r.trim_end_matches('/')) {
         None => Some(base.to_owned()),
         Some(r) if r == base || r == mcp => Some(r.to_owned()),
@@ -239,7 +204,7 @@ impl Audience {
         match self {
             Audience::Api => resource == base,
             Audience::Mcp => {
-                resource == base || resource == format!("{base}{}", crate::mcp::MCP_PATH)
+                resource == base || resource == format!("{base}{}", crate::oauth::paths::MCP_PATH)
             }
         }
     }
@@ -255,7 +220,7 @@ pub struct ServerSettings {
     /// Most registrations per client address a minute (0: no limit).
     pub registrations_per_minute: u32,
     /// Where the time is read.
-    pub clock: Arc<dyn Clock>,
+    pub clock: Arc<dyn clock::Clock>,
 }
 
 /// The authorization server: its store, its Connected App and its clients.
@@ -266,7 +231,7 @@ pub struct AuthServer {
     base: PublicBase,
     settings: ServerSettings,
     service: Arc<Service>,
-    registrations: crate::caller_auth::SignInLimit,
+    registrations: crate::oauth::limits::PerAddress,
     documents: cimd::DocumentCache,
     /// One gate per session being renewed here: requests arriving together on a session whose
     /// Salesforce token needs renewing make one refresh, the rest wait for it.
@@ -321,7 +286,8 @@ impl AuthServer {
         settings: ServerSettings,
         service: Arc<Service>,
     ) -> Self {
-        let registrations = crate::caller_auth::SignInLimit::new(settings.registrations_per_minute);
+        let registrations =
+            crate::oauth::limits::PerAddress::per_minute(settings.registrations_per_minute);
         spawn_sweeper(&vault);
         Self {
             vault,
@@ -340,7 +306,7 @@ impl AuthServer {
     }
 
     fn now(&self) -> u64 {
-        self.settings.clock.now()
+        self.settings.clock.unix_secs()
     }
 
     /// The vault that seals this server's records and hand-outs.

@@ -18,12 +18,13 @@ use url::Url;
 use super::clients::{self, ClientMetadata, MAX_REGISTRATION_BYTES};
 use super::{
     digest, known_resource, pkce_matches, random_token, AuthServer, CodeGrant, OAuthError, Pending,
-    Session, TokenGrant, CALLBACK_PATH, CODE_TTL, CONSENT_PATH, MAX_STATE_BYTES, PENDING_TTL,
-    REGISTER_PATH, REVOKE_PATH,
+    Session, TokenGrant, CODE_TTL, MAX_STATE_BYTES, PENDING_TTL,
 };
-use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
 use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
+use crate::oauth::paths::{
+    AUTHORIZE_PATH, CALLBACK_PATH, CONSENT_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH,
+};
 
 /// The endpoints, sharing `server`.
 pub fn router<S>(server: Arc<AuthServer>) -> Router<S>
@@ -152,7 +153,8 @@ async fn register(State(server): State<Arc<AuthServer>>, request: Request) -> Re
     let peer = ClientAddr::of(&request);
     let body = request.into_body();
     if let Some(ip) = peer {
-        if let Some(wait) = server.registrations.wait_for(ip) {
+        // Every attempt counts, accepted or not: the limit is on registrations asked for.
+        if let Err(wait) = server.registrations.try_acquire(ip) {
             tracing::warn!("registration refused: too many from one address");
             let mut err = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -162,8 +164,6 @@ async fn register(State(server): State<Arc<AuthServer>>, request: Request) -> Re
             err.retry_after = Some(wait);
             return err.into_response();
         }
-        // Every attempt counts, accepted or not: the limit is on registrations asked for.
-        server.registrations.refused(ip);
     }
     let Ok(body) = axum::body::to_bytes(body, MAX_REGISTRATION_BYTES).await else {
         return OAuthError {

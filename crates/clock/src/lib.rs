@@ -1,8 +1,8 @@
-//! Where the simulators read the time, so tests can move it instead of waiting for it.
+//! Where callbrief reads the time, so tests can move it instead of waiting for it.
 //!
-//! Every time-dependent rule of the simulators (the Gong per-second window and daily quota,
-//! Salesforce token, code and query-locator lifetimes, the `issued_at` of tokens) asks a
-//! [`Clock`]. [`SystemClock`] is the default: tokio's monotonic clock (so
+//! Every time-dependent rule asks a [`Clock`]: the service's "upcoming" and "recent" windows,
+//! the authorization server's token lifetimes, the simulators' rate windows, quotas and token
+//! lifetimes. [`SystemClock`] is the default: tokio's monotonic clock (so
 //! `tokio::time::pause`/`advance` move it in tests) and the system's UTC time.
 //! [`ManualClock`] only moves when told, so a test expires a token or closes a rate window with
 //! one `advance` call and no sleep.
@@ -17,12 +17,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
-/// A source of the current time for a simulator.
+/// A source of the current time.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// Monotonic time, for windows and lifetimes.
     fn now(&self) -> Instant;
     /// Wall-clock time, for dates and timestamps clients see.
     fn utc(&self) -> DateTime<Utc>;
+    /// Wall-clock time in whole seconds since the Unix epoch (0 before it).
+    fn unix_secs(&self) -> u64 {
+        u64::try_from(self.utc().timestamp()).unwrap_or(0)
+    }
 }
 
 /// The real time: tokio's monotonic clock and the system's UTC clock.
@@ -106,8 +110,8 @@ impl Clock for ManualClock {
     }
 }
 
-/// The clock a simulator uses unless configured otherwise.
-pub(crate) fn system() -> Arc<dyn Clock> {
+/// The real clock, shared: what everything uses unless a test gives it another.
+pub fn system() -> Arc<dyn Clock> {
     Arc::new(SystemClock)
 }
 

@@ -20,7 +20,7 @@ use url::Url;
 
 use crate::error::ApiError;
 
-pub use crate::caller_auth::{AUTHORIZE_PATH, TOKEN_PATH};
+use super::paths::{AUTHORIZE_PATH, TOKEN_PATH};
 
 /// Where the routes send people and token requests.
 struct OAuthState {

@@ -186,7 +186,7 @@ pub const FETCHES_PER_MINUTE: u32 = 10;
 pub struct DocumentCache {
     documents: moka::sync::Cache<String, ClientMetadata>,
     refusals: moka::sync::Cache<String, Refusal>,
-    fetches: crate::caller_auth::SignInLimit,
+    fetches: crate::oauth::limits::PerAddress,
 }
 
 impl Default for DocumentCache {
@@ -200,7 +200,7 @@ impl Default for DocumentCache {
                 .max_capacity(MAX_REFUSALS)
                 .time_to_live(REFUSAL_TTL)
                 .build(),
-            fetches: crate::caller_auth::SignInLimit::new(FETCHES_PER_MINUTE),
+            fetches: crate::oauth::limits::PerAddress::per_minute(FETCHES_PER_MINUTE),
         }
     }
 }
@@ -226,13 +226,12 @@ impl DocumentCache {
             return Err(refusal);
         }
         if let Some(ip) = from {
-            if self.fetches.wait_for(ip).is_some() {
+            if self.fetches.try_acquire(ip).is_err() {
                 return Err(
                     "too many client metadata documents asked for from this address; retry in a minute"
                         .into(),
                 );
             }
-            self.fetches.refused(ip);
         }
         match fetch_and_check(client_id).await {
             Ok(meta) => {

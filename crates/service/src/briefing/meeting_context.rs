@@ -1,0 +1,139 @@
+//! The meeting a briefing prepares for, and what changed since the newest call.
+
+use super::MeetingContext;
+use crate::access::id_key;
+use crate::ids::distinct;
+use crate::meeting::{assemble_meeting, kind_of, Person};
+use crate::service::Service;
+use crate::{query, records};
+use salesforce::{SalesforceClient, SalesforceError};
+use serde_json::Value;
+use std::collections::HashMap;
+
+impl Service {
+    /// The meeting (from `event`, with its invitees the caller can see, joined with the
+    /// stakeholder map) and what changed since the newest call (`since`): deal changes, new
+    /// contacts, and open tasks due before the meeting (within a week of `now` without one).
+    /// These parts are extra: an org that hides one of these objects from the caller still
+    /// gets the briefing, with a note.
+    pub(crate) async fn meeting_context(
+        &self,
+        client: &SalesforceClient,
+        account_id: &str,
+        event: Option<records::EventRecord>,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+        (stakeholders, colleagues): (&[crate::model::Stakeholder], &[crate::model::Stakeholder]),
+    ) -> MeetingContext {
+        let mut notes = Vec::new();
+        let invitees: Vec<&str> = event
+            .iter()
+            .flat_map(|e| e.invitees.iter().map(|(id, _)| id.as_str()))
+            .collect();
+        let of_kind = |kind: &str| -> Vec<String> {
+            distinct(
+                invitees
+                    .iter()
+                    .filter(|id| kind_of(id) == Some(kind))
+                    .map(|id| (*id).to_owned()),
+            )
+        };
+        let people_soql: Vec<String> = [("contact", "Contact"), ("user", "User"), ("lead", "Lead")]
+            .into_iter()
+            .filter_map(|(kind, object)| {
+                let ids = of_kind(kind);
+                (!ids.is_empty()).then(|| query::people(object, &ids))
+            })
+            .collect();
+        let due_by = event
+            .as_ref()
+            .and_then(|e| e.start.as_deref())
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map_or(now.date_naive() + chrono::Duration::days(7), |t| {
+                t.with_timezone(&chrono::Utc).date_naive()
+            });
+        let since_soql = since.map(|since| {
+            [
+                query::deal_changes(account_id, &since),
+                query::new_contacts(account_id, &since),
+            ]
+        });
+        let tasks_soql = query::open_tasks(account_id, due_by);
+        let people =
+            futures::future::join_all(people_soql.iter().map(|q| client.query::<Value>(q)));
+        let since_parts = async {
+            match &since_soql {
+                Some([changes, contacts]) => {
+                    let (a, b) = tokio::join!(
+                        client.query::<Value>(changes),
+                        client.query::<Value>(contacts)
+                    );
+                    Some((a, b))
+                }
+                None => None,
+            }
+        };
+        let (people, since_parts, tasks) =
+            tokio::join!(people, since_parts, client.query::<Value>(&tasks_soql));
+        let mut by_id: HashMap<String, Person> = HashMap::new();
+        for result in people {
+            // A lead query fails in an org without leads; its invitees stay unnamed.
+            let Ok(records) = result else { continue };
+            for r in &records {
+                if let (Some(id), Some(name)) = (records::text(r, "Id"), records::text(r, "Name")) {
+                    by_id.insert(
+                        id_key(&id).to_owned(),
+                        Person {
+                            id,
+                            name,
+                            title: records::text(r, "Title"),
+                        },
+                    );
+                }
+            }
+        }
+        let meeting = event.map(|e| {
+            let (meeting, hidden) = assemble_meeting(&e, &by_id, stakeholders, colleagues);
+            if hidden > 0 {
+                notes.push(format!(
+                    "{hidden} invitee(s) of the meeting are records you cannot see in \
+                     Salesforce (or not people) and are left out."
+                ));
+            }
+            meeting
+        });
+        let mut read = |what: &str, result: Result<Vec<Value>, SalesforceError>| match result {
+            Ok(rows) => rows,
+            Err(err) => {
+                tracing::warn!(error = %err, part = what, "a meeting-context part could not be read");
+                notes.push(format!("Salesforce did not share the account's {what}."));
+                Vec::new()
+            }
+        };
+        let tasks: Vec<_> = read("tasks", tasks)
+            .iter()
+            .filter_map(records::open_task)
+            .collect();
+        let since_last_call = since_parts.map(|(changes, contacts)| {
+            let changes = read("opportunity field history", changes)
+                .iter()
+                .filter_map(records::deal_change)
+                .collect();
+            let contacts = read("new contacts", contacts)
+                .iter()
+                .filter_map(records::new_contact)
+                .collect();
+            crate::meeting::since_last_call(
+                since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                changes,
+                contacts,
+                tasks,
+            )
+        });
+        MeetingContext {
+            meeting,
+            since_last_call,
+            notes,
+        }
+    }
+}
