@@ -20,9 +20,8 @@
 //! Found answers live [`crate::config::DEFAULT_CACHE_FOUND_TTL`]; "not found / no transcript
 //! yet" only [`crate::config::DEFAULT_CACHE_MISSING_TTL`]; failures are never kept.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aes_gcm::aead::{Aead, AeadCore, OsRng, Payload};
@@ -37,8 +36,7 @@ use crate::item::{Got, Item, Outcome};
 use crate::shared::SharedStore;
 use crate::{wire, GongAuth, GongError};
 
-/// File name of the store inside the cache directory.
-pub const STORE_FILE: &str = "gong-cache.redb";
+pub use store::file::STORE_FILE;
 
 /// The one table: key bytes to stored value bytes.
 const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gong_calls");
@@ -121,13 +119,6 @@ pub struct CacheStats {
     pub disk_file_bytes: u64,
 }
 
-/// One open store per file in the process, shared by every client (tenant) using it: redb
-/// allows one open handle per file.
-fn open_stores() -> &'static Mutex<HashMap<PathBuf, Weak<redb::Database>>> {
-    static STORES: OnceLock<Mutex<HashMap<PathBuf, Weak<redb::Database>>>> = OnceLock::new();
-    STORES.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
 /// The cache of one client (one tenant).
 pub(crate) struct Cache {
     /// Whether the configuration asked for the store on disk (it may have been unusable).
@@ -186,11 +177,11 @@ impl Cache {
         let cipher = config
             .key
             .as_ref()
-            .and_then(|k| Aes256Gcm::new_from_slice(&k.0).ok());
+            .and_then(|k| Aes256Gcm::new_from_slice(k.bytes()).ok());
         let previous_ciphers = config
             .previous_keys
             .iter()
-            .filter_map(|k| Aes256Gcm::new_from_slice(&k.0).ok())
+            .filter_map(|k| Aes256Gcm::new_from_slice(k.bytes()).ok())
             .collect();
         Some(Arc::new(Self {
             wanted_disk: config.mode == CacheMode::Disk,
@@ -519,78 +510,16 @@ fn decode(lane: &str, json: &[u8]) -> Option<Got> {
     Some(got.map_or(Got::NotFound, Got::Found))
 }
 
-/// Memory the disk store may keep of its own pages. The memory tier above it already holds the
-/// hot values, so this stays small; the store's default (1 GiB) would let a busy server's RSS
-/// grow by the size of everything it wrote.
-const STORE_PAGE_CACHE_BYTES: usize = 4 * 1024 * 1024;
-
-/// Opens (or creates) the store, sharing a handle already open in this process.
+/// Opens (or creates) the store, sharing a handle already open in this process; the first
+/// time in the process, expired answers are swept.
 pub(crate) fn open_store(dir: &Path, path: &Path) -> Result<Arc<redb::Database>, String> {
-    let mut stores = open_stores().lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(db) = stores.get(path).and_then(Weak::upgrade) {
-        return Ok(db);
-    }
-    private_dir(dir).map_err(|e| format!("cannot create the directory: {e}"))?;
-    private_file(path).map_err(|e| format!("cannot create the file: {e}"))?;
-    let db = redb::Builder::new()
-        .set_cache_size(STORE_PAGE_CACHE_BYTES)
-        .create(path)
-        .map_err(|e| e.to_string())?;
-    // Fails early on a file that opens but cannot be read.
-    db.begin_read().map_err(|e| e.to_string())?;
-    if let Err(error) = sweep(&db) {
-        tracing::warn!(%error, "expired gong cache entries not swept");
-    }
-    let db = Arc::new(db);
-    stores.insert(path.to_owned(), Arc::downgrade(&db));
-    Ok(db)
-}
-
-/// Creates `dir`, when missing, readable by this user only. A directory that exists is left as
-/// it is (it may be a home directory or a mounted volume others rely on): the store file in it
-/// is this user's alone either way ([`private_file`]).
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-        if dir.is_dir() {
-            let mode = std::fs::metadata(dir)?.permissions().mode();
-            if mode & 0o077 != 0 {
-                tracing::info!(
-                    dir = %dir.display(),
-                    mode = format!("{:o}", mode & 0o777),
-                    "the cache directory is open to other users; its store file is not"
-                );
-            }
-            return Ok(());
+    let db = store::file::open(dir, path)?;
+    if store::file::first_use(path, "gong-cache-sweep") {
+        if let Err(error) = sweep(&db) {
+            tracing::warn!(%error, "expired gong cache entries not swept");
         }
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
     }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)
-    }
-}
-
-/// Creates `path` (if missing) readable by this user only, before redb opens it.
-fn private_file(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
-        options.mode(0o600);
-        drop(options.open(path)?);
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-    }
-    #[cfg(not(unix))]
-    {
-        drop(options.open(path)?);
-        Ok(())
-    }
+    Ok(db)
 }
 
 /// The tenant of a base URL and credentials: a hash, so keys on disk name no customer.
@@ -691,7 +620,7 @@ mod tests {
     fn an_encrypted_value_is_bound_to_its_key_and_expiry() {
         let config = CacheConfig {
             mode: CacheMode::Memory,
-            key: Some(crate::CacheKey([7; 32])),
+            key: Some(crate::CacheKey::from_bytes([7; 32])),
             ..CacheConfig::off()
         };
         let cache = Cache::open(&config, "tenant".into(), None).unwrap();

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use base64::Engine as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 
@@ -98,53 +97,6 @@ pub struct GongConfig {
     pub redis: Option<RedisConfig>,
 }
 
-/// Longest one Redis operation may take before the client goes on without it: well under the
-/// time of one Gong request, so a slow Redis never holds an answer back noticeably.
-pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
-/// Requests per second one replica allows itself while Redis is unreachable: a third of Gong's
-/// default 3/s, so three replicas falling back at once still stay within Gong's limit.
-pub const DEFAULT_DEGRADED_REQUESTS_PER_SECOND: u32 = 1;
-
-/// How replicas share the limiter, the daily count, single-flight claims and the cache.
-#[derive(Clone)]
-pub struct RedisConfig {
-    /// `redis://[:password@]host[:port][/db]` or `rediss://` for TLS. Secret: it may hold the
-    /// password, so it is never logged; logs name only host and port.
-    pub url: SecretString,
-    /// Time limit of one Redis operation: [`DEFAULT_REDIS_TIMEOUT`].
-    pub timeout: Duration,
-    /// Requests per second this replica allows itself while Redis is unreachable:
-    /// [`DEFAULT_DEGRADED_REQUESTS_PER_SECOND`] (its share of Gong's limit; set it to the limit
-    /// divided by the number of replicas). Never more than `requests_per_second`.
-    pub degraded_requests_per_second: u32,
-}
-
-impl RedisConfig {
-    /// Defaults for `url`; the URL is checked (scheme, host) without being echoed in errors.
-    pub fn new(url: SecretString) -> Result<Self, crate::GongError> {
-        check_url(url.expose_secret())?;
-        Ok(Self {
-            url,
-            timeout: DEFAULT_REDIS_TIMEOUT,
-            degraded_requests_per_second: DEFAULT_DEGRADED_REQUESTS_PER_SECOND,
-        })
-    }
-}
-
-impl std::fmt::Debug for RedisConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The URL may hold a password: show where it points only.
-        f.debug_struct("RedisConfig")
-            .field("at", &redacted(self.url.expose_secret()))
-            .field("timeout", &self.timeout)
-            .field(
-                "degraded_requests_per_second",
-                &self.degraded_requests_per_second,
-            )
-            .finish()
-    }
-}
-
 /// Batch requests in flight at once. Each answer carries up to `batch_size` transcripts (about
 /// 5 MB for 100 calls of 40 minutes, twice that once decoded), so this bounds the memory Gong's
 /// answers take; 4 keeps up with 3 requests/s while an answer takes up to 1.3 s.
@@ -189,54 +141,63 @@ impl std::str::FromStr for CacheMode {
     }
 }
 
-/// A 32-byte AES-256-GCM key for encrypting cached values at rest.
+/// Longest one Redis operation may take before the client goes on without it: well under the
+/// time of one Gong request, so a slow Redis never holds an answer back noticeably.
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+/// Requests per second one replica allows itself while Redis is unreachable: a third of Gong's
+/// default 3/s, so three replicas falling back at once still stay within Gong's limit.
+pub const DEFAULT_DEGRADED_REQUESTS_PER_SECOND: u32 = 1;
+
+/// How replicas share the limiter, the daily count, single-flight claims and the cache.
 #[derive(Clone)]
-pub struct CacheKey(pub(crate) [u8; 32]);
+pub struct RedisConfig {
+    /// `redis://[:password@]host[:port][/db]` or `rediss://` for TLS. Secret: it may hold the
+    /// password, so it is never logged; logs name only host and port.
+    pub url: SecretString,
+    /// Time limit of one Redis operation: [`DEFAULT_REDIS_TIMEOUT`].
+    pub timeout: Duration,
+    /// Requests per second this replica allows itself while Redis is unreachable:
+    /// [`DEFAULT_DEGRADED_REQUESTS_PER_SECOND`] (its share of Gong's limit; set it to the limit
+    /// divided by the number of replicas). Never more than `requests_per_second`.
+    pub degraded_requests_per_second: u32,
+}
 
-impl CacheKey {
-    /// Reads a key given as 64 hex digits or as base64 (standard or URL-safe, padded or not) of
-    /// 32 bytes. The error never echoes the input, which is a secret.
-    pub fn parse(raw: &str) -> Result<Self, crate::GongError> {
-        let raw = raw.trim();
-        let bytes = if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-            (0..32)
-                .map(|i| u8::from_str_radix(raw.get(2 * i..2 * i + 2).unwrap_or("zz"), 16).ok())
-                .collect::<Option<Vec<u8>>>()
-        } else {
-            let engines = [
-                base64::engine::general_purpose::STANDARD,
-                base64::engine::general_purpose::STANDARD_NO_PAD,
-                base64::engine::general_purpose::URL_SAFE,
-                base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            ];
-            engines.iter().find_map(|e| e.decode(raw).ok())
-        };
-        let key: [u8; 32] = bytes.and_then(|b| b.try_into().ok()).ok_or_else(|| {
-            crate::GongError::Config(
-                "the cache key must be 32 bytes, as 64 hex digits or base64".into(),
-            )
-        })?;
-        Ok(Self(key))
+impl RedisConfig {
+    /// Defaults for `url`; the URL is checked (scheme, host) without being echoed in errors.
+    pub fn new(url: SecretString) -> Result<Self, crate::GongError> {
+        store::redis::check_url(url.expose_secret())?;
+        Ok(Self {
+            url,
+            timeout: DEFAULT_REDIS_TIMEOUT,
+            degraded_requests_per_second: DEFAULT_DEGRADED_REQUESTS_PER_SECOND,
+        })
     }
 
-    /// A key for another purpose derived from this one (SHA-256 of a label, `purpose` and the
-    /// key), so one configured secret serves several uses without any of them revealing it.
-    pub fn derive(&self, purpose: &str) -> [u8; 32] {
-        use sha2::Digest as _;
-        let mut hasher = sha2::Sha256::new();
-        hasher.update(b"callbrief-derived-key\n");
-        hasher.update(purpose.as_bytes());
-        hasher.update(b"\n");
-        hasher.update(self.0);
-        hasher.finalize().into()
+    /// Where the shared store is and how long one operation may take, for the store's
+    /// connection.
+    pub fn target(&self) -> store::redis::RedisTarget {
+        store::redis::RedisTarget {
+            url: self.url.clone(),
+            timeout: self.timeout,
+        }
     }
 }
 
-impl std::fmt::Debug for CacheKey {
+impl std::fmt::Debug for RedisConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CacheKey(..)")
+        // The URL may hold a password: show where it points only.
+        f.debug_struct("RedisConfig")
+            .field("at", &store::redis::redacted(self.url.expose_secret()))
+            .field("timeout", &self.timeout)
+            .field(
+                "degraded_requests_per_second",
+                &self.degraded_requests_per_second,
+            )
+            .finish()
     }
 }
+
+pub use store::CacheKey;
 
 /// Settings of the cache of Gong's answers (see the `cache` module).
 #[derive(Debug, Clone)]
@@ -274,6 +235,15 @@ impl Default for CacheConfig {
 }
 
 impl CacheConfig {
+    /// What the vault needs of these settings: the directory when on disk, and the keys.
+    pub fn vault_settings(&self) -> store::VaultSettings {
+        store::VaultSettings {
+            dir: (self.mode == CacheMode::Disk).then(|| self.dir.clone()),
+            key: self.key.clone(),
+            previous_keys: self.previous_keys.clone(),
+        }
+    }
+
     /// No cache at all: what [`GongConfig::new`] starts from, so that only a front door's
     /// explicit setting makes a process share answers through a directory.
     pub fn off() -> Self {
@@ -358,37 +328,6 @@ pub fn parse_base_url(raw: &str) -> Result<Url, crate::GongError> {
     let path = format!("{path}/");
     url.set_path(&path);
     Ok(url)
-}
-
-/// Checks a Redis URL without echoing it (it may hold a password).
-pub(crate) fn check_url(raw: &str) -> Result<(), crate::GongError> {
-    let url = url::Url::parse(raw.trim())
-        .map_err(|e| crate::GongError::Config(format!("the Redis URL is not a valid URL ({e})")))?;
-    if url.scheme() != "redis" && url.scheme() != "rediss" {
-        return Err(crate::GongError::Config(format!(
-            "the Redis URL must start with redis:// or rediss://, not {}://",
-            url.scheme()
-        )));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(crate::GongError::Config("the Redis URL has no host".into()));
-    }
-    redis::Client::open(raw.trim()).map(drop).map_err(|e| {
-        crate::GongError::Config(format!("the Redis URL is not usable ({:?})", e.kind()))
-    })
-}
-
-/// Scheme, host and port of a Redis URL: what logs may show of it.
-pub(crate) fn redacted(raw: &str) -> String {
-    match url::Url::parse(raw.trim()) {
-        Ok(url) => format!(
-            "{}://{}:{}",
-            url.scheme(),
-            url.host_str().unwrap_or("?"),
-            url.port().unwrap_or(6379)
-        ),
-        Err(_) => "an unparsable URL".to_owned(),
-    }
 }
 
 #[cfg(test)]
@@ -499,24 +438,5 @@ mod tests {
         assert_eq!(" Memory ".parse::<CacheMode>().unwrap(), CacheMode::Memory);
         assert_eq!("off".parse::<CacheMode>().unwrap(), CacheMode::Off);
         assert!("redis".parse::<CacheMode>().is_err());
-    }
-
-    #[test]
-    fn cache_keys_parse_from_hex_or_base64_and_never_echo() {
-        let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-        let key = CacheKey::parse(hex).unwrap();
-        assert_eq!(key.0[1], 0x11);
-        assert_eq!(key.0[31], 0xff);
-        let b64 = base64::engine::general_purpose::STANDARD.encode(key.0);
-        assert_eq!(CacheKey::parse(&b64).unwrap().0, key.0);
-        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.0);
-        assert_eq!(CacheKey::parse(&url).unwrap().0, key.0);
-        for bad in ["", "abcd", &hex[..62], "not-a-key-at-all-hunter2"] {
-            match CacheKey::parse(bad) {
-                Err(GongError::Config(msg)) => assert!(!msg.contains("hunter2")),
-                other => panic!("{bad}: {other:?}"),
-            }
-        }
-        assert_eq!(format!("{key:?}"), "CacheKey(..)");
     }
 }

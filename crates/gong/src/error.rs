@@ -80,6 +80,12 @@ fn retry_hint(retry_after: Option<Duration>) -> String {
         .unwrap_or_default()
 }
 
+impl From<store::ConfigError> for GongError {
+    fn from(err: store::ConfigError) -> Self {
+        GongError::Config(err.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

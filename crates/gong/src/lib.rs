@@ -46,7 +46,6 @@ mod paging;
 mod retry;
 pub mod scheduler;
 pub mod shared;
-pub mod vault;
 
 /// Gong's request and response bodies; a crate of their own so pure code can use them without
 /// this client (see [`gong_wire`]), re-exported here so client users name one crate.
@@ -60,4 +59,3 @@ pub use limiter::{InProcessState, SchedulerState, Slot};
 pub use listing::{ListingRequest, RecentCalls};
 pub use scheduler::SchedulerStats;
 pub use shared::SharedHealth;
-pub use vault::{Vault, VaultError, VaultTier};

@@ -21,39 +21,21 @@
 //! conservative local rate, logs a warning (again at most once a minute), tries Redis again
 //! at most once per [`PROBE_INTERVAL`], and is back on the shared state at the first success.
 
-use std::future::Future;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{RedisResult, Script};
-use secrecy::ExposeSecret as _;
+use redis::Script;
 
-use crate::config::{check_url, redacted, RedisConfig};
+use crate::config::RedisConfig;
 use crate::GongError;
+pub use store::redis::{SharedHealth, PROBE_INTERVAL};
 
-/// How often a degraded store tries Redis again: often enough to recover within a second or
-/// two of Redis coming back, rarely enough that a dead Redis costs requests nothing.
-pub const PROBE_INTERVAL: Duration = Duration::from_secs(1);
-/// How often a warning is repeated while Redis stays unreachable.
-const WARN_INTERVAL: Duration = Duration::from_secs(60);
 /// How long the sliding window's set outlives its last send.
 const WINDOW_KEY_TTL_MS: u64 = 2_000;
 /// How long a lane's waiting set outlives its last addition: longer than any deadline.
 const PENDING_KEY_TTL_MS: u64 = 120_000;
 /// How long a day's count outlives the day (so a late replica still sees it).
 const DAY_KEY_TTL_SECS: u64 = 2 * 24 * 60 * 60;
-
-/// Whether this client's shared state is in use; for readiness checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SharedHealth {
-    /// No Redis configured: this replica counts alone.
-    Off,
-    /// Redis answers: limits, claims and the shared cache tier are shared.
-    Ok,
-    /// Redis does not answer: this replica works alone at the degraded rate until it does.
-    Degraded(String),
-}
 
 /// What the window script answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,48 +140,29 @@ fn script(cell: &'static OnceLock<Script>, source: &str) -> &'static Script {
     cell.get_or_init(|| Script::new(source))
 }
 
-#[derive(Debug, Default)]
-struct Health {
-    /// Why Redis is not in use, while it is not.
-    degraded: Option<String>,
-    /// When the next try may go to Redis while degraded.
-    retry_at: Option<std::time::Instant>,
-    last_warning: Option<std::time::Instant>,
-}
-
-/// One client's view of the shared state in Redis.
+/// One client's view of the shared state in Redis: the connection (with its health) and
+/// this replica's name in claims.
 pub(crate) struct SharedStore {
-    client: redis::Client,
-    manager: OnceLock<ConnectionManager>,
-    prefix: String,
+    redis: store::redis::Redis,
     /// This replica's name in claims, so it only ever releases its own.
     owner: String,
-    at: String,
-    timeout: Duration,
-    health: Mutex<Health>,
+}
+
+impl std::ops::Deref for SharedStore {
+    type Target = store::redis::Redis;
+
+    fn deref(&self) -> &Self::Target {
+        &self.redis
+    }
 }
 
 impl SharedStore {
     /// The store for `tenant`; connects lazily, so a Redis down at start only degrades.
     pub(crate) fn new(config: &RedisConfig, tenant: &str) -> Result<Self, GongError> {
-        let raw = config.url.expose_secret().trim();
-        check_url(raw)?;
-        let client = redis::Client::open(raw).map_err(|e| {
-            GongError::Config(format!("the Redis URL is not usable ({:?})", e.kind()))
-        })?;
         Ok(Self {
-            client,
-            manager: OnceLock::new(),
-            prefix: format!("callbrief:{tenant}:"),
+            redis: store::redis::Redis::new(&config.target(), tenant)?,
             owner: format!("{:016x}", fastrand::u64(..)),
-            at: redacted(raw),
-            timeout: config.timeout,
-            health: Mutex::new(Health::default()),
         })
-    }
-
-    fn key(&self, suffix: &str) -> String {
-        format!("{}{suffix}", self.prefix)
     }
 
     /// The key of a cached answer.
@@ -209,127 +172,6 @@ impl SharedStore {
 
     fn claim_key(&self, key: &str) -> String {
         self.key(&format!("claim:{key}"))
-    }
-
-    fn health_lock(&self) -> std::sync::MutexGuard<'_, Health> {
-        self.health.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The last known health.
-    pub(crate) fn health(&self) -> SharedHealth {
-        match &self.health_lock().degraded {
-            None => SharedHealth::Ok,
-            Some(reason) => SharedHealth::Degraded(reason.clone()),
-        }
-    }
-
-    /// Whether the last operation failed (the local rate applies).
-    pub(crate) fn is_degraded(&self) -> bool {
-        self.health_lock().degraded.is_some()
-    }
-
-    /// Whether an operation may go to Redis now: always when healthy, once per probe interval
-    /// when degraded.
-    fn may_try(&self) -> bool {
-        let mut health = self.health_lock();
-        if health.degraded.is_none() {
-            return true;
-        }
-        let now = std::time::Instant::now();
-        if health.retry_at.is_some_and(|at| at > now) {
-            return false;
-        }
-        health.retry_at = Some(now + PROBE_INTERVAL);
-        true
-    }
-
-    fn succeeded(&self) {
-        let mut health = self.health_lock();
-        if health.degraded.take().is_some() {
-            health.retry_at = None;
-            tracing::warn!(at = %self.at, "redis answers again; gong limits and cache shared again");
-        }
-    }
-
-    fn failed(&self, op: &'static str, reason: String) {
-        let mut health = self.health_lock();
-        let now = std::time::Instant::now();
-        let first = health.degraded.is_none();
-        let due = health
-            .last_warning
-            .is_none_or(|at| now.duration_since(at) >= WARN_INTERVAL);
-        if first || due {
-            tracing::warn!(
-                at = %self.at,
-                op,
-                %reason,
-                "redis unavailable; this replica works alone at its degraded request rate"
-            );
-            health.last_warning = Some(now);
-        }
-        health.degraded = Some(reason);
-        health.retry_at = Some(now + PROBE_INTERVAL);
-    }
-
-    fn manager(&self) -> Result<ConnectionManager, String> {
-        if let Some(manager) = self.manager.get() {
-            return Ok(manager.clone());
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(10))
-            .set_max_delay(self.timeout);
-        let manager = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-            .map_err(|e| format!("cannot set up the connection ({:?})", e.kind()))?;
-        Ok(self.manager.get_or_init(|| manager).clone())
-    }
-
-    /// Runs one operation within the time limit; `None` when Redis is skipped or failed.
-    async fn run<T, F, Fut>(&self, op: &'static str, f: F) -> Option<T>
-    where
-        F: FnOnce(ConnectionManager) -> Fut,
-        Fut: Future<Output = RedisResult<T>>,
-    {
-        if !self.may_try() {
-            return None;
-        }
-        let conn = match self.manager() {
-            Ok(conn) => conn,
-            Err(reason) => {
-                self.failed(op, reason);
-                return None;
-            }
-        };
-        match tokio::time::timeout(self.timeout, f(conn)).await {
-            Ok(Ok(value)) => {
-                self.succeeded();
-                Some(value)
-            }
-            Ok(Err(error)) if !error.is_timeout() => {
-                // Redis errors name the failure (refused, auth, script), never the URL.
-                self.failed(op, error.to_string());
-                None
-            }
-            Ok(Err(_)) | Err(_) => {
-                self.failed(
-                    op,
-                    format!("no answer within {} ms", self.timeout.as_millis()),
-                );
-                None
-            }
-        }
-    }
-
-    /// Pings Redis now (even while degraded) and returns the health that follows.
-    pub(crate) async fn probe(&self) -> SharedHealth {
-        self.health_lock().retry_at = None;
-        self.run("ping", |mut conn| async move {
-            redis::cmd("PING").query_async::<String>(&mut conn).await
-        })
-        .await;
-        self.health()
     }
 
     /// Takes one slot of the shared window and daily count for UTC day `day`.
@@ -578,59 +420,6 @@ impl SharedStore {
         (values.len() == n).then_some(values)
     }
 
-    /// A sealed vault record (see [`crate::vault`]); `None` when Redis did not answer.
-    pub(crate) async fn vault_get(&self, name: &str) -> Option<Option<Vec<u8>>> {
-        let key = self.key(&format!("vault:{name}"));
-        self.run("vault_get", |mut conn| async move {
-            redis::cmd("GET").arg(key).query_async(&mut conn).await
-        })
-        .await
-    }
-
-    /// Removes a vault record and returns it, atomically (`GETDEL`).
-    pub(crate) async fn vault_take(&self, name: &str) -> Option<Option<Vec<u8>>> {
-        let key = self.key(&format!("vault:{name}"));
-        self.run("vault_take", |mut conn| async move {
-            redis::cmd("GETDEL").arg(key).query_async(&mut conn).await
-        })
-        .await
-    }
-
-    /// Stores a vault record living `ttl`; `None` when Redis did not answer.
-    pub(crate) async fn vault_set(&self, name: &str, value: Vec<u8>, ttl: Duration) -> Option<()> {
-        let key = self.key(&format!("vault:{name}"));
-        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        self.run("vault_set", |mut conn| async move {
-            redis::cmd("SET")
-                .arg(key)
-                .arg(value)
-                .arg("PX")
-                .arg(ms)
-                .query_async::<()>(&mut conn)
-                .await
-        })
-        .await
-    }
-
-    /// Creates a vault claim living `ttl` unless one exists (`SET NX PX`): `Some(true)` when
-    /// this caller got it, `None` when Redis did not answer.
-    pub(crate) async fn vault_claim(&self, name: &str, ttl: Duration) -> Option<bool> {
-        let key = self.key(&format!("vault:{name}"));
-        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        self.run("vault_claim", |mut conn| async move {
-            redis::cmd("SET")
-                .arg(key)
-                .arg("claimed")
-                .arg("NX")
-                .arg("PX")
-                .arg(ms)
-                .query_async::<Option<String>>(&mut conn)
-                .await
-        })
-        .await
-        .map(|set| set.is_some())
-    }
-
     /// Stores values, each with its own expiry.
     pub(crate) async fn set_many(&self, rows: Vec<(String, Vec<u8>, Duration)>) {
         if rows.is_empty() {
@@ -650,27 +439,5 @@ impl SharedStore {
             pipe.query_async::<()>(&mut conn).await
         })
         .await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_are_checked_and_never_echoed() {
-        assert!(check_url("redis://127.0.0.1:6379").is_ok());
-        assert!(check_url("rediss://:hunter2@cache.example.com:6380/0").is_ok());
-        for bad in ["", "http://x:hunter2@h", "redis://", "not a url hunter2"] {
-            match check_url(bad) {
-                Err(GongError::Config(msg)) => assert!(!msg.contains("hunter2"), "{msg}"),
-                other => panic!("{bad}: {other:?}"),
-            }
-        }
-        assert_eq!(
-            redacted("rediss://user:hunter2@cache.example.com:6380/2"),
-            "rediss://cache.example.com:6380"
-        );
-        assert_eq!(redacted("redis://:pw@h"), "redis://h:6379");
     }
 }

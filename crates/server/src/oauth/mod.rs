@@ -40,12 +40,13 @@ pub fn authorization_server(
     if settings.auth_mode != AuthMode::Salesforce || settings.oauth.mode != OAuthMode::Server {
         return None;
     }
-    let vault = gong::Vault::open(&settings.gong.cache, settings.gong.redis.as_ref())
+    let redis = settings.gong.redis.as_ref().map(|r| r.target());
+    let vault = store::Vault::open(&settings.gong.cache.vault_settings(), redis.as_ref())
         .unwrap_or_else(|error| {
             tracing::warn!(%error, "the session store is unusable; sessions are kept in memory");
-            gong::Vault::in_memory()
+            store::Vault::in_memory()
         });
-    if vault.tier() == gong::VaultTier::Memory {
+    if vault.tier() == store::VaultTier::Memory {
         tracing::warn!("OAuth sessions and registered clients last only as long as this process: set CALLBRIEF_CACHE_KEY (with the cache on disk, or CALLBRIEF_REDIS_URL) to keep them");
     }
     let sf = &settings.salesforce;

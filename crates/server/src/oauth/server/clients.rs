@@ -270,7 +270,7 @@ pub struct IssuedClient {
 }
 
 impl ClientRegistry {
-    /// A registry signing with `key` (see [`gong::CacheKey::derive`]).
+    /// A registry signing with `key` (see [`store::CacheKey::derive`]).
     pub fn new(key: [u8; 32]) -> Self {
         Self {
             key,
@@ -279,7 +279,7 @@ impl ClientRegistry {
     }
 
     /// This registry also accepting what `previous` cache keys signed.
-    pub fn with_previous(mut self, previous: &[gong::CacheKey]) -> Self {
+    pub fn with_previous(mut self, previous: &[store::CacheKey]) -> Self {
         self.previous = previous.iter().map(|k| k.derive("oauth-clients")).collect();
         self
     }
@@ -290,7 +290,7 @@ impl ClientRegistry {
     }
 
     /// The registry of `cache_key`, or of a random key (clients then last as long as the process).
-    pub fn for_cache_key(cache_key: Option<&gong::CacheKey>) -> Self {
+    pub fn for_cache_key(cache_key: Option<&store::CacheKey>) -> Self {
         match cache_key {
             Some(key) => Self::new(key.derive("oauth-clients")),
             None => {
@@ -470,8 +470,8 @@ mod tests {
 
     #[test]
     fn clients_of_a_previous_key_pass_until_it_is_removed() {
-        let old_key = gong::CacheKey::parse(&"01".repeat(32)).unwrap();
-        let new_key = gong::CacheKey::parse(&"02".repeat(32)).unwrap();
+        let old_key = store::CacheKey::parse(&"01".repeat(32)).unwrap();
+        let new_key = store::CacheKey::parse(&"02".repeat(32)).unwrap();
         let old = ClientRegistry::for_cache_key(Some(&old_key));
         let issued = admin_client(
             &old,

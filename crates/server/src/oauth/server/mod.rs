@@ -6,7 +6,7 @@
 //! created), send the person to `/oauth/authorize` with PKCE, where the person consents to that
 //! client, and get callbrief's own tokens.
 //! The person signs in at Salesforce through callbrief's Connected App; callbrief redeems
-//! Salesforce's code itself and keeps the Salesforce tokens, sealed, in the [`gong::Vault`]
+//! Salesforce's code itself and keeps the Salesforce tokens, sealed, in the [`store::Vault`]
 //! (the cache's store and key; Redis when replicas share one). The Connected App's secret never
 //! leaves the server.
 //!
@@ -36,12 +36,12 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use gong::Vault;
 use salesforce::connected_app::ConnectedApp;
 use salesforce::SalesforceError;
 use serde::{Deserialize, Serialize};
 use service::{Caller, Service, ServiceError};
 use sha2::{Digest as _, Sha256};
+use store::Vault;
 use subtle::ConstantTimeEq as _;
 
 use crate::error::ApiError;
@@ -144,8 +144,8 @@ impl OAuthError {
     }
 }
 
-impl From<gong::VaultError> for OAuthError {
-    fn from(err: gong::VaultError) -> Self {
+impl From<store::VaultError> for OAuthError {
+    fn from(err: store::VaultError) -> Self {
         tracing::warn!(error = %err, "session store unavailable");
         OAuthError::unavailable("the session store is unavailable; try again shortly")
     }

@@ -3,15 +3,14 @@
 
 use std::time::Duration;
 
-use gong::{CacheConfig, CacheKey, CacheMode, RedisConfig, Vault, VaultTier};
 use secrecy::SecretString;
+use store::{CacheKey, RedisTarget, Vault, VaultSettings, VaultTier};
 use testkit::redis::RedisServer;
 
-fn config(key: &str) -> CacheConfig {
-    CacheConfig {
-        mode: CacheMode::Memory,
+fn config(key: &str) -> VaultSettings {
+    VaultSettings {
         key: Some(CacheKey::parse(key).unwrap()),
-        ..CacheConfig::default()
+        ..VaultSettings::default()
     }
 }
 
@@ -20,7 +19,10 @@ async fn replicas_share_sealed_records_through_redis() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let redis_config = RedisConfig::new(SecretString::from(redis.url())).unwrap();
+    let redis_config = RedisTarget {
+        url: SecretString::from(redis.url()),
+        timeout: Duration::from_millis(250),
+    };
     let key = "44".repeat(32);
     let one = Vault::open(&config(&key), Some(&redis_config)).unwrap();
     let two = Vault::open(&config(&key), Some(&redis_config)).unwrap();

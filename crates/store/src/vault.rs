@@ -4,7 +4,7 @@
 //! A record is sealed with AES-256-GCM under the cache key (`CALLBRIEF_CACHE_KEY`), its name and
 //! expiry authenticated as associated data, so a record cannot be moved to another name or have
 //! its life extended. Where records live follows the cache:
-//! - with Redis configured ([`RedisConfig`]) and a key, in Redis, so every replica sees every
+//! - with Redis configured ([`RedisTarget`]) and a key, in Redis, so every replica sees every
 //!   session, each record with its expiry as its Redis TTL;
 //! - else with the cache on disk and a key, in the cache's store file (a table of its own, which
 //!   `cache purge` leaves alone), so sessions survive a restart;
@@ -21,8 +21,8 @@ use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::Aes256Gcm;
 use redb::{ReadableDatabase as _, TableDefinition};
 
-use crate::config::{CacheConfig, CacheMode, RedisConfig};
-use crate::shared::SharedStore;
+use crate::redis::{Redis, RedisTarget};
+use crate::CacheKey;
 
 /// The vault's table in the cache's store file.
 const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("sealed_records");
@@ -30,6 +30,18 @@ const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("sealed_records
 const NONCE_LEN: usize = 12;
 /// Most records the memory tier holds; past it, expired ones are dropped, then the oldest half.
 const MAX_MEMORY_RECORDS: usize = 100_000;
+
+/// What the vault needs to know of the deployment: where the store file is (only when the
+/// cache is on disk), and the key records are sealed with.
+#[derive(Debug, Clone, Default)]
+pub struct VaultSettings {
+    /// The cache's directory, when the cache is on disk.
+    pub dir: Option<std::path::PathBuf>,
+    /// The sealing key (`CALLBRIEF_CACHE_KEY`); without it the vault stays in memory.
+    pub key: Option<CacheKey>,
+    /// Earlier keys, which still open what they sealed.
+    pub previous_keys: Vec<CacheKey>,
+}
 
 /// Where the vault keeps its records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +69,7 @@ pub struct Vault {
     previous: Vec<Aes256Gcm>,
     memory: Mutex<HashMap<String, (u64, Vec<u8>)>>,
     disk: Option<Arc<redb::Database>>,
-    shared: Option<SharedStore>,
+    shared: Option<Redis>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -82,8 +94,8 @@ fn associated_data(name: &str, expires: u64) -> Vec<u8> {
 impl Vault {
     /// The vault for the cache's settings and, when set, the replicas' Redis (see the module
     /// documentation for which tier is chosen).
-    pub fn open(cache: &CacheConfig, redis: Option<&RedisConfig>) -> Result<Self, VaultError> {
-        let key = cache.key.as_ref().map(|k| k.0);
+    pub fn open(cache: &VaultSettings, redis: Option<&RedisTarget>) -> Result<Self, VaultError> {
+        let key = cache.key.as_ref().map(|k| *k.bytes());
         let cipher = match key {
             Some(key) => Aes256Gcm::new_from_slice(&key),
             None => Ok(Aes256Gcm::new(&Aes256Gcm::generate_key(&mut OsRng))),
@@ -92,7 +104,7 @@ impl Vault {
         let previous = cache
             .previous_keys
             .iter()
-            .filter_map(|k| Aes256Gcm::new_from_slice(&k.0).ok())
+            .filter_map(|k| Aes256Gcm::new_from_slice(k.bytes()).ok())
             .collect();
         let mut vault = Self {
             tier: VaultTier::Memory,
@@ -107,12 +119,12 @@ impl Vault {
             return Ok(vault);
         }
         if let Some(redis) = redis {
-            let store = SharedStore::new(redis, "vault").map_err(|e| VaultError(e.to_string()))?;
+            let store = Redis::new(redis, "vault").map_err(|e| VaultError(e.to_string()))?;
             vault.shared = Some(store);
             vault.tier = VaultTier::Shared;
-        } else if cache.mode == CacheMode::Disk {
-            let path = cache.dir.join(crate::cache::STORE_FILE);
-            match crate::cache::open_store(&cache.dir, &path) {
+        } else if let Some(dir) = &cache.dir {
+            let path = dir.join(crate::file::STORE_FILE);
+            match crate::file::open(dir, &path) {
                 Ok(db) => {
                     vault.disk = Some(db);
                     vault.tier = VaultTier::Disk;
@@ -387,10 +399,66 @@ impl Vault {
             .ok_or_else(|| VaultError("no store on disk".into()))
     }
 
-    fn shared_store(&self) -> Result<&SharedStore, VaultError> {
+    fn shared_store(&self) -> Result<&Redis, VaultError> {
         self.shared
             .as_ref()
             .ok_or_else(|| VaultError("no Redis".into()))
+    }
+}
+
+/// The vault's records in Redis, under `vault:<name>`.
+impl Redis {
+    /// A sealed vault record (see the vault); `None` when Redis did not answer.
+    pub(crate) async fn vault_get(&self, name: &str) -> Option<Option<Vec<u8>>> {
+        let key = self.key(&format!("vault:{name}"));
+        self.run("vault_get", |mut conn| async move {
+            redis::cmd("GET").arg(key).query_async(&mut conn).await
+        })
+        .await
+    }
+
+    /// Removes a vault record and returns it, atomically (`GETDEL`).
+    pub(crate) async fn vault_take(&self, name: &str) -> Option<Option<Vec<u8>>> {
+        let key = self.key(&format!("vault:{name}"));
+        self.run("vault_take", |mut conn| async move {
+            redis::cmd("GETDEL").arg(key).query_async(&mut conn).await
+        })
+        .await
+    }
+
+    /// Stores a vault record living `ttl`; `None` when Redis did not answer.
+    pub(crate) async fn vault_set(&self, name: &str, value: Vec<u8>, ttl: Duration) -> Option<()> {
+        let key = self.key(&format!("vault:{name}"));
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.run("vault_set", |mut conn| async move {
+            redis::cmd("SET")
+                .arg(key)
+                .arg(value)
+                .arg("PX")
+                .arg(ms)
+                .query_async::<()>(&mut conn)
+                .await
+        })
+        .await
+    }
+
+    /// Creates a vault claim living `ttl` unless one exists (`SET NX PX`): `Some(true)` when
+    /// this caller got it, `None` when Redis did not answer.
+    pub(crate) async fn vault_claim(&self, name: &str, ttl: Duration) -> Option<bool> {
+        let key = self.key(&format!("vault:{name}"));
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.run("vault_claim", |mut conn| async move {
+            redis::cmd("SET")
+                .arg(key)
+                .arg("claimed")
+                .arg("NX")
+                .arg("PX")
+                .arg(ms)
+                .query_async::<Option<String>>(&mut conn)
+                .await
+        })
+        .await
+        .map(|set| set.is_some())
     }
 }
 
@@ -410,19 +478,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::CacheKey;
 
-    fn disk_config(dir: &std::path::Path, key: Option<CacheKey>) -> CacheConfig {
-        CacheConfig {
-            mode: CacheMode::Disk,
-            dir: dir.to_owned(),
+    fn disk_config(dir: &std::path::Path, key: Option<CacheKey>) -> VaultSettings {
+        VaultSettings {
+            dir: Some(dir.to_owned()),
             key,
-            ..CacheConfig::default()
+            ..VaultSettings::default()
         }
     }
 
     fn key(byte: u8) -> CacheKey {
-        CacheKey([byte; 32])
+        CacheKey::from_bytes([byte; 32])
     }
 
     #[tokio::test]
@@ -455,7 +521,7 @@ mod tests {
             .unwrap();
         assert_eq!(vault.get("s").await.unwrap().as_deref(), Some(&secret[..]));
         drop(vault);
-        let file = std::fs::read(dir.path().join(crate::cache::STORE_FILE)).unwrap();
+        let file = std::fs::read(dir.path().join(crate::file::STORE_FILE)).unwrap();
         assert!(!file.windows(secret.len()).any(|w| w == secret));
         let rotated = Vault::open(&disk_config(dir.path(), Some(key(8))), None).unwrap();
         assert_eq!(
@@ -476,7 +542,7 @@ mod tests {
         let vault = Vault::open(&disk_config(dir.path(), None), None).unwrap();
         assert_eq!(vault.tier(), VaultTier::Memory);
         vault.put("s", b"x", Duration::from_secs(60)).await.unwrap();
-        assert!(!dir.path().join(crate::cache::STORE_FILE).exists());
+        assert!(!dir.path().join(crate::file::STORE_FILE).exists());
     }
 
     #[test]
@@ -546,7 +612,7 @@ mod tests {
             .seal_token("t", b"cookie", Duration::from_secs(60))
             .unwrap();
         drop(old);
-        let rotated_config = CacheConfig {
+        let rotated_config = VaultSettings {
             previous_keys: vec![key(1)],
             ..disk_config(dir.path(), Some(key(2)))
         };
