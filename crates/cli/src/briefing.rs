@@ -2,7 +2,7 @@
 //! into any assistant (or as JSON), built with the service credentials from the same settings
 //! `serve` reads.
 
-use anyhow::{anyhow, bail};
+use anyhow::bail;
 use clap::{Args, ValueEnum};
 use server::config::{UpstreamArgs, DEFAULT_MAX_RESPONSE_CHARS};
 use service::{
@@ -71,8 +71,7 @@ impl BriefingArgs {
         }
         let caller = Caller::ServiceAccount;
         let account_id = resolve_account(&service, &caller, &self.account).await?;
-        let offsets = server::routes::params::offsets_from_query(self.offsets.as_deref())
-            .map_err(|e| anyhow!(e.body.message))?;
+        let offsets = service::ids::offsets_from_text("offsets", self.offsets.as_deref())?;
         let request = BriefingRequest {
             offsets,
             calls: self.calls,

@@ -78,6 +78,10 @@ fn fill(dir: &Path) -> u64 {
             ..CacheConfig::default()
         };
         let client = GongClient::new(config).expect("client");
+        let ids: Vec<gong::wire::CallId> = ids
+            .iter()
+            .map(|i| gong::wire::CallId::parse("id", i).expect("a call id"))
+            .collect();
         let data = client.calls_with_transcripts(&ids).await.expect("fetch");
         assert_eq!(data.transcripts.len(), 3);
         client.cache_stats().expect("cache on").disk_entries

@@ -2,10 +2,15 @@
 //! Gong's request and response bodies, as typed Rust. Unknown fields are ignored (Gong adds fields
 //! at any time); fields Gong may omit are `Option` or defaulted.
 //!
-//! A crate of its own, with serde as its only dependency, so that pure code (the `transcript`
+//! A crate of its own, with serde as its only dependency (and utoipa, for the id's OpenAPI schema,
+//! behind the `schema` feature), so that pure code (the `transcript`
 //! crate, its benches and property tests) can read Gong's payloads without pulling in the HTTP
 //! client, the async runtime and the rate limiter of the `gong` crate, which re-exports these
 //! types as `gong::wire`.
+
+mod ids;
+
+pub use ids::{is_call_id, CallId, IdError, CALL_ID_PATTERN, MAX_CALL_ID_DIGITS};
 
 use serde::{Deserialize, Serialize};
 

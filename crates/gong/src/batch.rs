@@ -2,28 +2,26 @@
 
 use std::collections::HashSet;
 
-/// The ids without duplicates (first occurrence wins) and without blank entries, in input order.
-/// A blank id would widen Gong's filter rather than narrow it, so it is never sent.
-pub(crate) fn dedupe(ids: &[String]) -> Vec<String> {
+use crate::wire::CallId;
+
+/// The ids without duplicates (first occurrence wins), in input order. A [`CallId`] is never
+/// blank (a blank id would widen Gong's filter rather than narrow it).
+pub(crate) fn dedupe(ids: &[CallId]) -> Vec<CallId> {
     let mut seen = HashSet::with_capacity(ids.len());
-    ids.iter()
-        .map(|id| id.trim())
-        .filter(|id| !id.is_empty() && seen.insert(*id))
-        .map(str::to_owned)
-        .collect()
+    ids.iter().filter(|id| seen.insert(*id)).cloned().collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn strings(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| (*s).to_owned()).collect()
+    fn ids(v: &[&str]) -> Vec<CallId> {
+        v.iter().map(|s| CallId::parse("id", s).unwrap()).collect()
     }
 
     #[test]
-    fn dedupe_keeps_first_occurrence_order_and_drops_blanks() {
-        let ids = strings(&["3", "1", "3", " 2 ", "", "1", "2", "  "]);
-        assert_eq!(dedupe(&ids), strings(&["3", "1", "2"]));
+    fn dedupe_keeps_first_occurrence_order() {
+        let asked = ids(&["3", "1", "3", " 2 ", "1", "2"]);
+        assert_eq!(dedupe(&asked), ids(&["3", "1", "2"]));
     }
 }

@@ -16,6 +16,7 @@ use crate::listing::{ListingRequest, Listings, RecentCalls};
 use crate::paging::{self, Page};
 use crate::scheduler::{Answer, Got, Item, LaneSpec, Scheduler, SchedulerStats, Want};
 use crate::shared::{SharedHealth, SharedStore};
+use crate::wire::CallId;
 use crate::{auth, batch, config, wire, GongConfig, GongError};
 
 /// Longest time to wait for a TCP/TLS connection, however long an attempt may take.
@@ -41,10 +42,10 @@ pub struct CallData {
     pub metadata_error: Option<GongError>,
     /// Call ids whose transcript could not be fetched (as opposed to ids Gong has no
     /// transcript for, which are simply absent from `transcripts`).
-    pub failed_call_ids: Vec<String>,
+    pub failed_call_ids: Vec<CallId>,
     /// Call ids answered entirely from the cache (transcript and metadata), so front doors
     /// can say how fresh an answer is.
-    pub cached_call_ids: Vec<String>,
+    pub cached_call_ids: Vec<CallId>,
 }
 
 /// Cheap to clone (shares one connection pool, one scheduler and one cache per process).
@@ -77,7 +78,7 @@ impl std::fmt::Debug for GongClient {
 
 /// Per id, per lane: what came back, and whether all of it came from the cache.
 struct Gathered {
-    ids: Vec<String>,
+    ids: Vec<CallId>,
     /// `answers[lane][i]` is the answer for `ids[i]` in that lane.
     answers: Vec<Vec<Got>>,
     from_cache: Vec<bool>,
@@ -156,7 +157,7 @@ impl GongClient {
     }
 
     /// [`Self::calls_with_transcripts_for`] for the [`DEFAULT_CALLER`].
-    pub async fn calls_with_transcripts(&self, call_ids: &[String]) -> Result<CallData, GongError> {
+    pub async fn calls_with_transcripts(&self, call_ids: &[CallId]) -> Result<CallData, GongError> {
         self.calls_with_transcripts_for(DEFAULT_CALLER, call_ids)
             .await
     }
@@ -172,7 +173,7 @@ impl GongClient {
     pub async fn calls_with_transcripts_for(
         &self,
         caller: &str,
-        call_ids: &[String],
+        call_ids: &[CallId],
     ) -> Result<CallData, GongError> {
         self.calls_with_transcripts_within(caller, call_ids, self.inner.deadline)
             .await
@@ -183,7 +184,7 @@ impl GongClient {
     pub async fn calls_with_transcripts_within(
         &self,
         caller: &str,
-        call_ids: &[String],
+        call_ids: &[CallId],
         budget: Duration,
     ) -> Result<CallData, GongError> {
         let deadline = Instant::now() + budget;
@@ -253,7 +254,7 @@ impl GongClient {
     /// whole call.
     pub async fn transcripts(
         &self,
-        call_ids: &[String],
+        call_ids: &[CallId],
     ) -> Result<Vec<wire::CallTranscript>, GongError> {
         let span = tracing::info_span!("gong", op = "transcripts", ids = call_ids.len());
         let gathered = self
@@ -280,7 +281,7 @@ impl GongClient {
     /// any id that could not be fetched fails the whole call.
     pub async fn extensive(
         &self,
-        call_ids: &[String],
+        call_ids: &[CallId],
         selector: &wire::ContentSelector,
     ) -> Result<Vec<wire::ExtensiveCall>, GongError> {
         let span = tracing::info_span!("gong", op = "extensive", ids = call_ids.len());
@@ -419,20 +420,21 @@ impl GongClient {
         &self,
         caller: &str,
         lanes: &[LaneSpec],
-        call_ids: &[String],
+        call_ids: &[CallId],
         deadline: Instant,
     ) -> Gathered {
         let ids = batch::dedupe(call_ids);
+        let keys: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
         let mut answers: Vec<Vec<Option<Got>>> = vec![Vec::new(); lanes.len()];
         let mut wants = Vec::new();
         for (tag, lane) in lanes.iter().enumerate() {
             let slots = &mut answers[tag];
             let mut missing = Vec::new();
             let cached = match &self.inner.cache {
-                Some(cache) => cache.get_many(&lane.key, &ids).await,
-                None => vec![None; ids.len()],
+                Some(cache) => cache.get_many(&lane.key, &keys).await,
+                None => vec![None; keys.len()],
             };
-            for (id, cached) in ids.iter().zip(cached) {
+            for (id, cached) in keys.iter().zip(cached) {
                 if cached.is_none() {
                     missing.push(id.clone());
                 }
@@ -450,7 +452,7 @@ impl GongClient {
             .map(|i| answers.iter().all(|lane| lane[i].is_some()))
             .collect();
         if !wants.is_empty() {
-            let index: HashMap<&str, usize> = ids
+            let index: HashMap<&str, usize> = keys
                 .iter()
                 .enumerate()
                 .map(|(i, id)| (id.as_str(), i))

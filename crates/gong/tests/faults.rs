@@ -134,7 +134,7 @@ async fn bad_request_is_not_retried() {
         .mount(&server)
         .await;
     let client = GongClient::new(config(&server)).unwrap();
-    match client.transcripts(&ids(&["x"])).await {
+    match client.transcripts(&ids(&["1"])).await {
         Err(GongError::Upstream { status, message }) => {
             assert_eq!(status, 400);
             assert_eq!(message, "callIds must be numeric");

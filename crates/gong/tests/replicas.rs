@@ -139,15 +139,18 @@ fn keys_with_ttl(server: &RedisServer) -> BTreeMap<String, i64> {
         .collect()
 }
 
-fn numbered(prefix: &str, n: usize) -> Vec<String> {
-    (1..=n).map(|i| format!("{prefix}{i}")).collect()
+/// `n` call ids starting with the digit `prefix` (`"1"` gives 11, 12, …).
+fn numbered(prefix: &str, n: usize) -> Vec<CallId> {
+    (1..=n)
+        .map(|i| CallId::parse("id", &format!("{prefix}{i}")).unwrap())
+        .collect()
 }
 
 /// Two replicas, each asking for its own calls one request at a time; returns the stand-in's log.
 async fn two_replicas_busy(redis: Option<&RedisServer>, rate: u32, per_replica: usize) -> Log {
     let (server, log) = stand_in(Duration::ZERO).await;
     let mut tasks = Vec::new();
-    for name in ["a", "b"] {
+    for name in ["1", "2"] {
         let mut config = replica(&server, redis, basic_auth());
         config.requests_per_second = rate;
         config.batch_size = 1;
@@ -193,7 +196,7 @@ async fn two_replicas_on_one_redis_never_exceed_the_limit_together_and_both_prog
     let mut first_half: Vec<&Seen> = requests.iter().collect();
     first_half.sort_by_key(|(t, _, _)| *t);
     first_half.truncate(10);
-    for name in ["a", "b"] {
+    for name in ["1", "2"] {
         assert!(
             first_half
                 .iter()
@@ -301,8 +304,8 @@ async fn the_replica_granted_a_slot_takes_the_others_waiting_calls_along() {
     let (a, b) = (replica_at_three_per_second(), replica_at_three_per_second());
     // A first call takes two of the window's three slots, so both replicas' next asks wait
     // for the one slot left.
-    a.calls_with_transcripts(&ids(&["w"])).await.unwrap();
-    let (of_a, of_b) = (ids(&["a1", "a2", "a3"]), ids(&["b1", "b2", "b3"]));
+    a.calls_with_transcripts(&ids(&["90"])).await.unwrap();
+    let (of_a, of_b) = (ids(&["11", "12", "13"]), ids(&["21", "22", "23"]));
     // A asks first, so its calls are the most urgent in the shared queue.
     let (ra, rb) = tokio::join!(a.calls_with_transcripts_for("rep-a", &of_a), async {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -320,7 +323,7 @@ async fn the_replica_granted_a_slot_takes_the_others_waiting_calls_along() {
     asked.sort();
     assert_eq!(
         asked,
-        ["a1", "a2", "a3", "b1", "b2", "b3"],
+        ["11", "12", "13", "21", "22", "23"],
         "{endpoint}: {requests:?}"
     );
 }
@@ -356,9 +359,9 @@ async fn every_key_in_redis_expires() {
         return;
     };
     let (server, _log) = stand_in(Duration::ZERO).await;
-    // The first ask for "busy" is refused with a 429: that pauses every replica.
+    // The first ask for "999" is refused with a 429: that pauses every replica.
     post("/v2/calls/transcript")
-        .and(body_string_contains("busy"))
+        .and(body_string_contains("999"))
         .respond_with(gong_error(429, "Too many requests").insert_header("Retry-After", "3"))
         .up_to_n_times(1)
         .with_priority(1)
@@ -370,9 +373,9 @@ async fn every_key_in_redis_expires() {
     a.calls_with_transcripts(&ids(&["1"])).await.unwrap();
     let busy = tokio::spawn({
         let a = a.clone();
-        async move { a.calls_with_transcripts(&ids(&["busy"])).await }
+        async move { a.calls_with_transcripts(&ids(&["999"])).await }
     });
-    // While the pause lasts, the claim on "busy" is held too: every kind of key exists now.
+    // While the pause lasts, the claim on "999" is held too: every kind of key exists now.
     let give_up = Instant::now() + Duration::from_secs(10);
     let keys = loop {
         let keys = keys_with_ttl(&redis);
@@ -386,7 +389,7 @@ async fn every_key_in_redis_expires() {
         ":window",
         ":pause",
         ":day:",
-        ":claim:t/busy",
+        ":claim:t/999",
         ":call:t/1",
         ":call:e:",
     ] {
@@ -400,7 +403,7 @@ async fn every_key_in_redis_expires() {
         assert!(*ttl > 0, "{key} has no expiry ({ttl})");
     }
     let data = busy.await.unwrap().unwrap();
-    assert_eq!(transcript_ids(&data.transcripts), ["busy"]);
+    assert_eq!(transcript_ids(&data.transcripts), ["999"]);
 }
 
 #[tokio::test]
@@ -421,7 +424,7 @@ async fn a_replica_goes_on_alone_when_redis_dies_and_shares_again_when_it_return
 
     redis.stop();
     let before = log.count();
-    let data = a.calls_with_transcripts(&numbered("d", 3)).await.unwrap();
+    let data = a.calls_with_transcripts(&numbered("4", 3)).await.unwrap();
     assert!(data.failed_call_ids.is_empty());
     assert_eq!(data.transcripts.len(), 3);
     assert!(matches!(a.shared_state_health(), SharedHealth::Degraded(_)));
@@ -445,11 +448,11 @@ async fn a_replica_goes_on_alone_when_redis_dies_and_shares_again_when_it_return
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Shared again: a new fetch lands in Redis for the other replicas.
-    a.calls_with_transcripts(&ids(&["after"])).await.unwrap();
+    a.calls_with_transcripts(&ids(&["777"])).await.unwrap();
     assert_eq!(a.shared_state_health(), SharedHealth::Ok);
     let keys = keys_with_ttl(&redis);
     assert!(
-        keys.keys().any(|k| k.ends_with(":call:t/after")),
+        keys.keys().any(|k| k.ends_with(":call:t/777")),
         "{keys:?}"
     );
 }

@@ -177,7 +177,8 @@ async fn long_id_lists_are_split_into_batches_of_at_most_100() {
         .await;
     let all: Vec<String> = (1..=250).map(|i| format!("{}", 9_000_000 + i)).collect();
     let client = GongClient::new(config(&server)).unwrap();
-    let transcripts = client.transcripts(&all).await.unwrap();
+    let asked: Vec<CallId> = all.iter().map(|i| id(i)).collect();
+    let transcripts = client.transcripts(&asked).await.unwrap();
 
     // Results keep the order of the ids, batch after batch.
     let got: Vec<String> = transcripts.into_iter().map(|t| t.call_id).collect();
@@ -242,11 +243,6 @@ async fn no_ids_means_no_request() {
     let client = GongClient::new(config(&server)).unwrap();
     let data = client.calls_with_transcripts(&[]).await.unwrap();
     assert!(data.transcripts.is_empty() && data.calls.is_empty());
-    assert!(client
-        .transcripts(&ids(&["", " "]))
-        .await
-        .unwrap()
-        .is_empty());
     let selector = wire::ContentSelector::parties_only();
     assert!(client.extensive(&[], &selector).await.unwrap().is_empty());
 }

@@ -194,8 +194,8 @@ async fn concurrent_asks_leave_in_one_request_pair_and_each_gets_its_own_ids() {
     let extensive = requests_to(&server, "/v2/calls/extensive").await;
     assert_eq!(transcripts.len(), 1, "{transcripts:?}");
     assert_eq!(extensive.len(), 1, "{extensive:?}");
-    assert_eq!(sorted(transcripts[0].clone()), ids(&["1", "2", "3"]));
-    assert_eq!(sorted(extensive[0].clone()), ids(&["1", "2", "3"]));
+    assert_eq!(sorted(transcripts[0].clone()), texts(&["1", "2", "3"]));
+    assert_eq!(sorted(extensive[0].clone()), texts(&["1", "2", "3"]));
     assert_eq!(client.scheduler_stats(), gong::SchedulerStats::default());
 }
 
@@ -263,8 +263,8 @@ async fn partial_failures_in_shared_batches_reach_only_the_askers_of_those_ids()
     // Round-robin: the transcript batches were [1, 3] and [2, 4]; the second failed.
     let transcripts = requests_to(&server, "/v2/calls/transcript").await;
     assert_eq!(transcripts.len(), 2, "{transcripts:?}");
-    assert!(transcripts.contains(&ids(&["1", "3"])), "{transcripts:?}");
-    assert!(transcripts.contains(&ids(&["2", "4"])), "{transcripts:?}");
+    assert!(transcripts.contains(&texts(&["1", "3"])), "{transcripts:?}");
+    assert!(transcripts.contains(&texts(&["2", "4"])), "{transcripts:?}");
 
     assert_eq!(transcript_ids(&a.transcripts), ["1"]);
     assert_eq!(a.failed_call_ids, ["2"]);
@@ -331,7 +331,7 @@ async fn a_caller_with_many_ids_does_not_starve_a_caller_with_one() {
     let mut config = config(&server);
     config.batch_size = 10;
     let client = client_with(config, gate.clone());
-    let many: Vec<String> = (0..40).map(|i| format!("a{i}")).collect();
+    let many: Vec<CallId> = (0..40).map(|i| id(&format!("1{i:02}"))).collect();
     let a = tokio::spawn({
         let client = client.clone();
         async move { client.calls_with_transcripts_for("a", &many).await }
@@ -339,7 +339,7 @@ async fn a_caller_with_many_ids_does_not_starve_a_caller_with_one() {
     until("a is queued", || client.scheduler_stats().queued_ids == 80).await;
     let b = tokio::spawn({
         let client = client.clone();
-        async move { client.calls_with_transcripts_for("b", &ids(&["b1"])).await }
+        async move { client.calls_with_transcripts_for("b", &ids(&["21"])).await }
     });
     until("b is queued", || client.scheduler_stats().queued_ids == 82).await;
     // One slot: the first request must already carry b's id.
@@ -355,7 +355,7 @@ async fn a_caller_with_many_ids_does_not_starve_a_caller_with_one() {
     assert_eq!(first.len(), 1);
     let first_ids = call_ids_of(&first[0]);
     assert_eq!(first_ids.len(), 10);
-    assert!(first_ids.contains(&"b1".to_owned()), "{first_ids:?}");
+    assert!(first_ids.contains(&"21".to_owned()), "{first_ids:?}");
     gate.open();
     let b = b.await.unwrap().unwrap();
     assert_eq!(b.calls.len(), 1);
@@ -372,7 +372,7 @@ async fn work_that_cannot_finish_before_the_deadline_is_refused_at_once() {
     config.requests_per_second = 1;
     config.batch_size = 1;
     let client = GongClient::new(config).unwrap();
-    let ten: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+    let ten: Vec<CallId> = (0..10).map(|i| id(&i.to_string())).collect();
     // 20 requests at 1 a second cannot fit a 5 s deadline.
     match client.calls_with_transcripts_for("a", &ten).await {
         Err(GongError::Busy { retry_after }) => {
@@ -467,7 +467,7 @@ async fn a_team_of_24_asking_for_5_calls_each_costs_four_gong_requests() {
     let reps: Vec<_> = (0..24)
         .map(|rep| {
             let client = client.clone();
-            let mine: Vec<String> = (0..5).map(|i| format!("{rep}-{i}")).collect();
+            let mine: Vec<CallId> = (0..5).map(|i| id(&format!("{}{i}", rep + 10))).collect();
             tokio::spawn(async move {
                 let data = client
                     .calls_with_transcripts_for(&format!("rep-{rep}"), &mine)
@@ -485,7 +485,7 @@ async fn a_team_of_24_asking_for_5_calls_each_costs_four_gong_requests() {
     for rep in reps {
         let (mine, data) = rep.await.unwrap();
         let data = data.unwrap();
-        let mine: Vec<&str> = mine.iter().map(String::as_str).collect();
+        let mine: Vec<&str> = mine.iter().map(CallId::as_str).collect();
         assert_eq!(transcript_ids(&data.transcripts), mine);
         assert_eq!(call_ids(&data), mine);
     }

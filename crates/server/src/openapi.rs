@@ -95,6 +95,7 @@ pub fn document(server_url: &str, max_call_ids: usize, auth: AuthMode) -> utoipa
     );
     doc.servers = Some(vec![Server::new(server_url)]);
     set_max_call_ids(&mut doc, max_call_ids);
+    set_id_patterns(&mut doc);
     set_security(&mut doc, server_url, auth);
     doc
 }
@@ -182,6 +183,35 @@ fn set_max_call_ids(doc: &mut utoipa::openapi::OpenApi, max: usize) {
     };
     if let Some(RefOr::T(Schema::Array(array))) = request.properties.get_mut("callIds") {
         array.max_items = Some(max);
+    }
+}
+
+/// Each id's pattern, from the one place it is written ([`service::ids`]): the id schemas and
+/// the account routes' `{id}`.
+fn set_id_patterns(doc: &mut utoipa::openapi::OpenApi) {
+    use service::ids::{ACCOUNT_ID_PATTERN, CALL_ID_PATTERN};
+    use utoipa::openapi::schema::Schema;
+    use utoipa::openapi::RefOr;
+    let set = |schema: Option<&mut RefOr<Schema>>, pattern: &str| {
+        if let Some(RefOr::T(Schema::Object(object))) = schema {
+            object.pattern = Some(pattern.to_owned());
+        }
+    };
+    if let Some(components) = doc.components.as_mut() {
+        set(components.schemas.get_mut("CallId"), CALL_ID_PATTERN);
+        set(components.schemas.get_mut("AccountId"), ACCOUNT_ID_PATTERN);
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/accounts/{id}/") {
+            continue;
+        }
+        let parameters = item
+            .get
+            .iter_mut()
+            .flat_map(|op| op.parameters.iter_mut().flatten());
+        for parameter in parameters.filter(|p| p.name == "id") {
+            set(parameter.schema.as_mut(), ACCOUNT_ID_PATTERN);
+        }
     }
 }
 

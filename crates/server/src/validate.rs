@@ -31,10 +31,9 @@ pub fn is_json_content_type(value: Option<&str>) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-/// Parses `{"callIds": [...]}` and returns the distinct ids in first-seen order.
-///
-/// Unknown fields are ignored, so a caller sending more than we need still works.
-pub fn call_ids(body: &[u8], max_call_ids: usize) -> Result<Vec<CallId>, ApiError> {
+/// Reads a request body as a JSON object, the one parse of it; every field is then read from
+/// the object, each rejection naming its field.
+pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "invalid_json",
@@ -53,6 +52,16 @@ pub fn call_ids(body: &[u8], max_call_ids: usize) -> Result<Vec<CallId>, ApiErro
             r#"request body must be a JSON object like {"callIds": ["1234567890"]}"#,
         ));
     };
+    Ok(object)
+}
+
+/// `callIds` of a body: the distinct ids in first-seen order.
+///
+/// Unknown fields are ignored, so a caller sending more than we need still works.
+pub fn call_ids(
+    object: &serde_json::Map<String, Value>,
+    max_call_ids: usize,
+) -> Result<Vec<CallId>, ApiError> {
     let ids = match object.get(CALL_IDS_FIELD) {
         None => {
             return Err(ApiError::bad_request(
@@ -121,8 +130,13 @@ fn json_kind(value: &Value) -> &'static str {
 mod tests {
     use super::*;
 
+    /// The body read as the handler reads it.
+    fn read(body: &[u8], max: usize) -> Result<Vec<CallId>, ApiError> {
+        call_ids(&json_object(body)?, max)
+    }
+
     fn err(body: &str) -> (u16, String, String) {
-        let e = call_ids(body.as_bytes(), 3).unwrap_err();
+        let e = read(body.as_bytes(), 3).unwrap_err();
         (e.status.as_u16(), e.body.error, e.body.message)
     }
 
@@ -142,7 +156,7 @@ mod tests {
 
     #[test]
     fn valid_ids_are_deduplicated_in_first_seen_order() {
-        let ids = call_ids(br#"{"callIds":["3","1","3","2","1"],"extra":true}"#, 5).unwrap();
+        let ids = read(br#"{"callIds":["3","1","3","2","1"],"extra":true}"#, 5).unwrap();
         let ids: Vec<&str> = ids.iter().map(CallId::as_str).collect();
         assert_eq!(ids, ["3", "1", "2"]);
     }

@@ -56,7 +56,6 @@ impl Service {
         account_id: &AccountId,
         limit: usize,
     ) -> Result<Vec<CallRow>, ServiceError> {
-        let account_id = account_id.as_str();
         check_range("limit", limit, MAX_CALL_LIST)?;
         let (client, as_user) = self.salesforce_for(caller)?;
         if self.source(&client, as_user).await? == ResolvedSource::Gong {
@@ -67,7 +66,9 @@ impl Service {
             );
             let sf = |e| ServiceError::from_salesforce(e, as_user);
             let account = account.map_err(sf)?;
-            let account = account.first().ok_or_else(|| not_found(account_id))?;
+            let account = account
+                .first()
+                .ok_or_else(|| not_found(account_id.as_str()))?;
             let emails: Vec<String> = contacts
                 .map_err(sf)?
                 .iter()
@@ -89,7 +90,7 @@ impl Service {
         );
         let sf = |e| ServiceError::from_salesforce(e, as_user);
         if account.map_err(sf)?.is_empty() {
-            return Err(not_found(account_id));
+            return Err(not_found(account_id.as_str()));
         }
         let calls = self
             .without_hidden_deals(&client, as_user, calls.map_err(sf)?)

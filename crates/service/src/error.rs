@@ -173,6 +173,15 @@ impl From<GongError> for ServiceError {
     }
 }
 
+impl From<gong::wire::IdError> for ServiceError {
+    fn from(err: gong::wire::IdError) -> Self {
+        ServiceError::Validation {
+            field: err.field,
+            message: err.message,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

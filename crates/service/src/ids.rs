@@ -6,7 +6,7 @@
 //! The parse functions take the caller's own name of the field (`callIds[2]` over REST,
 //! `call_ids[2]` over MCP), so a rejection points at what the caller wrote.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -14,85 +14,18 @@ use utoipa::ToSchema;
 
 use crate::error::ServiceError;
 
-/// Longest Gong call id: Gong ids are numeric strings of up to 20 digits.
-pub const MAX_CALL_ID_DIGITS: usize = 20;
-
-/// Pattern of a Gong call id, as the OpenAPI document states it.
-pub const CALL_ID_PATTERN: &str = "^[0-9]{1,20}$";
-
 /// Pattern of a Salesforce account id (15 or 18 letters and digits, starting with `001`), as
-/// the OpenAPI document states it so generated clients and fuzzers send well-formed ids.
+/// the OpenAPI document states it so generated clients and fuzzers send well-formed ids (the one
+/// place it is written; the document takes it from here).
 pub const ACCOUNT_ID_PATTERN: &str = "^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$";
 
-/// A Gong call id: a numeric string of 1 to 20 digits. Kept as text: long ids lose digits as
-/// JSON numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, pattern = "^[0-9]{1,20}$", example = "7782342274025937895")]
-pub struct CallId(String);
-
-/// Whether `id` looks like a Gong call id: 1 to 20 ASCII digits.
-pub fn is_call_id(id: &str) -> bool {
-    (1..=MAX_CALL_ID_DIGITS).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
-}
-
-impl CallId {
-    /// Reads a call id (surrounding blanks ignored); the error names `field`.
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ServiceError> {
-        let id = raw.trim();
-        if is_call_id(id) {
-            Ok(Self(id.to_owned()))
-        } else {
-            Err(ServiceError::validation(
-                field,
-                format!(
-                    "must be a Gong call id: a string of 1 to {MAX_CALL_ID_DIGITS} digits; got {:?}",
-                    truncated(id)
-                ),
-            ))
-        }
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for CallId {
-    type Error = ServiceError;
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse("callId", &raw)
-    }
-}
-
-impl From<CallId> for String {
-    fn from(id: CallId) -> Self {
-        id.0
-    }
-}
-
-impl fmt::Display for CallId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for CallId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+pub use gong::wire::{is_call_id, CallId, IdError, CALL_ID_PATTERN, MAX_CALL_ID_DIGITS};
 
 /// A Salesforce account id: 15 or 18 letters and digits starting with `001`. Only such ids
 /// are ever written into SOQL, so no quoting can be broken by one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(
-    value_type = String,
-    pattern = "^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$",
-    example = "001Dm00000AbCdEIAV"
-)]
+#[schema(value_type = String, example = "001Dm00000AbCdEIAV")]
 pub struct AccountId(String);
 
 /// Whether `id` is shaped like a Salesforce account id.
@@ -152,11 +85,7 @@ impl AsRef<str> for AccountId {
 /// prefix). Only such ids are ever written into SOQL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(
-    value_type = String,
-    pattern = "^00U[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$",
-    example = "00UDm0000000001IAA"
-)]
+#[schema(value_type = String, example = "00UDm0000000001IAA")]
 pub struct EventId(String);
 
 /// Pattern of a Salesforce event id, as the OpenAPI document states it.
@@ -329,6 +258,69 @@ pub fn parse_offsets<K: AsRef<str>>(
 /// At most 40 characters of what the caller sent, for an error message.
 fn truncated(raw: &str) -> String {
     raw.chars().take(40).collect()
+}
+
+/// `offsets` as a JSON value: an object of call id → character offset; absent or `null` is
+/// empty. Every front door holds offsets to the rules of [`parse_offsets`].
+pub fn offsets_from_json(
+    field: &str,
+    value: Option<&serde_json::Value>,
+) -> Result<HashMap<String, usize>, ServiceError> {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => Ok(HashMap::new()),
+        Some(Value::Object(entries)) => parse_offsets(
+            field,
+            entries
+                .iter()
+                .map(|(id, v)| (id, v.as_u64().and_then(|o| usize::try_from(o).ok()))),
+        ),
+        Some(_) => Err(ServiceError::validation(
+            field,
+            r#"must be an object like {"7782342274025937895": 12345}"#,
+        )),
+    }
+}
+
+/// `offsets` as text (a query parameter, a command-line flag): the JSON object a cut marker
+/// shows (`{"7782342274025937895": 12345}`), or the short form `7782342274025937895:12345,...`.
+pub fn offsets_from_text(
+    field: &str,
+    raw: Option<&str>,
+) -> Result<HashMap<String, usize>, ServiceError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(HashMap::new());
+    };
+    if raw.starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(raw).map_err(|_| {
+            ServiceError::validation(
+                field,
+                r#"not valid JSON; send {"<callId>": <offset>} as the marker shows"#,
+            )
+        })?;
+        return offsets_from_json(field, Some(&value));
+    }
+    let pairs = raw
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| {
+            let (id, offset) = pair.split_once(':').ok_or_else(|| {
+                ServiceError::validation(
+                    field,
+                    format!("{pair:?} is not <callId>:<offset> (or send the JSON object)"),
+                )
+            })?;
+            Ok((
+                id.trim(),
+                offset
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|o| usize::try_from(o).ok()),
+            ))
+        })
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    parse_offsets(field, pairs.into_iter())
 }
 
 #[cfg(test)]

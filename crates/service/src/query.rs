@@ -4,6 +4,7 @@
 //! terms (`salesforce::escape`); object and field names come from [`GongFields`], checked to be
 //! API names when the service is built. Tests below show injection attempts staying literals.
 
+use crate::ids::{AccountId, EventId};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use salesforce::escape::{soql_like_contains, soql_string_literal, sosl_term};
 
@@ -47,20 +48,20 @@ pub fn search_accounts(name: &str) -> String {
 }
 
 /// SOQL for one account with what a briefing shows about it.
-pub fn account(account_id: &str) -> String {
+pub fn account(account_id: &AccountId) -> String {
     format!(
         "SELECT Id, Name, Industry, Website, NumberOfEmployees, AnnualRevenue, BillingCity, \
          BillingCountry, Owner.Name FROM Account WHERE Id = {} LIMIT 1",
-        soql_string_literal(account_id)
+        soql_string_literal(account_id.as_str())
     )
 }
 
 /// SOQL for the account's open opportunities, the soonest to close first.
-pub fn open_opportunities(account_id: &str) -> String {
+pub fn open_opportunities(account_id: &AccountId) -> String {
     format!(
         "SELECT Id, Name, StageName, Amount, CloseDate, Probability, Owner.Name FROM Opportunity \
          WHERE AccountId = {} AND IsClosed = false ORDER BY CloseDate ASC LIMIT {MAX_OPPORTUNITIES}",
-        soql_string_literal(account_id)
+        soql_string_literal(account_id.as_str())
     )
 }
 
@@ -69,21 +70,21 @@ pub const MAX_CONTACT_ROLES: usize = 100;
 
 /// SOQL for the buying roles on the account's open deals, with each contact's name, title and
 /// e-mail (to join with Gong's attendees). Salesforce shares a contact role as its opportunity.
-pub fn open_deal_contact_roles(account_id: &str) -> String {
+pub fn open_deal_contact_roles(account_id: &AccountId) -> String {
     format!(
         "SELECT OpportunityId, ContactId, Contact.Name, Contact.Title, Contact.Email, Role, \
          IsPrimary FROM OpportunityContactRole WHERE Opportunity.AccountId = {} AND \
          Opportunity.IsClosed = false LIMIT {MAX_CONTACT_ROLES}",
-        soql_string_literal(account_id)
+        soql_string_literal(account_id.as_str())
     )
 }
 
 /// SOQL for the account's contacts.
-pub fn contacts(account_id: &str) -> String {
+pub fn contacts(account_id: &AccountId) -> String {
     format!(
         "SELECT Id, Name, Title, Email FROM Contact WHERE AccountId = {} ORDER BY LastName ASC \
          LIMIT {MAX_CONTACTS}",
-        soql_string_literal(account_id)
+        soql_string_literal(account_id.as_str())
     )
 }
 
@@ -109,8 +110,8 @@ fn datetime_literal(at: &DateTime<Utc>) -> String {
 
 /// SOQL for the account's next event from `now`: on the account itself or on anything of it
 /// (Salesforce derives an event's `AccountId` from its opportunity or contact).
-pub fn next_event(account_id: &str, now: &DateTime<Utc>) -> String {
-    let id = soql_string_literal(account_id);
+pub fn next_event(account_id: &AccountId, now: &DateTime<Utc>) -> String {
+    let id = soql_string_literal(account_id.as_str());
     format!(
         "SELECT {} FROM Event WHERE (AccountId = {id} OR WhatId = {id}) AND StartDateTime >= {} \
          ORDER BY StartDateTime ASC LIMIT 1",
@@ -120,12 +121,12 @@ pub fn next_event(account_id: &str, now: &DateTime<Utc>) -> String {
 }
 
 /// SOQL for one event, only if it is on the account (or anything of it).
-pub fn event_on_account(event_id: &str, account_id: &str) -> String {
-    let id = soql_string_literal(account_id);
+pub fn event_on_account(event_id: &EventId, account_id: &AccountId) -> String {
+    let id = soql_string_literal(account_id.as_str());
     format!(
         "SELECT {} FROM Event WHERE Id = {} AND (AccountId = {id} OR WhatId = {id}) LIMIT 1",
         event_fields(),
-        soql_string_literal(event_id)
+        soql_string_literal(event_id.as_str())
     )
 }
 
@@ -143,34 +144,34 @@ pub fn people<S: AsRef<str>>(object: &str, ids: &[S]) -> String {
 
 /// SOQL for the tracked changes of the account's deals' stage, amount, close date and next
 /// step after `since`, oldest first.
-pub fn deal_changes(account_id: &str, since: &DateTime<Utc>) -> String {
+pub fn deal_changes(account_id: &AccountId, since: &DateTime<Utc>) -> String {
     format!(
         "SELECT OpportunityId, Opportunity.Name, Field, OldValue, NewValue, CreatedDate, \
          CreatedBy.Name FROM OpportunityFieldHistory WHERE Opportunity.AccountId = {} AND \
          Field IN ('StageName', 'Amount', 'CloseDate', 'NextStep') AND CreatedDate > {} \
          ORDER BY CreatedDate ASC LIMIT {MAX_SINCE_ROWS}",
-        soql_string_literal(account_id),
+        soql_string_literal(account_id.as_str()),
         datetime_literal(since)
     )
 }
 
 /// SOQL for the account's contacts created after `since`.
-pub fn new_contacts(account_id: &str, since: &DateTime<Utc>) -> String {
+pub fn new_contacts(account_id: &AccountId, since: &DateTime<Utc>) -> String {
     format!(
         "SELECT Id, Name, Title, CreatedDate FROM Contact WHERE AccountId = {} AND \
          CreatedDate > {} ORDER BY CreatedDate ASC LIMIT {MAX_SINCE_ROWS}",
-        soql_string_literal(account_id),
+        soql_string_literal(account_id.as_str()),
         datetime_literal(since)
     )
 }
 
 /// SOQL for the account's open tasks due on or before `due_by`, soonest first.
-pub fn open_tasks(account_id: &str, due_by: NaiveDate) -> String {
+pub fn open_tasks(account_id: &AccountId, due_by: NaiveDate) -> String {
     format!(
         "SELECT Id, Subject, ActivityDate, Status, Priority, Owner.Name FROM Task WHERE \
          AccountId = {} AND IsClosed = false AND ActivityDate <= {} ORDER BY ActivityDate ASC \
          LIMIT {MAX_SINCE_ROWS}",
-        soql_string_literal(account_id),
+        soql_string_literal(account_id.as_str()),
         due_by.format("%Y-%m-%d")
     )
 }
@@ -185,13 +186,13 @@ fn call_fields(f: &GongFields) -> String {
 
 /// SOQL for the account's newest `limit` Gong calls (the two-action flow's query, with configured
 /// names).
-pub fn account_calls(f: &GongFields, account_id: &str, limit: usize) -> String {
+pub fn account_calls(f: &GongFields, account_id: &AccountId, limit: usize) -> String {
     format!(
         "SELECT {} FROM {} WHERE {} = {} ORDER BY {} DESC NULLS LAST LIMIT {limit}",
         call_fields(f),
         f.call_object,
         f.account,
-        soql_string_literal(account_id),
+        soql_string_literal(account_id.as_str()),
         f.start,
     )
 }
@@ -274,9 +275,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn account_id(raw: &str) -> AccountId {
+        AccountId::parse("id", raw).unwrap()
+    }
+
     #[test]
     fn the_calls_query_with_default_names() {
-        let q = account_calls(&GongFields::default(), "001Dm0000000001AAA", 2);
+        let q = account_calls(&GongFields::default(), &account_id("001Dm0000000001AAA"), 2);
         assert_eq!(
             q,
             "SELECT Id, Gong__Call_ID__c, Gong__Title__c, Gong__Call_Start__c, \
@@ -296,13 +301,13 @@ mod tests {
     fn meeting_queries_keep_ids_literal_and_dates_typed() {
         use chrono::TimeZone;
         let now = Utc.with_ymd_and_hms(2026, 11, 28, 9, 30, 0).unwrap();
-        let q = next_event("001A' OR Id != '", &now);
+        let q = next_event(&account_id("001Dm0000000001AAA"), &now);
         assert!(
-            q.contains(r"WHERE (AccountId = '001A\' OR Id != \'' OR WhatId = '001A\' OR Id != \'') AND StartDateTime >= 2026-11-28T09:30:00Z"),
+            q.contains(r"WHERE (AccountId = '001Dm0000000001AAA' OR WhatId = '001Dm0000000001AAA') AND StartDateTime >= 2026-11-28T09:30:00Z"),
             "{q}"
         );
         assert!(q.contains("(SELECT RelationId, Status FROM EventRelations LIMIT 100)"));
-        let q = open_tasks("001A", now.date_naive());
+        let q = open_tasks(&account_id("001Dm0000000001AAA"), now.date_naive());
         assert!(q.contains("ActivityDate <= 2026-11-28 ORDER BY"), "{q}");
         assert_eq!(
             people("Contact", &["003A", "x'y"]),
@@ -349,18 +354,22 @@ mod tests {
 
     #[test]
     fn injection_attempts_stay_literals() {
-        let q = account("x' OR Name != '");
+        // An account id that would break a literal is not an account id: the type refuses it
+        // before any query is built.
+        for bad in [
+            "x' OR Name != '",
+            "001Dm0000000001' OR",
+            "a\\' OR IsClosed = true",
+        ] {
+            assert!(AccountId::parse("id", bad).is_err(), "{bad}");
+        }
+        let q = account(&account_id("001Dm0000000001AAA"));
         assert!(
-            q.ends_with(r"WHERE Id = 'x\' OR Name != \'' LIMIT 1"),
+            q.ends_with("WHERE Id = '001Dm0000000001AAA' LIMIT 1"),
             "{q}"
         );
         let q = visible_calls(&GongFields::default(), &["1') OR (Id != '"]);
         assert!(q.ends_with(r"IN ('1\') OR (Id != \'')"), "{q}");
-        let q = open_opportunities("a\\' OR IsClosed = true OR Name = '");
-        assert!(
-            q.contains(r"AccountId = 'a\\\' OR IsClosed = true OR Name = \''"),
-            "{q}"
-        );
     }
 
     #[test]
@@ -407,11 +416,14 @@ mod tests {
         }
 
         #[test]
-        fn any_id_stays_one_literal(id in any::<String>()) {
-            let q = account(&id);
-            prop_assert!(q.starts_with("SELECT Id, Name, Industry"));
-            prop_assert!(q.ends_with("' LIMIT 1"));
-            prop_assert_eq!(q.matches(" WHERE ").count() - id.matches(" WHERE ").count(), 1);
+        fn any_account_id_is_refused_or_stays_one_literal(raw in "001[A-Za-z0-9' ]{12,15}") {
+            if let Ok(id) = AccountId::parse("id", &raw) {
+                let q = account(&id);
+                prop_assert!(q.starts_with("SELECT Id, Name, Industry"));
+                prop_assert!(q.ends_with(&format!(" WHERE Id = '{raw}' LIMIT 1")), "{}", q);
+            } else {
+                prop_assert!(raw.contains(['\'', ' ']) || ![15, 18].contains(&raw.len()));
+            }
         }
     }
 }

@@ -71,10 +71,9 @@ impl Service {
             );
         }
         let readable = access.accessible;
-        let wanted: Vec<String> = readable.iter().map(|id| id.as_str().to_owned()).collect();
         let assembled = match self
             .gong
-            .calls_with_transcripts_for(caller.fairness_key(), &wanted)
+            .calls_with_transcripts_for(caller.fairness_key(), &readable)
             .await
             .and_then(|data| {
                 let timed = timestamps.then(|| timed_contents(&data));
@@ -191,7 +190,7 @@ pub fn assemble(requested: &[CallId], data: CallData) -> Result<Assembled, GongE
         ..
     } = data;
 
-    let failed_set: HashSet<&str> = failed_call_ids.iter().map(String::as_str).collect();
+    let failed_set: HashSet<&str> = failed_call_ids.iter().map(CallId::as_str).collect();
     if transcripts.is_empty() && transcript_error.is_some() {
         let all_failed =
             failed_set.is_empty() || requested.iter().all(|id| failed_set.contains(id.as_str()));
@@ -250,7 +249,7 @@ pub fn assemble(requested: &[CallId], data: CallData) -> Result<Assembled, GongE
                 .join(", ")
         ));
     }
-    let cached_set: HashSet<&str> = cached_call_ids.iter().map(String::as_str).collect();
+    let cached_set: HashSet<&str> = cached_call_ids.iter().map(CallId::as_str).collect();
     let cached_call_ids = requested
         .iter()
         .filter(|id| cached_set.contains(id.as_str()))
@@ -274,10 +273,6 @@ mod tests {
         list.iter()
             .map(|s| CallId::parse("callIds", s).unwrap())
             .collect()
-    }
-
-    fn strings(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
     }
 
     fn transcript(id: &str) -> CallTranscript {
@@ -335,7 +330,7 @@ mod tests {
                 message: "boom".into(),
             }),
             metadata_error: Some(GongError::Transport("reset".into())),
-            failed_call_ids: strings(&["2"]),
+            failed_call_ids: ids(&["2"]),
             ..CallData::default()
         };
         let out = assemble(&ids(&["1", "2"]), data).unwrap();
@@ -365,7 +360,7 @@ mod tests {
             transcript_error: Some(GongError::DeadlineExceeded(std::time::Duration::from_secs(
                 1,
             ))),
-            failed_call_ids: strings(&["1", "2"]),
+            failed_call_ids: ids(&["1", "2"]),
             ..Default::default()
         };
         let err = assemble(&ids(&["1", "2"]), data).unwrap_err();
@@ -379,7 +374,7 @@ mod tests {
                 status: 502,
                 message: "bad gateway".into(),
             }),
-            failed_call_ids: strings(&["2"]),
+            failed_call_ids: ids(&["2"]),
             ..Default::default()
         };
         let out = assemble(&ids(&["1", "2"]), data).unwrap();

@@ -5,6 +5,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+pub use gong::wire::CallId;
 use gong::{GongAuth, GongConfig};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -54,17 +55,30 @@ pub async fn simulator(config: sim::gong::GongSimConfig) -> (sim::gong::RunningS
 }
 
 /// Gong ids of the first `n` sample calls.
-pub fn sample_call_ids(n: usize) -> Vec<String> {
+pub fn sample_call_ids(n: usize) -> Vec<CallId> {
     sample_org()
         .calls
         .iter()
         .take(n)
-        .map(|c| c.gong_id.clone())
+        .map(|c| CallId::parse("id", &c.gong_id).unwrap())
         .collect()
 }
 
-pub fn ids(list: &[&str]) -> Vec<String> {
+/// A call id from its text.
+pub fn id(text: &str) -> CallId {
+    CallId::parse("id", text).unwrap()
+}
+
+/// Texts, to compare with the ids a request carried.
+pub fn texts(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Call ids from their text.
+pub fn ids(list: &[&str]) -> Vec<CallId> {
+    list.iter()
+        .map(|s| CallId::parse("id", s).unwrap())
+        .collect()
 }
 
 /// One transcript with a single monologue, so results can be told apart by call id.

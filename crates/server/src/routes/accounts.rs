@@ -84,7 +84,7 @@ pub async fn search_accounts(
     description = CALLS_DESCRIPTION,
     tag = "accounts",
     params(
-        ("id" = String, Path, description = "Salesforce account id (15 or 18 letters and digits, starts with 001) from searchAccounts.", min_length = 15, max_length = 18, pattern = "^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$"),
+        ("id" = String, Path, description = "Salesforce account id (15 or 18 letters and digits, starts with 001) from searchAccounts.", min_length = 15, max_length = 18),
         ("limit" = Option<u32>, Query, description = "How many calls, 1 to 100; default 10.", minimum = 1, maximum = 100),
     ),
     responses(
@@ -118,7 +118,7 @@ pub async fn list_account_calls(
     description = BRIEFING_DESCRIPTION,
     tag = "accounts",
     params(
-        ("id" = String, Path, description = "Salesforce account id (15 or 18 letters and digits, starts with 001) from searchAccounts.", min_length = 15, max_length = 18, pattern = "^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$"),
+        ("id" = String, Path, description = "Salesforce account id (15 or 18 letters and digits, starts with 001) from searchAccounts.", min_length = 15, max_length = 18),
         ("calls" = Option<u32>, Query, description = "How many of the newest calls to include, 1 to 20; default 3.", minimum = 1, maximum = 20),
         ("methodology" = inline(Option<Methodology>), Query, description = "How to write the briefing up: medpicc (default) or spiced."),
         ("maxChars" = Option<u32>, Query, description = "Most characters in the response; default and ceiling 100000 (ChatGPT's limit). Transcripts are cut fairly to fit.", minimum = 2000),

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use service::ids::parse_offsets;
 use service::MaxChars;
 
 use crate::error::ApiError;
@@ -44,66 +43,23 @@ pub fn number(
     }
 }
 
-/// Offset entries as the service reads them: every front door holds them to the same rules.
-fn offsets<K: AsRef<str>>(
-    entries: impl ExactSizeIterator<Item = (K, Option<u64>)>,
-) -> Result<HashMap<String, usize>, ApiError> {
-    parse_offsets(
-        OFFSETS_FIELD,
-        entries.map(|(id, offset)| (id, offset.and_then(|o| usize::try_from(o).ok()))),
-    )
-    .map_err(|e| invalid(e.to_string()))
-}
-
 /// `offsets` from a JSON body: an object of call id → character offset; absent or `null` is empty.
 pub fn offsets_from_json(value: Option<&Value>) -> Result<HashMap<String, usize>, ApiError> {
-    match value {
-        None | Some(Value::Null) => Ok(HashMap::new()),
-        Some(Value::Object(entries)) => offsets(entries.iter().map(|(id, v)| (id, v.as_u64()))),
-        Some(_) => Err(invalid(
-            r#"offsets: must be an object like {"7782342274025937895": 12345}"#.into(),
-        )),
-    }
+    service::ids::offsets_from_json(OFFSETS_FIELD, value).map_err(|e| invalid(e.to_string()))
 }
 
-/// `offsets` from a query string: the JSON object the cut marker shows
-/// (`{"7782342274025937895": 12345}`), or the short form `7782342274025937895:12345,...`.
+/// `offsets` from a query string (see [`service::ids::offsets_from_text`]).
 pub fn offsets_from_query(raw: Option<&str>) -> Result<HashMap<String, usize>, ApiError> {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
-        return Ok(HashMap::new());
-    };
-    if raw.starts_with('{') {
-        let value: Value = serde_json::from_str(raw).map_err(|_| {
-            invalid(
-                r#"offsets: not valid JSON; send {"<callId>": <offset>} as the marker shows"#
-                    .into(),
-            )
-        })?;
-        return offsets_from_json(Some(&value));
-    }
-    let pairs = raw
-        .split(',')
-        .filter(|p| !p.trim().is_empty())
-        .map(|pair| {
-            let (id, offset) = pair.split_once(':').ok_or_else(|| {
-                invalid(format!(
-                    "offsets: {pair:?} is not <callId>:<offset> (or send the JSON object)"
-                ))
-            })?;
-            Ok((id.trim(), offset.trim().parse().ok()))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    offsets(pairs.into_iter())
+    service::ids::offsets_from_text(OFFSETS_FIELD, raw).map_err(|e| invalid(e.to_string()))
 }
 
 /// `maxChars` and `offsets` of a `/callTranscripts` body (already checked to be a JSON object);
 /// `ceiling` is `CALLBRIEF_MAX_RESPONSE_CHARS`.
 pub fn transcript_budget(
-    body: &[u8],
+    body: &serde_json::Map<String, Value>,
     ceiling: usize,
 ) -> Result<(MaxChars, HashMap<String, usize>), ApiError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|_| ApiError::bad_request("invalid_json", "request body is not valid JSON"))?;
+    let value = body;
     let max_chars = max_chars_from_json(value.get(MAX_CHARS_FIELD))?;
     let max_chars = max_chars_within(max_chars, ceiling)?;
     let offsets = offsets_from_json(value.get(OFFSETS_FIELD))?;
@@ -111,10 +67,8 @@ pub fn transcript_budget(
 }
 
 /// `timestamps` from a JSON body: `false` when absent or `null`.
-pub fn timestamps(body: &[u8]) -> Result<bool, ApiError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|_| ApiError::bad_request("invalid_json", "request body is not valid JSON"))?;
-    match value.get("timestamps") {
+pub fn timestamps(body: &serde_json::Map<String, Value>) -> Result<bool, ApiError> {
+    match body.get("timestamps") {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
         Some(_) => Err(invalid("timestamps: must be true or false".into())),

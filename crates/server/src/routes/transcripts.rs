@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use service::dto::TranscriptsResponse;
 use service::{CallId, Caller, TranscriptsRequest as ServiceRequest};
 use tower_http::request_id::RequestId;
@@ -23,8 +23,11 @@ use crate::routes::params;
 use crate::state::AppState;
 use crate::validate;
 
+// The document's description of the body (its doc comment is the schema's description). The
+// handler reads the body once as a JSON object (`validate::json_object`) and each field from
+// it, so every rejection names its field (`callIds[2]`).
 /// The request body: which calls to fetch.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptsRequest {
     /// Gong call ids (numeric strings, up to 20 digits), e.g. from the Salesforce field
@@ -90,6 +93,7 @@ pub async fn call_transcripts(
             ApiError::bad_request("invalid_body", "the request body could not be read")
         }
     })?;
+    let body = validate::json_object(&body)?;
     let call_ids = validate::call_ids(&body, state.max_call_ids)?;
     let (max_chars, offsets) = params::transcript_budget(&body, state.max_response_chars)?;
     let request_id = request_id

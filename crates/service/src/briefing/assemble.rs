@@ -1,5 +1,6 @@
 //! Putting a briefing together from what Salesforce and Gong returned, as pure functions.
 
+use crate::ids::CallId;
 use std::collections::{HashMap, HashSet};
 
 use gong::wire::{CallTranscript, ExtensiveCall};
@@ -84,7 +85,7 @@ pub fn assemble(
             "Gong call details could not all be fetched ({err}); attendee lists may be incomplete."
         ));
     }
-    let failed: HashSet<&str> = data.failed_call_ids.iter().map(String::as_str).collect();
+    let failed: HashSet<&str> = data.failed_call_ids.iter().map(CallId::as_str).collect();
 
     let by_id: HashMap<&str, &ExtensiveCall> = data
         .calls
@@ -182,7 +183,7 @@ pub fn assemble(
         calls.push(call);
     }
 
-    let cached: HashSet<&str> = data.cached_call_ids.iter().map(String::as_str).collect();
+    let cached: HashSet<&str> = data.cached_call_ids.iter().map(CallId::as_str).collect();
     let cached_call_ids = calls
         .iter()
         .filter(|c| cached.contains(c.call_id.as_str()))

@@ -3,6 +3,7 @@
 use super::MeetingContext;
 use crate::access::id_key;
 use crate::ids::distinct;
+use crate::ids::AccountId;
 use crate::meeting::{assemble_meeting, kind_of, Person};
 use crate::service::Service;
 use crate::{query, records};
@@ -19,7 +20,7 @@ impl Service {
     pub(crate) async fn meeting_context(
         &self,
         client: &SalesforceClient,
-        account_id: &str,
+        account_id: &AccountId,
         event: Option<records::EventRecord>,
         since: Option<chrono::DateTime<chrono::Utc>>,
         now: chrono::DateTime<chrono::Utc>,

@@ -11,7 +11,7 @@ use crate::budget::{fit_briefing, MaxChars, Rendering};
 use crate::call_source::{gong_source_note, ResolvedSource};
 use crate::caller::Caller;
 use crate::error::ServiceError;
-use crate::ids::{distinct, AccountId, MeetingChoice};
+use crate::ids::{distinct, AccountId, CallId, MeetingChoice};
 use crate::methodology::Methodology;
 use crate::model::{
     AccountSummary, Briefing, CallRow, Meeting, OpportunitySummary, SinceLastCall, TranscriptMode,
@@ -92,7 +92,7 @@ impl Service {
         caller: &Caller,
         request: &BriefingRequest,
     ) -> Result<Briefing, ServiceError> {
-        let account_id = request.account_id.as_str();
+        let account_id = &request.account_id;
         check_range("calls", request.calls, MAX_BRIEFING_CALLS)?;
         let (client, as_user) = self.salesforce_for(caller)?;
         let source = self.source(&client, as_user).await?;
@@ -104,7 +104,7 @@ impl Service {
             .map_err(sf)?
             .first()
             .and_then(records::account_summary)
-            .ok_or_else(|| not_found(account_id))?;
+            .ok_or_else(|| not_found(account_id.as_str()))?;
         let opportunities: Vec<_> = reads
             .opportunities
             .map_err(sf)?
@@ -128,7 +128,12 @@ impl Service {
             )
             .await?;
 
-        let ids: Vec<String> = distinct(rows.iter().map(|r| r.call_id.clone()));
+        // A call whose id is not a Gong call id cannot be asked of Gong: it shows without
+        // its transcript.
+        let ids: Vec<CallId> = distinct(
+            rows.iter()
+                .filter_map(|r| CallId::parse("callId", &r.call_id).ok()),
+        );
         let _admitted = self.admit(ids.len()).await;
         let gong = if ids.is_empty() {
             None
@@ -182,7 +187,7 @@ impl Service {
         request: &BriefingRequest,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Reads {
-        let account_id = request.account_id.as_str();
+        let account_id = &request.account_id;
         let fields = &self.options.fields;
         let soql = [
             query::account(account_id),
@@ -201,7 +206,7 @@ impl Service {
         };
         let event_soql = match &request.meeting {
             MeetingChoice::Next => Some(query::next_event(account_id, &now)),
-            MeetingChoice::Event(id) => Some(query::event_on_account(id.as_str(), account_id)),
+            MeetingChoice::Event(id) => Some(query::event_on_account(id, account_id)),
             MeetingChoice::None => None,
         };
         let event = async {
