@@ -287,7 +287,7 @@ mod tests {
             panic!("not mcp")
         };
         let cfg = args.upstream.gong.to_config().unwrap();
-        assert_eq!(cfg.cache.mode, gong::CacheMode::Memory);
+        assert_eq!(cfg.cache.mode, service::settings::CacheMode::Memory);
         assert_eq!(
             cfg.cache.dir,
             std::path::Path::new("/nonexistent/callbrief-test")
@@ -302,8 +302,12 @@ mod tests {
             panic!("not mcp")
         };
         let cfg = args.upstream.gong.to_config().unwrap();
-        assert_eq!(cfg.cache.mode, gong::CacheMode::Disk, "disk is the default");
-        assert_eq!(cfg.cache.dir, gong::config::default_cache_dir());
+        assert_eq!(
+            cfg.cache.mode,
+            service::settings::CacheMode::Disk,
+            "disk is the default"
+        );
+        assert_eq!(cfg.cache.dir, service::settings::default_cache_dir());
 
         let reserve_too_big = Cli::try_parse_from([
             "callbrief",

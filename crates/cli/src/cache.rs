@@ -5,9 +5,9 @@
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use gong::{CacheMode, CacheStats, GongAuth, GongClient, GongConfig};
-use secrecy::SecretString;
 use server::config::CacheArgs;
+use service::cache_admin::CacheAdmin;
+use service::settings::{CacheMode, CacheStats};
 
 /// `callbrief cache`.
 #[derive(Debug, Args)]
@@ -32,7 +32,7 @@ impl CacheCommandArgs {
         let (CacheAction::Stats(args) | CacheAction::Purge(args)) = &self.action;
         // Looking must not create: without a store on disk there is nothing to show or empty.
         let config = args.to_config()?;
-        let store = config.dir.join(gong::cache::STORE_FILE);
+        let store = config.dir.join(service::settings::STORE_FILE);
         if config.mode == CacheMode::Disk && !store.exists() {
             return Ok(format!(
                 "No cache store at {}: nothing is cached there yet (serve creates it with the first \
@@ -43,22 +43,20 @@ impl CacheCommandArgs {
         match &self.action {
             CacheAction::Stats(args) => {
                 let client = open(args)?;
-                Ok(match client.cache_stats() {
+                Ok(match client.stats() {
                     Some(stats) => describe(&stats, args),
                     None => off_message(),
                 })
             }
             CacheAction::Purge(args) => {
                 let client = open(args)?;
-                let Some(stats) = client.cache_stats() else {
+                let Some(stats) = client.stats() else {
                     return Ok(off_message());
                 };
                 if let Some(note) = fallback_note(&stats, args) {
                     anyhow::bail!("{note}");
                 }
-                let removed = client
-                    .purge_cache()
-                    .context("could not empty the cache store")?;
+                let removed = client.purge().context("could not empty the cache store")?;
                 let place = stats
                     .path
                     .map(|p| p.display().to_string())
@@ -72,15 +70,9 @@ impl CacheCommandArgs {
     }
 }
 
-/// A client that only opens the cache: stats and purge send no request, so the Gong
-/// credentials and URL are placeholders, and the operator needs none.
-fn open(args: &CacheArgs) -> anyhow::Result<GongClient> {
-    let mut config = GongConfig::new(
-        gong::config::DEFAULT_BASE_URL,
-        GongAuth::Bearer(SecretString::from("cache-maintenance")),
-    )?;
-    config.cache = args.to_config()?;
-    Ok(GongClient::new(config)?)
+/// The cache `args` describe, opened for maintenance (no Gong request, no credentials).
+fn open(args: &CacheArgs) -> anyhow::Result<CacheAdmin> {
+    Ok(CacheAdmin::open(args.to_config()?)?)
 }
 
 fn off_message() -> String {

@@ -451,10 +451,7 @@ async fn a_replica_goes_on_alone_when_redis_dies_and_shares_again_when_it_return
     a.calls_with_transcripts(&ids(&["777"])).await.unwrap();
     assert_eq!(a.shared_state_health(), SharedHealth::Ok);
     let keys = keys_with_ttl(&redis);
-    assert!(
-        keys.keys().any(|k| k.ends_with(":call:t/777")),
-        "{keys:?}"
-    );
+    assert!(keys.keys().any(|k| k.ends_with(":call:t/777")), "{keys:?}");
 }
 
 #[tokio::test]

@@ -18,8 +18,8 @@ pub use args::{
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use gong::{GongAuth, GongConfig};
 use secrecy::SecretString;
+use service::settings::{GongAuth, GongConfig};
 use service::GongFields;
 use url::Url;
 

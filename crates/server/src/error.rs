@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use gong::GongError;
 use serde::Serialize;
+use service::GongError;
 use service::ServiceError;
 use utoipa::ToSchema;
 

@@ -77,55 +77,58 @@ fn describe() {
         "Time to answer an HTTP request."
     );
     describe_counter!(
-        gong::metrics::REQUESTS,
+        service::service_metrics::gong::REQUESTS,
         "Requests sent to Gong, by endpoint and status."
     );
     describe_histogram!(
-        gong::metrics::REQUEST_DURATION,
+        service::service_metrics::gong::REQUEST_DURATION,
         Unit::Seconds,
         "Time of one Gong attempt."
     );
     describe_counter!(
-        gong::metrics::RETRIES,
+        service::service_metrics::gong::RETRIES,
         "Gong attempts retried, by endpoint and reason."
     );
     describe_counter!(
-        gong::metrics::RATE_LIMITED,
+        service::service_metrics::gong::RATE_LIMITED,
         "Gong answers 429, by endpoint."
     );
     describe_histogram!(
-        gong::metrics::LIMITER_WAIT,
+        service::service_metrics::gong::LIMITER_WAIT,
         Unit::Seconds,
         "Time a Gong request waited for the rate limiter."
     );
-    describe_gauge!(gong::metrics::QUOTA_USED, "Gong requests counted today.");
     describe_gauge!(
-        gong::metrics::QUOTA_REMAINING,
+        service::service_metrics::gong::QUOTA_USED,
+        "Gong requests counted today."
+    );
+    describe_gauge!(
+        service::service_metrics::gong::QUOTA_REMAINING,
         "Gong requests left of today's quota."
     );
     describe_gauge!(
-        gong::metrics::QUEUED_IDS,
+        service::service_metrics::gong::QUEUED_IDS,
         "Call ids waiting for a Gong request slot."
     );
     describe_counter!(
-        gong::metrics::CACHE_HITS,
+        service::service_metrics::gong::CACHE_HITS,
         "Gong answers served from the cache, by tier."
     );
     describe_counter!(
-        gong::metrics::CACHE_MISSES,
+        service::service_metrics::gong::CACHE_MISSES,
         "Cache lookups that went to Gong."
     );
     describe_gauge!(
-        gong::metrics::CACHE_BYTES,
+        service::service_metrics::gong::CACHE_BYTES,
         Unit::Bytes,
         "Bytes the cache holds, by tier."
     );
     describe_gauge!(
-        gong::metrics::CACHE_ENTRIES,
+        service::service_metrics::gong::CACHE_ENTRIES,
         "Entries the cache holds, by tier."
     );
     describe_counter!(
-        gong::metrics::CACHE_EVICTIONS,
+        service::service_metrics::gong::CACHE_EVICTIONS,
         "Entries evicted from the cache, by tier."
     );
     describe_counter!(

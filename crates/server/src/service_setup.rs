@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use gong::GongClient;
 use salesforce::{Credentials, SalesforceClient, SalesforceConfig};
 use secrecy::SecretString;
 use service::{Service, ServiceOptions};
@@ -61,7 +60,7 @@ pub fn salesforce_client(
 /// The one constructor of the service: every front door (REST and MCP routes, MCP over stdio,
 /// the briefing command) calls the same [`Service`], built the same way from its settings.
 pub fn build_service(settings: &ServiceSettings) -> anyhow::Result<Arc<Service>> {
-    let gong = GongClient::new(settings.gong.clone()).context("invalid Gong settings")?;
+    let gong = Service::gong_client(settings.gong.clone()).context("invalid Gong settings")?;
     if let Some(redis) = &settings.gong.redis {
         // The Debug form names host and port only, never the password.
         tracing::info!(?redis, "gong limits, claims and cache shared through redis");

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use gong::GongError;
+/// What can go wrong talking to Gong, as [`ServiceError::Gong`] carries it.
+pub use gong::GongError;
 use salesforce::SalesforceError;
 
 /// Which outside service failed.

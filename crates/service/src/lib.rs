@@ -15,6 +15,7 @@ mod accounts;
 mod admission;
 pub mod briefing;
 pub mod budget;
+pub mod cache_admin;
 pub mod call_source;
 pub mod caller;
 pub mod domains;
@@ -31,9 +32,12 @@ pub mod records;
 pub mod render;
 pub mod research;
 mod service;
+pub mod settings;
 /// Names of the series the service records (see [`Service`]).
 pub mod service_metrics {
     pub use crate::service::{TOKEN_CACHE_HITS, TOKEN_CACHE_MISSES};
+    /// The series the Gong client records.
+    pub use gong::metrics as gong;
 }
 pub mod stakeholders;
 pub mod transcripts;
@@ -43,7 +47,7 @@ pub use briefing::BriefingRequest;
 pub use budget::{MaxChars, Rendering, DEFAULT_MAX_CHARS};
 pub use call_source::{CallSource, GongListing, ResolvedSource};
 pub use caller::{Caller, DEFAULT_TOKEN_CACHE_TTL};
-pub use error::{ServiceError, Upstream};
+pub use error::{GongError, ServiceError, Upstream};
 pub use fields::GongFields;
 pub use ids::{AccountId, CallId, EventId, MeetingChoice};
 pub use methodology::Methodology;

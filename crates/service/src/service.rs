@@ -107,6 +107,12 @@ impl std::fmt::Debug for Service {
 }
 
 impl Service {
+    /// The Gong client for `config`, the one every request of the process shares (its limiter,
+    /// scheduler and cache): what [`Service::new`] takes.
+    pub fn gong_client(config: crate::settings::GongConfig) -> Result<GongClient, ServiceError> {
+        Ok(GongClient::new(config)?)
+    }
+
     /// The service over a Gong client and, when configured, a Salesforce client. That client
     /// is used as is for API-key callers (so it should hold service credentials) and as the
     /// template of every per-user client. Fails when a Gong field name is not an API name.

@@ -21,9 +21,9 @@ mod transcripts;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use gong::{CacheConfig, CacheMode, GongAuth, GongConfig};
 use secrecy::SecretString;
 use server::{Application, LogFormat, Settings};
+use service::settings::{CacheConfig, CacheMode, GongAuth, GongConfig};
 use sim::gong::GongSimConfig;
 use sim::org::SampleOrg;
 use sim::salesforce::SalesforceSimConfig;

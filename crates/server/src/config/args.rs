@@ -11,12 +11,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use gong::{CacheConfig, CacheKey, CacheMode, GongConfig, RedisConfig};
 use secrecy::{ExposeSecret, SecretString};
 use service::fields::{
     DEFAULT_ACCOUNT_FIELD, DEFAULT_CALL_ID_FIELD, DEFAULT_CALL_OBJECT, DEFAULT_DURATION_FIELD,
     DEFAULT_OPPORTUNITY_FIELD, DEFAULT_START_FIELD, DEFAULT_TITLE_FIELD, DEFAULT_URL_FIELD,
 };
+use service::settings::{CacheConfig, CacheKey, CacheMode, GongConfig, RedisConfig};
 use service::GongFields;
 use url::Url;
 
@@ -224,7 +224,7 @@ impl From<&ConnectionArgs> for ConnectionSettings {
 #[derive(Debug, Clone, Args)]
 pub struct GongArgs {
     /// Gong API base URL, customer-specific (e.g. https://acme.api.gong.io); a trailing /v2 is accepted.
-    #[arg(long, env = "GONG_BASE_URL", default_value = gong::config::DEFAULT_BASE_URL)]
+    #[arg(long, env = "GONG_BASE_URL", default_value = service::settings::DEFAULT_BASE_URL)]
     pub gong_base_url: String,
 
     /// Gong access key (with --gong-access-key-secret).
@@ -244,20 +244,20 @@ pub struct GongArgs {
     pub gong_bearer_token: Option<String>,
 
     /// Time budget in seconds for one request's Gong work (all pages, batches and retries).
-    #[arg(long, env = "GONG_DEADLINE_SECS", default_value_t = gong::config::DEFAULT_DEADLINE.as_secs())]
+    #[arg(long, env = "GONG_DEADLINE_SECS", default_value_t = service::settings::DEFAULT_DEADLINE.as_secs())]
     pub gong_deadline_secs: u64,
 
     /// Shortest time in seconds one Gong attempt may take before it is retried; an attempt
     /// gets half the time left before the deadline when that is more.
-    #[arg(long, env = "GONG_ATTEMPT_TIMEOUT_SECS", default_value_t = gong::config::DEFAULT_ATTEMPT_TIMEOUT.as_secs())]
+    #[arg(long, env = "GONG_ATTEMPT_TIMEOUT_SECS", default_value_t = service::settings::DEFAULT_ATTEMPT_TIMEOUT.as_secs())]
     pub gong_attempt_timeout_secs: u64,
 
     /// Call ids per Gong request; longer lists are split into batches.
-    #[arg(long, env = "GONG_BATCH_SIZE", default_value_t = gong::config::DEFAULT_BATCH_SIZE)]
+    #[arg(long, env = "GONG_BATCH_SIZE", default_value_t = service::settings::DEFAULT_BATCH_SIZE)]
     pub gong_batch_size: usize,
 
     /// Gong requests of call batches in flight at once; bounds the memory Gong's answers take.
-    #[arg(long, env = "GONG_MAX_IN_FLIGHT", default_value_t = gong::config::DEFAULT_MAX_IN_FLIGHT)]
+    #[arg(long, env = "GONG_MAX_IN_FLIGHT", default_value_t = service::settings::DEFAULT_MAX_IN_FLIGHT)]
     pub gong_max_in_flight: usize,
 
     /// Milliseconds the last free Gong request slot of the one-second window waits for more
@@ -266,20 +266,20 @@ pub struct GongArgs {
     pub gong_last_slot_wait_ms: u64,
 
     /// Process-wide ceiling on requests per second to Gong (Gong's default limit is 3); 0 = unlimited.
-    #[arg(long, env = "GONG_REQUESTS_PER_SECOND", default_value_t = gong::config::DEFAULT_REQUESTS_PER_SECOND)]
+    #[arg(long, env = "GONG_REQUESTS_PER_SECOND", default_value_t = service::settings::DEFAULT_REQUESTS_PER_SECOND)]
     pub gong_requests_per_second: u32,
 
     /// Retries of one Gong request after a 429, 5xx, timeout or broken connection.
-    #[arg(long, env = "GONG_MAX_RETRIES", default_value_t = gong::config::DEFAULT_MAX_RETRIES)]
+    #[arg(long, env = "GONG_MAX_RETRIES", default_value_t = service::settings::DEFAULT_MAX_RETRIES)]
     pub gong_max_retries: u32,
 
     /// Requests per day this process may send to Gong (Gong's default company limit); 0 = not counted.
-    #[arg(long, env = "GONG_DAILY_QUOTA", default_value_t = gong::config::DEFAULT_DAILY_QUOTA)]
+    #[arg(long, env = "GONG_DAILY_QUOTA", default_value_t = service::settings::DEFAULT_DAILY_QUOTA)]
     pub gong_daily_quota: u32,
 
     /// Part of the daily quota kept for fetches already under way (later pages, retries): new
     /// call fetches are refused once fewer requests than this remain.
-    #[arg(long, env = "GONG_DAILY_RESERVE", default_value_t = gong::config::DEFAULT_DAILY_RESERVE)]
+    #[arg(long, env = "GONG_DAILY_RESERVE", default_value_t = service::settings::DEFAULT_DAILY_RESERVE)]
     pub gong_daily_reserve: u32,
 
     /// Where Gong's answers are kept between requests and restarts.
@@ -308,14 +308,16 @@ pub struct RedisArgs {
     /// Requests per second one replica sends Gong while Redis is unreachable: its share of
     /// Gong's limit (GONG_REQUESTS_PER_SECOND divided by the number of replicas, rounded down);
     /// never more than GONG_REQUESTS_PER_SECOND.
-    #[arg(long, env = "GONG_DEGRADED_REQUESTS_PER_SECOND", default_value_t = gong::config::DEFAULT_DEGRADED_REQUESTS_PER_SECOND)]
+    #[arg(long, env = "GONG_DEGRADED_REQUESTS_PER_SECOND", default_value_t = service::settings::DEFAULT_DEGRADED_REQUESTS_PER_SECOND)]
     pub gong_degraded_requests_per_second: u32,
 }
 
 /// Default Redis operation time limit in ms: the gong crate's default, in the unit the setting takes.
-pub const DEFAULT_REDIS_TIMEOUT_MS: u64 = gong::config::DEFAULT_REDIS_TIMEOUT.as_millis() as u64;
-/// [`gong::config::DEFAULT_LAST_SLOT_WAIT`] in milliseconds, as the setting takes it.
-pub const DEFAULT_LAST_SLOT_WAIT_MS: u64 = gong::config::DEFAULT_LAST_SLOT_WAIT.as_millis() as u64;
+pub const DEFAULT_REDIS_TIMEOUT_MS: u64 =
+    service::settings::DEFAULT_REDIS_TIMEOUT.as_millis() as u64;
+/// [`service::settings::DEFAULT_LAST_SLOT_WAIT`] in milliseconds, as the setting takes it.
+pub const DEFAULT_LAST_SLOT_WAIT_MS: u64 =
+    service::settings::DEFAULT_LAST_SLOT_WAIT.as_millis() as u64;
 
 impl RedisArgs {
     /// The Redis configuration, or `None` without a URL. Errors never echo the URL.
@@ -377,7 +379,8 @@ fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
 }
 
 /// Default memory tier size in MiB: the gong crate's default, in the unit the setting takes.
-pub const DEFAULT_CACHE_MEMORY_MB: u64 = gong::config::DEFAULT_CACHE_MEMORY_BYTES / (1024 * 1024);
+pub const DEFAULT_CACHE_MEMORY_MB: u64 =
+    service::settings::DEFAULT_CACHE_MEMORY_BYTES / (1024 * 1024);
 
 /// The values of `CALLBRIEF_CACHE`, as clap lists them in `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -890,8 +893,8 @@ mod tests {
         assert_eq!(s.max_call_ids, DEFAULT_MAX_CALL_IDS);
         assert_eq!(s.request_timeout, DEFAULT_REQUEST_TIMEOUT);
         assert_eq!(s.connections, ConnectionSettings::default());
-        assert_eq!(s.gong.deadline, gong::config::DEFAULT_DEADLINE);
-        assert_eq!(s.gong.batch_size, gong::config::DEFAULT_BATCH_SIZE);
+        assert_eq!(s.gong.deadline, service::settings::DEFAULT_DEADLINE);
+        assert_eq!(s.gong.batch_size, service::settings::DEFAULT_BATCH_SIZE);
         assert_eq!(s.salesforce.deadline, DEFAULT_SALESFORCE_DEADLINE);
         assert_eq!(s.gong_fields, GongFields::default());
     }

@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use gong::GongError;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
     GetPromptResponse, Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams,
@@ -20,6 +19,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use service::dto::{AccountCallsResponse, AccountsResponse};
 use service::ids::{parse_call_ids, parse_offsets};
+use service::GongError;
 use service::{
     render_markdown, AccountId, BriefingRequest, Caller, MaxChars, MeetingChoice, Methodology,
     Rendering, Service, ServiceError, TranscriptsRequest, DEFAULT_BRIEFING_CALLS,
