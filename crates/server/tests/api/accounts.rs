@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use server::AuthMode;
 use sim::clock::ManualClock;
@@ -38,20 +37,13 @@ pub(crate) async fn spawn_sf_app_on(
     gong: sim::gong::GongSimConfig,
     tweak: impl FnOnce(&mut server::Settings),
 ) -> SfApp {
-    let sf = sim::salesforce::spawn(org(), sf)
-        .await
-        .expect("spawn sf sim");
-    let sf_base = sf.base_url.clone();
-    let app = spawn_app_with(gong, |s| {
-        s.auth_mode = mode;
-        // These tests send Salesforce's own tokens: the pass-through sign-in.
-        s.oauth.mode = server::OAuthMode::Proxy;
-        s.salesforce.instance_url = Some(url::Url::parse(&sf.base_url).unwrap());
-        s.salesforce.client_id = Some(DEMO_CLIENT_ID.into());
-        s.salesforce.client_secret = Some(SecretString::from(DEMO_CLIENT_SECRET));
-        tweak(s);
-    })
-    .await;
+    let app = TestApp::builder()
+        .gong(gong)
+        .salesforce(sf)
+        .auth(mode)
+        .spawn(tweak)
+        .await;
+    let sf_base = app.salesforce_url().to_owned();
     SfApp { app, sf_base }
 }
 
@@ -691,24 +683,23 @@ async fn oauth_routes_without_salesforce_say_what_to_set() {
 
 #[tokio::test]
 async fn salesforce_mode_needs_an_instance_and_no_api_keys() {
-    let gong = sim::gong::spawn(org(), sim_config()).await.unwrap();
-    let mut settings = server::Settings::new(
-        "127.0.0.1:0".parse().unwrap(),
-        crate::helpers::gong_config(&gong.base_url),
-    );
-    settings.auth_mode = AuthMode::Salesforce;
-    let err = server::Application::build(settings.clone())
-        .await
-        .err()
-        .expect("refused");
-    assert!(err.to_string().contains("SALESFORCE_INSTANCE_URL"), "{err}");
-    settings.salesforce.instance_url = Some(url::Url::parse("http://127.0.0.1:9").unwrap());
-    assert!(server::Application::build(settings.clone()).await.is_ok());
-    settings.gong_fields.title = "Title, (SELECT Id FROM User)".into();
-    let err = server::Application::build(settings)
-        .await
-        .err()
-        .expect("refused");
+    let salesforce_mode = |s: &mut server::Settings| {
+        s.api_keys.clear();
+        s.auth_mode = AuthMode::Salesforce;
+    };
+    let err = TestApp::builder().refused(salesforce_mode).await;
+    assert!(err.contains("SALESFORCE_INSTANCE_URL"), "{err}");
+    let with_instance = |s: &mut server::Settings| {
+        salesforce_mode(s);
+        s.salesforce.instance_url = Some(url::Url::parse("http://127.0.0.1:9").unwrap());
+    };
+    TestApp::builder().spawn(with_instance).await;
+    let err = TestApp::builder()
+        .refused(|s| {
+            with_instance(s);
+            s.gong_fields.title = "Title, (SELECT Id FROM User)".into();
+        })
+        .await;
     assert!(
         err.to_string().contains("CALLBRIEF_GONG_TITLE_FIELD"),
         "{err}"

@@ -2,7 +2,6 @@
 
 use secrecy::SecretString;
 use serde_json::json;
-use server::{Application, Settings};
 
 use crate::helpers::*;
 
@@ -91,15 +90,8 @@ async fn health_and_openapi_need_no_key() {
 
 #[tokio::test]
 async fn the_server_refuses_to_start_without_keys() {
-    let settings = Settings::new(
-        "127.0.0.1:0".parse().unwrap(),
-        gong_config("http://127.0.0.1:9"),
-    );
-    let err = Application::build(settings)
-        .await
-        .err()
-        .expect("must refuse");
-    assert!(err.to_string().contains("CALLBRIEF_API_KEYS"), "{err}");
+    let err = TestApp::builder().refused(|s| s.api_keys.clear()).await;
+    assert!(err.contains("CALLBRIEF_API_KEYS"), "{err}");
 }
 
 #[tokio::test]

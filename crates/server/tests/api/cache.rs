@@ -5,14 +5,12 @@
 use std::path::Path;
 
 use gong::{CacheConfig, CacheMode};
-use secrecy::SecretString;
 use serde_json::{json, Value};
-use server::{Application, AuthMode, Settings};
+use server::{AuthMode, Settings};
 use sim::salesforce::SalesforceSimConfig;
-use tokio::sync::oneshot;
 
 use crate::accounts::{call_ids, own_account, spawn_sf_app_with};
-use crate::helpers::{gong_config, json, org, sim_config, some_call_ids, API_KEY};
+use crate::helpers::{gong_config, json, org, sim_config, some_call_ids, TestApp, API_KEY};
 
 /// A cache of `mode` in `dir` (a test's own directory, never the user's).
 fn cache(mode: CacheMode, dir: &Path) -> CacheConfig {
@@ -146,32 +144,15 @@ async fn the_cache_never_shows_a_rep_a_call_salesforce_hides_from_them() {
     assert_eq!(gong.requests(), fetched);
 }
 
-/// Starts the server with `settings`; sending on (or dropping) the sender stops it.
-async fn serve(settings: Settings) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-    let app = Application::build(settings).await.expect("build app");
-    let base_url = app.base_url();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        let _ = app
-            .run_with_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
-    (base_url, stop, running)
-}
-
 #[tokio::test]
 async fn a_restarted_server_serves_warm_from_the_store_on_disk() {
     let dir = tempfile::tempdir().unwrap();
     let sim = sim::gong::spawn(org(), sim_config())
         .await
         .expect("spawn gong sim");
-    let settings = || {
-        let mut s = Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&sim.base_url));
-        s.api_keys = vec![SecretString::from(API_KEY.to_owned())];
+    let settings = |s: &mut Settings| {
+        s.gong = gong_config(&sim.base_url);
         s.gong.cache = cache(CacheMode::Disk, dir.path());
-        s
     };
     let wanted = some_call_ids(3);
     let ask = |base_url: String| {
@@ -189,22 +170,21 @@ async fn a_restarted_server_serves_warm_from_the_store_on_disk() {
         }
     };
 
-    let (base_url, stop, running) = serve(settings()).await;
-    let (status, first) = ask(base_url).await;
+    let first_server = TestApp::builder().spawn(settings).await;
+    let (status, first) = ask(first_server.base_url.clone()).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(ids(&first, "cachedCallIds"), Vec::<String>::new());
     let cold = sim.stats.requests();
     assert!(cold > 0);
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), running).await;
+    first_server.stop().await;
     assert!(
         dir.path().join(gong::cache::STORE_FILE).exists(),
         "the store is in the configured directory"
     );
 
     // A new server (a new memory tier) over the same directory: warm, no Gong request.
-    let (base_url, _stop, _running) = serve(settings()).await;
-    let (status, second) = ask(base_url).await;
+    let second_server = TestApp::builder().spawn(settings).await;
+    let (status, second) = ask(second_server.base_url.clone()).await;
     assert_eq!(status, 200, "{second}");
     assert_eq!(
         sim.stats.requests(),

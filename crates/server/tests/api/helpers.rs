@@ -8,9 +8,11 @@ use gong::{GongAuth, GongConfig};
 use reqwest::header::CONTENT_TYPE;
 use secrecy::SecretString;
 use serde_json::Value;
-use server::{Application, Settings};
+use server::config::SalesforceSettings;
+use server::{Application, AuthMode, OAuthMode, Settings};
 use sim::gong::{GongSimConfig, RunningSim};
 use sim::org::SampleOrg;
+use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use tokio::sync::oneshot;
 
 /// The API key every test app accepts.
@@ -22,12 +24,153 @@ pub fn org() -> Arc<SampleOrg> {
     ORG.get_or_init(|| Arc::new(SampleOrg::for_today())).clone()
 }
 
-/// A running app plus the simulator behind it. Dropping it stops the app.
+/// A running app plus the simulators behind it. Dropping it stops the app. Every black-box
+/// test starts its server through [`TestApp::builder`].
 pub struct TestApp {
     pub base_url: String,
+    /// The Gong simulator.
     pub sim: RunningSim,
+    /// The Salesforce simulator's URL, when the app has one.
+    pub salesforce_url: Option<String>,
+    /// `http://<metrics address>/metrics`, when the metrics listener is on.
+    pub metrics_url: Option<String>,
     pub http: reqwest::Client,
-    _stop: oneshot::Sender<()>,
+    stop: oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<()>,
+}
+
+/// How a [`TestApp`] is set up: the simulators it runs over and the server's settings.
+pub struct TestAppBuilder {
+    gong: GongSimConfig,
+    salesforce: Option<SalesforceSimConfig>,
+    auth_mode: Option<AuthMode>,
+    metrics: bool,
+}
+
+impl TestApp {
+    /// An app over a fault-free Gong simulator with rate limits off, API-key auth with
+    /// [`API_KEY`], and no Salesforce.
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            gong: sim_config(),
+            salesforce: None,
+            auth_mode: None,
+            metrics: false,
+        }
+    }
+}
+
+impl TestAppBuilder {
+    /// The Gong simulator's settings.
+    pub fn gong(mut self, config: GongSimConfig) -> Self {
+        self.gong = config;
+        self
+    }
+
+    /// A Salesforce simulator with `config`, and the server set up for it with the demo's
+    /// External Client App and the pass-through sign-in (tests send Salesforce's own tokens).
+    pub fn salesforce(mut self, config: SalesforceSimConfig) -> Self {
+        self.salesforce = Some(config);
+        self
+    }
+
+    /// How callers authenticate.
+    pub fn auth(mut self, mode: AuthMode) -> Self {
+        self.auth_mode = Some(mode);
+        self
+    }
+
+    /// The metrics listener on a free port.
+    pub fn metrics(mut self) -> Self {
+        self.metrics = true;
+        self
+    }
+
+    /// The server's settings as the builder sets them, after `tweak`.
+    async fn settings(
+        self,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> (Settings, RunningSim, Option<String>) {
+        let sim = sim::gong::spawn(org(), self.gong)
+            .await
+            .expect("spawn gong sim");
+        let mut settings =
+            Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&sim.base_url));
+        settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
+        let mut salesforce_url = None;
+        if let Some(config) = self.salesforce {
+            let salesforce = sim::salesforce::spawn(org(), config)
+                .await
+                .expect("spawn salesforce sim");
+            settings.oauth.mode = OAuthMode::Proxy;
+            settings.salesforce = SalesforceSettings {
+                instance_url: Some(salesforce.base_url.parse().unwrap()),
+                client_id: Some(DEMO_CLIENT_ID.into()),
+                client_secret: Some(SecretString::from(DEMO_CLIENT_SECRET.to_owned())),
+                ..SalesforceSettings::default()
+            };
+            salesforce_url = Some(salesforce.base_url);
+        }
+        if let Some(mode) = self.auth_mode {
+            settings.auth_mode = mode;
+        }
+        if self.metrics {
+            settings.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
+        }
+        tweak(&mut settings);
+        (settings, sim, salesforce_url)
+    }
+
+    /// Starts the app with the builder's settings changed by `tweak`.
+    pub async fn spawn(self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let (settings, sim, salesforce_url) = self.settings(tweak).await;
+        let app = Application::build(settings).await.expect("build app");
+        let base_url = app.base_url();
+        let metrics_url = app.metrics_url();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let running = tokio::spawn(async move {
+            let _ = app
+                .run_with_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        TestApp {
+            base_url,
+            sim,
+            salesforce_url,
+            metrics_url,
+            http: reqwest::Client::new(),
+            stop,
+            running,
+        }
+    }
+
+    /// Why the app refuses to start with the builder's settings changed by `tweak`.
+    pub async fn refused(self, tweak: impl FnOnce(&mut Settings)) -> String {
+        let (settings, _sim, _) = self.settings(tweak).await;
+        match Application::build(settings).await {
+            Ok(_) => panic!("the app started"),
+            Err(err) => format!("{err:#}"),
+        }
+    }
+}
+
+impl TestApp {
+    /// The Salesforce simulator's URL; the app was built with one.
+    pub fn salesforce_url(&self) -> &str {
+        self.salesforce_url
+            .as_deref()
+            .expect("an app over a Salesforce simulator")
+    }
+
+    /// Stops the app, waits until it has let go of everything it held (its store file), and
+    /// gives back the Gong simulator.
+    pub async fn stop(self) -> RunningSim {
+        let _ = self.stop.send(());
+        let _ = self.running.await;
+        self.sim
+    }
 }
 
 /// Simulator settings for tests: no rate limits (tests run in parallel), everything else default.
@@ -59,24 +202,7 @@ pub fn gong_config(base_url: &str) -> GongConfig {
 
 /// App with default test settings against a simulator with `sim_cfg`.
 pub async fn spawn_app_with(sim_cfg: GongSimConfig, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    let sim = sim::gong::spawn(org(), sim_cfg)
-        .await
-        .expect("spawn gong sim");
-    let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&sim.base_url));
-    settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
-    tweak(&mut settings);
-    let app = Application::build(settings).await.expect("build app");
-    let base_url = app.base_url();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_with_shutdown(async {
-        let _ = stopped.await;
-    }));
-    TestApp {
-        base_url,
-        sim,
-        http: reqwest::Client::new(),
-        _stop: stop,
-    }
+    TestApp::builder().gong(sim_cfg).spawn(tweak).await
 }
 
 /// App with default test settings against a fault-free simulator.

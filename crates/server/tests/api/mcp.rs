@@ -6,22 +6,20 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use server::config::AuthMode;
-use server::{Application, SalesforceSettings, Settings};
+use server::Settings;
 use sim::org::model::{Account, SampleOrg, UserRole};
 use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
-use tokio::sync::oneshot;
 
-use crate::helpers::{gong_config, org, python, sim_config, API_KEY};
+use crate::helpers::{org, python, TestApp, API_KEY};
 
 /// A running app with both simulators behind it. Dropping it stops the app.
 struct McpApp {
     base_url: String,
     salesforce_url: String,
     http: reqwest::Client,
-    _stop: oneshot::Sender<()>,
+    _app: TestApp,
 }
 
 async fn spawn(auth_mode: AuthMode, tweak: impl FnOnce(&mut Settings)) -> McpApp {
@@ -34,35 +32,16 @@ async fn spawn_over(
     sf: SalesforceSimConfig,
     tweak: impl FnOnce(&mut Settings),
 ) -> McpApp {
-    let gong = sim::gong::spawn(org(), sim_config())
-        .await
-        .expect("gong sim");
-    let salesforce = sim::salesforce::spawn(org(), sf)
-        .await
-        .expect("salesforce sim");
-    let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&gong.base_url));
-    settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
-    settings.auth_mode = auth_mode;
-    // These tests send Salesforce's own tokens: the pass-through sign-in.
-    settings.oauth.mode = server::OAuthMode::Proxy;
-    settings.salesforce = SalesforceSettings {
-        instance_url: Some(salesforce.base_url.parse().unwrap()),
-        client_id: Some(DEMO_CLIENT_ID.into()),
-        client_secret: Some(SecretString::from(DEMO_CLIENT_SECRET.to_owned())),
-        ..SalesforceSettings::default()
-    };
-    tweak(&mut settings);
-    let app = Application::build(settings).await.expect("build app");
-    let base_url = app.base_url();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_with_shutdown(async {
-        let _ = stopped.await;
-    }));
+    let app = TestApp::builder()
+        .salesforce(sf)
+        .auth(auth_mode)
+        .spawn(tweak)
+        .await;
     McpApp {
-        base_url,
-        salesforce_url: salesforce.base_url,
+        base_url: app.base_url.clone(),
+        salesforce_url: app.salesforce_url().to_owned(),
         http: reqwest::Client::new(),
-        _stop: stop,
+        _app: app,
     }
 }
 

@@ -7,16 +7,13 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use server::config::AuthMode;
-use server::{Application, SalesforceSettings, Settings};
 use sim::org::model::UserRole;
 use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
 use tokio::io::AsyncWriteExt;
-use tokio::sync::oneshot;
 
-use crate::helpers::{gong_config, org, python, sim_config, API_KEY};
+use crate::helpers::{org, python, TestApp, API_KEY};
 
 /// One sample of a scrape, as the reference parser read it.
 #[derive(Debug, Clone)]
@@ -122,45 +119,27 @@ struct MetricsApp {
     metrics_url: String,
     salesforce_url: String,
     http: reqwest::Client,
-    _stop: oneshot::Sender<()>,
+    _app: TestApp,
 }
 
 async fn spawn(auth_mode: AuthMode) -> MetricsApp {
-    let gong = sim::gong::spawn(org(), sim_config())
-        .await
-        .expect("gong sim");
-    let salesforce = sim::salesforce::spawn(org(), SalesforceSimConfig::default())
-        .await
-        .expect("salesforce sim");
-    let mut cfg = gong_config(&gong.base_url);
-    cfg.cache = gong::CacheConfig {
-        mode: gong::CacheMode::Memory,
-        ..gong::CacheConfig::default()
-    };
-    let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), cfg);
-    settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
-    settings.auth_mode = auth_mode;
-    settings.oauth.mode = server::OAuthMode::Proxy;
-    settings.metrics_addr = Some("127.0.0.1:0".parse().unwrap());
-    settings.salesforce = SalesforceSettings {
-        instance_url: Some(salesforce.base_url.parse().unwrap()),
-        client_id: Some(DEMO_CLIENT_ID.into()),
-        client_secret: Some(SecretString::from(DEMO_CLIENT_SECRET.to_owned())),
-        ..SalesforceSettings::default()
-    };
-    let app = Application::build(settings).await.expect("build app");
-    let base_url = app.base_url();
-    let metrics_url = app.metrics_url().expect("metrics listener on");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_with_shutdown(async {
-        let _ = stopped.await;
-    }));
+    let app = TestApp::builder()
+        .salesforce(SalesforceSimConfig::default())
+        .auth(auth_mode)
+        .metrics()
+        .spawn(|s| {
+            s.gong.cache = gong::CacheConfig {
+                mode: gong::CacheMode::Memory,
+                ..gong::CacheConfig::default()
+            };
+        })
+        .await;
     MetricsApp {
-        base_url,
-        metrics_url,
-        salesforce_url: salesforce.base_url,
+        base_url: app.base_url.clone(),
+        metrics_url: app.metrics_url.clone().expect("metrics listener on"),
+        salesforce_url: app.salesforce_url().to_owned(),
         http: reqwest::Client::new(),
-        _stop: stop,
+        _app: app,
     }
 }
 

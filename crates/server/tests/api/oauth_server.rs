@@ -9,16 +9,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use reqwest::header::{LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::redirect::Policy;
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use server::config::{AuthMode, OAuthMode};
-use server::{Application, SalesforceSettings, Settings};
+use server::Settings;
 use sha2::{Digest as _, Sha256};
 use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
-use tokio::sync::oneshot;
 use url::Url;
 
-use crate::helpers::{assert_error, gong_config, org, python, sim_config, API_KEY};
+use crate::helpers::{assert_error, org, python, TestApp};
 use crate::mcp::{fixture, sdk_available};
 
 const REDIRECT_URI: &str = "https://client.example/callback";
@@ -32,7 +30,7 @@ pub(crate) struct AsApp {
     deactivated: sim::salesforce::Deactivated,
     /// Refresh-token grants the Salesforce simulator answered.
     refreshes: sim::salesforce::Counter,
-    _stop: oneshot::Sender<()>,
+    _app: TestApp,
 }
 
 pub(crate) async fn spawn(tweak: impl FnOnce(&mut Settings)) -> AsApp {
@@ -44,43 +42,28 @@ async fn spawn_with(
     sim_tweak: impl FnOnce(&mut SalesforceSimConfig),
     tweak: impl FnOnce(&mut Settings),
 ) -> AsApp {
-    let gong = sim::gong::spawn(org(), sim_config())
-        .await
-        .expect("gong sim");
     let mut sf_config = SalesforceSimConfig::default();
     sim_tweak(&mut sf_config);
     let deactivated = sf_config.deactivated.clone();
     let refreshes = sf_config.refreshes.clone();
-    let salesforce = sim::salesforce::spawn(org(), sf_config)
-        .await
-        .expect("salesforce sim");
-    let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&gong.base_url));
-    settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
-    settings.auth_mode = AuthMode::Salesforce;
-    settings.oauth.mode = OAuthMode::Server;
-    settings.salesforce = SalesforceSettings {
-        instance_url: Some(salesforce.base_url.parse().unwrap()),
-        client_id: Some(DEMO_CLIENT_ID.into()),
-        client_secret: Some(SecretString::from(DEMO_CLIENT_SECRET.to_owned())),
-        ..SalesforceSettings::default()
-    };
-    tweak(&mut settings);
-    let app = Application::build(settings).await.expect("build app");
-    let base_url = app.base_url();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_with_shutdown(async {
-        let _ = stopped.await;
-    }));
+    let app = TestApp::builder()
+        .salesforce(sf_config)
+        .auth(AuthMode::Salesforce)
+        .spawn(|s| {
+            s.oauth.mode = OAuthMode::Server;
+            tweak(s);
+        })
+        .await;
     AsApp {
-        base_url,
-        salesforce_url: salesforce.base_url,
+        base_url: app.base_url.clone(),
+        salesforce_url: app.salesforce_url().to_owned(),
         http: reqwest::Client::builder()
             .redirect(Policy::none())
             .build()
             .unwrap(),
         deactivated,
         refreshes,
-        _stop: stop,
+        _app: app,
     }
 }
 

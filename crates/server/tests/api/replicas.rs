@@ -4,11 +4,11 @@
 use gong::{CacheConfig, CacheMode, RedisConfig};
 use secrecy::SecretString;
 use serde_json::json;
-use server::{Application, Settings};
 use testkit::redis::RedisServer;
-use tokio::sync::oneshot;
 
-use crate::helpers::{gong_config, json, sim_config, some_call_ids, spawn_app_with, API_KEY};
+use crate::helpers::{
+    gong_config, json, sim_config, some_call_ids, spawn_app_with, TestApp, API_KEY,
+};
 
 fn redis_at(url: String) -> Option<RedisConfig> {
     Some(RedisConfig::new(SecretString::from(url)).expect("redis url"))
@@ -22,23 +22,15 @@ fn memory_cache() -> CacheConfig {
     }
 }
 
-/// A second server against the same simulator, with `redis`; returns its URL and its stop
-/// handle (dropping it stops the server).
-async fn second_replica(
-    gong_base_url: &str,
-    redis: Option<RedisConfig>,
-) -> (String, oneshot::Sender<()>) {
-    let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(gong_base_url));
-    settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
-    settings.gong.redis = redis;
-    settings.gong.cache = memory_cache();
-    let app = Application::build(settings).await.expect("build app");
-    let base_url = app.base_url();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_with_shutdown(async {
-        let _ = stopped.await;
-    }));
-    (base_url, stop)
+/// A second server against the same Gong simulator, with `redis`.
+async fn second_replica(gong_base_url: &str, redis: Option<RedisConfig>) -> TestApp {
+    TestApp::builder()
+        .spawn(|s| {
+            s.gong = gong_config(gong_base_url);
+            s.gong.redis = redis;
+            s.gong.cache = memory_cache();
+        })
+        .await
 }
 
 #[tokio::test]
@@ -51,7 +43,8 @@ async fn a_call_read_through_one_replica_costs_the_other_no_gong_request() {
         s.gong.cache = memory_cache();
     })
     .await;
-    let (b_url, _stop_b) = second_replica(&a.sim.base_url, redis_at(redis.url())).await;
+    let b = second_replica(&a.sim.base_url, redis_at(redis.url())).await;
+    let b_url = &b.base_url;
     let wanted = some_call_ids(3);
     let body = json!({ "callIds": wanted });
 
