@@ -478,7 +478,7 @@ async fn an_unreachable_redis_at_start_only_degrades() {
 }
 
 #[tokio::test]
-async fn a_redis_that_never_answers_costs_each_request_at_most_its_time_limit() {
+async fn a_redis_that_never_answers_degrades_the_replica_and_loses_no_request() {
     // Accepts connections and never says a word.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -178,8 +178,12 @@ mod tests {
         let (status, code, message) = err("{}");
         assert_eq!((status, code.as_str()), (400, "invalid_call_ids"));
         assert!(message.contains("callIds is required"));
-        assert!(err(r#"{"callIds":[]}"#).2.contains("empty"));
-        assert!(err(r#"{"callIds":"1"}"#).2.contains("a string"));
+        assert!(err(r#"{"callIds":[]}"#)
+            .2
+            .contains("callIds must be a non-empty array; it is empty"));
+        assert!(err(r#"{"callIds":"1"}"#)
+            .2
+            .contains("callIds must be a non-empty array of strings; it is a string"));
         assert!(err(r#"{"callIds":["1","x"]}"#).2.contains("callIds[1]"));
         assert!(err(r#"{"callIds":["1",2]}"#)
             .2

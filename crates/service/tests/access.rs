@@ -350,6 +350,20 @@ async fn forged_expired_revoked_and_other_org_tokens_are_unauthorized() {
         service.authenticate_salesforce_token(&foreign).await
     ));
 
+    // Revoked: signed out at Salesforce before callbrief ever checked it.
+    let token = env.token("Priya").await;
+    let revoked = env
+        .http
+        .post(format!("{}/services/oauth2/revoke", env.sf_base))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success());
+    assert!(unauthorized(
+        service.authenticate_salesforce_token(&token).await
+    ));
+
     // Expired: issued, never checked, outlived.
     let token = env.token("Maya").await;
     clock.advance(Duration::from_secs(60));
@@ -439,7 +453,12 @@ async fn injection_attempts_in_names_do_not_widen_results() {
             let hits = service.search_accounts(caller, attempt).await;
             let hits = match hits {
                 Ok(hits) => hits,
-                Err(ServiceError::Validation { .. }) => continue,
+                // Only a term without two letters or digits is refused before the search.
+                Err(ServiceError::Validation { .. }) => {
+                    let letters = attempt.chars().filter(|c| c.is_alphanumeric()).count();
+                    assert!(letters < service::MIN_SEARCH_CHARS, "{attempt:?} was refused");
+                    continue;
+                }
                 Err(e) => panic!("{attempt}: {e}"),
             };
             assert!(
@@ -561,6 +580,7 @@ async fn a_briefing_holds_its_budget_and_reads_on_with_offsets() {
             break;
         }
     }
+    assert!(!whole.transcripts.is_empty());
     for t in &whole.transcripts {
         assert_eq!(read[&t.call_id], t.content, "call {}", t.call_id);
     }

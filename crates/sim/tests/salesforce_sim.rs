@@ -488,13 +488,15 @@ async fn soql_forms() {
         .collect();
     assert_eq!(got, amounts[1..4]);
     let body = sim.ok(&t, "SELECT Name FROM Gong__Gong_Call__c ORDER BY Gong__Primary_Opportunity__c NULLS FIRST LIMIT 1").await;
-    if org.calls.iter().any(|c| c.opportunity_id.is_none()) {
-        let name = body["records"][0]["Name"].as_str().unwrap();
-        assert!(org
-            .calls
-            .iter()
-            .any(|c| c.sf_name == name && c.opportunity_id.is_none()));
-    }
+    assert!(
+        org.calls.iter().any(|c| c.opportunity_id.is_none()),
+        "the sample org has calls without a deal"
+    );
+    let name = body["records"][0]["Name"].as_str().unwrap();
+    assert!(org
+        .calls
+        .iter()
+        .any(|c| c.sf_name == name && c.opportunity_id.is_none()));
 }
 
 async fn count_owned(sim: &Sim, t: &str, q: String) -> usize {
@@ -782,7 +784,12 @@ async fn sharing_limits_what_each_user_sees() {
     assert_eq!(body["searchRecords"], serde_json::json!([]));
 
     // A shared account is visible to the rep it is shared with, with its calls.
-    if let Some(shared) = org.accounts.iter().find(|a| !a.shared_with.is_empty()) {
+    {
+        let shared = org
+            .accounts
+            .iter()
+            .find(|a| !a.shared_with.is_empty())
+            .expect("the sample org shares an account");
         let guest = org
             .users
             .iter()

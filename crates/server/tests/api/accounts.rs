@@ -396,6 +396,11 @@ async fn the_manager_sees_the_team_and_api_keys_do_not_work_in_salesforce_mode()
         )
         .await;
         assert_eq!(status, 200, "{rep}: {body}");
+        // The rep's own calls, as the rep would see them.
+        let calls = body["calls"].as_array().unwrap();
+        assert_eq!(calls.len(), 1, "{rep}: {body}");
+        let id = calls[0]["callId"].as_str().unwrap();
+        assert!(call_ids(&account.id).iter().any(|c| c == id), "{rep}: {id}");
     }
     let response = sf.get("/accounts/search?name=Acme", API_KEY).await;
     assert_error(response, 401, "unauthorized", "Salesforce").await;
@@ -1058,6 +1063,7 @@ async fn a_call_on_a_deal_hidden_from_the_rep_is_withheld() {
         .iter()
         .map(|c| c["callId"].as_str().unwrap().to_owned())
         .collect();
+    assert!(!on_her_deals.is_empty() && !open.is_empty());
     assert!(
         listed.iter().all(|id| !on_her_deals.contains(id)),
         "{listed:?}"
@@ -1110,7 +1116,9 @@ async fn a_rep_never_sees_intelligence_or_contact_roles_of_what_they_cannot_see(
         .await;
         assert_eq!(status, 200, "{me}: {body}");
         let own_calls = call_ids(&mine.id);
-        for call in body["calls"].as_array().unwrap() {
+        let calls = body["calls"].as_array().unwrap();
+        assert!(!calls.is_empty(), "{me}: {body}");
+        for call in calls {
             let id = call["callId"].as_str().unwrap();
             assert!(own_calls.iter().any(|c| c == id), "{id}");
             let brief = call["intelligence"]["brief"].as_str().unwrap();
