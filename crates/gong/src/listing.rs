@@ -29,7 +29,7 @@ const FIRST_SLICE: TimeDelta = TimeDelta::days(7);
 const MIN_SLICE: TimeDelta = TimeDelta::days(1);
 
 /// What to list: how far back, with how many pages at most.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListingRequest {
     /// Days back from now.
     pub window_days: u32,
@@ -57,10 +57,40 @@ pub struct RecentCalls {
     pub reused: bool,
 }
 
-/// Listings kept for reuse, read one at a time.
-#[derive(Default)]
+/// Most distinct listings kept (one per listing setting; a process has one or two).
+const MAX_KEPT: u64 = 16;
+
+/// Listings kept for reuse (each for its request's TTL), read one at a time.
 pub(crate) struct Listings {
-    kept: Mutex<Vec<(ListingRequest, Instant, Arc<RecentCalls>)>>,
+    kept: moka::sync::Cache<ListingRequest, Arc<RecentCalls>>,
+    /// Held while a listing is looked up or read, so concurrent callers wait for one read.
+    reading: Mutex<()>,
+}
+
+/// Each listing lives as long as its request says.
+struct RequestTtl;
+
+impl moka::Expiry<ListingRequest, Arc<RecentCalls>> for RequestTtl {
+    fn expire_after_create(
+        &self,
+        request: &ListingRequest,
+        _: &Arc<RecentCalls>,
+        _: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(request.ttl)
+    }
+}
+
+impl Default for Listings {
+    fn default() -> Self {
+        Self {
+            kept: moka::sync::Cache::builder()
+                .max_capacity(MAX_KEPT)
+                .expire_after(RequestTtl)
+                .build(),
+            reading: Mutex::new(()),
+        }
+    }
 }
 
 impl Listings {
@@ -72,17 +102,15 @@ impl Listings {
         request: ListingRequest,
         deadline: Instant,
     ) -> Result<Arc<RecentCalls>, GongError> {
-        let mut kept = self.kept.lock().await;
-        let now = Instant::now();
-        kept.retain(|(r, at, _)| now.duration_since(*at) < r.ttl);
-        if let Some((_, _, listing)) = kept.iter().find(|(r, _, _)| *r == request) {
-            let mut reused = RecentCalls::clone(listing);
+        let _reading = self.reading.lock().await;
+        if let Some(listing) = self.kept.get(&request) {
+            let mut reused = RecentCalls::clone(&listing);
             reused.reused = true;
             return Ok(Arc::new(reused));
         }
         let listing = Arc::new(read(scheduler, request, Utc::now(), deadline).await?);
         if !request.ttl.is_zero() {
-            kept.push((request, Instant::now(), Arc::clone(&listing)));
+            self.kept.insert(request, Arc::clone(&listing));
         }
         Ok(listing)
     }

@@ -13,8 +13,7 @@
 //! Credentials are never written outside the process unencrypted: without a key the vault stays
 //! in memory whatever the cache does.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
@@ -28,7 +27,7 @@ use crate::CacheKey;
 const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("sealed_records");
 /// AES-GCM nonce length.
 const NONCE_LEN: usize = 12;
-/// Most records the memory tier holds; past it, expired ones are dropped, then the oldest half.
+/// Most records the memory tier holds (a `moka` cache: past it, the least used go first).
 const MAX_MEMORY_RECORDS: usize = 100_000;
 
 /// What the vault needs to know of the deployment: where the store file is (only when the
@@ -67,7 +66,8 @@ pub struct Vault {
     cipher: Aes256Gcm,
     /// Ciphers of earlier cache keys: they open what they sealed, and seal nothing.
     previous: Vec<Aes256Gcm>,
-    memory: Mutex<HashMap<String, (u64, Vec<u8>)>>,
+    /// Name → (expiry, sealed record), when the vault is in memory.
+    memory: moka::sync::Cache<String, (u64, Vec<u8>)>,
     disk: Option<Arc<redb::Database>>,
     shared: Option<Redis>,
 }
@@ -82,6 +82,13 @@ fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// The memory tier: at most [`MAX_MEMORY_RECORDS`] records.
+fn memory_tier() -> moka::sync::Cache<String, (u64, Vec<u8>)> {
+    moka::sync::Cache::builder()
+        .max_capacity(MAX_MEMORY_RECORDS as u64)
+        .build()
 }
 
 fn associated_data(name: &str, expires: u64) -> Vec<u8> {
@@ -111,7 +118,7 @@ impl Vault {
             clock: unix_now,
             cipher,
             previous,
-            memory: Mutex::new(HashMap::new()),
+            memory: memory_tier(),
             disk: None,
             shared: None,
         };
@@ -144,7 +151,7 @@ impl Vault {
             clock: unix_now,
             cipher: Aes256Gcm::new(&Aes256Gcm::generate_key(&mut OsRng)),
             previous: Vec::new(),
-            memory: Mutex::new(HashMap::new()),
+            memory: memory_tier(),
             disk: None,
             shared: None,
         }
@@ -206,9 +213,11 @@ impl Vault {
             })
     }
 
-    fn memory(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Vec<u8>)>> {
-        // Records are replaced whole: a panic elsewhere cannot leave one half-written.
-        self.memory.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Records in memory (pending evictions applied).
+    #[cfg(test)]
+    fn memory_len(&self) -> u64 {
+        self.memory.run_pending_tasks();
+        self.memory.entry_count()
     }
 
     /// Keeps `value` under `name` for `ttl` (at least a second), replacing what was there.
@@ -217,18 +226,7 @@ impl Vault {
         let sealed = self.seal(name, expires, value)?;
         match self.tier {
             VaultTier::Memory => {
-                let mut memory = self.memory();
-                if memory.len() >= MAX_MEMORY_RECORDS {
-                    let now = (self.clock)();
-                    memory.retain(|_, (x, _)| *x > now);
-                    if memory.len() >= MAX_MEMORY_RECORDS {
-                        let mut by_expiry: Vec<u64> = memory.values().map(|(x, _)| *x).collect();
-                        by_expiry.sort_unstable();
-                        let cut = by_expiry[by_expiry.len() / 2];
-                        memory.retain(|_, (x, _)| *x > cut);
-                    }
-                }
-                memory.insert(name.to_owned(), (expires, sealed));
+                self.memory.insert(name.to_owned(), (expires, sealed));
                 Ok(())
             }
             VaultTier::Disk => {
@@ -259,7 +257,7 @@ impl Vault {
     /// The value under `name`, if any and not expired.
     pub async fn get(&self, name: &str) -> Result<Option<Vec<u8>>, VaultError> {
         let stored = match self.tier {
-            VaultTier::Memory => self.memory().get(name).map(|(_, v)| v.clone()),
+            VaultTier::Memory => self.memory.get(name).map(|(_, v)| v),
             VaultTier::Disk => {
                 let db = self.disk_db()?;
                 let name = name.to_owned();
@@ -287,7 +285,7 @@ impl Vault {
     /// record, only one gets it (one-time codes rely on this).
     pub async fn take(&self, name: &str) -> Result<Option<Vec<u8>>, VaultError> {
         let stored = match self.tier {
-            VaultTier::Memory => self.memory().remove(name).map(|(_, v)| v),
+            VaultTier::Memory => self.memory.remove(name).map(|(_, v)| v),
             VaultTier::Disk => {
                 let db = self.disk_db()?;
                 let name = name.to_owned();
@@ -364,10 +362,16 @@ impl Vault {
     pub async fn sweep(&self) -> Result<u64, VaultError> {
         let Some(db) = self.disk.clone() else {
             let now = (self.clock)();
-            let mut memory = self.memory();
-            let before = memory.len();
-            memory.retain(|_, (expires, _)| *expires > now);
-            return Ok((before - memory.len()) as u64);
+            let expired: Vec<_> = self
+                .memory
+                .iter()
+                .filter(|(_, (expires, _))| *expires <= now)
+                .map(|(name, _)| name)
+                .collect();
+            for name in &expired {
+                self.memory.invalidate(name.as_str());
+            }
+            return Ok(expired.len() as u64);
         };
         let now = (self.clock)();
         blocking(move || {
@@ -581,9 +585,7 @@ mod tests {
             let sealed = vault.seal("old", unix_now() - 1, b"y").unwrap();
             match vault.tier() {
                 VaultTier::Memory => {
-                    vault
-                        .memory()
-                        .insert("old".into(), (unix_now() - 1, sealed));
+                    vault.memory.insert("old".into(), (unix_now() - 1, sealed));
                 }
                 _ => {
                     let db = vault.disk_db().unwrap();
@@ -661,7 +663,7 @@ mod tests {
         // refresh token and the used one's marker (a month); every 10 minutes a sweep runs.
         let records = |vault: &Vault| -> u64 {
             match vault.tier() {
-                VaultTier::Memory => vault.memory().len() as u64,
+                VaultTier::Memory => vault.memory_len(),
                 _ => {
                     let db = vault.disk_db().unwrap();
                     let txn = db.begin_read().unwrap();
