@@ -466,18 +466,8 @@ async fn sim_and_serve_work_end_to_end_and_logs_hold_no_secrets() {
         .status()
         .expect("kill");
     assert!(killed.success());
-    let mut exited = None;
-    for _ in 0..200 {
-        if let Some(status) = serve.0.try_wait().expect("wait") {
-            exited = Some(status);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    assert!(
-        exited.is_some_and(|s| s.success()),
-        "serve did not exit cleanly: {exited:?}"
-    );
+    let exited = testkit::process::status_within(&mut serve.0, Duration::from_secs(5), "serve");
+    assert!(exited.success(), "serve did not exit cleanly: {exited:?}");
     while let Ok(line) = serve_err.recv_timeout(Duration::from_secs(2)) {
         logs.push(line);
     }

@@ -1,7 +1,7 @@
 //! Runs the real binary's `demo --once` and checks the walkthrough a person would see.
 
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Runs the binary with `args` and no callbrief/Gong settings from the environment, killing
 /// it after `limit` (a hung demo must fail the test, not hang it). Its temporary files (the
@@ -23,16 +23,9 @@ fn run(args: &[&str], limit: Duration) -> (Output, tempfile::TempDir) {
             cmd.env_remove(key);
         }
     }
-    let mut child = cmd.spawn().expect("spawn callbrief");
-    let started = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("callbrief {args:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (child.wait_with_output().expect("output"), temp)
+    let child = cmd.spawn().expect("spawn callbrief");
+    let output = testkit::process::output_within(child, limit, &format!("callbrief {args:?}"));
+    (output, temp)
 }
 
 #[test]

@@ -165,17 +165,11 @@ async fn stdio_serves_the_tools_with_the_service_credentials() {
 
         // Closing stdin ends the server cleanly.
         drop(mcp.stdin.take());
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = mcp.child.try_wait().expect("wait") {
-                break status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = mcp.child.kill();
-                panic!("callbrief mcp did not exit after stdin closed");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        testkit::process::status_within(
+            &mut mcp.child,
+            Duration::from_secs(10),
+            "callbrief mcp after stdin closed",
+        )
     })
     .await
     .unwrap();

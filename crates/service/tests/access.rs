@@ -456,7 +456,10 @@ async fn injection_attempts_in_names_do_not_widen_results() {
                 // Only a term without two letters or digits is refused before the search.
                 Err(ServiceError::Validation { .. }) => {
                     let letters = attempt.chars().filter(|c| c.is_alphanumeric()).count();
-                    assert!(letters < service::MIN_SEARCH_CHARS, "{attempt:?} was refused");
+                    assert!(
+                        letters < service::MIN_SEARCH_CHARS,
+                        "{attempt:?} was refused"
+                    );
                     continue;
                 }
                 Err(e) => panic!("{attempt}: {e}"),

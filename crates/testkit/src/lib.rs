@@ -18,6 +18,7 @@
 //! to a port) and hand the answer here, so this crate needs no dependencies. [`redis`] starts a
 //! throwaway `redis-server` for the tests that share state between replicas.
 
+pub mod process;
 pub mod redis;
 
 /// Variable that makes a missing tool a failure even where skipping was asked for.

@@ -23,15 +23,9 @@ async fn slow_gong_app(tweak: impl FnOnce(&mut server::Settings)) -> TestApp {
     spawn_app_with(sim_cfg, tweak).await
 }
 
-/// Waits (by yielding, not by a fixed sleep) until the Gong simulator has a request in flight.
+/// Waits until the Gong simulator has a request in flight (it says when one starts).
 async fn until_gong_is_busy(app: &TestApp) {
-    for _ in 0..10_000 {
-        if app.sim.stats.in_flight() > 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    panic!("the first request never reached Gong");
+    app.sim.stats.wait_until(|s| s.in_flight() > 0).await;
 }
 
 #[tokio::test]

@@ -224,7 +224,11 @@ async fn a_shared_rep_sees_no_meeting_task_or_history_of_a_private_deal() {
     // has, nothing of the deal shows.
     let since = &body["sinceLastCall"];
     if since.is_null() {
-        assert_eq!(body["calls"], json!([]), "no call, so nothing to compare with: {body}");
+        assert_eq!(
+            body["calls"],
+            json!([]),
+            "no call, so nothing to compare with: {body}"
+        );
     } else {
         assert_eq!(since["dealChanges"], json!([]), "{since}");
         assert_eq!(since["openTasks"], json!([]), "{since}");

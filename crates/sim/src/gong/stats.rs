@@ -25,6 +25,8 @@ struct Inner {
     /// Arrival times within the last second, and the most there ever were.
     last_second: Mutex<VecDeque<Instant>>,
     max_per_second: AtomicU64,
+    /// Told whenever a request starts or ends, for [`SimStats::wait_until`].
+    changed: tokio::sync::Notify,
 }
 
 /// Marks one request as in flight until dropped.
@@ -36,10 +38,25 @@ pub(crate) struct InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.inner.changed.notify_waiters();
     }
 }
 
 impl SimStats {
+    /// Waits until `holds` is true of these counters, looking again each time a request starts
+    /// or ends: an observer learns of the simulator's work without polling it.
+    pub async fn wait_until(&self, holds: impl Fn(&SimStats) -> bool) {
+        loop {
+            let changed = self.inner.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if holds(self) {
+                return;
+            }
+            changed.await;
+        }
+    }
+
     /// Total `/v2` requests received, whatever their outcome.
     pub fn requests(&self) -> u64 {
         self.inner.requests.load(Ordering::SeqCst)
@@ -100,6 +117,7 @@ impl SimStats {
         }
         let now = self.inner.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.inner.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        self.inner.changed.notify_waiters();
         (
             seq,
             InFlight {
