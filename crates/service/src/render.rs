@@ -309,9 +309,12 @@ fn write_since_last_call(out: &mut String, since: &SinceLastCall) {
 /// table, notes, and each transcript under a heading that names its call and date.
 pub fn render_markdown(b: &Briefing) -> String {
     let mut out = String::new();
-    let a = &b.account;
     // Writing to a String cannot fail.
-    let _ = writeln!(out, "# Briefing pack: {}\n", a.name.replace('\n', " "));
+    let _ = writeln!(
+        out,
+        "# Briefing pack: {}\n",
+        b.account.name.replace('\n', " ")
+    );
     write_meeting(&mut out, b.meeting.as_ref());
     if let Some(since) = &b.since_last_call {
         write_since_last_call(&mut out, since);
@@ -322,6 +325,20 @@ pub fn render_markdown(b: &Briefing) -> String {
         b.methodology.title(),
         b.instructions
     );
+    write_account(&mut out, &b.account);
+    write_opportunities(&mut out, b);
+    write_contacts(&mut out, b);
+    if !b.stakeholders.is_empty() {
+        write_stakeholders(&mut out, &b.stakeholders);
+    }
+    write_calls(&mut out, b);
+    write_call_intelligence(&mut out, b);
+    write_notes_and_transcripts(&mut out, b);
+    out
+}
+
+/// `## Account`: the account's fields, a dash where Salesforce has none.
+fn write_account(out: &mut String, a: &crate::model::AccountSummary) {
     let _ = writeln!(out, "## Account\n");
     let _ = writeln!(out, "- Name: {}", cell(&a.name));
     let _ = writeln!(out, "- Salesforce id: {}", a.id);
@@ -332,7 +349,10 @@ pub fn render_markdown(b: &Briefing) -> String {
     let _ = writeln!(out, "- Employees: {}", or_dash(employees.as_deref()));
     let _ = writeln!(out, "- Annual revenue: {}", money(a.annual_revenue));
     let _ = writeln!(out, "- Location: {}\n", or_dash(a.location.as_deref()));
+}
 
+/// `## Open opportunities` as a table.
+fn write_opportunities(out: &mut String, b: &Briefing) {
     let _ = writeln!(out, "## Open opportunities\n");
     if b.opportunities.is_empty() {
         let _ = writeln!(out, "None open.\n");
@@ -352,7 +372,10 @@ pub fn render_markdown(b: &Briefing) -> String {
         }
         out.push('\n');
     }
+}
 
+/// `## Key contacts` as a table.
+fn write_contacts(out: &mut String, b: &Briefing) {
     let _ = writeln!(out, "## Key contacts\n");
     if b.contacts.is_empty() {
         let _ = writeln!(out, "None recorded.\n");
@@ -370,11 +393,10 @@ pub fn render_markdown(b: &Briefing) -> String {
         }
         out.push('\n');
     }
+}
 
-    if !b.stakeholders.is_empty() {
-        write_stakeholders(&mut out, &b.stakeholders);
-    }
-
+/// `## Calls` as a table.
+fn write_calls(out: &mut String, b: &Briefing) {
     let _ = writeln!(out, "## Calls\n");
     if b.calls.is_empty() {
         let _ = writeln!(out, "No recorded calls.\n");
@@ -396,7 +418,10 @@ pub fn render_markdown(b: &Briefing) -> String {
         }
         out.push('\n');
     }
+}
 
+/// `## What Gong heard on each call`, when Gong's intelligence came with the calls.
+fn write_call_intelligence(out: &mut String, b: &Briefing) {
     if b.calls.iter().any(|c| c.intelligence.is_some()) {
         let _ = writeln!(out, "## What Gong heard on each call\n");
         for c in &b.calls {
@@ -406,11 +431,14 @@ pub fn render_markdown(b: &Briefing) -> String {
                     "{}",
                     call_heading(c.title.as_deref(), c.started.as_deref(), &c.call_id)
                 );
-                write_intelligence(&mut out, intel);
+                write_intelligence(out, intel);
             }
         }
     }
+}
 
+/// `## Notes`, then `## Transcripts`, each under a heading naming its call and date.
+fn write_notes_and_transcripts(out: &mut String, b: &Briefing) {
     if !b.notes.is_empty() {
         let _ = writeln!(out, "## Notes\n");
         for note in &b.notes {
@@ -435,7 +463,6 @@ pub fn render_markdown(b: &Briefing) -> String {
         }
         out.push('\n');
     }
-    out
 }
 
 #[cfg(test)]

@@ -180,90 +180,14 @@ pub fn stakeholders(
     calls: &[BriefingCall],
     gong: &[ExtensiveCall],
 ) -> Vec<Stakeholder> {
-    let call_label = |index: usize| call_label(calls, index);
-    let Hearing {
-        heard,
-        voices,
-        total_talk,
-        newest_has_talk,
-    } = hear(calls, gong, false);
-    let share = |seconds: f64| talk_share(seconds, total_talk);
-
-    let contact_key = |email: Option<&str>, name: Option<&str>| match (email, name) {
-        (Some(e), _) if !e.trim().is_empty() => Some(lower(e)),
-        (_, Some(n)) => Some(format!("name:{}", lower(n))),
-        _ => None,
-    };
+    let hearing = hear(calls, gong, false);
     let mut people: Vec<Stakeholder> = Vec::new();
     let mut seen_keys: HashSet<String> = HashSet::new();
     // Contacts with buying roles, one entry per contact.
-    let mut by_contact: Vec<(&str, Vec<&ContactRoleRecord>)> = Vec::new();
-    for role in roles {
-        match by_contact.iter_mut().find(|(id, _)| *id == role.contact_id) {
-            Some((_, list)) => list.push(role),
-            None => by_contact.push((role.contact_id.as_str(), vec![role])),
-        }
-    }
-    for (contact_id, rows) in by_contact {
-        let contact = contacts.iter().find(|c| c.id == contact_id);
-        let first = rows[0];
-        let name = first
-            .name
-            .clone()
-            .or_else(|| contact.map(|c| c.name.clone()))
-            .unwrap_or_else(|| contact_id.to_owned());
-        let email = first
-            .email
-            .clone()
-            .or_else(|| contact.and_then(|c| c.email.clone()));
-        let keys: Vec<String> = [
-            contact_key(email.as_deref(), None),
-            contact_key(None, Some(&name)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let me = keys
-            .iter()
-            .find_map(|k| heard.get(k))
-            .cloned()
-            .unwrap_or_default();
+    for (contact_id, rows) in role_holders(roles) {
+        let (person, keys) = with_buying_role(contact_id, &rows, contacts, calls, &hearing);
         seen_keys.extend(keys);
-        let mut buying: Vec<String> = rows.iter().filter_map(|r| r.role.clone()).collect();
-        buying.dedup();
-        let primary = rows.iter().any(|r| r.is_primary);
-        let mut flags = Vec::new();
-        let deciding = buying.iter().any(|r| DECIDING_ROLES.contains(&r.as_str()));
-        if deciding && me.calls.is_empty() {
-            flags.push(format!(
-                "{} never on a call",
-                buying
-                    .iter()
-                    .find(|r| DECIDING_ROLES.contains(&r.as_str()))
-                    .map_or("Decision maker", String::as_str)
-            ));
-        }
-        let champion = primary || buying.iter().any(|r| r.eq_ignore_ascii_case("Champion"));
-        if champion && newest_has_talk && !me.spoke_on_newest {
-            flags.push(format!(
-                "Champion silent on the last call, {}",
-                call_label(0)
-            ));
-        }
-        people.push(Stakeholder {
-            name,
-            title: first
-                .title
-                .clone()
-                .or_else(|| contact.and_then(|c| c.title.clone())),
-            contact_id: Some(contact_id.to_owned()),
-            buying_roles: buying,
-            primary,
-            calls_attended: me.calls.len(),
-            talk_share: share(me.talk_seconds),
-            last_heard: me.last_spoke.map(call_label),
-            flags,
-        });
+        people.push(person);
     }
     // Customer voices on the calls without a buying role.
     let contact_keys: HashSet<String> = contacts
@@ -276,35 +200,17 @@ pub fn stakeholders(
         })
         .flatten()
         .collect();
-    for (key, name, title, email) in voices {
+    for (key, name, title, email) in hearing.voices.iter().cloned() {
         if seen_keys.contains(&key) {
             continue;
         }
-        let name_key = format!("name:{}", lower(&name));
-        let known = contact_keys.contains(&key) || contact_keys.contains(&name_key);
-        let contact = contacts.iter().find(|c| {
-            contact_key(c.email.as_deref(), None).as_deref() == Some(key.as_str())
-                || lower(&c.name) == lower(&name)
-        });
-        let me = heard.get(&key).cloned().unwrap_or_default();
-        let mut flags = Vec::new();
-        if !known {
-            flags.push(match &email {
-                Some(e) => format!("Customer voice on calls, not a contact in Salesforce ({e})"),
-                None => "Customer voice on calls, not a contact in Salesforce".to_owned(),
-            });
-        }
-        people.push(Stakeholder {
-            name,
-            title: title.or_else(|| contact.and_then(|c| c.title.clone())),
-            contact_id: contact.map(|c| c.id.clone()),
-            buying_roles: Vec::new(),
-            primary: false,
-            calls_attended: me.calls.len(),
-            talk_share: share(me.talk_seconds),
-            last_heard: me.last_spoke.map(call_label),
-            flags,
-        });
+        people.push(voice_without_role(
+            (key, name, title, email),
+            contacts,
+            &contact_keys,
+            calls,
+            &hearing,
+        ));
     }
     people.sort_by(|a, b| {
         (!a.buying_roles.is_empty())
@@ -313,6 +219,130 @@ pub fn stakeholders(
             .then(b.talk_share.unwrap_or(0).cmp(&a.talk_share.unwrap_or(0)))
     });
     people
+}
+
+/// How a person is matched between Salesforce and the calls: lower-case e-mail, else
+/// `name:<lower-case name>`.
+fn contact_key(email: Option<&str>, name: Option<&str>) -> Option<String> {
+    match (email, name) {
+        (Some(e), _) if !e.trim().is_empty() => Some(lower(e)),
+        (_, Some(n)) => Some(format!("name:{}", lower(n))),
+        _ => None,
+    }
+}
+
+/// The contact roles grouped by contact, in the order first listed.
+fn role_holders(roles: &[ContactRoleRecord]) -> Vec<(&str, Vec<&ContactRoleRecord>)> {
+    let mut by_contact: Vec<(&str, Vec<&ContactRoleRecord>)> = Vec::new();
+    for role in roles {
+        match by_contact.iter_mut().find(|(id, _)| *id == role.contact_id) {
+            Some((_, list)) => list.push(role),
+            None => by_contact.push((role.contact_id.as_str(), vec![role])),
+        }
+    }
+    by_contact
+}
+
+/// A contact with buying roles (`rows`, at least one) as a stakeholder, flagged when a
+/// decider never joined a call or the champion was silent on the last one; with the keys they
+/// are matched by.
+fn with_buying_role(
+    contact_id: &str,
+    rows: &[&ContactRoleRecord],
+    contacts: &[ContactRecord],
+    calls: &[BriefingCall],
+    hearing: &Hearing,
+) -> (Stakeholder, Vec<String>) {
+    let contact = contacts.iter().find(|c| c.id == contact_id);
+    let first = rows[0];
+    let name = first
+        .name
+        .clone()
+        .or_else(|| contact.map(|c| c.name.clone()))
+        .unwrap_or_else(|| contact_id.to_owned());
+    let email = first
+        .email
+        .clone()
+        .or_else(|| contact.and_then(|c| c.email.clone()));
+    let keys: Vec<String> = [
+        contact_key(email.as_deref(), None),
+        contact_key(None, Some(&name)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let me = keys
+        .iter()
+        .find_map(|k| hearing.heard.get(k))
+        .cloned()
+        .unwrap_or_default();
+    let mut buying: Vec<String> = rows.iter().filter_map(|r| r.role.clone()).collect();
+    buying.dedup();
+    let primary = rows.iter().any(|r| r.is_primary);
+    let mut flags = Vec::new();
+    if let Some(role) = buying.iter().find(|r| DECIDING_ROLES.contains(&r.as_str())) {
+        if me.calls.is_empty() {
+            flags.push(format!("{role} never on a call"));
+        }
+    }
+    let champion = primary || buying.iter().any(|r| r.eq_ignore_ascii_case("Champion"));
+    if champion && hearing.newest_has_talk && !me.spoke_on_newest {
+        flags.push(format!(
+            "Champion silent on the last call, {}",
+            call_label(calls, 0)
+        ));
+    }
+    let person = Stakeholder {
+        name,
+        title: first
+            .title
+            .clone()
+            .or_else(|| contact.and_then(|c| c.title.clone())),
+        contact_id: Some(contact_id.to_owned()),
+        buying_roles: buying,
+        primary,
+        calls_attended: me.calls.len(),
+        talk_share: talk_share(me.talk_seconds, hearing.total_talk),
+        last_heard: me.last_spoke.map(|i| call_label(calls, i)),
+        flags,
+    };
+    (person, keys)
+}
+
+/// A customer voice heard on the calls without a buying role, flagged when no Salesforce
+/// contact matches them.
+fn voice_without_role(
+    (key, name, title, email): (String, String, Option<String>, Option<String>),
+    contacts: &[ContactRecord],
+    contact_keys: &HashSet<String>,
+    calls: &[BriefingCall],
+    hearing: &Hearing,
+) -> Stakeholder {
+    let name_key = format!("name:{}", lower(&name));
+    let known = contact_keys.contains(&key) || contact_keys.contains(&name_key);
+    let contact = contacts.iter().find(|c| {
+        contact_key(c.email.as_deref(), None).as_deref() == Some(key.as_str())
+            || lower(&c.name) == lower(&name)
+    });
+    let me = hearing.heard.get(&key).cloned().unwrap_or_default();
+    let mut flags = Vec::new();
+    if !known {
+        flags.push(match &email {
+            Some(e) => format!("Customer voice on calls, not a contact in Salesforce ({e})"),
+            None => "Customer voice on calls, not a contact in Salesforce".to_owned(),
+        });
+    }
+    Stakeholder {
+        name,
+        title: title.or_else(|| contact.and_then(|c| c.title.clone())),
+        contact_id: contact.map(|c| c.id.clone()),
+        buying_roles: Vec::new(),
+        primary: false,
+        calls_attended: me.calls.len(),
+        talk_share: talk_share(me.talk_seconds, hearing.total_talk),
+        last_heard: me.last_spoke.map(|i| call_label(calls, i)),
+        flags,
+    }
 }
 
 /// Our own people on `calls` (Gong's `Internal` parties): how many of the calls each was on,

@@ -61,69 +61,15 @@ pub fn assemble(
     roles: &[ContactRoleRecord],
 ) -> CallParts {
     let mut notes = Vec::new();
-    if rows.is_empty() {
-        notes.push(format!(
-            "No Gong calls are recorded in Salesforce for {account_name}, so there are no \
-             transcripts: build the briefing from the account, opportunities and contacts, say \
-             that no calls were found, and make discovery the first focus area."
-        ));
-    }
-    let data = match gong {
-        Some(Ok(data)) => data,
-        Some(Err(err)) => {
-            tracing::warn!(error = %err, "gong fetch for a briefing failed");
-            notes.push(format!(
-                "Transcripts could not be fetched from Gong ({err}); the calls table is from \
-                 Salesforce only. Try again in a minute for the transcripts."
-            ));
-            CallData::default()
-        }
-        None => CallData::default(),
-    };
-    if let Some(err) = &data.metadata_error {
-        notes.push(format!(
-            "Gong call details could not all be fetched ({err}); attendee lists may be incomplete."
-        ));
-    }
+    let data = gong_data(account_name, rows, gong, &mut notes);
     let failed: HashSet<&str> = data.failed_call_ids.iter().map(CallId::as_str).collect();
-
     let by_id: HashMap<&str, &ExtensiveCall> = data
         .calls
         .iter()
         .map(|c| (c.meta_data.id.as_str(), c))
         .collect();
-    let mut cleaned: HashMap<String, CleanTranscript> =
-        clean_transcripts(&data.transcripts, &data.calls)
-            .into_iter()
-            .map(|t| (t.call_id.clone(), t))
-            .collect();
-    // Briefings cite turns by their time in the call: the timed text replaces the plain one.
-    let mut marks = HashMap::new();
-    for t in &data.transcripts {
-        let call = by_id.get(t.call_id.as_str()).copied();
-        let parties = call.map_or(&[][..], |c| c.parties.as_slice());
-        let (content, spans) = timed_content(&t.transcript, parties);
-        if let Some(clean) = cleaned.get_mut(&t.call_id) {
-            clean.content = content;
-            marks.insert(t.call_id.clone(), turn_marks(&spans, call));
-        }
-    }
-    // Attendees of calls Gong has details for but no transcript: the same cleaning, no text.
-    let untranscribed: Vec<CallTranscript> = rows
-        .iter()
-        .filter(|r| !cleaned.contains_key(&r.call_id))
-        .map(|r| CallTranscript {
-            call_id: r.call_id.clone(),
-            transcript: Vec::new(),
-        })
-        .collect();
-    let with_metadata: HashSet<&str> = data.calls.iter().map(|c| c.meta_data.id.as_str()).collect();
-    let attendees_only: HashMap<String, Vec<Speaker>> =
-        clean_transcripts(&untranscribed, &data.calls)
-            .into_iter()
-            .filter(|t| with_metadata.contains(t.call_id.as_str()))
-            .map(|t| (t.call_id, t.speakers))
-            .collect();
+    let (mut cleaned, marks) = timed_transcripts(&data, &by_id);
+    let attendees_only = attendees_without_transcript(rows, &cleaned, &data);
 
     let mut calls = Vec::with_capacity(rows.len());
     let mut transcripts = Vec::with_capacity(rows.len());
@@ -133,34 +79,7 @@ pub fn assemble(
             continue;
         }
         let transcript = cleaned.remove(&row.call_id);
-        let attendees = transcript
-            .as_ref()
-            .map(|t| t.speakers.clone())
-            .or_else(|| attendees_only.get(&row.call_id).cloned())
-            .unwrap_or_default();
-        let call = BriefingCall {
-            call_id: row.call_id.clone(),
-            title: row
-                .title
-                .clone()
-                .or_else(|| transcript.as_ref().and_then(|t| t.title.clone())),
-            started: row
-                .started
-                .clone()
-                .or_else(|| transcript.as_ref().and_then(|t| t.started.clone())),
-            duration: row
-                .duration
-                .or_else(|| transcript.as_ref().and_then(|t| t.duration)),
-            url: row
-                .url
-                .clone()
-                .or_else(|| transcript.as_ref().and_then(|t| t.url.clone())),
-            attendees,
-            has_transcript: transcript.is_some(),
-            intelligence: by_id
-                .get(row.call_id.as_str())
-                .and_then(|c| intelligence(c)),
-        };
+        let call = briefing_call(row, transcript.as_ref(), &attendees_only, &by_id);
         match transcript {
             Some(mut t) => {
                 // Salesforce's title and date are what the calls table shows; cite the same.
@@ -198,6 +117,124 @@ pub fn assemble(
         transcripts,
         notes,
         marks,
+    }
+}
+
+/// What Gong answered for the briefing's calls (nothing when it failed), with the notes a
+/// reader needs about what is missing.
+fn gong_data(
+    account_name: &str,
+    rows: &[CallRow],
+    gong: Option<Result<CallData, GongError>>,
+    notes: &mut Vec<String>,
+) -> CallData {
+    if rows.is_empty() {
+        notes.push(format!(
+            "No Gong calls are recorded in Salesforce for {account_name}, so there are no \
+             transcripts: build the briefing from the account, opportunities and contacts, say \
+             that no calls were found, and make discovery the first focus area."
+        ));
+    }
+    let data = match gong {
+        Some(Ok(data)) => data,
+        Some(Err(err)) => {
+            tracing::warn!(error = %err, "gong fetch for a briefing failed");
+            notes.push(format!(
+                "Transcripts could not be fetched from Gong ({err}); the calls table is from \
+                 Salesforce only. Try again in a minute for the transcripts."
+            ));
+            CallData::default()
+        }
+        None => CallData::default(),
+    };
+    if let Some(err) = &data.metadata_error {
+        notes.push(format!(
+            "Gong call details could not all be fetched ({err}); attendee lists may be incomplete."
+        ));
+    }
+    data
+}
+
+/// The cleaned transcripts by call id, each turn with its time in the call (briefings cite
+/// turns by it), and what each turn is worth keeping when transcripts must be cut.
+fn timed_transcripts(
+    data: &CallData,
+    by_id: &HashMap<&str, &ExtensiveCall>,
+) -> (
+    HashMap<String, CleanTranscript>,
+    HashMap<String, Vec<TurnMark>>,
+) {
+    let mut cleaned: HashMap<String, CleanTranscript> =
+        clean_transcripts(&data.transcripts, &data.calls)
+            .into_iter()
+            .map(|t| (t.call_id.clone(), t))
+            .collect();
+    let mut marks = HashMap::new();
+    for t in &data.transcripts {
+        let call = by_id.get(t.call_id.as_str()).copied();
+        let parties = call.map_or(&[][..], |c| c.parties.as_slice());
+        let (content, spans) = timed_content(&t.transcript, parties);
+        if let Some(clean) = cleaned.get_mut(&t.call_id) {
+            clean.content = content;
+            marks.insert(t.call_id.clone(), turn_marks(&spans, call));
+        }
+    }
+    (cleaned, marks)
+}
+
+/// Attendees of calls Gong has details for but no transcript: the same cleaning, no text.
+fn attendees_without_transcript(
+    rows: &[CallRow],
+    cleaned: &HashMap<String, CleanTranscript>,
+    data: &CallData,
+) -> HashMap<String, Vec<Speaker>> {
+    let untranscribed: Vec<CallTranscript> = rows
+        .iter()
+        .filter(|r| !cleaned.contains_key(&r.call_id))
+        .map(|r| CallTranscript {
+            call_id: r.call_id.clone(),
+            transcript: Vec::new(),
+        })
+        .collect();
+    let with_metadata: HashSet<&str> = data.calls.iter().map(|c| c.meta_data.id.as_str()).collect();
+    clean_transcripts(&untranscribed, &data.calls)
+        .into_iter()
+        .filter(|t| with_metadata.contains(t.call_id.as_str()))
+        .map(|t| (t.call_id, t.speakers))
+        .collect()
+}
+
+/// One line of the calls table: Salesforce's fields first, Gong's where Salesforce has none.
+fn briefing_call(
+    row: &CallRow,
+    transcript: Option<&CleanTranscript>,
+    attendees_only: &HashMap<String, Vec<Speaker>>,
+    by_id: &HashMap<&str, &ExtensiveCall>,
+) -> BriefingCall {
+    let attendees = transcript
+        .map(|t| t.speakers.clone())
+        .or_else(|| attendees_only.get(&row.call_id).cloned())
+        .unwrap_or_default();
+    BriefingCall {
+        call_id: row.call_id.clone(),
+        title: row
+            .title
+            .clone()
+            .or_else(|| transcript.and_then(|t| t.title.clone())),
+        started: row
+            .started
+            .clone()
+            .or_else(|| transcript.and_then(|t| t.started.clone())),
+        duration: row.duration.or_else(|| transcript.and_then(|t| t.duration)),
+        url: row
+            .url
+            .clone()
+            .or_else(|| transcript.and_then(|t| t.url.clone())),
+        attendees,
+        has_transcript: transcript.is_some(),
+        intelligence: by_id
+            .get(row.call_id.as_str())
+            .and_then(|c| intelligence(c)),
     }
 }
 
@@ -348,6 +385,35 @@ fn turn_marks(spans: &[TurnSpan], call: Option<&ExtensiveCall>) -> Vec<TurnMark>
 /// Gong's intelligence of `call` as a briefing shows it; `None` when Gong sent none of it.
 pub fn intelligence(call: &ExtensiveCall) -> Option<CallIntelligence> {
     let content = call.content.as_ref();
+    let (next_steps, highlights) = moments(content);
+    let found = CallIntelligence {
+        brief: content
+            .and_then(|c| c.brief.as_deref())
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(str::to_owned),
+        key_points: content
+            .and_then(|c| c.key_points.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|k| k.text.trim().to_owned())
+            .filter(|k| !k.is_empty())
+            .collect(),
+        next_steps,
+        highlights,
+        outcome: content
+            .and_then(|c| c.call_outcome.as_ref())
+            .and_then(|o| o.name.as_deref().or(o.id.as_deref()))
+            .map(str::to_owned),
+        trackers: trackers(call),
+        topics: topics(content),
+        talk_time: talk_time(call),
+    };
+    (found != CallIntelligence::default()).then_some(found)
+}
+
+/// Gong's highlights, split into next steps and the rest, each with its time in the call.
+fn moments(content: Option<&gong::wire::CallContent>) -> (Vec<Moment>, Vec<Moment>) {
     let at = |times: &[f64]| times.first().map(|&t| clock(millis(t)));
     let mut next_steps = Vec::new();
     let mut highlights = Vec::new();
@@ -372,7 +438,13 @@ pub fn intelligence(call: &ExtensiveCall) -> Option<CallIntelligence> {
             }
         }
     }
-    let trackers = content
+    (next_steps, highlights)
+}
+
+/// Gong's trackers that fired, with who said them and when (at most five moments each).
+fn trackers(call: &ExtensiveCall) -> Vec<TrackerSummary> {
+    let content = call.content.as_ref();
+    content
         .and_then(|c| c.trackers.as_ref())
         .into_iter()
         .flatten()
@@ -411,7 +483,11 @@ pub fn intelligence(call: &ExtensiveCall) -> Option<CallIntelligence> {
                 },
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The topics of at least half a minute, longest first.
+fn topics(content: Option<&gong::wire::CallContent>) -> Vec<TopicSummary> {
     let mut topics: Vec<TopicSummary> = content
         .and_then(|c| c.topics.as_ref())
         .into_iter()
@@ -423,6 +499,11 @@ pub fn intelligence(call: &ExtensiveCall) -> Option<CallIntelligence> {
         })
         .collect();
     topics.sort_by_key(|t| std::cmp::Reverse(t.minutes));
+    topics
+}
+
+/// Each speaker's share of the talk, largest first.
+fn talk_time(call: &ExtensiveCall) -> Vec<TalkShare> {
     let talk: Vec<(&str, bool, f64)> = call
         .interaction
         .as_ref()
@@ -449,30 +530,7 @@ pub fn intelligence(call: &ExtensiveCall) -> Option<CallIntelligence> {
         })
         .collect();
     talk_time.sort_by_key(|t| std::cmp::Reverse(t.percent));
-    let found = CallIntelligence {
-        brief: content
-            .and_then(|c| c.brief.as_deref())
-            .map(str::trim)
-            .filter(|b| !b.is_empty())
-            .map(str::to_owned),
-        key_points: content
-            .and_then(|c| c.key_points.as_ref())
-            .into_iter()
-            .flatten()
-            .map(|k| k.text.trim().to_owned())
-            .filter(|k| !k.is_empty())
-            .collect(),
-        next_steps,
-        highlights,
-        outcome: content
-            .and_then(|c| c.call_outcome.as_ref())
-            .and_then(|o| o.name.as_deref().or(o.id.as_deref()))
-            .map(str::to_owned),
-        trackers,
-        topics,
-        talk_time,
-    };
-    (found != CallIntelligence::default()).then_some(found)
+    talk_time
 }
 
 /// Contacts ranked by how many of `calls` list them (by name, ignoring case), Salesforce's

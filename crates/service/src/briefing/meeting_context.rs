@@ -27,32 +27,8 @@ impl Service {
         (stakeholders, colleagues): (&[crate::model::Stakeholder], &[crate::model::Stakeholder]),
     ) -> MeetingContext {
         let mut notes = Vec::new();
-        let invitees: Vec<&str> = event
-            .iter()
-            .flat_map(|e| e.invitees.iter().map(|(id, _)| id.as_str()))
-            .collect();
-        let of_kind = |kind: &str| -> Vec<String> {
-            distinct(
-                invitees
-                    .iter()
-                    .filter(|id| kind_of(id) == Some(kind))
-                    .map(|id| (*id).to_owned()),
-            )
-        };
-        let people_soql: Vec<String> = [("contact", "Contact"), ("user", "User"), ("lead", "Lead")]
-            .into_iter()
-            .filter_map(|(kind, object)| {
-                let ids = of_kind(kind);
-                (!ids.is_empty()).then(|| query::people(object, &ids))
-            })
-            .collect();
-        let due_by = event
-            .as_ref()
-            .and_then(|e| e.start.as_deref())
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-            .map_or(now.date_naive() + chrono::Duration::days(7), |t| {
-                t.with_timezone(&chrono::Utc).date_naive()
-            });
+        let people_soql = people_queries(event.as_ref());
+        let due_by = tasks_due_by(event.as_ref(), now);
         let since_soql = since.map(|since| {
             [
                 query::deal_changes(account_id, &since),
@@ -76,23 +52,7 @@ impl Service {
         };
         let (people, since_parts, tasks) =
             tokio::join!(people, since_parts, client.query::<Value>(&tasks_soql));
-        let mut by_id: HashMap<String, Person> = HashMap::new();
-        for result in people {
-            // A lead query fails in an org without leads; its invitees stay unnamed.
-            let Ok(records) = result else { continue };
-            for r in &records {
-                if let (Some(id), Some(name)) = (records::text(r, "Id"), records::text(r, "Name")) {
-                    by_id.insert(
-                        id_key(&id).to_owned(),
-                        Person {
-                            id,
-                            name,
-                            title: records::text(r, "Title"),
-                        },
-                    );
-                }
-            }
-        }
+        let by_id = people_by_id(people);
         let meeting = event.map(|e| {
             let (meeting, hidden) = assemble_meeting(&e, &by_id, stakeholders, colleagues);
             if hidden > 0 {
@@ -137,4 +97,61 @@ impl Service {
             notes,
         }
     }
+}
+
+/// The queries naming the event's invitees, one per kind of record (contacts, users, leads).
+fn people_queries(event: Option<&records::EventRecord>) -> Vec<String> {
+    let invitees: Vec<&str> = event
+        .iter()
+        .flat_map(|e| e.invitees.iter().map(|(id, _)| id.as_str()))
+        .collect();
+    let of_kind = |kind: &str| -> Vec<String> {
+        distinct(
+            invitees
+                .iter()
+                .filter(|id| kind_of(id) == Some(kind))
+                .map(|id| (*id).to_owned()),
+        )
+    };
+    [("contact", "Contact"), ("user", "User"), ("lead", "Lead")]
+        .into_iter()
+        .filter_map(|(kind, object)| {
+            let ids = of_kind(kind);
+            (!ids.is_empty()).then(|| query::people(object, &ids))
+        })
+        .collect()
+}
+
+/// Open tasks count when due by the meeting's day, or within a week of `now` without one.
+fn tasks_due_by(
+    event: Option<&records::EventRecord>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::NaiveDate {
+    event
+        .and_then(|e| e.start.as_deref())
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map_or(now.date_naive() + chrono::Duration::days(7), |t| {
+            t.with_timezone(&chrono::Utc).date_naive()
+        })
+}
+
+/// The people the invitee queries found, by the 15-character form of their id.
+fn people_by_id(results: Vec<Result<Vec<Value>, SalesforceError>>) -> HashMap<String, Person> {
+    let mut by_id = HashMap::new();
+    // A lead query fails in an org without leads; its invitees stay unnamed.
+    for records in results.into_iter().flatten() {
+        for r in &records {
+            if let (Some(id), Some(name)) = (records::text(r, "Id"), records::text(r, "Name")) {
+                by_id.insert(
+                    id_key(&id).to_owned(),
+                    Person {
+                        id,
+                        name,
+                        title: records::text(r, "Title"),
+                    },
+                );
+            }
+        }
+    }
+    by_id
 }
