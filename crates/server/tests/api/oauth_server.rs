@@ -7,30 +7,30 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use reqwest::header::{LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::header::{LOCATION, WWW_AUTHENTICATE};
 use reqwest::redirect::Policy;
 use serde_json::{json, Value};
 use server::config::{AuthMode, OAuthMode};
 use server::Settings;
 use sha2::{Digest as _, Sha256};
-use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
+use sim::salesforce::{SalesforceSimConfig, DEMO_PASSWORD};
 use url::Url;
 
 use crate::helpers::{assert_error, org, python, TestApp};
 use crate::mcp::{fixture, sdk_available};
 
-const REDIRECT_URI: &str = "https://client.example/callback";
-const VERIFIER: &str = "a-perfectly-good-code-verifier-of-more-than-43-characters";
+pub(crate) const REDIRECT_URI: &str = "https://client.example/callback";
+pub(crate) const VERIFIER: &str = "a-perfectly-good-code-verifier-of-more-than-43-characters";
 
 pub(crate) struct AsApp {
     pub(crate) base_url: String,
     pub(crate) salesforce_url: String,
     /// A client that follows no redirect, so each step of a sign-in can be checked.
-    http: reqwest::Client,
-    deactivated: sim::salesforce::Deactivated,
+    pub(crate) http: reqwest::Client,
+    pub(crate) deactivated: sim::salesforce::Deactivated,
     /// Refresh-token grants the Salesforce simulator answered.
-    refreshes: sim::salesforce::Counter,
-    _app: TestApp,
+    pub(crate) refreshes: sim::salesforce::Counter,
+    pub(crate) _app: TestApp,
 }
 
 pub(crate) async fn spawn(tweak: impl FnOnce(&mut Settings)) -> AsApp {
@@ -38,7 +38,7 @@ pub(crate) async fn spawn(tweak: impl FnOnce(&mut Settings)) -> AsApp {
 }
 
 /// [`spawn`] with the Salesforce simulator's settings changed by `sim_tweak` first.
-async fn spawn_with(
+pub(crate) async fn spawn_with(
     sim_tweak: impl FnOnce(&mut SalesforceSimConfig),
     tweak: impl FnOnce(&mut Settings),
 ) -> AsApp {
@@ -69,7 +69,7 @@ async fn spawn_with(
 
 /// A server whose OAuth clients are signed with a cache key (in memory), and an admin-created
 /// client of that key (`pkce_optional`: allowed to leave PKCE out).
-async fn spawn_with_admin_client(
+pub(crate) async fn spawn_with_admin_client(
     pkce_optional: bool,
 ) -> (AsApp, server::oauth::server::clients::IssuedClient) {
     let key = gong::CacheKey::parse(&"22".repeat(32)).unwrap();
@@ -88,11 +88,11 @@ async fn spawn_with_admin_client(
     (app, issued)
 }
 
-fn challenge(verifier: &str) -> String {
+pub(crate) fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-fn query_of(location: &str) -> Vec<(String, String)> {
+pub(crate) fn query_of(location: &str) -> Vec<(String, String)> {
     Url::parse(location)
         .unwrap()
         .query_pairs()
@@ -100,7 +100,7 @@ fn query_of(location: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
+pub(crate) fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
     pairs
         .iter()
         .find(|(k, _)| k == name)
@@ -108,7 +108,7 @@ fn param(pairs: &[(String, String)], name: &str) -> Option<String> {
 }
 
 /// The `name=value` of the sign-in cookie the consent's answer sets.
-fn sign_in_cookie(response: &reqwest::Response) -> String {
+pub(crate) fn sign_in_cookie(response: &reqwest::Response) -> String {
     response
         .headers()
         .get_all(reqwest::header::SET_COOKIE)
@@ -122,7 +122,7 @@ fn sign_in_cookie(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response
         .headers()
         .get(LOCATION)
@@ -133,7 +133,7 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 impl AsApp {
-    async fn register(&self, body: Value) -> (u16, Value) {
+    pub(crate) async fn register(&self, body: Value) -> (u16, Value) {
         let response = self
             .http
             .post(format!("{}/oauth/register", self.base_url))
@@ -146,7 +146,7 @@ impl AsApp {
     }
 
     /// A public client registered for [`REDIRECT_URI`].
-    async fn client(&self) -> String {
+    pub(crate) async fn client(&self) -> String {
         let (status, body) = self
             .register(json!({
                 "redirect_uris": [REDIRECT_URI],
@@ -158,7 +158,7 @@ impl AsApp {
         body["client_id"].as_str().unwrap().to_owned()
     }
 
-    fn authorize_url(&self, client_id: &str, extra: &[(&str, &str)]) -> String {
+    pub(crate) fn authorize_url(&self, client_id: &str, extra: &[(&str, &str)]) -> String {
         let mut url = Url::parse(&format!("{}/oauth/authorize", self.base_url)).unwrap();
         url.query_pairs_mut()
             .append_pair("response_type", "code")
@@ -172,7 +172,7 @@ impl AsApp {
 
     /// Runs a sign-in as `username` through the simulator's login page; returns the answer
     /// sent to the client's redirect URI, as its query parameters.
-    async fn sign_in(
+    pub(crate) async fn sign_in(
         &self,
         client_id: &str,
         username: &str,
@@ -188,7 +188,7 @@ impl AsApp {
     }
 
     /// [`Self::sign_in`] with exactly `extra` besides the redirect URI (no PKCE of its own).
-    async fn sign_in_with(
+    pub(crate) async fn sign_in_with(
         &self,
         client_id: &str,
         username: &str,
@@ -217,7 +217,7 @@ impl AsApp {
 
     /// Signs `username` in on the Salesforce simulator's login page at `login` (where the
     /// consent sent the browser); returns where Salesforce sends the browser back to.
-    async fn salesforce_sign_in(&self, login: &str, username: &str) -> String {
+    pub(crate) async fn salesforce_sign_in(&self, login: &str, username: &str) -> String {
         assert!(login.starts_with(&self.salesforce_url), "{login}");
         let mut form = query_of(login);
         form.push(("username".into(), username.into()));
@@ -236,7 +236,7 @@ impl AsApp {
 
     /// The consent page for `client_id`: `/oauth/authorize` with the registered redirect URI and
     /// PKCE S256.
-    async fn consent_page(&self, client_id: &str) -> reqwest::Response {
+    pub(crate) async fn consent_page(&self, client_id: &str) -> reqwest::Response {
         self.http
             .get(self.pkce_url(client_id))
             .send()
@@ -245,7 +245,7 @@ impl AsApp {
     }
 
     /// `/oauth/authorize` for `client_id` with the registered redirect URI and PKCE S256.
-    fn pkce_url(&self, client_id: &str) -> String {
+    pub(crate) fn pkce_url(&self, client_id: &str) -> String {
         let challenge = challenge(VERIFIER);
         self.authorize_url(
             client_id,
@@ -259,7 +259,7 @@ impl AsApp {
 
     /// Comes back from Salesforce to `url` (callbrief's callback) with `cookie`, as a browser
     /// holding that cookie does.
-    async fn come_back(&self, url: &str, cookie: &str) -> reqwest::Response {
+    pub(crate) async fn come_back(&self, url: &str, cookie: &str) -> reqwest::Response {
         self.http
             .get(url)
             .header(reqwest::header::COOKIE, cookie)
@@ -269,7 +269,7 @@ impl AsApp {
     }
 
     /// Answers the consent page `page` (the answer to `/oauth/authorize`) as its browser would.
-    async fn consent(&self, page: reqwest::Response, action: &str) -> reqwest::Response {
+    pub(crate) async fn consent(&self, page: reqwest::Response, action: &str) -> reqwest::Response {
         assert_eq!(page.status(), 200, "the consent page");
         let cookie = page
             .headers()
@@ -296,7 +296,7 @@ impl AsApp {
             .unwrap()
     }
 
-    async fn token(&self, form: &[(&str, &str)]) -> (u16, Value) {
+    pub(crate) async fn token(&self, form: &[(&str, &str)]) -> (u16, Value) {
         let response = self
             .http
             .post(format!("{}/oauth/token", self.base_url))
@@ -308,7 +308,7 @@ impl AsApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    async fn redeem(&self, client_id: &str, code: &str) -> (u16, Value) {
+    pub(crate) async fn redeem(&self, client_id: &str, code: &str) -> (u16, Value) {
         self.token(&[
             ("grant_type", "authorization_code"),
             ("client_id", client_id),
@@ -320,7 +320,7 @@ impl AsApp {
     }
 
     /// Signs `username` in and returns callbrief's token answer.
-    async fn tokens(&self, username: &str, extra: &[(&str, &str)]) -> (String, Value) {
+    pub(crate) async fn tokens(&self, username: &str, extra: &[(&str, &str)]) -> (String, Value) {
         let client_id = self.client().await;
         let answer = self.sign_in(&client_id, username, extra).await;
         let code = param(&answer, "code").expect("a code");
@@ -329,7 +329,7 @@ impl AsApp {
         (client_id, body)
     }
 
-    async fn search(&self, token: &str, name: &str) -> reqwest::Response {
+    pub(crate) async fn search(&self, token: &str, name: &str) -> reqwest::Response {
         self.http
             .get(format!("{}/accounts/search", self.base_url))
             .query(&[("name", name)])
@@ -530,77 +530,8 @@ async fn a_replayed_code_is_refused_and_ends_the_session_it_made() {
     assert_token_refused(status, &body, "invalid_grant");
 }
 
-#[tokio::test]
-async fn tokens_are_bound_to_their_resource() {
-    let app = spawn(|_| {}).await;
-    let f = fixture(&org());
-    let client_id = app.client().await;
-    let challenge = challenge(VERIFIER);
-    let foreign = app
-        .http
-        .get(app.authorize_url(
-            &client_id,
-            &[
-                ("redirect_uri", REDIRECT_URI),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-                ("resource", "https://other.example/mcp"),
-            ],
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_error(foreign, 400, "invalid_target", "resource").await;
-
-    // A token for /mcp is not one for the REST API, and the token request cannot change it.
-    let mcp = format!("{}/mcp", app.base_url);
-    let answer = app
-        .sign_in(&client_id, &f.username, &[("resource", &mcp)])
-        .await;
-    let code = param(&answer, "code").unwrap();
-    let (status, body) = app
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", &client_id),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", VERIFIER),
-            ("resource", &app.base_url),
-        ])
-        .await;
-    assert_token_refused(status, &body, "invalid_target");
-    let (_, tokens) = app.tokens(&f.username, &[("resource", &mcp)]).await;
-    let access = tokens["access_token"].as_str().unwrap();
-    // Accepted where it was issued for: /mcp answers the rep.
-    let at_mcp = app
-        .http
-        .post(&mcp)
-        .bearer_auth(access)
-        .header("accept", "application/json, text/event-stream")
-        .json(&json!({
-            "jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "test", "version": "1"}
-            }
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(at_mcp.status(), 200, "the token works at /mcp");
-    // Refused on the REST API, the same search a whole-API token may make.
-    let rest = app.search(access, &f.own_account.name).await;
-    assert_error(rest, 401, "unauthorized", "another resource").await;
-    let (_, whole) = app.tokens(&f.username, &[]).await;
-    let allowed = app
-        .search(whole["access_token"].as_str().unwrap(), &f.own_account.name)
-        .await;
-    assert_eq!(allowed.status(), 200);
-}
-
 /// A token endpoint refusal: the status and RFC 6749 error, and no token of any kind.
-fn assert_token_refused(status: u16, body: &Value, error: &str) {
+pub(crate) fn assert_token_refused(status: u16, body: &Value, error: &str) {
     assert!((400..500).contains(&status), "{status}: {body}");
     assert_eq!(body["error"], error, "{body}");
     for token in ["access_token", "refresh_token", "id_token"] {
@@ -609,322 +540,6 @@ fn assert_token_refused(status: u16, body: &Value, error: &str) {
             "a refusal carries no {token}: {body}"
         );
     }
-}
-
-#[tokio::test]
-async fn oversized_and_malformed_registrations_are_refused() {
-    let app = spawn(|s| s.oauth.registrations_per_minute = 0).await;
-    let big = json!({
-        "redirect_uris": [REDIRECT_URI],
-        "client_name": "x",
-        "padding": "y".repeat(10_000),
-    });
-    let (status, body) = app.register(big).await;
-    assert_eq!(status, 413, "{body}");
-    let many: Vec<String> = (0..6).map(|i| format!("https://a.example/{i}")).collect();
-    let (status, body) = app.register(json!({ "redirect_uris": many })).await;
-    assert_eq!(status, 400);
-    assert_eq!(body["error"], "invalid_redirect_uri");
-    let (status, body) = app
-        .register(json!({ "redirect_uris": ["http://evil.example/cb"] }))
-        .await;
-    assert_eq!(status, 400, "{body}");
-    let (status, body) = app
-        .register(json!({ "redirect_uris": [REDIRECT_URI], "client_name": "n".repeat(500) }))
-        .await;
-    assert_eq!(status, 400, "{body}");
-    assert_eq!(body["error"], "invalid_client_metadata");
-}
-
-#[tokio::test]
-async fn registration_floods_are_rate_limited_per_address() {
-    let app = spawn(|s| s.oauth.registrations_per_minute = 3).await;
-    for _ in 0..3 {
-        let (status, _) = app
-            .register(json!({ "redirect_uris": [REDIRECT_URI] }))
-            .await;
-        assert_eq!(status, 201);
-    }
-    let response = app
-        .http
-        .post(format!("{}/oauth/register", app.base_url))
-        .json(&json!({ "redirect_uris": [REDIRECT_URI] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 429);
-    assert!(response.headers().get(RETRY_AFTER).is_some());
-}
-
-#[tokio::test]
-async fn confidential_clients_must_present_their_secret() {
-    let app = spawn(|_| {}).await;
-    let f = fixture(&org());
-    let (status, reg) = app
-        .register(json!({
-            "redirect_uris": [REDIRECT_URI],
-            "token_endpoint_auth_method": "client_secret_post",
-        }))
-        .await;
-    assert_eq!(status, 201);
-    let client_id = reg["client_id"].as_str().unwrap().to_owned();
-    let secret = reg["client_secret"].as_str().unwrap().to_owned();
-    let answer = app.sign_in(&client_id, &f.username, &[]).await;
-    let code = param(&answer, "code").unwrap();
-    let (status, body) = app.redeem(&client_id, &code).await;
-    assert_eq!(status, 401, "{body}");
-    assert_token_refused(status, &body, "invalid_client");
-    let answer = app.sign_in(&client_id, &f.username, &[]).await;
-    let code = param(&answer, "code").unwrap();
-    let (status, body) = app
-        .token(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", &client_id),
-            ("client_secret", &secret),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", VERIFIER),
-        ])
-        .await;
-    assert_eq!(status, 200, "{body}");
-}
-
-#[tokio::test]
-async fn a_deactivated_users_session_ends_with_401() {
-    // Every request asks Salesforce, so the deactivation is seen at once.
-    let app = spawn(|s| s.token_cache_ttl = Duration::ZERO).await;
-    let f = fixture(&org());
-    let (client_id, tokens) = app.tokens(&f.username, &[]).await;
-    let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
-    let user = org()
-        .users
-        .iter()
-        .find(|u| u.username == f.username)
-        .unwrap()
-        .id
-        .clone();
-    app.deactivated.deactivate(&user);
-    for _ in 0..2 {
-        let response = app.search(access, &f.own_account.name).await;
-        assert_eq!(response.status(), 401);
-        assert!(response.headers().get(WWW_AUTHENTICATE).is_some());
-    }
-    // The session is gone: its refresh token no longer works either.
-    let refresh = tokens["refresh_token"].as_str().unwrap();
-    let (status, body) = app
-        .token(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", &client_id),
-            ("refresh_token", refresh),
-        ])
-        .await;
-    assert_eq!(status, 400, "{body}");
-    assert_token_refused(status, &body, "invalid_grant");
-}
-
-#[tokio::test]
-async fn salesforce_tokens_are_not_accepted_in_server_mode() {
-    let app = spawn(|_| {}).await;
-    let f = fixture(&org());
-    let response = app
-        .http
-        .post(format!("{}/services/oauth2/token", app.salesforce_url))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", DEMO_CLIENT_ID),
-            ("client_secret", DEMO_CLIENT_SECRET),
-            ("username", f.username.as_str()),
-            ("password", DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let body: Value = response.json().await.unwrap();
-    let sf_token = body["access_token"].as_str().unwrap();
-    assert_eq!(
-        app.search(sf_token, &f.own_account.name).await.status(),
-        401
-    );
-}
-
-#[tokio::test]
-async fn an_admin_created_client_signs_in_with_its_secret_as_basic_auth() {
-    let (app, issued) = spawn_with_admin_client(false).await;
-    let f = fixture(&org());
-    let secret = issued.client_secret.unwrap();
-    let answer = app.sign_in(&issued.client_id, &f.username, &[]).await;
-    let code = param(&answer, "code").unwrap();
-    let response = app
-        .http
-        .post(format!("{}/oauth/token", app.base_url))
-        .basic_auth(&issued.client_id, Some(&secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let tokens: Value = response.json().await.unwrap();
-    let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
-    // A server with another key knows no such client.
-    let other = spawn(|_| {}).await;
-    let refused = other
-        .http
-        .get(other.authorize_url(&issued.client_id, &[("redirect_uri", REDIRECT_URI)]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 400);
-}
-
-#[tokio::test]
-async fn metadata_document_client_ids_on_plain_http_or_private_addresses_are_refused() {
-    let app = spawn(|_| {}).await;
-    let meta: Value = app
-        .http
-        .get(format!(
-            "{}/.well-known/oauth-authorization-server",
-            app.base_url
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(meta["client_id_metadata_document_supported"], true);
-    let challenge = challenge(VERIFIER);
-    for (client_id, needle) in [
-        ("http://client.example/meta.json", "https"),
-        ("https://127.0.0.1/meta.json", "public"),
-        ("https://10.0.0.7/meta.json", "public"),
-        ("https://169.254.169.254/latest/meta-data", "public"),
-        ("https://[::1]/meta.json", "public"),
-        ("https://localhost/meta.json", "non-public"),
-        ("https://client.example:8443/meta.json", "port"),
-    ] {
-        let response = app
-            .http
-            .get(app.authorize_url(
-                client_id,
-                &[
-                    ("redirect_uri", REDIRECT_URI),
-                    ("code_challenge", &challenge),
-                    ("code_challenge_method", "S256"),
-                ],
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 400, "{client_id}");
-        assert!(response.headers().get(LOCATION).is_none(), "{client_id}");
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["error"], "invalid_client", "{client_id}");
-        assert!(
-            body["message"].as_str().unwrap().contains(needle),
-            "{client_id}: {body}"
-        );
-        let (status, body) = app
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("client_id", client_id),
-                ("code", "x"),
-            ])
-            .await;
-        assert_eq!(status, 401, "{client_id}: {body}");
-    }
-}
-
-#[tokio::test]
-async fn only_an_admin_client_allowed_to_may_leave_pkce_out() {
-    let (app, gpt) = spawn_with_admin_client(true).await;
-    let f = fixture(&org());
-    let secret = gpt.client_secret.clone().unwrap();
-    let answer = app.sign_in_with(&gpt.client_id, &f.username, &[]).await;
-    let code = param(&answer, "code").unwrap();
-    let redeem = |secret: Option<String>| {
-        let mut form = vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("client_id", gpt.client_id.clone()),
-            ("code", code.clone()),
-            ("redirect_uri", REDIRECT_URI.to_owned()),
-        ];
-        if let Some(secret) = secret {
-            form.push(("client_secret", secret));
-        }
-        app.http
-            .post(format!("{}/oauth/token", app.base_url))
-            .form(&form)
-            .send()
-    };
-    assert_eq!(
-        redeem(None).await.unwrap().status(),
-        401,
-        "the secret is needed"
-    );
-    let redeemed = redeem(Some(secret)).await.unwrap();
-    assert_eq!(redeemed.status(), 200, "with its secret and no verifier");
-    let tokens: Value = redeemed.json().await.unwrap();
-    let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
-    // A registered client cannot leave PKCE out, confidential or not.
-    let (_, reg) = app
-        .register(json!({
-            "redirect_uris": [REDIRECT_URI],
-            "token_endpoint_auth_method": "client_secret_post",
-            "pkce_optional": true,
-            "p": true,
-        }))
-        .await;
-    let response = app
-        .http
-        .get(app.authorize_url(
-            reg["client_id"].as_str().unwrap(),
-            &[("redirect_uri", REDIRECT_URI)],
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_error(response, 400, "invalid_request", "PKCE").await;
-}
-
-#[tokio::test]
-async fn access_tokens_expire_refresh_rotates_and_old_salesforce_tokens_are_renewed() {
-    let clock = std::sync::Arc::new(sim::clock::ManualClock::new());
-    let app = spawn(|s| {
-        s.oauth.clock = clock.clone();
-        s.oauth.access_token_ttl = Duration::from_secs(300);
-    })
-    .await;
-    let f = fixture(&org());
-    let (client_id, tokens) = app.tokens(&f.username, &[]).await;
-    assert_eq!(tokens["expires_in"], 300);
-    let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
-    // Past the access token's life (and the 10 minutes after which the stored Salesforce token
-    // is renewed before use): the token is refused, and the refresh token gets a working pair.
-    clock.advance(Duration::from_secs(11 * 60));
-    let expired = app.search(access, &f.own_account.name).await;
-    assert_eq!(expired.status(), 401);
-    assert!(expired.headers().get(WWW_AUTHENTICATE).is_some());
-    let refresh = tokens["refresh_token"].as_str().unwrap();
-    let (status, renewed) = app
-        .token(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", &client_id),
-            ("refresh_token", refresh),
-        ])
-        .await;
-    assert_eq!(status, 200, "{renewed}");
-    assert_ne!(renewed["refresh_token"], tokens["refresh_token"]);
-    let access = renewed["access_token"].as_str().unwrap();
-    assert_eq!(app.search(access, &f.own_account.name).await.status(), 200);
 }
 
 #[tokio::test]
@@ -1131,75 +746,4 @@ async fn the_consent_page_may_send_its_form_only_here_to_salesforce_or_to_the_cl
         html.contains(r#"id="redirect-host">client.example<"#),
         "{html}"
     );
-}
-
-#[tokio::test]
-async fn requests_together_on_a_session_due_for_renewal_make_one_refresh_and_keep_it() {
-    let clock = std::sync::Arc::new(sim::clock::ManualClock::new());
-    let app = spawn_with(
-        |sf| sf.rotate_refresh_tokens = true,
-        |s| {
-            s.oauth.clock = clock.clone();
-            // Access tokens outlive the Salesforce token's renewal age.
-            s.oauth.access_token_ttl = Duration::from_secs(3600);
-        },
-    )
-    .await;
-    let f = fixture(&org());
-    let (_, tokens) = app.tokens(&f.username, &[]).await;
-    let access = tokens["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(app.search(&access, &f.own_account.name).await.status(), 200);
-    assert_eq!(app.refreshes.get(), 0);
-    for round in 1..=2 {
-        // Past the age at which the stored Salesforce token is renewed before use.
-        clock.advance(Duration::from_secs(11 * 60));
-        let together = (0..8).map(|_| app.search(&access, &f.own_account.name));
-        let statuses: Vec<u16> = futures::future::join_all(together)
-            .await
-            .iter()
-            .map(|r| r.status().as_u16())
-            .collect();
-        assert_eq!(statuses, [200; 8], "round {round}");
-        assert_eq!(app.refreshes.get(), round, "one refresh in round {round}");
-    }
-    // The session lives on with the rotated refresh token.
-    assert_eq!(app.search(&access, &f.own_account.name).await.status(), 200);
-}
-
-/// Registers a client through a proxy that says the request came from `client`.
-async fn register_from(app: &AsApp, client: &str) -> u16 {
-    app.http
-        .post(format!("{}/oauth/register", app.base_url))
-        .header("x-forwarded-for", format!("198.51.100.200, {client}"))
-        .json(&json!({ "redirect_uris": [REDIRECT_URI] }))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-#[tokio::test]
-async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
-    let proxy = server::client_addr::TrustedProxies::parse_entry("127.0.0.0/8").unwrap();
-    let app = spawn(|s| {
-        s.oauth.registrations_per_minute = 2;
-        s.connections.trusted_proxies = server::client_addr::TrustedProxies::new(vec![proxy]);
-    })
-    .await;
-    assert_eq!(register_from(&app, "203.0.113.1").await, 201);
-    assert_eq!(register_from(&app, "203.0.113.1").await, 201);
-    assert_eq!(register_from(&app, "203.0.113.1").await, 429);
-    // Another client behind the same proxy is not held back; the address the client wrote
-    // itself (first in the list) is not the one counted.
-    assert_eq!(register_from(&app, "203.0.113.2").await, 201);
-}
-
-#[tokio::test]
-async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
-    let app = spawn(|s| s.oauth.registrations_per_minute = 2).await;
-    assert_eq!(register_from(&app, "203.0.113.1").await, 201);
-    assert_eq!(register_from(&app, "203.0.113.2").await, 201);
-    // The connection's own address counts: naming another client changes nothing.
-    assert_eq!(register_from(&app, "203.0.113.3").await, 429);
 }
