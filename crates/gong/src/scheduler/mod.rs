@@ -35,6 +35,7 @@
 //! from the queue before they cost a request.
 
 mod dispatch;
+mod fetch;
 mod lane;
 mod queues;
 mod replicas;

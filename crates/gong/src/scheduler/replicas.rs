@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::dispatch::{answer, fetch_kept};
+use super::fetch::{answer, claim_key, fetch_kept};
 use super::lane::LaneSpec;
 use super::{Got, Shared, FOLLOW_POLL};
 use crate::item::Outcome;
@@ -71,11 +71,6 @@ pub(super) async fn follow_taken(shared: &Arc<Shared>) {
             answer(&shared, &spec, results);
         });
     }
-}
-
-/// The claim of one id in one lane, held while this replica fetches it.
-pub(super) fn claim_key(lane: &str, id: &str) -> String {
-    format!("{lane}/{id}")
 }
 
 /// Waits for other replicas' fetches of `ids` to show up in the shared cache, polling every
