@@ -2,11 +2,11 @@
 //! caller its call record and that call's account (see [`crate::call_source`] for orgs
 //! without the Gong package).
 
-use crate::call_source::ResolvedSource;
-use crate::caller::Caller;
 use crate::error::ServiceError;
+use crate::identity::Caller;
 use crate::ids::{distinct, CallId};
 use crate::service::{Service, VISIBILITY_CHUNK};
+use crate::sources::ResolvedSource;
 use crate::{query, records};
 use salesforce::SalesforceClient;
 use serde_json::Value;

@@ -1,13 +1,13 @@
 //! Finding an account and listing its calls, as the caller sees them.
 
-use crate::call_source::ResolvedSource;
-use crate::caller::Caller;
 use crate::error::ServiceError;
+use crate::identity::Caller;
 use crate::ids::AccountId;
 use crate::model::{AccountHit, CallRow};
 use crate::service::{
     check_range, not_found, Service, MAX_CALL_LIST, MAX_SEARCH_CHARS, MIN_SEARCH_CHARS,
 };
+use crate::sources::ResolvedSource;
 use crate::{query, records};
 use serde_json::Value;
 

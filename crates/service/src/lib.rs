@@ -22,6 +22,7 @@ pub mod domains;
 pub mod dto;
 pub mod error;
 pub mod fields;
+pub mod identity;
 pub mod ids;
 pub mod meeting;
 pub mod methodology;
@@ -33,6 +34,7 @@ pub mod render;
 pub mod research;
 mod service;
 pub mod settings;
+pub mod sources;
 /// Names of the series the service records (see [`Service`]).
 pub mod service_metrics {
     pub use crate::service::{TOKEN_CACHE_HITS, TOKEN_CACHE_MISSES};
@@ -45,10 +47,9 @@ pub mod transcripts;
 pub use access::CallAccess;
 pub use briefing::BriefingRequest;
 pub use budget::{MaxChars, Rendering, DEFAULT_MAX_CHARS};
-pub use call_source::{CallSource, GongListing, ResolvedSource};
-pub use caller::{Caller, DEFAULT_TOKEN_CACHE_TTL};
 pub use error::{GongError, ServiceError, Upstream};
 pub use fields::GongFields;
+pub use identity::{Caller, DEFAULT_TOKEN_CACHE_TTL};
 pub use ids::{AccountId, CallId, EventId, MeetingChoice};
 pub use methodology::Methodology;
 pub use model::{
@@ -62,4 +63,5 @@ pub use service::{
     DEFAULT_MAX_CALLS_IN_FLIGHT, MAX_BRIEFING_CALLS, MAX_CALL_LIST, MAX_SEARCH_CHARS,
     MIN_SEARCH_CHARS,
 };
+pub use sources::{CallSource, GongListing, ResolvedSource};
 pub use transcripts::TranscriptsRequest;

@@ -12,11 +12,11 @@ use std::time::Duration;
 use gong::GongClient;
 use salesforce::SalesforceClient;
 
-use crate::call_source::{CallSource, GongListing, ResolvedSource};
-use crate::caller::{Caller, TokenCache, DEFAULT_TOKEN_CACHE_TTL};
 use crate::error::ServiceError;
 use crate::fields::GongFields;
+use crate::identity::{Caller, TokenCache, DEFAULT_TOKEN_CACHE_TTL};
 use crate::readiness::{Readiness, ReadinessCheck};
+use crate::sources::{CallSource, GongListing, ResolvedSource};
 
 /// Fewest characters (letters or digits) of a name search.
 pub const MIN_SEARCH_CHARS: usize = 2;

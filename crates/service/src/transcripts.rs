@@ -12,9 +12,9 @@ use transcript::budget::Measure;
 use transcript::CleanTranscript;
 
 use crate::budget::{fit_response, MaxChars};
-use crate::caller::Caller;
 use crate::dto::{FailedCall, TranscriptsAnswer};
 use crate::error::ServiceError;
+use crate::identity::Caller;
 use crate::ids::CallId;
 use crate::service::Service;
 

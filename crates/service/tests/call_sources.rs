@@ -159,7 +159,7 @@ fn print(window_days: u32, lines: &[Line]) {
 #[tokio::test]
 async fn both_sources_measured_on_the_sample_org() {
     let env = Env::new().await;
-    for window_days in [service::call_source::DEFAULT_WINDOW_DAYS, 90] {
+    for window_days in [service::sources::DEFAULT_WINDOW_DAYS, 90] {
         let lines = measure(&env, window_days).await;
         print(window_days, &lines);
         for l in &lines {
@@ -180,7 +180,7 @@ async fn both_sources_measured_on_the_sample_org() {
                 l.account
             );
         }
-        if window_days == service::call_source::DEFAULT_WINDOW_DAYS {
+        if window_days == service::sources::DEFAULT_WINDOW_DAYS {
             assert!(
                 lines.iter().all(|l| l.missed == 0),
                 "the default window covers the org"

@@ -674,17 +674,17 @@ pub struct CallSourceArgs {
     pub call_source: service::CallSource,
 
     /// Days back searched for an account's calls in Gong (gong source).
-    #[arg(long, env = "CALLBRIEF_GONG_CALL_WINDOW_DAYS", default_value_t = service::call_source::DEFAULT_WINDOW_DAYS)]
+    #[arg(long, env = "CALLBRIEF_GONG_CALL_WINDOW_DAYS", default_value_t = service::sources::DEFAULT_WINDOW_DAYS)]
     pub gong_call_window_days: u32,
 
     /// Most pages of Gong's call list read per listing (gong source), so one request cannot
     /// burn the daily quota; each page is one Gong request of up to 100 calls.
-    #[arg(long, env = "CALLBRIEF_GONG_CALL_MAX_PAGES", default_value_t = service::call_source::DEFAULT_MAX_PAGES)]
+    #[arg(long, env = "CALLBRIEF_GONG_CALL_MAX_PAGES", default_value_t = service::sources::DEFAULT_MAX_PAGES)]
     pub gong_call_max_pages: u32,
 
     /// Seconds one listing of Gong's calls is reused by later requests (gong source); 0 reads
     /// Gong every time.
-    #[arg(long, env = "CALLBRIEF_GONG_CALL_LIST_TTL_SECS", default_value_t = service::call_source::DEFAULT_LISTING_TTL.as_secs())]
+    #[arg(long, env = "CALLBRIEF_GONG_CALL_LIST_TTL_SECS", default_value_t = service::sources::DEFAULT_LISTING_TTL.as_secs())]
     pub gong_call_list_ttl_secs: u64,
 
     /// Comma-separated e-mail domains that never tie a call to an account (gong source):

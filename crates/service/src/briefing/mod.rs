@@ -8,9 +8,9 @@ mod meeting_context;
 pub use assemble::*;
 
 use crate::budget::{fit_briefing, MaxChars, Rendering};
-use crate::call_source::{gong_source_note, ResolvedSource};
-use crate::caller::Caller;
+use crate::call_source::gong_source_note;
 use crate::error::ServiceError;
+use crate::identity::Caller;
 use crate::ids::{distinct, AccountId, CallId, MeetingChoice};
 use crate::methodology::Methodology;
 use crate::model::{
@@ -19,6 +19,7 @@ use crate::model::{
 use crate::records::{ContactRecord, EventRecord};
 use crate::service::DEFAULT_BRIEFING_CALLS;
 use crate::service::{check_range, not_found, Service, MAX_BRIEFING_CALLS};
+use crate::sources::ResolvedSource;
 use crate::stakeholders::ContactRoleRecord;
 use crate::{query, records};
 use salesforce::{SalesforceClient, SalesforceError};

@@ -16,8 +16,8 @@ use transcript::CleanTranscript;
 
 use crate::briefing::BriefingRequest;
 use crate::budget::{fit_response, MaxChars, Rendering};
-use crate::caller::Caller;
 use crate::error::ServiceError;
+use crate::identity::Caller;
 use crate::ids::{AccountId, CallId};
 use crate::service::Service;
 pub use documents::{FetchDocument, SearchResult};

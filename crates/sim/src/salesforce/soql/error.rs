@@ -1,6 +1,15 @@
 //! Query errors in Salesforce's words: an error code and a message that points at the position.
 
-use super::lexer::Pos;
+/// A position in the query text: 1-based line and column (in characters) and the byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column, from 1, counted in characters.
+    pub col: usize,
+    /// Byte offset into the text.
+    pub offset: usize,
+}
 
 /// The `errorCode` values the query and search engines answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

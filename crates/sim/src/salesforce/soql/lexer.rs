@@ -2,19 +2,9 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
+pub use super::error::Pos;
 use super::error::{ErrorCode, QueryError};
 use crate::salesforce::wildcard::Wildcard;
-
-/// A position in the query text: 1-based line and column (in characters) and the byte offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    /// Line, from 1.
-    pub line: usize,
-    /// Column, from 1, counted in characters.
-    pub col: usize,
-    /// Byte offset into the text.
-    pub offset: usize,
-}
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
