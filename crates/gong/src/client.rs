@@ -404,9 +404,22 @@ impl GongClient {
         }
     }
 
+    /// Waits for the requests under way and stops the scheduler; when this was the last clone,
+    /// the cache's store is closed on return, so another client or a `cache` command can
+    /// open it at once.
+    pub async fn close(self) {
+        self.inner.scheduler.close().await;
+    }
+
     /// How much work waits for Gong right now, for monitoring.
     pub fn scheduler_stats(&self) -> SchedulerStats {
         self.inner.scheduler.stats()
+    }
+
+    /// Changes whenever the scheduler's queues do (ids queued, sent or answered), so a watcher
+    /// can wait for a state of [`Self::scheduler_stats`] instead of polling it.
+    pub fn scheduler_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.scheduler.changes()
     }
 
     /// When the operation starting now must be over.

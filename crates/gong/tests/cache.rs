@@ -75,14 +75,6 @@ fn store_bytes(dir: &Path) -> Vec<u8> {
     std::fs::read(dir.join(gong::cache::STORE_FILE)).unwrap()
 }
 
-/// Lets the tasks of a dropped client finish, so its store handle is closed.
-async fn settle() {
-    for _ in 0..10 {
-        tokio::task::yield_now().await;
-    }
-    tokio::time::sleep(Duration::from_millis(20)).await;
-}
-
 #[tokio::test]
 async fn a_warm_ask_makes_no_request_and_says_what_came_from_the_cache() {
     let server = server_missing(&[]).await;
@@ -143,8 +135,7 @@ async fn a_new_client_on_the_same_directory_serves_from_disk() {
         .await
         .unwrap();
     assert_eq!(first.cache_stats().unwrap().disk_entries, 4);
-    drop(first);
-    settle().await;
+    first.close().await;
 
     let second =
         GongClient::new(cached(config(&server), CacheMode::Disk, dir.path(), None)).unwrap();
@@ -261,8 +252,7 @@ async fn encrypted_values_read_back_with_their_key_and_are_misses_with_another()
     let writer = open(Some(KEY_A));
     writer.calls_with_transcripts(&ids(&["1"])).await.unwrap();
     assert!(writer.cache_stats().unwrap().encrypted);
-    drop(writer);
-    settle().await;
+    writer.close().await;
     assert!(!contains(&store_bytes(dir.path())));
     assert_eq!(requests(&server).await, 4);
 
@@ -274,8 +264,7 @@ async fn encrypted_values_read_back_with_their_key_and_are_misses_with_another()
         "hello from 1"
     );
     assert_eq!(requests(&server).await, 4);
-    drop(reader);
-    settle().await;
+    reader.close().await;
 
     // Another key, or none: a miss, never an error or wrong data.
     for key in [Some(KEY_B), None] {
@@ -283,8 +272,7 @@ async fn encrypted_values_read_back_with_their_key_and_are_misses_with_another()
         let data = other.calls_with_transcripts(&ids(&["1"])).await.unwrap();
         assert!(data.cached_call_ids.is_empty(), "{key:?}");
         assert_eq!(transcript_ids(&data.transcripts), ["1"]);
-        drop(other);
-        settle().await;
+        other.close().await;
     }
     assert_eq!(requests(&server).await, 8);
 }
@@ -376,8 +364,7 @@ async fn a_rotated_key_still_opens_what_its_previous_key_sealed() {
     ))
     .unwrap();
     writer.calls_with_transcripts(&ids(&["1"])).await.unwrap();
-    drop(writer);
-    settle().await;
+    writer.close().await;
     let sent = requests(&server).await;
     // The new key alone: a miss.
     let alone = GongClient::new(cached(
@@ -389,8 +376,7 @@ async fn a_rotated_key_still_opens_what_its_previous_key_sealed() {
     .unwrap();
     let data = alone.calls_with_transcripts(&ids(&["2"])).await.unwrap();
     assert!(data.cached_call_ids.is_empty());
-    drop(alone);
-    settle().await;
+    alone.close().await;
     // The new key with the old one as previous: call 1 is served from the store.
     let mut rotated = cached(config(&server), CacheMode::Disk, dir.path(), Some(KEY_B));
     rotated.cache.previous_keys = vec![CacheKey::parse(KEY_A).unwrap()];

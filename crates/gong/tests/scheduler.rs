@@ -13,6 +13,7 @@ use common::*;
 use gong::{
     CacheConfig, CacheMode, GongClient, GongConfig, GongError, InProcessState, SchedulerState, Slot,
 };
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
@@ -66,15 +67,6 @@ impl SchedulerState for Gate {
     }
 }
 
-/// Waits (bounded) until `done` holds, yielding to the client's tasks meanwhile.
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < give_up, "gave up waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
 async fn requests_to(server: &MockServer, endpoint: &str) -> Vec<Vec<String>> {
     server
         .received_requests()
@@ -98,10 +90,13 @@ struct Echo {
     missing: Vec<&'static str>,
     fail_with: Option<&'static str>,
     delay: Duration,
+    /// Told of each request as it arrives (before any delay).
+    arrived: Arc<Notify>,
 }
 
 impl Respond for Echo {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.arrived.notify_one();
         let asked = call_ids_of(request);
         if let Some(bad) = self.fail_with {
             if asked.iter().any(|id| id == bad) {
@@ -136,6 +131,7 @@ async fn echo_server(transcripts: Echo) -> MockServer {
             missing: Vec::new(),
             fail_with: None,
             delay: transcripts.delay,
+            arrived: transcripts.arrived.clone(),
         })
         .mount(&server)
         .await;
@@ -177,7 +173,7 @@ async fn concurrent_asks_leave_in_one_request_pair_and_each_gets_its_own_ids() {
         }
     });
     // Ids 1, 2, 3 for each of the two endpoints; "2" is queued once.
-    until("both asks are queued", || {
+    until(&client, "both asks are queued", || {
         client.scheduler_stats().queued_ids == 6
     })
     .await;
@@ -211,7 +207,7 @@ async fn an_id_in_flight_is_fetched_once_for_every_asker() {
         let client = client.clone();
         async move { client.calls_with_transcripts_for("a", &ids(&["7"])).await }
     });
-    until("the first pair is in flight", || {
+    until(&client, "the first pair is in flight", || {
         client.scheduler_stats().in_flight_ids == 2
     })
     .await;
@@ -246,7 +242,10 @@ async fn partial_failures_in_shared_batches_reach_only_the_askers_of_those_ids()
                 .await
         }
     });
-    until("a is queued", || client.scheduler_stats().queued_ids == 4).await;
+    until(&client, "a is queued", || {
+        client.scheduler_stats().queued_ids == 4
+    })
+    .await;
     let b = tokio::spawn({
         let client = client.clone();
         async move {
@@ -255,7 +254,10 @@ async fn partial_failures_in_shared_batches_reach_only_the_askers_of_those_ids()
                 .await
         }
     });
-    until("b is queued", || client.scheduler_stats().queued_ids == 8).await;
+    until(&client, "b is queued", || {
+        client.scheduler_stats().queued_ids == 8
+    })
+    .await;
     gate.open();
     let a = a.await.unwrap().unwrap();
     let b = b.await.unwrap().unwrap();
@@ -295,7 +297,7 @@ async fn each_caller_keeps_its_own_deadline_inside_a_shared_batch() {
                 .await
         }
     });
-    until("hasty is queued", || {
+    until(&client, "hasty is queued", || {
         client.scheduler_stats().queued_ids == 2
     })
     .await;
@@ -307,7 +309,7 @@ async fn each_caller_keeps_its_own_deadline_inside_a_shared_batch() {
                 .await
         }
     });
-    until("patient is queued", || {
+    until(&client, "patient is queued", || {
         client.scheduler_stats().queued_ids == 4
     })
     .await;
@@ -326,7 +328,8 @@ async fn each_caller_keeps_its_own_deadline_inside_a_shared_batch() {
 
 #[tokio::test]
 async fn a_caller_with_many_ids_does_not_starve_a_caller_with_one() {
-    let server = echo_server(Echo::default()).await;
+    let echo = Echo::default();
+    let server = echo_server(echo.clone()).await;
     let gate = Gate::closed();
     let mut config = config(&server);
     config.batch_size = 10;
@@ -336,19 +339,21 @@ async fn a_caller_with_many_ids_does_not_starve_a_caller_with_one() {
         let client = client.clone();
         async move { client.calls_with_transcripts_for("a", &many).await }
     });
-    until("a is queued", || client.scheduler_stats().queued_ids == 80).await;
+    until(&client, "a is queued", || {
+        client.scheduler_stats().queued_ids == 80
+    })
+    .await;
     let b = tokio::spawn({
         let client = client.clone();
         async move { client.calls_with_transcripts_for("b", &ids(&["21"])).await }
     });
-    until("b is queued", || client.scheduler_stats().queued_ids == 82).await;
+    until(&client, "b is queued", || {
+        client.scheduler_stats().queued_ids == 82
+    })
+    .await;
     // One slot: the first request must already carry b's id.
     gate.grant(1);
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while request_count(&server).await == 0 {
-        assert!(Instant::now() < give_up, "no request left");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    echo.arrived.notified().await;
     // The one permit is spent: no second request can leave until the gate opens.
     assert_eq!(gate.permits.load(Ordering::SeqCst), 0);
     let first = server.received_requests().await.unwrap_or_default();
@@ -476,7 +481,7 @@ async fn a_team_of_24_asking_for_5_calls_each_costs_four_gong_requests() {
             })
         })
         .collect();
-    until("every rep is queued", || {
+    until(&client, "every rep is queued", || {
         client.scheduler_stats().queued_ids == 240
     })
     .await;
@@ -502,11 +507,11 @@ async fn a_team_of_24_asking_for_5_calls_each_costs_four_gong_requests() {
 
 #[tokio::test]
 async fn no_more_batches_are_in_flight_than_allowed() {
-    let server = echo_server(Echo {
+    let echo = Echo {
         delay: Duration::from_secs(1),
         ..Echo::default()
-    })
-    .await;
+    };
+    let server = echo_server(echo.clone()).await;
     let mut config = config(&server);
     config.max_in_flight = 1;
     let client = GongClient::new(config).unwrap();
@@ -516,16 +521,12 @@ async fn no_more_batches_are_in_flight_than_allowed() {
     });
     // The transcript and the call details would leave together; with one place in flight the
     // second waits for the first to come back.
-    until("one request in flight and one queued", || {
+    until(&client, "one request in flight and one queued", || {
         let stats = client.scheduler_stats();
         stats.in_flight_ids == 1 && stats.queued_ids == 1
     })
     .await;
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while request_count(&server).await == 0 {
-        assert!(Instant::now() < give_up, "the first request never arrived");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    echo.arrived.notified().await;
     assert_eq!(request_count(&server).await, 1);
     let stats = client.scheduler_stats();
     assert_eq!((stats.in_flight_ids, stats.queued_ids), (1, 1));

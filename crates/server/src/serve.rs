@@ -110,12 +110,15 @@ where
         };
         // Small answers go out without Nagle's delay; failing to set it changes nothing else.
         let _ = stream.set_nodelay(true);
+        let stream = Placed {
+            place: Some(place),
+            io: stream,
+        };
         let connection = graceful.watch(connection(stream, peer, router.clone(), &limits));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
-            drop(place);
         });
     }
     drop(listener);
@@ -213,6 +216,45 @@ impl Drop for AddressPlace {
                 }
             }
         }
+    }
+}
+
+/// A connection holding its places (under the total cap and its address's), given back as it
+/// shuts down or is dropped: before the peer can see it closed, so a client that saw one of its
+/// connections close always finds that place free.
+pub struct Placed<I> {
+    // Declared before `io`: dropped first, so the place is free before the socket closes.
+    place: Option<(tokio::sync::OwnedSemaphorePermit, AddressPlace)>,
+    io: I,
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for Placed<I> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl<I: AsyncWrite + Unpin> AsyncWrite for Placed<I> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.place = None;
+        Pin::new(&mut this.io).poll_shutdown(cx)
     }
 }
 

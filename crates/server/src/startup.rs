@@ -437,7 +437,7 @@ mod tests {
         assert!(!body.to_string().contains("secret internals"));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_slow_handler_is_cut_off_with_a_504_json() {
         async fn slow() -> &'static str {
             tokio::time::sleep(Duration::from_secs(5)).await;

@@ -2,12 +2,13 @@
 //! dropped. Tests that share state between replicas run against the real server (Debian's
 //! `redis-server` package), never a stand-in, so the Lua scripts and expiries are Redis's own.
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::{BufRead as _, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
-/// How long a started server may take to answer `PING`.
+/// How long a started server may take to say it is ready.
 const READY_WITHIN: Duration = Duration::from_secs(10);
 
 /// A running `redis-server`; killed on drop.
@@ -81,10 +82,11 @@ impl RedisServer {
         }
     }
 
-    /// Starts the server again on the same port, empty, and waits until it answers.
+    /// Starts the server again on the same port, empty, and waits until its log says it
+    /// accepts connections.
     ///
     /// # Panics
-    /// When it cannot be started or does not answer within 10 s.
+    /// When it cannot be started or does not say it is ready within 10 s.
     pub fn restart(&mut self) {
         self.stop();
         let mut command = Command::new("redis-server");
@@ -93,49 +95,22 @@ impl RedisServer {
             .args(["--bind", "127.0.0.1"])
             .args(["--save", ""])
             .args(["--appendonly", "no"])
-            .stdout(Stdio::null())
             .stderr(Stdio::null());
         if let Some(pw) = &self.password {
             command.args(["--requirepass", pw]);
         }
-        let child = command
+        let mut child = command
+            .stdout(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start redis-server: {e}"));
+        let ready = child.stdout.take().map(announce_ready);
         self.child = Some(child);
-        let give_up = Instant::now() + READY_WITHIN;
-        while !self.answers() {
-            assert!(
-                Instant::now() < give_up,
-                "redis-server on port {} did not answer within {READY_WITHIN:?}",
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Whether the server answers `PING` (after `AUTH` when it has a password).
-    fn answers(&self) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-        let mut request = String::new();
-        if let Some(pw) = &self.password {
-            request.push_str(&format!("AUTH {pw}\r\n"));
-        }
-        request.push_str("PING\r\n");
-        if stream.write_all(request.as_bytes()).is_err() {
-            return false;
-        }
-        let mut seen = Vec::new();
-        let mut buf = [0u8; 64];
-        while !String::from_utf8_lossy(&seen).contains("PONG") {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => return false,
-                Ok(n) => seen.extend_from_slice(&buf[..n]),
-            }
-        }
-        true
+        let announced = ready.is_some_and(|ready| ready.recv_timeout(READY_WITHIN).is_ok());
+        assert!(
+            announced,
+            "redis-server on port {} did not say it was ready within {READY_WITHIN:?}",
+            self.port
+        );
     }
 }
 
@@ -143,6 +118,24 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Reads the server's log and tells the receiver once it says it accepts connections; then
+/// goes on reading (and dropping) the log so the server never blocks on a full pipe.
+fn announce_ready(log: ChildStdout) -> mpsc::Receiver<()> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(log).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("Ready to accept connections") {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(());
+                }
+            }
+        }
+    });
+    rx
 }
 
 /// A port free right now on the loopback interface.
@@ -156,6 +149,35 @@ fn free_port() -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read as _, Write as _};
+    use std::net::TcpStream;
+
+    impl RedisServer {
+        /// Whether the server answers `PING` (after `AUTH` when it has a password).
+        fn answers(&self) -> bool {
+            let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+                return false;
+            };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+            let mut request = String::new();
+            if let Some(pw) = &self.password {
+                request.push_str(&format!("AUTH {pw}\r\n"));
+            }
+            request.push_str("PING\r\n");
+            if stream.write_all(request.as_bytes()).is_err() {
+                return false;
+            }
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 64];
+            while !String::from_utf8_lossy(&seen).contains("PONG") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            true
+        }
+    }
 
     #[test]
     fn a_server_starts_answers_stops_and_restarts_on_its_port() {

@@ -41,10 +41,11 @@ mod queues;
 mod replicas;
 
 use std::collections::{HashSet, VecDeque};
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::sync::{mpsc, watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -79,11 +80,15 @@ pub struct SchedulerStats {
 
 struct Shared {
     queues: Mutex<Queues>,
+    /// Counts changes to the queues, so a watcher can wait for a state instead of polling.
+    changes: watch::Sender<u64>,
     wake: Arc<Notify>,
     transport: Arc<Transport>,
     batch_size: usize,
     /// One permit per batch request in flight: bounds the memory Gong's answers take.
     in_flight: Arc<Semaphore>,
+    /// The number of those permits.
+    max_in_flight: u32,
     /// The configured deadline, named in `DeadlineExceeded` errors.
     deadline: Duration,
     /// How long the window's last free slot waits for a fuller batch (see
@@ -100,10 +105,44 @@ impl Drop for Shared {
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Queues> {
+    fn lock(&self) -> QueuesGuard<'_> {
         // Every critical section leaves the queues consistent; recover from a poisoned lock
         // rather than failing every later request.
-        self.queues.lock().unwrap_or_else(PoisonError::into_inner)
+        QueuesGuard {
+            queues: self.queues.lock().unwrap_or_else(PoisonError::into_inner),
+            changes: &self.changes,
+            changed: false,
+        }
+    }
+}
+
+/// The queues, locked; a guard that was used to change them tells the watchers of
+/// [`Scheduler::changes`] when it is released.
+struct QueuesGuard<'a> {
+    queues: MutexGuard<'a, Queues>,
+    changes: &'a watch::Sender<u64>,
+    changed: bool,
+}
+
+impl Deref for QueuesGuard<'_> {
+    type Target = Queues;
+    fn deref(&self) -> &Queues {
+        &self.queues
+    }
+}
+
+impl DerefMut for QueuesGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Queues {
+        self.changed = true;
+        &mut self.queues
+    }
+}
+
+impl Drop for QueuesGuard<'_> {
+    fn drop(&mut self) {
+        if self.changed {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 }
 
@@ -125,10 +164,12 @@ impl Scheduler {
         Self {
             shared: Arc::new(Shared {
                 queues: Mutex::new(Queues::default()),
+                changes: watch::Sender::new(0),
                 wake: Arc::new(Notify::new()),
                 transport,
                 batch_size: batch_size.max(1),
                 in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
+                max_in_flight: u32::try_from(max_in_flight.max(1)).unwrap_or(u32::MAX),
                 deadline,
                 last_slot_wait,
                 cache,
@@ -150,6 +191,32 @@ impl Scheduler {
         }
         stats.waiting_callers = callers.len();
         stats
+    }
+
+    /// Changes whenever ids are queued, sent or answered: lets a monitor or a test wait for a
+    /// queue state ([`Self::stats`]) without polling.
+    pub(crate) fn changes(&self) -> watch::Receiver<u64> {
+        self.shared.changes.subscribe()
+    }
+
+    /// Stops the dispatcher and waits for the batches under way, so nothing of this
+    /// scheduler holds the cache any more when it returns.
+    pub(crate) async fn close(&self) {
+        let handle = self
+            .dispatcher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            handle.abort();
+            let _ = handle.await;
+        }
+        // Each batch task gives its permit back after it let go of the scheduler.
+        let _ = self
+            .shared
+            .in_flight
+            .acquire_many(self.shared.max_in_flight)
+            .await;
     }
 
     /// Starts the dispatcher on the current runtime unless it runs already.

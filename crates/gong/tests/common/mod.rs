@@ -172,3 +172,19 @@ pub fn call_ids_of(request: &wiremock::Request) -> Vec<String> {
 pub fn transcript_ids(transcripts: &[gong::wire::CallTranscript]) -> Vec<&str> {
     transcripts.iter().map(|t| t.call_id.as_str()).collect()
 }
+
+/// Waits until `done` holds, woken by each change of the client's queues (bounded, so a
+/// broken scheduler fails the test instead of hanging it).
+pub async fn until(client: &gong::GongClient, what: &str, mut done: impl FnMut() -> bool) {
+    let mut changes = client.scheduler_changes();
+    let holds = async {
+        while !done() {
+            if changes.changed().await.is_err() {
+                return false;
+            }
+        }
+        true
+    };
+    let held = tokio::time::timeout(Duration::from_secs(10), holds).await;
+    assert!(matches!(held, Ok(true)), "gave up waiting until {what}");
+}
