@@ -48,6 +48,9 @@ pub enum Command {
     /// Print the meeting-prep briefing pack for one account (Markdown, ready to paste into any
     /// assistant, or JSON), using the service credentials.
     Briefing(Box<crate::briefing::BriefingArgs>),
+    /// List a rep's customer meetings of the next hours (Salesforce events they own or are
+    /// invited to) and whether each briefing's calls are cached, using the service credentials.
+    Meetings(Box<crate::meetings::MeetingsArgs>),
     /// Serve MCP over stdin/stdout for desktop clients (Claude Desktop, IDEs) that start
     /// callbrief themselves; acts with the service credentials, logs to stderr.
     Mcp(Box<crate::mcp::McpArgs>),

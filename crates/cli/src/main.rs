@@ -12,6 +12,7 @@ mod cache;
 mod demo;
 mod gpt_setup;
 mod mcp;
+mod meetings;
 mod oauth_client;
 mod probe;
 mod serve;
@@ -85,6 +86,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Briefing(args) => {
             // The pack goes to stdout; logs only for problems, on stderr.
+            server::telemetry::init(log_format, "warn");
+            print_stdout(&args.run().await?)
+        }
+        Command::Meetings(args) => {
             server::telemetry::init(log_format, "warn");
             print_stdout(&args.run().await?)
         }

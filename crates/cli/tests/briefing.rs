@@ -1,4 +1,5 @@
-//! `callbrief briefing`: the real binary against the Gong and Salesforce simulators.
+//! `callbrief briefing` and `callbrief meetings`: the real binary against the Gong and Salesforce
+//! simulators.
 
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
@@ -37,6 +38,16 @@ async fn sims() -> Sims {
 
 /// Runs `callbrief briefing <args>` against the simulators, off the async runtime that serves them.
 async fn briefing(sims: &Sims, args: &[&str], with_salesforce: bool) -> (Output, String, String) {
+    callbrief(sims, "briefing", args, with_salesforce).await
+}
+
+/// Runs `callbrief <command> <args>` against the simulators.
+async fn callbrief(
+    sims: &Sims,
+    command: &str,
+    args: &[&str],
+    with_salesforce: bool,
+) -> (Output, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
     for (key, _) in std::env::vars() {
         if key.starts_with("CALLBRIEF_")
@@ -48,7 +59,7 @@ async fn briefing(sims: &Sims, args: &[&str], with_salesforce: bool) -> (Output,
     }
     // Tests never write to the user's cache directory.
     cmd.env("CALLBRIEF_CACHE", "memory");
-    cmd.arg("briefing")
+    cmd.arg(command)
         .args(args)
         .env("GONG_BASE_URL", &sims.gong)
         .env("GONG_ACCESS_KEY", "demo-access-key")
@@ -292,4 +303,70 @@ async fn service_credentials_by_the_jwt_bearer_flow_need_no_secret() {
         .await
         .unwrap();
     assert!(!out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meetings_lists_a_reps_week_as_a_table_or_json_and_names_a_bad_user() {
+    let sims = sims().await;
+    let maya = sims
+        .org
+        .users
+        .iter()
+        .find(|u| u.first_name == "Maya")
+        .unwrap()
+        .clone();
+    let now = chrono::Utc::now();
+    let week = now + chrono::Duration::hours(168);
+    // An event a few minutes from either end of the window may fall on either side by the
+    // time the command reads the clock: those are not compared.
+    let margin = chrono::Duration::minutes(5);
+    let settled = |id: &str| {
+        sims.org
+            .events
+            .iter()
+            .find(|e| e.id == id)
+            .is_some_and(|e| (e.start - now).abs() > margin && (e.start - week).abs() > margin)
+    };
+    // Hers, in the week, not private (the service credentials leave private events out).
+    let mut expected: Vec<&sim::org::Event> = sims
+        .org
+        .events
+        .iter()
+        .filter(|e| e.owner_id == maya.id && !e.is_private && e.start >= now && e.start < week)
+        .filter(|e| settled(&e.id))
+        .collect();
+    expected.sort_by_key(|e| e.start);
+    assert!(
+        !expected.is_empty(),
+        "the sample org gives Maya meetings this week"
+    );
+
+    let args = ["--user", maya.username.as_str(), "--hours", "168"];
+    let (out, stdout, stderr) = callbrief(&sims, "meetings", &args, true).await;
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.starts_with("| Start (UTC) | Account |"), "{stdout}");
+    for event in &expected {
+        assert!(stdout.contains(&event.id), "{}: {stdout}", event.id);
+    }
+
+    let json_args = [&args[..], &["--format", "json"]].concat();
+    let (out, stdout, stderr) = callbrief(&sims, "meetings", &json_args, true).await;
+    assert!(out.status.success(), "{stderr}");
+    let body: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let ids: Vec<&str> = body["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["eventId"].as_str())
+        .filter(|id| settled(id))
+        .collect();
+    let expected_ids: Vec<&str> = expected.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, expected_ids);
+
+    let (out, _, stderr) = callbrief(&sims, "meetings", &["--user", "not a user"], true).await;
+    assert!(!out.status.success());
+    assert!(stderr.contains("--user"), "{stderr}");
+    let (out, _, stderr) = callbrief(&sims, "meetings", &["--user", &maya.username], false).await;
+    assert!(!out.status.success());
+    assert!(stderr.contains("SALESFORCE_INSTANCE_URL"), "{stderr}");
 }

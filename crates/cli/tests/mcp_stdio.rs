@@ -138,7 +138,7 @@ async fn stdio_serves_the_tools_with_the_service_credentials() {
         mcp.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
 
         let tools = mcp.request(2, "tools/list", json!({}));
-        assert_eq!(tools["tools"].as_array().map(Vec::len), Some(6), "{tools}");
+        assert_eq!(tools["tools"].as_array().map(Vec::len), Some(7), "{tools}");
 
         let found = mcp.request(
             3,

@@ -250,6 +250,33 @@ impl GongClient {
         Ok(data)
     }
 
+    /// Which of `call_ids` (deduplicated) a briefing would read wholly from the cache, its
+    /// transcript and its call details, in any tier; asks Gong nothing. For "is it ready"
+    /// answers and for prefetching only what is missing.
+    pub async fn cached(&self, call_ids: &[CallId]) -> Vec<CallId> {
+        let Some(cache) = &self.inner.cache else {
+            return Vec::new();
+        };
+        let ids = batch::dedupe(call_ids);
+        let keys: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
+        let mut whole = vec![true; ids.len()];
+        let lanes = [
+            LaneSpec::transcripts(),
+            LaneSpec::extensive(&wire::ContentSelector::with_intelligence()),
+        ];
+        for lane in &lanes {
+            for (i, got) in cache.get_many(&lane.key, &keys).await.iter().enumerate() {
+                if got.is_none() {
+                    whole[i] = false;
+                }
+            }
+        }
+        ids.into_iter()
+            .zip(whole)
+            .filter_map(|(id, cached)| cached.then_some(id))
+            .collect()
+    }
+
     /// Transcripts only, from the cache or Gong; any id that could not be fetched fails the
     /// whole call.
     pub async fn transcripts(

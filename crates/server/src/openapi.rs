@@ -51,6 +51,7 @@ in Salesforce.";
         crate::routes::accounts::search_accounts,
         crate::routes::accounts::list_account_calls,
         crate::routes::accounts::account_briefing,
+        crate::routes::meetings::list_my_meetings,
     ),
     components(schemas(
         TranscriptsRequest,
@@ -70,6 +71,8 @@ in Salesforce.";
         service::Briefing,
         service::Truncation,
         service::Methodology,
+        service::MyMeetings,
+        service::MeetingRow,
     )),
     tags(
         (name = "transcripts", description = "Gong call transcripts"),
@@ -265,7 +268,7 @@ mod tests {
         let ops = operations(&doc);
         assert_eq!(
             ops.len(),
-            4,
+            5,
             "{:?}",
             ops.iter().map(|(w, _)| w).collect::<Vec<_>>()
         );

@@ -255,7 +255,9 @@ fn router(
     settings: &Settings,
 ) -> Router {
     let auth_server = oauth::authorization_server(settings, &state.service);
-    let rest = routes::transcripts::router().merge(routes::accounts::router());
+    let rest = routes::transcripts::router()
+        .merge(routes::accounts::router())
+        .merge(routes::meetings::router());
     let mcp = crate::mcp::router(
         state.service.clone(),
         crate::mcp::McpConfig::from_settings(settings),

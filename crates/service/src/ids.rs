@@ -107,7 +107,8 @@ impl EventId {
         } else {
             Err(ServiceError::validation(
                 field,
-                "must be next, none, or a Salesforce event id: 15 or 18 letters and digits                  starting with 00U",
+                "must be next, none, or a Salesforce event id: 15 or 18 letters and digits \
+                 starting with 00U",
             ))
         }
     }
@@ -471,5 +472,47 @@ mod tests {
             let pattern_ok = (s.len() == 15 || s.len() == 18) && s.starts_with("001");
             prop_assert_eq!(is_account_id(&s), pattern_ok);
         }
+    }
+}
+
+/// Whose calendar to read with the service credentials: a Salesforce user id (`005…`) or a
+/// username (Salesforce logins are e-mail shaped, at most 80 characters). Only these shapes
+/// are ever written into SOQL (and then as escaped literals).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum UserRef {
+    /// A user id, 15 or 18 letters and digits starting with `005`.
+    Id(String),
+    /// A username such as `maya.chen@callbrief-demo.com`.
+    Username(String),
+}
+
+/// Longest Salesforce username.
+pub const MAX_USERNAME_CHARS: usize = 80;
+
+impl UserRef {
+    /// Reads a user id or username (surrounding blanks ignored); the error names `field`.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ServiceError> {
+        let text = raw.trim();
+        let is_id = (text.len() == 15 || text.len() == 18)
+            && text.bytes().all(|b| b.is_ascii_alphanumeric())
+            && text.starts_with("005");
+        if is_id {
+            return Ok(Self::Id(text.to_owned()));
+        }
+        let username = text.chars().count() <= MAX_USERNAME_CHARS
+            && text
+                .split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+        if username {
+            return Ok(Self::Username(text.to_owned()));
+        }
+        Err(ServiceError::validation(
+            field,
+            format!(
+                "must be a Salesforce user id (15 or 18 letters and digits starting with 005) \
+                 or a username (e-mail shaped, at most {MAX_USERNAME_CHARS} characters)"
+            ),
+        ))
     }
 }

@@ -27,6 +27,7 @@ pub mod ids;
 pub mod meeting;
 pub mod methodology;
 pub mod model;
+pub mod my_meetings;
 pub mod query;
 pub mod readiness;
 pub mod records;
@@ -50,12 +51,14 @@ pub use budget::{MaxChars, Rendering, DEFAULT_MAX_CHARS};
 pub use error::{GongError, ServiceError, Upstream};
 pub use fields::GongFields;
 pub use identity::{Caller, DEFAULT_TOKEN_CACHE_TTL};
-pub use ids::{AccountId, CallId, EventId, MeetingChoice};
+pub use ids::{AccountId, CallId, EventId, MeetingChoice, UserRef};
 pub use methodology::Methodology;
 pub use model::{
     AccountHit, AccountSummary, Briefing, BriefingCall, BriefingTranscript, CallIntelligence,
-    CallRow, ContactSummary, OpportunitySummary, TranscriptMode, Truncation,
+    CallRow, ContactSummary, MeetingRow, MyMeetings, OpportunitySummary, TranscriptMode,
+    Truncation,
 };
+pub use my_meetings::{MeetingsRequest, DEFAULT_MEETING_HOURS, MAX_MEETING_HOURS};
 pub use readiness::{Readiness, ReadinessCheck};
 pub use render::render_markdown;
 pub use service::{

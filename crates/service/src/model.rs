@@ -471,3 +471,39 @@ pub struct Briefing {
     /// The calls' transcripts, newest first (possibly cut; see `truncation`).
     pub transcripts: Vec<BriefingTranscript>,
 }
+
+/// One customer meeting on a rep's calendar, and whether its briefing is ready.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingRow {
+    /// Salesforce event id (00U…), to pass as the briefing's `meeting`.
+    pub event_id: String,
+    /// Start, ISO-8601 in UTC.
+    pub start: Option<String>,
+    /// End, ISO-8601 in UTC.
+    pub end: Option<String>,
+    /// The event's subject.
+    pub subject: Option<String>,
+    /// Salesforce account id (18 characters), to pass to the briefing.
+    pub account_id: String,
+    /// The account's name.
+    pub account_name: String,
+    /// People on the meeting: its invitees and its owner.
+    pub attendees: usize,
+    /// How many calls the account's briefing shows (its newest, as the briefing picks them).
+    pub briefing_calls: usize,
+    /// Whether every one of those calls is already in callbrief's cache (also when there are
+    /// none): the briefing then waits for nothing from Gong.
+    pub cached: bool,
+}
+
+/// The caller's customer meetings in the hours asked for, soonest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MyMeetings {
+    /// The meetings, soonest first.
+    pub meetings: Vec<MeetingRow>,
+    /// What the reader must know: meetings left out, parts that could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}

@@ -130,6 +130,57 @@ pub fn event_on_account(event_id: &EventId, account_id: &AccountId) -> String {
     )
 }
 
+/// Most meetings one calendar read returns.
+pub const MAX_MEETINGS: usize = 200;
+
+/// SOQL for the events `user_id` is invited to that start in `[from, to)`.
+pub fn invitations(user_id: &str, from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
+    format!(
+        "SELECT EventId FROM EventRelation WHERE RelationId = {} AND Event.StartDateTime >= {} \
+         AND Event.StartDateTime < {} LIMIT {MAX_MEETINGS}",
+        soql_string_literal(user_id),
+        datetime_literal(from),
+        datetime_literal(to)
+    )
+}
+
+/// SOQL for the customer events (on an account, or on anything of one) starting in
+/// `[from, to)` that `user_id` owns or that are among `invited`, soonest first; without
+/// `private`, events marked private are left out.
+pub fn calendar(
+    user_id: &str,
+    invited: &[String],
+    (from, to): (&DateTime<Utc>, &DateTime<Utc>),
+    private: bool,
+) -> String {
+    let mut whose = format!("OwnerId = {}", soql_string_literal(user_id));
+    if !invited.is_empty() {
+        let ids: Vec<String> = invited.iter().map(|id| soql_string_literal(id)).collect();
+        whose = format!("({whose} OR Id IN ({}))", ids.join(", "));
+    }
+    let private = if private {
+        ""
+    } else {
+        " AND IsPrivate = false"
+    };
+    format!(
+        "SELECT Id, Subject, StartDateTime, EndDateTime, AccountId, Account.Name, OwnerId, \
+         (SELECT RelationId FROM EventRelations LIMIT {MAX_INVITEES}) FROM Event \
+         WHERE {whose} AND AccountId != null AND StartDateTime >= {} AND StartDateTime < {}{private} \
+         ORDER BY StartDateTime ASC LIMIT {MAX_MEETINGS}",
+        datetime_literal(from),
+        datetime_literal(to)
+    )
+}
+
+/// SOQL for the user with this username.
+pub fn user_by_username(username: &str) -> String {
+    format!(
+        "SELECT Id FROM User WHERE Username = {} LIMIT 1",
+        soql_string_literal(username)
+    )
+}
+
 /// SOQL for the people among `ids` of one object (`Contact`, `Lead` or `User`), by id.
 pub fn people<S: AsRef<str>>(object: &str, ids: &[S]) -> String {
     let list: Vec<String> = ids

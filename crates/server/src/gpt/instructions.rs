@@ -39,7 +39,12 @@ fn one_action_steps(text: &mut String, methodology: Methodology) {
          to the company name as the rep wrote it. Show each match on its own line as \
          \"Account Name - Id\" and ask the rep which one they mean, even when there is only one \
          match. If nothing matches, say so and ask for another spelling. Never pick an account \
-         yourself.\n\n",
+         yourself. When the rep asks to be prepared for their day (\"prepare me for today\"), \
+         call listMyMeetings instead (if it answers that user is required, ask the rep for \
+         their Salesforce username and pass it as user), show the meetings with their times and \
+         accounts, and \
+         take them one by one: each meeting's account is already confirmed, and its eventId \
+         goes in the briefing's meeting.\n\n",
     );
     text.push_str(&format!(
         "2. Get the briefing. When the rep has confirmed an account, call getAccountBriefing \

@@ -21,14 +21,14 @@ use service::dto::{AccountCallsResponse, AccountsResponse};
 use service::ids::{parse_call_ids, parse_offsets};
 use service::GongError;
 use service::{
-    render_markdown, AccountId, BriefingRequest, Caller, MaxChars, MeetingChoice, Methodology,
-    Rendering, Service, ServiceError, TranscriptsRequest, DEFAULT_BRIEFING_CALLS,
-    DEFAULT_CALL_LIST,
+    render_markdown, AccountId, BriefingRequest, Caller, MaxChars, MeetingChoice, MeetingsRequest,
+    Methodology, Rendering, Service, ServiceError, TranscriptsRequest, UserRef,
+    DEFAULT_BRIEFING_CALLS, DEFAULT_CALL_LIST, DEFAULT_MEETING_HOURS,
 };
 
 use super::params::{
     self, FetchArgs, GetAccountBriefingArgs, GetCallTranscriptsArgs, ListAccountCallsArgs,
-    SearchAccountsArgs, SearchArgs,
+    ListMyMeetingsArgs, SearchAccountsArgs, SearchArgs,
 };
 use super::prompts;
 use super::tools;
@@ -40,6 +40,7 @@ Gong, with the signed-in person's own Salesforce permissions. To prepare a meeti
 by name, confirm the account with the person when several match, then get_account_briefing (one call: \
 the next meeting and who is coming, what changed since the last call, account, open opportunities, \
 contacts, recent calls with transcripts, and how to write it up); open the briefing with the meeting. \
+For \"prepare me for today\", list_my_meetings first, then a briefing per meeting. \
 list_account_calls and get_call_transcripts give finer control. Cite the call title and date for \
 every insight.";
 
@@ -130,6 +131,7 @@ impl CallbriefMcp {
         let result = match name {
             tools::SEARCH_ACCOUNTS => dispatch!(search_accounts),
             tools::LIST_ACCOUNT_CALLS => dispatch!(list_account_calls),
+            tools::LIST_MY_MEETINGS => dispatch!(list_my_meetings),
             tools::GET_CALL_TRANSCRIPTS => dispatch!(get_call_transcripts),
             tools::GET_ACCOUNT_BRIEFING => dispatch!(get_account_briefing),
             tools::SEARCH => dispatch!(search),
@@ -163,6 +165,23 @@ impl CallbriefMcp {
             .await
             .map_err(service_message)?;
         structured(&AccountCallsResponse { account_id, calls }, None)
+    }
+
+    async fn list_my_meetings(&self, caller: &Caller, args: ListMyMeetingsArgs) -> ToolResult {
+        let user = match args.user.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(user) => Some(UserRef::parse("user", user).map_err(service_message)?),
+        };
+        let request = MeetingsRequest {
+            hours: args.hours.unwrap_or(DEFAULT_MEETING_HOURS),
+            user,
+        };
+        let meetings = self
+            .service()
+            .my_meetings(caller, &request)
+            .await
+            .map_err(service_message)?;
+        structured(&meetings, None)
     }
 
     async fn get_call_transcripts(

@@ -28,6 +28,18 @@ pub struct ListAccountCallsArgs {
     pub limit: Option<usize>,
 }
 
+/// `list_my_meetings`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListMyMeetingsArgs {
+    /// How many hours ahead (1-168, default 24).
+    #[schemars(range(min = 1, max = 168))]
+    pub hours: Option<usize>,
+    /// With an API key only: whose meetings, as a Salesforce user id (005...) or username.
+    /// Leave it out when signed in with Salesforce: the meetings are then your own.
+    pub user: Option<String>,
+}
+
 /// `get_call_transcripts`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

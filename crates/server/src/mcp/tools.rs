@@ -2,7 +2,7 @@
 //!
 //! Every tool only reads (Salesforce records and Gong calls the caller may see), so all carry
 //! `readOnlyHint: true`; they reach nothing beyond the company's own CRM and call recorder, so
-//! `openWorldHint: false`. Outputs of the four account tools are the service's answers
+//! `openWorldHint: false`. Outputs of the five account tools are the service's answers
 //! ([`service::dto`]), the very types the REST API sends, so a client gets the same fields
 //! whichever door it uses.
 
@@ -12,11 +12,11 @@ use rmcp::handler::server::common::schema_for_input;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use service::dto::{AccountCallsResponse, AccountsResponse, TranscriptsAnswer};
-use service::Briefing;
+use service::{Briefing, MyMeetings};
 
 use super::params::{
     FetchArgs, GetAccountBriefingArgs, GetCallTranscriptsArgs, ListAccountCallsArgs,
-    SearchAccountsArgs, SearchArgs,
+    ListMyMeetingsArgs, SearchAccountsArgs, SearchArgs,
 };
 use super::schema::output_schema;
 
@@ -24,6 +24,8 @@ use super::schema::output_schema;
 pub const SEARCH_ACCOUNTS: &str = "search_accounts";
 /// `list_account_calls`: the account's newest Gong calls.
 pub const LIST_ACCOUNT_CALLS: &str = "list_account_calls";
+/// `list_my_meetings`: the caller's customer meetings of the next hours.
+pub const LIST_MY_MEETINGS: &str = "list_my_meetings";
 /// `get_call_transcripts`: transcripts of chosen calls.
 pub const GET_CALL_TRANSCRIPTS: &str = "get_call_transcripts";
 /// `get_account_briefing`: the one-call meeting-prep pack.
@@ -77,6 +79,16 @@ pub fn list() -> Vec<Tool> {
         )
         .with_raw_output_schema(output_schema::<AccountCallsResponse>()),
         tool(
+            LIST_MY_MEETINGS,
+            "List my meetings",
+            "Your Salesforce meetings with customers in the next hours (default 24), soonest \
+             first: event id, start, end, subject, account id and name, attendee count, and \
+             whether the briefing's calls are cached already. For \"prepare me for today\": \
+             then get_account_briefing for each, with meeting set to its event id.",
+            input::<ListMyMeetingsArgs>(),
+        )
+        .with_raw_output_schema(output_schema::<MyMeetings>()),
+        tool(
             GET_CALL_TRANSCRIPTS,
             "Get call transcripts",
             "Transcripts of Gong calls by call id, with title, date, duration, Gong link and \
@@ -127,9 +139,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn six_read_only_tools_with_object_input_schemas() {
+    fn seven_read_only_tools_with_object_input_schemas() {
         let tools = list();
-        assert_eq!(tools.len(), 6);
+        assert_eq!(tools.len(), 7);
         for t in &tools {
             assert_eq!(t.input_schema["type"], "object", "{}", t.name);
             let a = t.annotations.as_ref().unwrap();
@@ -140,6 +152,7 @@ mod tests {
         for name in [
             SEARCH_ACCOUNTS,
             LIST_ACCOUNT_CALLS,
+            LIST_MY_MEETINGS,
             GET_CALL_TRANSCRIPTS,
             GET_ACCOUNT_BRIEFING,
         ] {

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod gpt;
 pub mod health;
+pub mod meetings;
 pub mod openapi;
 pub mod params;
 pub mod transcripts;

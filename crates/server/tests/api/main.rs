@@ -13,6 +13,7 @@ mod helpers;
 mod logs;
 mod mcp;
 mod meeting;
+mod meetings;
 mod metrics;
 mod oauth_clients;
 mod oauth_server;

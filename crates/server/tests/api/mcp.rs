@@ -884,3 +884,37 @@ async fn transport_refusals_are_json_rpc_errors_and_bad_json_is_a_parse_error() 
     assert_eq!(status, 405, "{body}");
     assert_eq!(body["error"]["code"], -32600, "{body}");
 }
+
+#[tokio::test]
+async fn list_my_meetings_answers_the_reps_own_calendar_and_refuses_a_bad_argument() {
+    let app = spawn_over(AuthMode::Salesforce, SalesforceSimConfig::default(), |_| {}).await;
+    let maya = org()
+        .users
+        .iter()
+        .find(|u| u.first_name == "Maya")
+        .unwrap()
+        .clone();
+    let token = app.user_token(&maya.username).await;
+    let result = app
+        .call_tool(&token, "list_my_meetings", json!({"hours": 168}))
+        .await;
+    assert!(!is_error(&result), "{result}");
+    let listed = result["structuredContent"]["meetings"].as_array().unwrap();
+    assert!(!listed.is_empty(), "{result}");
+    for meeting in listed {
+        let event = org()
+            .events
+            .iter()
+            .find(|e| meeting["eventId"] == e.id.as_str())
+            .cloned()
+            .unwrap();
+        let invited = event.invitees.iter().any(|i| i.relation_id == maya.id);
+        assert!(event.owner_id == maya.id || invited, "{meeting}");
+    }
+    for arguments in [json!({"hours": 0}), json!({"user": maya.username})] {
+        let refused = app
+            .call_tool(&token, "list_my_meetings", arguments.clone())
+            .await;
+        assert!(is_error(&refused), "{arguments}: {refused}");
+    }
+}

@@ -3,6 +3,7 @@
 //! since the last call ([`meeting_context`]), and fit it into the caller's budget.
 
 mod assemble;
+mod calls;
 mod meeting_context;
 
 pub use assemble::*;

@@ -139,11 +139,85 @@ impl Builder {
         self.org.calls.sort_by_key(|c| std::cmp::Reverse(c.started));
         // Built after every account so that the contacts of the accounts keep their names.
         let meetings = std::mem::take(&mut self.meetings);
+        let proposed = meetings.len() as u64;
         for (i, m) in meetings.into_iter().enumerate() {
             self.meeting(i as u64 + 1, m);
         }
+        self.colleagues_calendars(proposed + 1);
         self.org.events.sort_by_key(|e| e.start);
         self.org
+    }
+
+    /// Calendars that differ from account sharing: the sales director is invited to the
+    /// first meeting of the second rep's accounts; the solutions engineer to a meeting on an
+    /// account he cannot see; and the senior rep keeps a private event (numbered `n`) on the
+    /// shared account, the day after its meeting, that nobody else sees.
+    fn colleagues_calendars(&mut self, n: u64) {
+        let user_id = |i: usize| self.org.users[i].id.clone();
+        let (maya, jordan, sam, dana) = (
+            user_id(seed::MAYA),
+            user_id(seed::JORDAN),
+            user_id(seed::SAM),
+            user_id(seed::DANA),
+        );
+        let account_of = |name: &str| self.org.accounts.iter().find(|a| a.name == name).cloned();
+        let jordans = self
+            .org
+            .events
+            .iter()
+            .filter(|e| e.owner_id == jordan)
+            .min_by_key(|e| e.start)
+            .and_then(|e| self.org.accounts.iter().find(|a| a.id == e.account_id))
+            .cloned();
+        let (Some(shared), Some(hidden), Some(jordans)) = (
+            account_of(super::NEW_ATTENDEE_ACCOUNT),
+            account_of(super::UNLISTED_SPEAKER_ACCOUNT),
+            jordans,
+        ) else {
+            return;
+        };
+        // Numbered apart from the proposed meetings' invitees (100 per meeting).
+        let mut next_invitee = 900_000;
+        let mut invite = |account: &Account, who: String| {
+            let event = self
+                .org
+                .events
+                .iter_mut()
+                .find(|e| e.account_id == account.id)?;
+            next_invitee += 1;
+            event.invitees.push(Invitee {
+                id: salesforce_id("0RE", next_invitee),
+                relation_id: who,
+                status: "Accepted".to_owned(),
+            });
+            Some(event.start)
+        };
+        invite(&hidden, sam);
+        invite(&jordans, dana);
+        let Some(shared_meeting) = self
+            .org
+            .events
+            .iter()
+            .find(|e| e.account_id == shared.id)
+            .map(|e| e.start)
+        else {
+            return;
+        };
+        self.org.events.push(Event {
+            id: salesforce_id("00U", n),
+            subject: format!("{}: deal strategy (private)", shared.name),
+            start: shared_meeting + Duration::days(1) - Duration::hours(3),
+            duration: 30,
+            what_id: shared.id.clone(),
+            account_id: shared.id.clone(),
+            who_id: None,
+            owner_id: maya,
+            location: String::new(),
+            description: "Pricing limits before the next call.".to_owned(),
+            invitees: Vec::new(),
+            created: self.anchor - Duration::days(1),
+            is_private: true,
+        });
     }
 
     /// The upcoming meeting a newest call proposed, with its invitees, an open to-do due before
@@ -193,6 +267,7 @@ impl Builder {
             description: format!("Agreed on the last call: {}.", m.next_step),
             invitees,
             created: m.last_call + Duration::hours(1),
+            is_private: false,
         });
         let task = |k: u64, subject: String, due: NaiveDate, status: &str, priority: &str| Task {
             id: salesforce_id("00T", n * 10 + k),

@@ -263,6 +263,8 @@ pub struct Event {
     pub description: String,
     pub invitees: Vec<Invitee>,
     pub created: DateTime<Utc>,
+    /// `IsPrivate`: seen by its owner alone; never has invitees (Salesforce allows none).
+    pub is_private: bool,
 }
 
 /// A to-do (Salesforce `Task`).

@@ -340,7 +340,7 @@ fn event_record(e: &Event, deal_owner: Option<String>) -> Record {
             Value::opt_id(Some(&e.owner_id)),
             Value::text(e.location.clone()),
             Value::text(e.description.clone()),
-            Value::Bool(false),
+            Value::Bool(e.is_private),
         ],
         account_id: Some(e.account_id.clone()),
         owner_id: Some(e.owner_id.clone()),

@@ -6,14 +6,16 @@
 //!
 //! Activities (events, their invitees, tasks) are "Controlled by Parent" as in Salesforce: seen
 //! by their owner (and the owner's managers) and by whoever sees the record they are about (an
-//! opportunity's activities follow that opportunity's sharing). An opportunity's field history
-//! and contact roles follow the opportunity.
+//! opportunity's activities follow that opportunity's sharing). A user invited to an event
+//! sees it and its invitees, whoever owns its account; a private event is seen by its owner
+//! alone. An opportunity's field history and contact roles follow the opportunity.
 
 use std::collections::HashSet;
 
 use super::records::Record;
 use super::schema::ObjectType;
 use super::value::id_key;
+use super::value::Value;
 use crate::org::model::{SampleOrg, UserRole};
 
 /// The records one user may see.
@@ -29,6 +31,11 @@ pub struct Visibility {
     /// Opportunities' org-wide default is "Private": an opportunity is visible to its owner's
     /// team only, even on an account shared with others.
     private_opportunities: bool,
+    /// The user's own id key: a private event is visible to its owner alone.
+    user: String,
+    /// The events the user is invited to (id keys): an invitee sees the event and its
+    /// invitees on their calendar, whatever the account's sharing.
+    invited: HashSet<String>,
 }
 
 impl Visibility {
@@ -40,6 +47,8 @@ impl Visibility {
             team: HashSet::new(),
             public: None,
             private_opportunities: false,
+            user: key.to_owned(),
+            invited: HashSet::new(),
         };
         let Some(user) = org.users.iter().find(|u| id_key(&u.id) == key) else {
             return nothing;
@@ -70,9 +79,16 @@ impl Visibility {
             })
             .map(|a| id_key(&a.id).to_string())
             .collect();
+        let invited = org
+            .events
+            .iter()
+            .filter(|e| e.invitees.iter().any(|i| id_key(&i.relation_id) == key))
+            .map(|e| id_key(&e.id).to_owned())
+            .collect();
         Visibility {
             accounts: Some(accounts),
             team: team.into_iter().map(str::to_owned).collect(),
+            invited,
             ..nothing
         }
     }
@@ -108,6 +124,17 @@ impl Visibility {
             ObjectType::Event | ObjectType::EventRelation | ObjectType::Task
         );
         if activity {
+            if record.object == ObjectType::Event && is_private(record) {
+                // Salesforce shows a private event to its owner alone (invitees cannot be
+                // added to one), not to the owner's managers nor through the account.
+                return record
+                    .owner_id
+                    .as_deref()
+                    .is_some_and(|owner| id_key(owner) == self.user);
+            }
+            if self.invited.contains(id_key(event_of(record))) {
+                return true;
+            }
             let owns = |owner: &Option<String>| {
                 owner
                     .as_deref()
@@ -141,6 +168,25 @@ impl Visibility {
             Some(account) => accounts.contains(id_key(account)),
         }
     }
+}
+
+/// Whether an event is marked private (`IsPrivate`).
+fn is_private(record: &Record) -> bool {
+    ObjectType::Event
+        .def()
+        .field_index("IsPrivate")
+        .is_some_and(|i| matches!(record.value(i), Value::Bool(true)))
+}
+
+/// The event an event or invitee record belongs to (its id, or its `EventId`).
+fn event_of(record: &Record) -> &str {
+    if record.object == ObjectType::EventRelation {
+        let event = ObjectType::EventRelation.def().field_index("EventId");
+        return event
+            .and_then(|i| record.value(i).as_id())
+            .unwrap_or_default();
+    }
+    &record.id
 }
 
 #[cfg(test)]

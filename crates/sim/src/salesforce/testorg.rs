@@ -267,6 +267,7 @@ fn event(
             })
             .collect(),
         created: start - Duration::days(7),
+        is_private: false,
     }
 }
 

@@ -755,8 +755,17 @@ async fn subqueries_nest_visible_children_as_salesforce_does() {
     assert_eq!(contacts["done"], true);
     assert_eq!(contacts["records"][0]["attributes"]["type"], "Contact");
     assert!(contacts["records"][0]["CreatedDate"].is_string());
-    // The meeting is on the deal, not on the account itself: no events under the account.
-    assert_eq!(row["Events"], Value::Null, "{row}");
+    // The meeting is on the deal, not on the account itself: under the account only the
+    // senior rep's private event, which is hers.
+    let private: Vec<_> = sim
+        .org
+        .events
+        .iter()
+        .filter(|e| e.is_private && e.what_id == acme)
+        .collect();
+    assert_eq!(private.len(), 1);
+    assert_eq!(row["Events"]["totalSize"], 1, "{row}");
+    assert_eq!(row["Events"]["records"][0]["Subject"], private[0].subject);
     let body = sim
         .ok(
             &token,

@@ -141,3 +141,84 @@ async fn sharing_limits_what_each_user_sees() {
         org.users.len()
     );
 }
+
+#[tokio::test]
+async fn a_private_event_is_its_owners_alone_and_an_invitee_sees_the_event_he_is_invited_to() {
+    let sim = start(SalesforceSimConfig::default()).await;
+    let org = &sim.org;
+    let private: Vec<_> = org.events.iter().filter(|e| e.is_private).collect();
+    assert_eq!(private.len(), 1);
+    let private = private[0];
+    let owner = org.users.iter().find(|u| u.id == private.owner_id).unwrap();
+    let account = org
+        .accounts
+        .iter()
+        .find(|a| a.id == private.account_id)
+        .unwrap();
+    let shared_with = org
+        .users
+        .iter()
+        .find(|u| account.shared_with.contains(&u.id))
+        .unwrap();
+    let manager = sim.username(UserRole::Manager, 0);
+    let integration = sim.username(UserRole::Integration, 0);
+    let by_id = format!(
+        "SELECT Id, IsPrivate FROM Event WHERE Id = '{}'",
+        private.id
+    );
+    for (username, sees) in [
+        (owner.username.as_str(), true),
+        (shared_with.username.as_str(), false),
+        (manager.as_str(), false),
+        (integration.as_str(), true),
+    ] {
+        let token = sim.login(username).await;
+        let body = sim.ok(&token, &by_id).await;
+        assert_eq!(body["totalSize"], usize::from(sees), "{username}: {body}");
+        if sees {
+            assert_eq!(body["records"][0]["IsPrivate"], true, "{body}");
+        }
+    }
+
+    // Invited to a meeting on an account he cannot see: the event and its invitees are on his
+    // calendar, the account is not.
+    let (invited, event) =
+        org.users
+            .iter()
+            .filter(|u| u.role == UserRole::Rep)
+            .find_map(|u| {
+                let event = org.events.iter().find(|e| {
+                    e.owner_id != u.id && e.invitees.iter().any(|i| i.relation_id == u.id)
+                })?;
+                let account = org.accounts.iter().find(|a| a.id == event.account_id)?;
+                let hidden = account.owner_id != u.id && !account.shared_with.contains(&u.id);
+                hidden.then_some((u, event))
+            })
+            .expect("a rep invited to a meeting on an account he cannot see");
+    let token = sim.login(&invited.username).await;
+    let body = sim
+        .ok(
+            &token,
+            &format!(
+                "SELECT Id, Account.Name, (SELECT RelationId FROM EventRelations) FROM Event \
+                 WHERE Id = '{}'",
+                event.id
+            ),
+        )
+        .await;
+    assert_eq!(body["totalSize"], 1, "{body}");
+    let row = &body["records"][0];
+    assert_eq!(row["Account"], Value::Null, "{row}");
+    assert_eq!(
+        row["EventRelations"]["totalSize"],
+        event.invitees.len(),
+        "{row}"
+    );
+    let account = sim
+        .ok(
+            &token,
+            &format!("SELECT Id FROM Account WHERE Id = '{}'", event.account_id),
+        )
+        .await;
+    assert_eq!(account["totalSize"], 0, "{account}");
+}
