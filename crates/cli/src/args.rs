@@ -51,6 +51,9 @@ pub enum Command {
     /// List a rep's customer meetings of the next hours (Salesforce events they own or are
     /// invited to) and whether each briefing's calls are cached, using the service credentials.
     Meetings(Box<crate::meetings::MeetingsArgs>),
+    /// Fetch the Gong data of the next hours' customer meetings into the cache once and exit
+    /// (for cron or a scheduled function; `serve` runs the same job on its own).
+    Prefetch(Box<crate::prefetch::PrefetchCommandArgs>),
     /// Serve MCP over stdin/stdout for desktop clients (Claude Desktop, IDEs) that start
     /// callbrief themselves; acts with the service credentials, logs to stderr.
     Mcp(Box<crate::mcp::McpArgs>),

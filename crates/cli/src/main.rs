@@ -14,6 +14,7 @@ mod gpt_setup;
 mod mcp;
 mod meetings;
 mod oauth_client;
+mod prefetch;
 mod probe;
 mod serve;
 #[cfg(feature = "demo")]
@@ -90,6 +91,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_stdout(&args.run().await?)
         }
         Command::Meetings(args) => {
+            server::telemetry::init(log_format, "warn");
+            print_stdout(&args.run().await?)
+        }
+        Command::Prefetch(args) => {
             server::telemetry::init(log_format, "warn");
             print_stdout(&args.run().await?)
         }

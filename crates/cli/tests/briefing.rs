@@ -11,6 +11,7 @@ use sim::salesforce::{SalesforceSimConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 struct Sims {
     org: Arc<SampleOrg>,
     gong: String,
+    gong_stats: sim::gong::SimStats,
     salesforce: String,
 }
 
@@ -32,6 +33,7 @@ async fn sims() -> Sims {
     Sims {
         org,
         gong: gong.base_url,
+        gong_stats: gong.stats,
         salesforce: salesforce.base_url,
     }
 }
@@ -48,6 +50,17 @@ async fn callbrief(
     args: &[&str],
     with_salesforce: bool,
 ) -> (Output, String, String) {
+    callbrief_with(sims, command, args, with_salesforce, &[]).await
+}
+
+/// [`callbrief`] with more environment variables.
+async fn callbrief_with(
+    sims: &Sims,
+    command: &str,
+    args: &[&str],
+    with_salesforce: bool,
+    env: &[(&str, &str)],
+) -> (Output, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
     for (key, _) in std::env::vars() {
         if key.starts_with("CALLBRIEF_")
@@ -59,6 +72,9 @@ async fn callbrief(
     }
     // Tests never write to the user's cache directory.
     cmd.env("CALLBRIEF_CACHE", "memory");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
     cmd.arg(command)
         .args(args)
         .env("GONG_BASE_URL", &sims.gong)
@@ -369,4 +385,76 @@ async fn meetings_lists_a_reps_week_as_a_table_or_json_and_names_a_bad_user() {
     let (out, _, stderr) = callbrief(&sims, "meetings", &["--user", &maya.username], false).await;
     assert!(!out.status.success());
     assert!(stderr.contains("SALESFORCE_INSTANCE_URL"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefetch_fetches_the_weeks_briefings_once_skips_them_next_time_and_stops_at_its_share() {
+    let sims = sims().await;
+    let dir = tempfile::tempdir().unwrap();
+    let dir_text = dir.path().to_str().unwrap().to_owned();
+    let disk = [
+        ("CALLBRIEF_CACHE", "disk"),
+        ("CALLBRIEF_CACHE_DIR", dir_text.as_str()),
+    ];
+    let now = chrono::Utc::now();
+    let week = now + chrono::Duration::hours(168);
+    let margin = chrono::Duration::minutes(5);
+    let in_week: Vec<&sim::org::Event> = sims
+        .org
+        .events
+        .iter()
+        .filter(|e| e.start >= now && e.start < week)
+        .collect();
+    assert!(!in_week.is_empty(), "the sample org has meetings this week");
+    let settled = in_week
+        .iter()
+        .all(|e| (e.start - now).abs() > margin && (e.start - week).abs() > margin);
+    let accounts: std::collections::BTreeSet<&str> =
+        in_week.iter().map(|e| e.account_id.as_str()).collect();
+
+    let args = ["--hours-ahead", "168"];
+    let (out, first, stderr) = callbrief_with(&sims, "prefetch", &args, true, &disk).await;
+    assert!(out.status.success(), "{stderr}");
+    let fetched_requests = sims.gong_stats.requests();
+    assert!(fetched_requests > 0, "{first}");
+    if settled {
+        assert!(
+            first.starts_with(&format!(
+                "prefetch: {} meetings in the next 168 h on {} accounts;",
+                in_week.len(),
+                accounts.len()
+            )),
+            "{first}"
+        );
+    }
+    assert!(first.contains(" 0 already cached,"), "{first}");
+    assert!(first.contains(" 0 failed;"), "{first}");
+
+    // Everything is cached now: the next run asks Gong nothing.
+    let (out, second, stderr) = callbrief_with(&sims, "prefetch", &args, true, &disk).await;
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        second.contains(" 0 fetched, 0 failed; 0 Gong requests"),
+        "{second}"
+    );
+    assert_eq!(sims.gong_stats.requests(), fetched_requests);
+
+    // Its share of the day spent, a run stops and says so.
+    let other = tempfile::tempdir().unwrap();
+    let other_text = other.path().to_str().unwrap().to_owned();
+    let tight = [
+        ("CALLBRIEF_CACHE", "disk"),
+        ("CALLBRIEF_CACHE_DIR", other_text.as_str()),
+        ("GONG_DAILY_QUOTA", "1000"),
+        ("CALLBRIEF_PREFETCH_DAILY_SHARE", "0.001"),
+    ];
+    let before = sims.gong_stats.requests();
+    let (out, third, stderr) = callbrief_with(&sims, "prefetch", &args, true, &tight).await;
+    assert!(out.status.success(), "{stderr}");
+    assert!(third.contains("stopped at its share"), "{third}");
+    assert_eq!(sims.gong_stats.requests() - before, 1, "{third}");
+
+    let (out, _, stderr) = callbrief(&sims, "prefetch", &["--hours-ahead", "0"], true).await;
+    assert!(!out.status.success());
+    assert!(stderr.contains("--hours-ahead"), "{stderr}");
 }

@@ -14,7 +14,7 @@ use crate::http::{Call, Transport};
 use crate::limiter::{InProcessState, Limiter, SchedulerState};
 use crate::listing::{ListingRequest, Listings, RecentCalls};
 use crate::paging::{self, Page};
-use crate::scheduler::{Answer, Got, Item, LaneSpec, Scheduler, SchedulerStats, Want};
+use crate::scheduler::{Answer, Got, Item, LaneSpec, Priority, Scheduler, SchedulerStats, Want};
 use crate::shared::{SharedHealth, SharedStore};
 use crate::wire::CallId;
 use crate::{auth, batch, config, wire, GongConfig, GongError};
@@ -27,6 +27,8 @@ const USER_AGENT: &str = concat!("callbrief/", env!("CARGO_PKG_VERSION"));
 
 /// The fairness key of callers that do not name themselves.
 pub const DEFAULT_CALLER: &str = "default";
+/// The fairness key of background work (prefetching).
+pub const BACKGROUND_CALLER: &str = "background";
 
 /// What `calls_with_transcripts` gathered. A failure of one part never loses the others:
 /// transcripts fetched are returned even when metadata failed, and vice versa.
@@ -142,6 +144,7 @@ impl GongClient {
             config.last_slot_wait,
             config.deadline,
             cache.clone(),
+            config.background_daily_share,
         );
         Ok(Self {
             inner: Arc::new(Inner {
@@ -187,6 +190,31 @@ impl GongClient {
         call_ids: &[CallId],
         budget: Duration,
     ) -> Result<CallData, GongError> {
+        self.calls_at(caller, call_ids, budget, Priority::Interactive)
+            .await
+    }
+
+    /// [`Self::calls_with_transcripts`] at background priority, to fill the cache ahead of
+    /// need: the ids wait (up to `budget`) for Gong capacity no person is waiting for, take
+    /// no place a person needs, and fail with [`GongError::QuotaExhausted`] once the day's
+    /// requests reach [`crate::GongConfig::background_daily_share`] of the daily quota. An
+    /// id a person asks for meanwhile is fetched at once for both.
+    pub async fn prefetch(
+        &self,
+        call_ids: &[CallId],
+        budget: Duration,
+    ) -> Result<CallData, GongError> {
+        self.calls_at(BACKGROUND_CALLER, call_ids, budget, Priority::Background)
+            .await
+    }
+
+    async fn calls_at(
+        &self,
+        caller: &str,
+        call_ids: &[CallId],
+        budget: Duration,
+        priority: Priority,
+    ) -> Result<CallData, GongError> {
         let deadline = Instant::now() + budget;
         let lanes = [
             LaneSpec::transcripts(),
@@ -194,7 +222,7 @@ impl GongClient {
         ];
         let span = tracing::info_span!("gong", op = "calls_with_transcripts", ids = call_ids.len());
         let gathered = self
-            .gather(caller, &lanes, call_ids, deadline)
+            .gather(caller, &lanes, call_ids, deadline, priority)
             .instrument(span)
             .await;
         let Gathered {
@@ -290,6 +318,7 @@ impl GongClient {
                 &[LaneSpec::transcripts()],
                 call_ids,
                 self.deadline(),
+                Priority::Interactive,
             )
             .instrument(span)
             .await;
@@ -318,6 +347,7 @@ impl GongClient {
                 &[LaneSpec::extensive(selector)],
                 call_ids,
                 self.deadline(),
+                Priority::Interactive,
             )
             .instrument(span)
             .await;
@@ -382,6 +412,25 @@ impl GongClient {
     /// entries removed from disk. For `callbrief cache purge`.
     pub fn purge_cache(&self) -> Result<u64, GongError> {
         self.inner.cache.as_ref().map_or(Ok(0), |c| c.purge())
+    }
+
+    /// Requests counted today by this process (with replicas, as this one counted them).
+    pub fn daily_requests(&self) -> u32 {
+        self.inner.transport.limiter.daily_usage().0
+    }
+
+    /// Whether this replica holds the lease `name` for `ttl`: with replicas sharing Redis,
+    /// exactly one of them gets it until it lapses (a job only one should run); alone, or
+    /// while Redis is unreachable, this process's own claim decides.
+    pub async fn take_lease(&self, name: &str, ttl: Duration) -> bool {
+        let key = format!("lease/{name}");
+        let limiter = &self.inner.transport.limiter;
+        limiter
+            .claim_many(std::slice::from_ref(&key), ttl)
+            .await
+            .first()
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Sets the gauges of the client's state (daily quota used and left, ids queued, cache
@@ -462,6 +511,7 @@ impl GongClient {
         lanes: &[LaneSpec],
         call_ids: &[CallId],
         deadline: Instant,
+        priority: Priority,
     ) -> Gathered {
         let ids = batch::dedupe(call_ids);
         let keys: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
@@ -497,7 +547,11 @@ impl GongClient {
                 .enumerate()
                 .map(|(i, id)| (id.as_str(), i))
                 .collect();
-            let fetched = self.inner.scheduler.fetch(caller, wants, deadline).await;
+            let fetched = self
+                .inner
+                .scheduler
+                .fetch(caller, wants, deadline, priority)
+                .await;
             for Answer { tag, id, got } in fetched {
                 if let (Some(lane), Some(&i)) = (answers.get_mut(tag), index.get(id.as_str())) {
                     lane[i] = Some(got);

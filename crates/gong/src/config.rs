@@ -90,6 +90,10 @@ pub struct GongConfig {
     /// list endpoints: new call fetches are refused once fewer than this many remain.
     /// [`DEFAULT_DAILY_RESERVE`].
     pub daily_reserve: u32,
+    /// Share of `daily_quota` past which background work (prefetching) stops for the day:
+    /// once the day's requests, everyone's, reach it, background fetches fail with
+    /// `QuotaExhausted` ([`DEFAULT_BACKGROUND_DAILY_SHARE`]).
+    pub background_daily_share: f64,
     /// Where and how long Gong's answers are kept.
     pub cache: CacheConfig,
     /// Redis shared by every replica serving the same Gong company, or `None` (one replica: the
@@ -101,6 +105,9 @@ pub struct GongConfig {
 /// 5 MB for 100 calls of 40 minutes, twice that once decoded), so this bounds the memory Gong's
 /// answers take; 4 keeps up with 3 requests/s while an answer takes up to 1.3 s.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 4;
+/// Background work stops once the day's requests reach 30 % of the daily quota: the rest is
+/// for people asking.
+pub const DEFAULT_BACKGROUND_DAILY_SHARE: f64 = 0.3;
 /// Gong's default daily request limit per company.
 pub const DEFAULT_DAILY_QUOTA: u32 = 10_000;
 /// Requests of the daily budget kept back from new fetches (2 %): enough for the pages and
@@ -286,6 +293,7 @@ impl GongConfig {
             initial_backoff: DEFAULT_INITIAL_BACKOFF,
             daily_quota: DEFAULT_DAILY_QUOTA,
             daily_reserve: DEFAULT_DAILY_RESERVE,
+            background_daily_share: DEFAULT_BACKGROUND_DAILY_SHARE,
             cache: CacheConfig::off(),
             redis: None,
         })

@@ -372,6 +372,25 @@ impl Limiter {
         Ok(())
     }
 
+    /// `Err(QuotaExhausted)` once the day's requests (every replica's, all of them) reach
+    /// `share` of the daily quota: background work stops there, so it never spends more than
+    /// that share, nor the part people need later in the day. Not counted (quota 0): never.
+    pub(crate) async fn admit_background(&self, share: f64) -> Result<(), GongError> {
+        if self.daily_quota == 0 {
+            return Ok(());
+        }
+        let (mut used, resets_in) = self.state.daily_used();
+        if let Some(shared) = &self.shared {
+            if let Some(shared_used) = shared.daily_used(today().0).await {
+                used = used.max(shared_used);
+            }
+        }
+        if f64::from(used) >= f64::from(self.daily_quota) * share.clamp(0.0, 1.0) {
+            return Err(GongError::QuotaExhausted { resets_in });
+        }
+        Ok(())
+    }
+
     /// Claims each key (a call fetch) for `ttl`: `true` where this replica may fetch, `false`
     /// where another holds a live claim. Without a shared answer every claim is local.
     pub(crate) async fn claim_many(&self, keys: &[String], ttl: Duration) -> Vec<bool> {

@@ -537,3 +537,33 @@ async fn a_redis_that_never_answers_degrades_the_replica_and_loses_no_request() 
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn one_replica_holds_a_lease_until_it_lapses() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let (server, _log) = stand_in(Duration::ZERO).await;
+    let (a, b) = (
+        client(replica(&server, Some(&redis), basic_auth())),
+        client(replica(&server, Some(&redis), basic_auth())),
+    );
+    let ttl = Duration::from_millis(300);
+    assert!(a.take_lease("prefetch", ttl).await);
+    assert!(!b.take_lease("prefetch", ttl).await);
+    assert!(!a.take_lease("prefetch", ttl).await, "not twice either");
+    // Another job's lease is its own.
+    assert!(b.take_lease("sweep", ttl).await);
+    // The lease lapses with its time to live in Redis: then the next taker gets it.
+    let keys = keys_with_ttl(&redis);
+    let lease = keys
+        .iter()
+        .find(|(k, _)| k.ends_with("lease/prefetch"))
+        .unwrap_or_else(|| panic!("no lease key: {keys:?}"));
+    assert!(*lease.1 > 0 && *lease.1 <= 300, "{lease:?}");
+    let _: () = redis::cmd("DEL")
+        .arg(lease.0)
+        .query(&mut redis_conn(&redis))
+        .unwrap();
+    assert!(b.take_lease("prefetch", ttl).await);
+}

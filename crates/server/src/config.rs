@@ -182,6 +182,26 @@ pub struct Settings {
     pub metrics_addr: Option<SocketAddr>,
     /// The OAuth sign-in in Salesforce mode (`CALLBRIEF_OAUTH`, ...).
     pub oauth: OAuthSettings,
+    /// The prefetch job `serve` runs (`CALLBRIEF_PREFETCH_*`).
+    pub prefetch: PrefetchSettings,
+}
+
+/// The prefetch job: how often it runs and how far ahead it looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrefetchSettings {
+    /// Time between runs (`CALLBRIEF_PREFETCH_EVERY_MINUTES`); also a run's time budget.
+    pub every: Duration,
+    /// Hours of meetings ahead a run covers (`CALLBRIEF_PREFETCH_HOURS_AHEAD`); 0 = off.
+    pub hours_ahead: usize,
+}
+
+impl Default for PrefetchSettings {
+    fn default() -> Self {
+        Self {
+            every: Duration::from_secs(service::DEFAULT_PREFETCH_EVERY_MINUTES * 60),
+            hours_ahead: service::DEFAULT_PREFETCH_HOURS_AHEAD,
+        }
+    }
 }
 
 /// Limits on client connections, so slow or greedy clients cannot exhaust the server. Each
@@ -396,6 +416,7 @@ impl Settings {
             connections: ConnectionSettings::default(),
             metrics_addr: None,
             oauth: OAuthSettings::default(),
+            prefetch: PrefetchSettings::default(),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod oauth;
 pub mod openapi;
+pub mod prefetch_job;
 pub mod routes;
 pub mod serve;
 pub mod service_setup;

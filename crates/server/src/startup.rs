@@ -50,6 +50,8 @@ pub struct Application {
     local_addr: SocketAddr,
     router: Router,
     metrics: Option<MetricsListener>,
+    /// The service and settings of the prefetch job, started with the server.
+    prefetch: (Arc<service::Service>, crate::config::PrefetchSettings),
 }
 
 impl Application {
@@ -88,6 +90,7 @@ impl Application {
         let local_addr = listener
             .local_addr()
             .context("could not read the bound address")?;
+        let prefetch = (service.clone(), settings.prefetch);
         let router = app_router(&settings, service, local_addr);
         Ok(Self {
             listener,
@@ -95,6 +98,7 @@ impl Application {
             local_addr,
             router,
             metrics,
+            prefetch,
         })
     }
 
@@ -132,6 +136,8 @@ impl Application {
         F: Future<Output = ()> + Send + 'static,
     {
         tracing::info!(addr = %self.local_addr, "callbrief listening");
+        let (service, prefetch) = self.prefetch;
+        let _prefetch = crate::prefetch_job::spawn(service, prefetch).map(AbortOnDrop);
         let Some(metrics) = self.metrics else {
             return crate::serve::serve(self.listener, self.router, self.connections, signal).await;
         };
@@ -156,6 +162,15 @@ impl Application {
         let _ = metrics_server.await;
         upkeep.abort();
         api
+    }
+}
+
+/// Stops a background task when the server stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

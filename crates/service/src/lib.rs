@@ -28,6 +28,7 @@ pub mod meeting;
 pub mod methodology;
 pub mod model;
 pub mod my_meetings;
+pub mod prefetch;
 pub mod query;
 pub mod readiness;
 pub mod records;
@@ -59,6 +60,10 @@ pub use model::{
     Truncation,
 };
 pub use my_meetings::{MeetingsRequest, DEFAULT_MEETING_HOURS, MAX_MEETING_HOURS};
+pub use prefetch::{
+    NoProgress, PrefetchProgress, PrefetchSummary, DEFAULT_PREFETCH_EVERY_MINUTES,
+    DEFAULT_PREFETCH_HOURS_AHEAD,
+};
 pub use readiness::{Readiness, ReadinessCheck};
 pub use render::render_markdown;
 pub use service::{

@@ -173,6 +173,20 @@ pub fn calendar(
     )
 }
 
+/// Most customer events one prefetch run reads.
+pub const MAX_PREFETCH_EVENTS: usize = 2000;
+
+/// SOQL for every customer event (on an account, or anything of one) starting in `[from, to)`,
+/// soonest first: what a prefetch run covers, read with the service credentials.
+pub fn customer_events(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
+    format!(
+        "SELECT Id, AccountId FROM Event WHERE AccountId != null AND StartDateTime >= {} \
+         AND StartDateTime < {} ORDER BY StartDateTime ASC LIMIT {MAX_PREFETCH_EVENTS}",
+        datetime_literal(from),
+        datetime_literal(to)
+    )
+}
+
 /// SOQL for the user with this username.
 pub fn user_by_username(username: &str) -> String {
     format!(

@@ -91,6 +91,8 @@ pub async fn run(args: DemoArgs, log_file: Option<PathBuf>) -> anyhow::Result<()
     let gong_fields = settings.gong_fields.clone();
     // The demo shows what an operator would watch: metrics on a port of their own.
     settings.metrics_addr = Some("127.0.0.1:0".parse().context("loopback address")?);
+    // The walkthrough shows a cold briefing, then a warm one: nothing fills the cache ahead.
+    settings.prefetch.hours_ahead = 0;
     let app = Application::build(settings)
         .await
         .context("could not start the server")?;

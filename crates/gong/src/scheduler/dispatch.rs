@@ -94,7 +94,7 @@ pub(super) enum Step {
 /// The next step of a process on its own.
 async fn local_step(shared: &Shared) -> Step {
     if !shared.lock().has_queued() {
-        return Step::Idle;
+        return background_step(shared).await;
     }
     if let Some(until) = hold_last_slot(shared).await {
         return Step::Hold(until);
@@ -115,7 +115,7 @@ async fn local_step(shared: &Shared) -> Step {
 /// replica send its own part-full request.
 async fn shared_step(shared: &Arc<Shared>) -> Step {
     if !shared.lock().has_queued() {
-        return Step::Idle;
+        return background_step(shared).await;
     }
     // While no slot is free, ids that another replica took along are followed at once
     // instead of when this replica's next slot comes.
@@ -148,6 +148,83 @@ async fn shared_step(shared: &Arc<Shared>) -> Step {
         return Step::Again;
     }
     next_batch(&mut queues, shared).map_or(Step::Again, Step::Send)
+}
+
+/// The next step when nobody but the background waits. Background ids use only capacity
+/// nobody wants: a slot while more than one is free in the window (an ask that comes in
+/// finds one at once, and its second request waits at most for the next window), a place in
+/// flight while another stays free, and none once the day's requests reach the background's
+/// share of the daily quota (its ids then fail with `QuotaExhausted`). Waiting, it wakes for
+/// any new ask.
+async fn background_step(shared: &Shared) -> Step {
+    if !shared.lock().has_background() {
+        return Step::Idle;
+    }
+    let limiter = &shared.transport.limiter;
+    if let Err(error) = limiter
+        .admit_background(shared.background_daily_share)
+        .await
+    {
+        fail_background(&mut shared.lock(), &error);
+        return Step::Idle;
+    }
+    // The dispatcher holds one place in flight already; another must stay for a person.
+    if shared.max_in_flight > 1 && shared.in_flight.available_permits() == 0 {
+        return Step::Hold(Instant::now() + FOLLOW_POLL);
+    }
+    let (free, paused, per_second) = limiter.peek().await;
+    if !paused.is_zero() {
+        return Step::Hold(Instant::now() + paused);
+    }
+    let reserve = u32::from(per_second > 1);
+    if per_second > 0 && free <= reserve {
+        return Step::Hold(Instant::now() + std::time::Duration::from_secs(1) / per_second);
+    }
+    match limiter.try_acquire().await {
+        Slot::Granted => {
+            next_background_batch(&mut shared.lock(), shared).map_or(Step::Again, Step::Send)
+        }
+        Slot::WaitUntil(at) => Step::Hold(at),
+        Slot::QuotaSpent { resets_in } => {
+            fail_background(&mut shared.lock(), &GongError::QuotaExhausted { resets_in });
+            Step::Idle
+        }
+    }
+}
+
+/// A batch of background ids only, from the next lane that has some.
+fn next_background_batch(queues: &mut Queues, shared: &Shared) -> Option<Batch> {
+    let at = queues.pick_background_lane()?;
+    let lane = &mut queues.lanes[at];
+    let n = shared.batch_size.min(lane.background.len());
+    let ids: Vec<String> = lane.background.drain(..n).collect();
+    let deadline = ids
+        .iter()
+        .filter_map(|id| lane.deadlines.get(id))
+        .max()
+        .copied()
+        .unwrap_or_else(|| Instant::now() + shared.deadline);
+    Some(Batch {
+        lane: lane.spec.clone(),
+        ids,
+        deadline,
+    })
+}
+
+/// Answers every background id with `error` and empties the background queues.
+fn fail_background(queues: &mut Queues, error: &GongError) {
+    for lane in &mut queues.lanes {
+        for id in std::mem::take(&mut lane.background) {
+            lane.deadlines.remove(&id);
+            for w in lane.waiters.remove(&id).unwrap_or_default() {
+                let _ = w.tx.send(Answer {
+                    tag: w.tag,
+                    id: id.clone(),
+                    got: Got::Failed(error.clone()),
+                });
+            }
+        }
+    }
 }
 
 /// When the window's last free slot waits for more ids before it goes (see
@@ -201,6 +278,7 @@ pub(super) fn next_batch(queues: &mut Queues, shared: &Shared) -> Option<Batch> 
 
 /// Answers every queued id with `error` and empties the queues.
 pub(super) fn fail_queued(queues: &mut Queues, error: &GongError) {
+    fail_background(queues, error);
     for lane in &mut queues.lanes {
         let callers = std::mem::take(&mut lane.callers);
         for id in callers.into_iter().flat_map(|(_, ids)| ids) {

@@ -47,6 +47,15 @@ impl LaneSpec {
     }
 }
 
+/// How urgently ids are wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Priority {
+    /// A person waits for them.
+    Interactive,
+    /// The cache is filled ahead of need: only with capacity nobody waits for.
+    Background,
+}
+
 /// One caller's ids in one lane, and the tag its answers come back with.
 pub(crate) struct Want {
     pub(crate) tag: usize,

@@ -55,7 +55,7 @@ use crate::paging::Pages;
 use crate::{wire, GongError};
 
 pub(crate) use crate::item::{Got, Item};
-pub(crate) use lane::{Answer, LaneSpec, Want};
+pub(crate) use lane::{Answer, LaneSpec, Priority, Want};
 use queues::{Queues, Waiter};
 
 /// Longest a single-flight claim on a call id lives in the shared state, should its holder
@@ -94,6 +94,9 @@ struct Shared {
     /// How long the window's last free slot waits for a fuller batch (see
     /// [`crate::GongConfig::last_slot_wait`]).
     last_slot_wait: Duration,
+    /// Share of the daily quota past which background work stops (see
+    /// [`crate::GongConfig::background_daily_share`]).
+    background_daily_share: f64,
     cache: Option<Arc<Cache>>,
 }
 
@@ -160,6 +163,7 @@ impl Scheduler {
         last_slot_wait: Duration,
         deadline: Duration,
         cache: Option<Arc<Cache>>,
+        background_daily_share: f64,
     ) -> Self {
         Self {
             shared: Arc::new(Shared {
@@ -172,6 +176,7 @@ impl Scheduler {
                 max_in_flight: u32::try_from(max_in_flight.max(1)).unwrap_or(u32::MAX),
                 deadline,
                 last_slot_wait,
+                background_daily_share,
                 cache,
             }),
             dispatcher: Mutex::new(None),
@@ -184,7 +189,7 @@ impl Scheduler {
         let mut callers = HashSet::new();
         let mut stats = SchedulerStats::default();
         for lane in &queues.lanes {
-            let queued = lane.queued();
+            let queued = lane.queued() + lane.background.len();
             stats.queued_ids += queued;
             stats.in_flight_ids += lane.waiters.len() - queued.min(lane.waiters.len());
             callers.extend(lane.callers.iter().map(|(c, _)| c.as_str()));
@@ -234,18 +239,29 @@ impl Scheduler {
     }
 
     /// Every id of `wants` answered (found, not found or failed), each at most once, by
-    /// `deadline`. `caller` is the fairness key.
+    /// `deadline`. `caller` is the fairness key; at [`Priority::Background`] the ids wait for
+    /// capacity nobody else wants.
     pub(crate) async fn fetch(
         &self,
         caller: &str,
         wants: Vec<Want>,
         deadline: Instant,
+        priority: Priority,
     ) -> Vec<Answer> {
         let expected: usize = wants.iter().map(|w| w.ids.len()).sum();
         if expected == 0 {
             return Vec::new();
         }
-        if let Err(error) = self.admit(caller, &wants, deadline).await {
+        let admitted = match priority {
+            Priority::Interactive => self.admit(caller, &wants, deadline).await,
+            Priority::Background => {
+                let limiter = &self.shared.transport.limiter;
+                limiter
+                    .admit_background(self.shared.background_daily_share)
+                    .await
+            }
+        };
+        if let Err(error) = admitted {
             return fail_all(wants, &error);
         }
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -266,11 +282,17 @@ impl Scheduler {
                     lane.waiters.entry(id.clone()).or_default().push(waiter);
                     let latest = lane.deadlines.entry(id.clone()).or_insert(deadline);
                     *latest = (*latest).max(deadline);
-                    if !known {
+                    // A person asking for an id the background queued takes it over.
+                    let taken_over = known && priority == Priority::Interactive && lane.promote(id);
+                    if !known || taken_over {
                         fresh.push_back(id.clone());
                     }
                 }
                 if fresh.is_empty() {
+                    continue;
+                }
+                if priority == Priority::Background {
+                    lane.background.extend(fresh);
                     continue;
                 }
                 announce.push((want.lane.key.clone(), fresh.iter().cloned().collect()));

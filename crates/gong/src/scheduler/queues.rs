@@ -18,6 +18,9 @@ pub(super) struct Lane {
     pub(super) spec: LaneSpec,
     /// Callers with queued ids, in round-robin order.
     pub(super) callers: VecDeque<(String, VecDeque<String>)>,
+    /// Ids queued at background priority (prefetching): they ride along in a request that has
+    /// room, and go on their own only when no caller waits (see the dispatcher).
+    pub(super) background: VecDeque<String>,
     /// Everyone waiting for each queued or in-flight id.
     pub(super) waiters: HashMap<String, Vec<Waiter>>,
     /// Latest deadline among the askers of each queued or in-flight id.
@@ -25,8 +28,19 @@ pub(super) struct Lane {
 }
 
 impl Lane {
+    /// Ids queued for callers (not counting the background's).
     pub(super) fn queued(&self) -> usize {
         self.callers.iter().map(|(_, ids)| ids.len()).sum()
+    }
+
+    /// Moves `id` from the background queue to `caller`'s, when it waits there: someone now
+    /// waits for it, so it stops waiting for spare capacity.
+    pub(super) fn promote(&mut self, id: &str) -> bool {
+        let Some(at) = self.background.iter().position(|b| b == id) else {
+            return false;
+        };
+        self.background.remove(at);
+        true
     }
 
     /// Drops queued ids whose every asker has stopped waiting.
@@ -47,9 +61,21 @@ impl Lane {
             });
         }
         self.callers.retain(|(_, ids)| !ids.is_empty());
+        self.background.retain(|id| {
+            let live = waiters.get_mut(id).is_some_and(|ws| {
+                ws.retain(|w| !w.tx.is_closed());
+                !ws.is_empty()
+            });
+            if !live {
+                waiters.remove(id);
+                deadlines.remove(id);
+            }
+            live
+        });
     }
 
-    /// Up to `size` ids, one per caller in turn; served callers move to the back.
+    /// Up to `size` ids, one per caller in turn (served callers move to the back), the room
+    /// left filled from the background queue: a request that goes anyway carries them free.
     pub(super) fn take_batch(&mut self, size: usize) -> Vec<String> {
         let mut batch = Vec::with_capacity(size.min(self.queued()));
         while batch.len() < size {
@@ -62,6 +88,12 @@ impl Lane {
             if !ids.is_empty() {
                 self.callers.push_back((caller, ids));
             }
+        }
+        while batch.len() < size {
+            let Some(id) = self.background.pop_front() else {
+                break;
+            };
+            batch.push(id);
         }
         batch
     }
@@ -85,6 +117,7 @@ impl Queues {
                 self.lanes.push(Lane {
                     spec: spec.clone(),
                     callers: VecDeque::new(),
+                    background: VecDeque::new(),
                     waiters: HashMap::new(),
                     deadlines: HashMap::new(),
                 });
@@ -104,6 +137,22 @@ impl Queues {
             self.holding_since = None;
         }
         any
+    }
+
+    /// Whether some lane has background ids queued (call after [`Self::has_queued`], which
+    /// prunes them).
+    pub(super) fn has_background(&self) -> bool {
+        self.lanes.iter().any(|l| !l.background.is_empty())
+    }
+
+    /// The next lane with background ids, taking turns.
+    pub(super) fn pick_background_lane(&mut self) -> Option<usize> {
+        let n = self.lanes.len();
+        let at = (0..n)
+            .map(|i| (self.next_lane + i) % n)
+            .find(|i| !self.lanes[*i].background.is_empty())?;
+        self.next_lane = (at + 1) % n;
+        Some(at)
     }
 
     /// Whether some lane has ids queued and none of them has a full batch: only then can
@@ -184,6 +233,44 @@ mod tests {
         assert!(q.pick_lane(100).is_some());
         let t1 = t0 + Duration::from_secs(1);
         assert_eq!(q.hold_last_slot(100, wait, t1), Some(t1 + wait));
+    }
+
+    #[test]
+    fn background_ids_ride_along_in_a_request_with_room_and_a_caller_takes_one_over() {
+        let mut q = queues(2, 0);
+        let lane = &mut q.lanes[0];
+        lane.background.extend(["b1", "b2", "b3"].map(String::from));
+        // A caller's ids first, then the room filled from the background.
+        assert_eq!(lane.take_batch(4), ["0", "1", "b1", "b2"]);
+        // Someone now waits for b3: it leaves the background queue.
+        assert!(lane.promote("b3"));
+        assert!(!lane.promote("b3"));
+        assert!(lane.background.is_empty());
+        // Background ids alone do not count as queued for callers.
+        let mut q = queues(0, 0);
+        q.lanes[0].background.push_back("b".to_owned());
+        q.lanes[0]
+            .waiters
+            .entry("b".to_owned())
+            .or_default()
+            .push(Waiter {
+                tag: 0,
+                tx: mpsc::unbounded_channel().0,
+            });
+        assert_eq!(q.lanes[0].queued(), 0);
+        assert!(!q.has_queued());
+        // A background id whose asker is gone is dropped.
+        assert!(!q.has_background());
+        let (tx, _rx) = mpsc::unbounded_channel();
+        q.lanes[0].background.push_back("c".to_owned());
+        q.lanes[0]
+            .waiters
+            .entry("c".to_owned())
+            .or_default()
+            .push(Waiter { tag: 0, tx });
+        assert!(!q.has_queued());
+        assert!(q.has_background());
+        assert_eq!(q.pick_background_lane(), Some(0));
     }
 
     #[test]

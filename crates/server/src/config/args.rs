@@ -282,6 +282,11 @@ pub struct GongArgs {
     #[arg(long, env = "GONG_DAILY_RESERVE", default_value_t = service::settings::DEFAULT_DAILY_RESERVE)]
     pub gong_daily_reserve: u32,
 
+    /// Share of the daily quota past which prefetching stops for the day (0 to 1): once the
+    /// day's Gong requests, everyone's, reach it, the rest is for people asking.
+    #[arg(long, env = "CALLBRIEF_PREFETCH_DAILY_SHARE", default_value_t = service::settings::DEFAULT_BACKGROUND_DAILY_SHARE)]
+    pub prefetch_daily_share: f64,
+
     /// Where Gong's answers are kept between requests and restarts.
     #[command(flatten)]
     pub cache: CacheArgs,
@@ -483,6 +488,12 @@ impl GongArgs {
         }
         cfg.daily_quota = self.gong_daily_quota;
         cfg.daily_reserve = self.gong_daily_reserve;
+        if !(0.0..=1.0).contains(&self.prefetch_daily_share) {
+            return Err(ConfigError::Invalid(
+                "CALLBRIEF_PREFETCH_DAILY_SHARE must be between 0 and 1".into(),
+            ));
+        }
+        cfg.background_daily_share = self.prefetch_daily_share;
         cfg.cache = self.cache.to_config()?;
         cfg.redis = self.redis.to_config()?;
         Ok(cfg)
@@ -797,7 +808,42 @@ pub struct ServerArgs {
     pub operations: OperationsArgs,
 
     #[command(flatten)]
+    pub prefetch: PrefetchArgs,
+
+    #[command(flatten)]
     pub upstream: UpstreamArgs,
+}
+
+/// The prefetch job: the Gong data of the next hours' meetings, cached before reps ask.
+#[derive(Debug, Clone, Args)]
+pub struct PrefetchArgs {
+    /// Minutes between prefetch runs (each run may take that long at most).
+    #[arg(long, env = "CALLBRIEF_PREFETCH_EVERY_MINUTES", default_value_t = service::DEFAULT_PREFETCH_EVERY_MINUTES)]
+    pub prefetch_every_minutes: u64,
+
+    /// Hours of customer meetings ahead each run covers, at most 168; 0 turns prefetching off.
+    #[arg(long, env = "CALLBRIEF_PREFETCH_HOURS_AHEAD", default_value_t = service::DEFAULT_PREFETCH_HOURS_AHEAD)]
+    pub prefetch_hours_ahead: usize,
+}
+
+impl PrefetchArgs {
+    /// The job's settings, checked.
+    pub fn to_settings(&self) -> Result<crate::config::PrefetchSettings, ConfigError> {
+        at_least_one(
+            "CALLBRIEF_PREFETCH_EVERY_MINUTES",
+            self.prefetch_every_minutes == 0,
+        )?;
+        if self.prefetch_hours_ahead > service::MAX_MEETING_HOURS {
+            return Err(ConfigError::Invalid(format!(
+                "CALLBRIEF_PREFETCH_HOURS_AHEAD must be at most {}",
+                service::MAX_MEETING_HOURS
+            )));
+        }
+        Ok(crate::config::PrefetchSettings {
+            every: Duration::from_secs(self.prefetch_every_minutes.saturating_mul(60)),
+            hours_ahead: self.prefetch_hours_ahead,
+        })
+    }
 }
 
 /// How the server is watched and hosted: the metrics listener, and the port a host platform
@@ -862,6 +908,7 @@ impl TryFrom<&ServerArgs> for Settings {
         settings.gong_fields = args.upstream.gong_fields.to_fields()?;
         settings.calls = args.upstream.calls.to_settings()?;
         settings.connections = ConnectionSettings::from(&args.connections);
+        settings.prefetch = args.prefetch.to_settings()?;
         settings.validate()?;
         Ok(settings)
     }

@@ -97,6 +97,8 @@ impl TestAppBuilder {
         let mut settings =
             Settings::new("127.0.0.1:0".parse().unwrap(), gong_config(&sim.base_url));
         settings.api_keys = vec![SecretString::from(API_KEY.to_owned())];
+        // A test counts Gong's requests: no prefetch job runs unless the test starts one.
+        settings.prefetch.hours_ahead = 0;
         let mut salesforce_url = None;
         if let Some(config) = self.salesforce {
             let salesforce = sim::salesforce::spawn(org(), config)
