@@ -110,6 +110,10 @@ pub struct SalesforceSimArgs {
     #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_ROTATE_REFRESH_TOKENS")]
     pub salesforce_rotate_refresh_tokens: bool,
 
+    /// Added latency per Salesforce answer, in milliseconds (as --latency-ms for Gong's).
+    #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_LATENCY_MS")]
+    pub salesforce_latency_ms: Option<u64>,
+
     /// The Connected App's consumer key the simulator accepts (same variable as `serve` reads,
     /// so one environment configures both).
     #[arg(long, env = "SALESFORCE_CLIENT_ID")]

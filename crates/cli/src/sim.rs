@@ -128,6 +128,9 @@ pub fn salesforce_sim_config(args: &SalesforceSimArgs) -> anyhow::Result<Salesfo
     if let Some(n) = args.salesforce_api_quota {
         cfg.api_quota = (n > 0).then_some(n);
     }
+    if let Some(ms) = args.salesforce_latency_ms {
+        cfg.latency = Duration::from_millis(ms);
+    }
     cfg.gong_package = !args.salesforce_without_gong_package;
     cfg.rotate_refresh_tokens = args.salesforce_rotate_refresh_tokens;
     if let Some(id) = &args.salesforce_client_id {
@@ -286,8 +289,12 @@ mod tests {
             "id",
             "--salesforce-client-secret",
             "secret",
+            "--salesforce-latency-ms",
+            "100",
         ])
         .unwrap();
+        assert_eq!(cfg.latency, Duration::from_millis(100));
+        assert_eq!(defaults.latency, Duration::ZERO);
         assert_eq!(cfg.page_size, 3);
         assert_eq!(cfg.api_quota, Some(10));
         assert_eq!(cfg.client_id, "id");

@@ -11,22 +11,34 @@ use salesforce::{SalesforceClient, SalesforceError};
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// What Salesforce answered for the meeting context, read before Gong's answer is in: the
+/// invitees' names, the deal changes and new contacts since the newest call, the open tasks.
+pub(crate) struct MeetingReads {
+    event: Option<records::EventRecord>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    people: HashMap<String, Person>,
+    since_parts: Option<SinceReads>,
+    tasks: Result<Vec<Value>, SalesforceError>,
+}
+
+type SinceReads = (
+    Result<Vec<Value>, SalesforceError>,
+    Result<Vec<Value>, SalesforceError>,
+);
+
 impl Service {
-    /// The meeting (from `event`, with its invitees the caller can see, joined with the
-    /// stakeholder map) and what changed since the newest call (`since`): deal changes, new
-    /// contacts, and open tasks due before the meeting (within a week of `now` without one).
-    /// These parts are extra: an org that hides one of these objects from the caller still
-    /// gets the briefing, with a note.
-    pub(crate) async fn meeting_context(
+    /// The Salesforce half of the meeting context for `event` and what changed since the
+    /// newest call (`since`): deal changes, new contacts, and open tasks due before the meeting
+    /// (within a week of `now` without one), asked together. Needs nothing of Gong, so it runs
+    /// beside the Gong fetch.
+    pub(crate) async fn meeting_reads(
         &self,
         client: &SalesforceClient,
         account_id: &AccountId,
         event: Option<records::EventRecord>,
         since: Option<chrono::DateTime<chrono::Utc>>,
         now: chrono::DateTime<chrono::Utc>,
-        (stakeholders, colleagues): (&[crate::model::Stakeholder], &[crate::model::Stakeholder]),
-    ) -> MeetingContext {
-        let mut notes = Vec::new();
+    ) -> MeetingReads {
         let people_soql = people_queries(event.as_ref());
         let due_by = tasks_due_by(event.as_ref(), now);
         let since_soql = since.map(|since| {
@@ -40,62 +52,82 @@ impl Service {
             futures::future::join_all(people_soql.iter().map(|q| client.query::<Value>(q)));
         let since_parts = async {
             match &since_soql {
-                Some([changes, contacts]) => {
-                    let (a, b) = tokio::join!(
-                        client.query::<Value>(changes),
-                        client.query::<Value>(contacts)
-                    );
-                    Some((a, b))
-                }
+                Some([changes, contacts]) => Some(tokio::join!(
+                    client.query::<Value>(changes),
+                    client.query::<Value>(contacts)
+                )),
                 None => None,
             }
         };
         let (people, since_parts, tasks) =
             tokio::join!(people, since_parts, client.query::<Value>(&tasks_soql));
-        let by_id = people_by_id(people);
-        let meeting = event.map(|e| {
-            let (meeting, hidden) = assemble_meeting(&e, &by_id, stakeholders, colleagues);
-            if hidden > 0 {
-                notes.push(format!(
-                    "{hidden} invitee(s) of the meeting are records you cannot see in \
-                     Salesforce (or not people) and are left out."
-                ));
-            }
-            meeting
-        });
-        let mut read = |what: &str, result: Result<Vec<Value>, SalesforceError>| match result {
-            Ok(rows) => rows,
-            Err(err) => {
-                tracing::warn!(error = %err, part = what, "a meeting-context part could not be read");
-                notes.push(format!("Salesforce did not share the account's {what}."));
-                Vec::new()
-            }
-        };
-        let tasks: Vec<_> = read("tasks", tasks)
-            .iter()
-            .filter_map(records::open_task)
-            .collect();
-        let since_last_call = since_parts.map(|(changes, contacts)| {
-            let changes = read("opportunity field history", changes)
-                .iter()
-                .filter_map(records::deal_change)
-                .collect();
-            let contacts = read("new contacts", contacts)
-                .iter()
-                .filter_map(records::new_contact)
-                .collect();
-            crate::meeting::since_last_call(
-                since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                changes,
-                contacts,
-                tasks,
-            )
-        });
-        MeetingContext {
-            meeting,
-            since_last_call,
-            notes,
+        MeetingReads {
+            event,
+            since,
+            people: people_by_id(people),
+            since_parts,
+            tasks,
         }
+    }
+}
+
+/// The meeting (its invitees the caller can see, joined with the stakeholder map) and what
+/// changed since the newest call. These parts are extra: an org that hides one of these
+/// objects from the caller still gets the briefing, with a note.
+pub(crate) fn meeting_context(
+    reads: MeetingReads,
+    (stakeholders, colleagues): (&[crate::model::Stakeholder], &[crate::model::Stakeholder]),
+) -> MeetingContext {
+    let MeetingReads {
+        event,
+        since,
+        people,
+        since_parts,
+        tasks,
+    } = reads;
+    let mut notes = Vec::new();
+    let meeting = event.map(|e| {
+        let (meeting, hidden) = assemble_meeting(&e, &people, stakeholders, colleagues);
+        if hidden > 0 {
+            notes.push(format!(
+                "{hidden} invitee(s) of the meeting are records you cannot see in \
+                 Salesforce (or not people) and are left out."
+            ));
+        }
+        meeting
+    });
+    let mut read = |what: &str, result: Result<Vec<Value>, SalesforceError>| match result {
+        Ok(rows) => rows,
+        Err(err) => {
+            tracing::warn!(error = %err, part = what, "a meeting-context part could not be read");
+            notes.push(format!("Salesforce did not share the account's {what}."));
+            Vec::new()
+        }
+    };
+    let tasks: Vec<_> = read("tasks", tasks)
+        .iter()
+        .filter_map(records::open_task)
+        .collect();
+    let since_last_call = since_parts.map(|(changes, contacts)| {
+        let changes = read("opportunity field history", changes)
+            .iter()
+            .filter_map(records::deal_change)
+            .collect();
+        let contacts = read("new contacts", contacts)
+            .iter()
+            .filter_map(records::new_contact)
+            .collect();
+        crate::meeting::since_last_call(
+            since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            changes,
+            contacts,
+            tasks,
+        )
+    });
+    MeetingContext {
+        meeting,
+        since_last_call,
+        notes,
     }
 }
 

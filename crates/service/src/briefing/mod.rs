@@ -1,6 +1,8 @@
 //! The briefing pack, step by step: read the account's records as the caller, find its calls,
-//! fetch them from Gong, assemble the pack ([`assemble`]), add the meeting and what changed
-//! since the last call ([`meeting_context`]), and fit it into the caller's budget.
+//! fetch them from Gong while the meeting context's Salesforce queries run beside the fetch
+//! ([`meeting_context`]), assemble the pack ([`assemble`]), join the meeting with it, and fit
+//! it into the caller's budget. A cold briefing's critical path is the first Salesforce reads,
+//! then the longer of the Gong fetch and the meeting's reads.
 
 mod assemble;
 mod calls;
@@ -136,36 +138,28 @@ impl Service {
             rows.iter()
                 .filter_map(|r| CallId::parse("callId", &r.call_id).ok()),
         );
-        let _admitted = self.admit(ids.len()).await;
-        let gong = if ids.is_empty() {
-            None
-        } else {
-            Some(
-                self.gong
-                    .calls_with_transcripts_for(caller.fairness_key(), &ids)
-                    .await,
-            )
-        };
-        let (roles, roles_note) = contact_roles(reads.roles);
         let event = chosen_event(reads.event, request, sf)?;
+        let since = newest_start(&rows);
+        // Step 3: Gong's calls, and beside them the meeting context's Salesforce queries,
+        // which need nothing of Gong.
+        let _admitted = self.admit(ids.len()).await;
+        let gong = async {
+            if ids.is_empty() {
+                return None;
+            }
+            let fairness = caller.fairness_key();
+            Some(self.gong.calls_with_transcripts_for(fairness, &ids).await)
+        };
+        let meeting_reads = self.meeting_reads(&client, account_id, event, since, now);
+        let (gong, meeting_reads) = tokio::join!(gong, meeting_reads);
+        let (roles, roles_note) = contact_roles(reads.roles);
         let mut parts = assemble(&account.name, &rows, gong, &contacts, &roles);
         parts.notes.extend(source_notes);
         parts.notes.extend(roles_note);
-        let since = rows
-            .first()
-            .and_then(|r| r.started.as_deref())
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-            .map(|t| t.with_timezone(&chrono::Utc));
-        let context = self
-            .meeting_context(
-                &client,
-                account_id,
-                event,
-                since,
-                now,
-                (&parts.stakeholders, &parts.colleagues),
-            )
-            .await;
+        let context = meeting_context::meeting_context(
+            meeting_reads,
+            (&parts.stakeholders, &parts.colleagues),
+        );
         parts.notes.extend(context.notes.iter().cloned());
         parts
             .notes
@@ -267,6 +261,14 @@ impl Service {
             }
         }
     }
+}
+
+/// When the newest of `rows` started: what "since the last call" counts from.
+fn newest_start(rows: &[CallRow]) -> Option<chrono::DateTime<chrono::Utc>> {
+    rows.first()
+        .and_then(|r| r.started.as_deref())
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
 }
 
 /// Contact roles are extra: an org that hides them (object permissions) still gets a

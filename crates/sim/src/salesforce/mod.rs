@@ -112,6 +112,9 @@ pub struct SalesforceSimConfig {
     pub jwt_certificate_pem: String,
     /// The audience JWT bearer assertions must name. Default: [`jwt::DEFAULT_JWT_AUDIENCE`].
     pub jwt_audience: String,
+    /// Time added before every answer (a Salesforce round trip across the internet); zero by
+    /// default. On tokio's clock, so paused tests pass it without waiting.
+    pub latency: Duration,
 }
 
 /// A count shared by the clones of a configuration (see
@@ -174,6 +177,7 @@ impl Default for SalesforceSimConfig {
             refreshes: Counter::default(),
             jwt_certificate_pem: jwt::DEMO_JWT_CERTIFICATE_PEM.to_owned(),
             jwt_audience: jwt::DEFAULT_JWT_AUDIENCE.to_owned(),
+            latency: Duration::ZERO,
         }
     }
 }
@@ -296,8 +300,9 @@ impl SfState {
 
 /// The simulator as an axum router (routes under `/services` and `/id`).
 pub fn router(org: Arc<SampleOrg>, config: SalesforceSimConfig) -> Router {
+    let latency = config.latency;
     let state = Arc::new(SfState::new(org, config));
-    Router::new()
+    let router = Router::new()
         .route("/services/data", get(routes::versions))
         .route("/services/data/", get(routes::versions))
         .route("/services/data/{version}", get(routes::resources))
@@ -336,7 +341,16 @@ pub fn router(org: Arc<SampleOrg>, config: SalesforceSimConfig) -> Router {
         )
         .route("/id/{org_id}/{user_id}", get(oauth::identity))
         .fallback(routes::not_found)
-        .with_state(state)
+        .with_state(state);
+    if latency.is_zero() {
+        return router;
+    }
+    router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            tokio::time::sleep(latency).await;
+            next.run(request).await
+        },
+    ))
 }
 
 /// Serves the simulator on `listener` until the task is dropped or fails. Without a

@@ -800,3 +800,18 @@ async fn subqueries_nest_visible_children_as_salesforce_does() {
         assert!(names.contains(&name), "{names:?}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn latency_delays_every_answer_on_tokios_clock() {
+    let sim = start(SalesforceSimConfig {
+        latency: std::time::Duration::from_millis(100),
+        ..SalesforceSimConfig::default()
+    })
+    .await;
+    let maya = sim.username(UserRole::Rep, 0);
+    let token = sim.login(&maya).await;
+    let started = tokio::time::Instant::now();
+    let body = sim.ok(&token, "SELECT Id FROM Account LIMIT 1").await;
+    assert_eq!(body["totalSize"], 1);
+    assert_eq!(started.elapsed(), std::time::Duration::from_millis(100));
+}
