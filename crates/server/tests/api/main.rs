@@ -19,6 +19,7 @@ mod oauth_clients;
 mod oauth_server;
 mod oauth_tokens;
 mod ops;
+mod prefetch;
 mod readiness;
 mod replicas;
 mod salesforce_sign_in;
