@@ -355,17 +355,24 @@ impl Limiter {
         (local.0, local.1, self.per_second)
     }
 
-    /// `Err(QuotaExhausted)` when new fetches must not start: fewer than the reserve remain.
-    pub(crate) async fn admit_new_work(&self) -> Result<(), GongError> {
-        if self.daily_quota == 0 {
-            return Ok(());
-        }
+    /// Requests counted today (every replica's, when Redis answers) and the time until the
+    /// count starts over.
+    async fn used_today(&self) -> (u32, Duration) {
         let (mut used, resets_in) = self.state.daily_used();
         if let Some(shared) = &self.shared {
             if let Some(shared_used) = shared.daily_used(today().0).await {
                 used = used.max(shared_used);
             }
         }
+        (used, resets_in)
+    }
+
+    /// `Err(QuotaExhausted)` when new fetches must not start: fewer than the reserve remain.
+    pub(crate) async fn admit_new_work(&self) -> Result<(), GongError> {
+        if self.daily_quota == 0 {
+            return Ok(());
+        }
+        let (used, resets_in) = self.used_today().await;
         if used >= self.daily_quota - self.daily_reserve {
             return Err(GongError::QuotaExhausted { resets_in });
         }
@@ -379,12 +386,7 @@ impl Limiter {
         if self.daily_quota == 0 {
             return Ok(());
         }
-        let (mut used, resets_in) = self.state.daily_used();
-        if let Some(shared) = &self.shared {
-            if let Some(shared_used) = shared.daily_used(today().0).await {
-                used = used.max(shared_used);
-            }
-        }
+        let (used, resets_in) = self.used_today().await;
         if f64::from(used) >= f64::from(self.daily_quota) * share.clamp(0.0, 1.0) {
             return Err(GongError::QuotaExhausted { resets_in });
         }

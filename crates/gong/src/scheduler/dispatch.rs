@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::fetch::{answer, claim_key, fetch_kept};
 use super::lane::{Answer, Batch};
-use super::queues::Queues;
+use super::queues::{Lane, Queues};
 use super::replicas::{follow, follow_taken};
 use super::{Got, Shared, CLAIM_TTL, FOLLOW_POLL};
 use crate::item::Outcome;
@@ -198,31 +198,42 @@ fn next_background_batch(queues: &mut Queues, shared: &Shared) -> Option<Batch> 
     let lane = &mut queues.lanes[at];
     let n = shared.batch_size.min(lane.background.len());
     let ids: Vec<String> = lane.background.drain(..n).collect();
+    Some(batch_of(lane, ids, shared))
+}
+
+/// Answers every background id with `error` and empties the background queues.
+fn fail_background(queues: &mut Queues, error: &GongError) {
+    for lane in &mut queues.lanes {
+        let ids = std::mem::take(&mut lane.background);
+        fail_ids(lane, ids, error);
+    }
+}
+
+/// `ids` of `lane` as one request, running until the latest deadline of their askers.
+fn batch_of(lane: &Lane, ids: Vec<String>, shared: &Shared) -> Batch {
     let deadline = ids
         .iter()
         .filter_map(|id| lane.deadlines.get(id))
         .max()
         .copied()
         .unwrap_or_else(|| Instant::now() + shared.deadline);
-    Some(Batch {
+    Batch {
         lane: lane.spec.clone(),
         ids,
         deadline,
-    })
+    }
 }
 
-/// Answers every background id with `error` and empties the background queues.
-fn fail_background(queues: &mut Queues, error: &GongError) {
-    for lane in &mut queues.lanes {
-        for id in std::mem::take(&mut lane.background) {
-            lane.deadlines.remove(&id);
-            for w in lane.waiters.remove(&id).unwrap_or_default() {
-                let _ = w.tx.send(Answer {
-                    tag: w.tag,
-                    id: id.clone(),
-                    got: Got::Failed(error.clone()),
-                });
-            }
+/// Answers every waiter of `ids` (taken out of `lane`'s queues) with `error`.
+fn fail_ids(lane: &mut Lane, ids: impl IntoIterator<Item = String>, error: &GongError) {
+    for id in ids {
+        lane.deadlines.remove(&id);
+        for w in lane.waiters.remove(&id).unwrap_or_default() {
+            let _ = w.tx.send(Answer {
+                tag: w.tag,
+                id: id.clone(),
+                got: Got::Failed(error.clone()),
+            });
         }
     }
 }
@@ -263,17 +274,7 @@ pub(super) fn next_batch(queues: &mut Queues, shared: &Shared) -> Option<Batch> 
     let at = queues.pick_lane(shared.batch_size)?;
     let lane = &mut queues.lanes[at];
     let ids = lane.take_batch(shared.batch_size);
-    let deadline = ids
-        .iter()
-        .filter_map(|id| lane.deadlines.get(id))
-        .max()
-        .copied()
-        .unwrap_or_else(|| Instant::now() + shared.deadline);
-    Some(Batch {
-        lane: lane.spec.clone(),
-        ids,
-        deadline,
-    })
+    Some(batch_of(lane, ids, shared))
 }
 
 /// Answers every queued id with `error` and empties the queues.
@@ -281,16 +282,7 @@ pub(super) fn fail_queued(queues: &mut Queues, error: &GongError) {
     fail_background(queues, error);
     for lane in &mut queues.lanes {
         let callers = std::mem::take(&mut lane.callers);
-        for id in callers.into_iter().flat_map(|(_, ids)| ids) {
-            lane.deadlines.remove(&id);
-            for w in lane.waiters.remove(&id).unwrap_or_default() {
-                let _ = w.tx.send(Answer {
-                    tag: w.tag,
-                    id: id.clone(),
-                    got: Got::Failed(error.clone()),
-                });
-            }
-        }
+        fail_ids(lane, callers.into_iter().flat_map(|(_, ids)| ids), error);
     }
 }
 

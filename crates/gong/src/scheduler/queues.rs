@@ -45,33 +45,13 @@ impl Lane {
 
     /// Drops queued ids whose every asker has stopped waiting.
     pub(super) fn prune(&mut self) {
-        let waiters = &mut self.waiters;
-        let deadlines = &mut self.deadlines;
+        let (waiters, deadlines) = (&mut self.waiters, &mut self.deadlines);
         for (_, ids) in &mut self.callers {
-            ids.retain(|id| {
-                let live = waiters.get_mut(id).is_some_and(|ws| {
-                    ws.retain(|w| !w.tx.is_closed());
-                    !ws.is_empty()
-                });
-                if !live {
-                    waiters.remove(id);
-                    deadlines.remove(id);
-                }
-                live
-            });
+            ids.retain(|id| still_wanted(waiters, deadlines, id));
         }
         self.callers.retain(|(_, ids)| !ids.is_empty());
-        self.background.retain(|id| {
-            let live = waiters.get_mut(id).is_some_and(|ws| {
-                ws.retain(|w| !w.tx.is_closed());
-                !ws.is_empty()
-            });
-            if !live {
-                waiters.remove(id);
-                deadlines.remove(id);
-            }
-            live
-        });
+        self.background
+            .retain(|id| still_wanted(waiters, deadlines, id));
     }
 
     /// Up to `size` ids, one per caller in turn (served callers move to the back), the room
@@ -97,6 +77,23 @@ impl Lane {
         }
         batch
     }
+}
+
+/// Whether someone still waits for `id`; forgets it (and its askers' deadline) otherwise.
+fn still_wanted(
+    waiters: &mut HashMap<String, Vec<Waiter>>,
+    deadlines: &mut HashMap<String, Instant>,
+    id: &str,
+) -> bool {
+    let live = waiters.get_mut(id).is_some_and(|ws| {
+        ws.retain(|w| !w.tx.is_closed());
+        !ws.is_empty()
+    });
+    if !live {
+        waiters.remove(id);
+        deadlines.remove(id);
+    }
+    live
 }
 
 #[derive(Default)]
