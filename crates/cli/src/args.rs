@@ -80,6 +80,13 @@ pub struct SimArgs {
     #[arg(long, env = "CALLBRIEF_SIM_SALESFORCE_ADDR")]
     pub salesforce_addr: Option<SocketAddr>,
 
+    /// Add this many generated account executives to the sample org (rep001@callbrief-demo.com,
+    /// ..., password demo-password), each with 2-4 accounts, 4-8 calls and a meeting tomorrow
+    /// (UTC) on each account: a team to load-test with.
+    #[arg(long, env = "CALLBRIEF_SIM_ORG_REPS", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(sim::org::MAX_ORG_REPS)))]
+    pub org_reps: u32,
+
     #[command(flatten)]
     pub gong: GongSimArgs,
 

@@ -24,7 +24,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     }
     let gong_cfg = gong_sim_config(&args.gong)?;
     let sf_cfg = salesforce_sim_config(&args.salesforce)?;
-    let org = SampleOrg::shared_for_today();
+    let org = std::sync::Arc::new(SampleOrg::for_today_with_reps(args.org_reps));
     let mut running: JoinSet<anyhow::Result<()>> = JoinSet::new();
 
     if let Some(gong_addr) = args.gong_addr {
@@ -104,8 +104,17 @@ fn print_salesforce(addr: &str, org: &SampleOrg, cfg: &SalesforceSimConfig) {
         "  users (password {}; client_credentials acts as the integration user):",
         sim::salesforce::DEMO_PASSWORD
     );
-    for user in &org.users {
+    let generated = |u: &&sim::org::User| sim::org::org_rep_number(&u.username).is_some();
+    for user in org.users.iter().filter(|u| !generated(u)) {
         println!("    {:<36} {}", user.username, role_name(user.role));
+    }
+    let reps = org.users.iter().filter(generated).count();
+    if reps > 0 {
+        println!(
+            "    {} … {}  {reps} generated reps",
+            sim::org::org_rep_username(1),
+            sim::org::org_rep_username(reps as u32)
+        );
     }
 }
 

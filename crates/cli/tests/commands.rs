@@ -69,6 +69,9 @@ fn help_lists_every_command_and_setting() {
         "--no-rate-limit",
         "--fail-first",
         "--truncate-body",
+        "--org-reps",
+        "CALLBRIEF_SIM_ORG_REPS",
+        "--salesforce-latency-ms",
     ] {
         assert!(stdout.contains(flag), "{flag} missing from sim --help");
     }
@@ -387,6 +390,144 @@ async fn sim_runs_both_simulators_over_one_org() {
     for id in ids {
         assert!(got.contains(&id), "{id} missing from Gong: {transcripts}");
     }
+}
+
+/// Signs in at the Salesforce simulator with the password flow and runs one query.
+async fn query_as(sf_url: &str, username: &str, soql: &str) -> serde_json::Value {
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{sf_url}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "demo-client-id"),
+            ("client_secret", "demo-client-secret"),
+            ("username", username),
+            ("password", "demo-password"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token JSON");
+    let access = token["access_token"].as_str().expect("access_token");
+    http.get(format!("{sf_url}/services/data/v65.0/query"))
+        .query(&[("q", soql)])
+        .bearer_auth(access)
+        .send()
+        .await
+        .expect("query")
+        .json()
+        .await
+        .expect("query JSON")
+}
+
+#[tokio::test]
+async fn sim_org_reps_adds_a_team_whose_reps_sign_in_and_see_their_own_day() {
+    let mut sim = KillOnDrop(
+        callbrief()
+            .args([
+                "sim",
+                "--gong-addr",
+                "127.0.0.1:0",
+                "--salesforce-addr",
+                "127.0.0.1:0",
+                "--no-rate-limit",
+            ])
+            .env("CALLBRIEF_SIM_ORG_REPS", "3")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn sim"),
+    );
+    let out = lines_of(sim.0.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    let gong_url = url_in(&wait_for_line(
+        &out,
+        "Gong simulator listening on",
+        &mut seen,
+    ));
+    let sf_url = url_in(&wait_for_line(
+        &out,
+        "Salesforce simulator listening on",
+        &mut seen,
+    ));
+    wait_for_line(
+        &out,
+        "rep003@callbrief-demo.com  3 generated reps",
+        &mut seen,
+    );
+
+    let org = sim::org::SampleOrg::for_today_with_reps(3);
+    let rep = org
+        .user_by_username("rep002@callbrief-demo.com")
+        .expect("rep002")
+        .clone();
+    let mine: Vec<&str> = org
+        .accounts
+        .iter()
+        .filter(|a| a.owner_id == rep.id)
+        .map(|a| a.id.as_str())
+        .collect();
+
+    // The rep sees exactly the accounts he owns, none of the other reps'.
+    let accounts = query_as(&sf_url, &rep.username, "SELECT Id FROM Account").await;
+    let mut seen_ids: Vec<&str> = accounts["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["Id"].as_str())
+        .collect();
+    seen_ids.sort_unstable();
+    let mut expected = mine.clone();
+    expected.sort_unstable();
+    assert_eq!(seen_ids, expected, "{accounts}");
+
+    // A meeting tomorrow on each of them.
+    let events = query_as(
+        &sf_url,
+        &rep.username,
+        "SELECT Id, AccountId FROM Event WHERE StartDateTime = TOMORROW",
+    )
+    .await;
+    let on: Vec<&str> = events["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["AccountId"].as_str())
+        .collect();
+    assert_eq!(on.len(), mine.len(), "{events}");
+    assert!(on.iter().all(|a| mine.contains(a)), "{events}");
+
+    // Their calls are in the Salesforce call object and in Gong.
+    let calls = query_as(
+        &sf_url,
+        &rep.username,
+        "SELECT Gong__Call_ID__c FROM Gong__Gong_Call__c",
+    )
+    .await;
+    let ids: Vec<&str> = calls["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["Gong__Call_ID__c"].as_str())
+        .collect();
+    assert!((4..=8).contains(&ids.len()), "{calls}");
+    let transcripts: serde_json::Value = reqwest::Client::new()
+        .post(format!("{gong_url}/v2/calls/transcript"))
+        .basic_auth("demo-access-key", Some("demo-access-key-secret"))
+        .json(&serde_json::json!({ "filter": { "callIds": ids } }))
+        .send()
+        .await
+        .expect("transcripts")
+        .json()
+        .await
+        .expect("transcripts JSON");
+    assert_eq!(
+        transcripts["callTranscripts"].as_array().map(Vec::len),
+        Some(ids.len()),
+        "{transcripts}"
+    );
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
 
-use crate::shared::{SharedSlot, SharedStore};
+use crate::shared::{SharedSlot, SharedStore, PROBE_INTERVAL};
 use crate::GongError;
 
 /// Slack added to Gong's one-second window. Requests sent at the two edges of a window reach
@@ -39,6 +39,11 @@ pub(crate) const SHARED_ARRIVAL_MARGIN: Duration = Duration::from_millis(50);
 
 /// The window counted in Redis: [`WINDOW`] plus [`SHARED_ARRIVAL_MARGIN`].
 pub(crate) const SHARED_WINDOW: Duration = WINDOW.saturating_add(SHARED_ARRIVAL_MARGIN);
+
+/// How long a replica back on Redis keeps to its alone rate as well: the others find Redis
+/// again at their next probe ([`PROBE_INTERVAL`]), made when they next ask for a slot, which
+/// going alone may be up to a window later.
+pub(crate) const RESUME_GRACE: Duration = PROBE_INTERVAL.saturating_add(WINDOW);
 
 /// Seconds in the day the daily budget is counted over.
 const DAY_SECS: u64 = 24 * 60 * 60;
@@ -72,6 +77,8 @@ pub trait SchedulerState: Send + Sync {
     fn peek(&self, now: Instant, per_second: u32) -> (u32, Duration);
     /// Holds back every request until `until` (the later of this and any earlier pause wins).
     fn pause_until(&self, until: Instant);
+    /// How long ago each send still within the window left, oldest first.
+    fn recent_sends(&self, now: Instant) -> Vec<Duration>;
     /// Requests counted today, and the time until the count starts over.
     fn daily_used(&self) -> (u32, Duration);
     /// Claims `key` (a call fetch) for `ttl`; `false` when someone else holds a live claim.
@@ -179,6 +186,15 @@ impl SchedulerState for InProcessState {
         c.paused_until = Some(c.paused_until.map_or(until, |p| p.max(until)));
     }
 
+    fn recent_sends(&self, now: Instant) -> Vec<Duration> {
+        let mut c = self.lock();
+        c.trim(now);
+        c.sent
+            .iter()
+            .map(|t| now.saturating_duration_since(*t))
+            .collect()
+    }
+
     fn daily_used(&self) -> (u32, Duration) {
         let mut c = self.lock();
         let left = c.roll_day();
@@ -212,6 +228,24 @@ pub(crate) struct Limiter {
     degraded_per_second: u32,
     daily_quota: u32,
     daily_reserve: u32,
+    /// How this replica moves between the shared window and going alone.
+    switch: Arc<Mutex<Switch>>,
+}
+
+/// What the limiter remembers of its moves between Redis and going alone, so that neither
+/// move puts more than Gong's limit into one window:
+/// - going alone, the other replicas' last sends are unknown: nothing leaves for one window;
+/// - coming back, this replica first adds what it sent alone to the shared window and day, and
+///   for [`RESUME_GRACE`] keeps to its alone rate as well, since the others may still be
+///   going alone (they come back at their next probe).
+#[derive(Debug, Default)]
+struct Switch {
+    /// Whether Redis failed and this replica counts alone.
+    going_alone: bool,
+    /// Requests sent alone not yet added to the shared day count.
+    alone: u32,
+    /// When this replica came back on the shared window.
+    resumed_at: Option<Instant>,
 }
 
 impl Limiter {
@@ -231,6 +265,7 @@ impl Limiter {
             degraded_per_second: per_second,
             daily_quota,
             daily_reserve: daily_reserve.min(daily_quota),
+            switch: Arc::default(),
         }
     }
 
@@ -275,6 +310,23 @@ impl Limiter {
             return Slot::WaitUntil(Instant::now() + paused);
         }
         let (day, resets_in) = today();
+        if shared.is_degraded() {
+            self.go_alone();
+        }
+        // Back from going alone (whoever found Redis again): merge first.
+        let alone = self.lock_switch().going_alone;
+        if alone && !self.come_back(shared, day).await {
+            return self.alone_slot();
+        }
+        if self.just_resumed() {
+            // Others may still go alone: this replica keeps to its alone rate too.
+            let local = self
+                .state
+                .take_slot(Instant::now(), self.degraded_per_second, 0);
+            if local != Slot::Granted {
+                return local;
+            }
+        }
         match shared
             .take_slot(self.per_second, self.daily_quota, SHARED_WINDOW, day)
             .await
@@ -283,10 +335,67 @@ impl Limiter {
             Some(SharedSlot::Wait(wait)) => Slot::WaitUntil(Instant::now() + wait),
             Some(SharedSlot::QuotaSpent) => Slot::QuotaSpent { resets_in },
             None => {
-                self.state
-                    .take_slot(Instant::now(), self.degraded_per_second, self.daily_quota)
+                self.go_alone();
+                self.alone_slot()
             }
         }
+    }
+
+    /// Notes that Redis failed; on the move from the shared window, nothing leaves for one
+    /// window, which may be full of the others' sends.
+    fn go_alone(&self) {
+        let mut switch = self.lock_switch();
+        if !switch.going_alone {
+            switch.going_alone = true;
+            switch.resumed_at = None;
+            self.state.pause_until(Instant::now() + WINDOW);
+        }
+    }
+
+    /// A slot of this replica's own window at the alone rate, counted for the shared day
+    /// when Redis returns.
+    fn alone_slot(&self) -> Slot {
+        let slot = self
+            .state
+            .take_slot(Instant::now(), self.degraded_per_second, self.daily_quota);
+        if slot == Slot::Granted {
+            let mut switch = self.lock_switch();
+            switch.alone = switch.alone.saturating_add(1);
+        }
+        slot
+    }
+
+    /// Back on Redis (if it answers): what this replica sent alone joins the shared window and
+    /// day first. `false` while Redis does not answer.
+    async fn come_back(&self, shared: &SharedStore, day: u64) -> bool {
+        let ages = self.state.recent_sends(Instant::now());
+        let alone = std::mem::take(&mut self.lock_switch().alone);
+        if shared.merge_sends(&ages, alone, day).await.is_none() {
+            let mut switch = self.lock_switch();
+            switch.alone = switch.alone.saturating_add(alone);
+            return false;
+        }
+        let mut switch = self.lock_switch();
+        switch.going_alone = false;
+        switch.resumed_at = Some(Instant::now());
+        true
+    }
+
+    /// Whether this replica came back on Redis less than [`RESUME_GRACE`] ago.
+    fn just_resumed(&self) -> bool {
+        let mut switch = self.lock_switch();
+        match switch.resumed_at {
+            Some(at) if at.elapsed() < RESUME_GRACE => true,
+            Some(_) => {
+                switch.resumed_at = None;
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn lock_switch(&self) -> std::sync::MutexGuard<'_, Switch> {
+        self.switch.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Waits (at most until `deadline`) until the shared window probably has a free slot, so a

@@ -73,6 +73,25 @@ redis.call('EXPIRE', KEYS[3], ARGV[6])
 return {0, 0}
 ";
 
+/// Adds a replica's own sends while it went alone to the shared window and day: KEYS window,
+/// day; ARGV window key TTL ms, day key TTL s, member prefix, requests to add to the day, then
+/// the age in µs of each send still within the window. Answers 1.
+const MERGE_SENDS: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+for i = 5, #ARGV do
+  local at = now - tonumber(ARGV[i])
+  redis.call('ZADD', KEYS[1], at, at .. ':' .. ARGV[3] .. ':' .. i)
+end
+if #ARGV >= 5 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local alone = tonumber(ARGV[4])
+if alone > 0 then
+  redis.call('INCRBY', KEYS[2], alone)
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+end
+return 1
+";
+
 /// Free slots and pause: KEYS window, pause; ARGV per_second, window µs. Answers {free, pause_ms}.
 const PEEK: &str = r"
 local pause = math.max(0, redis.call('PTTL', KEYS[2]))
@@ -215,6 +234,33 @@ impl SharedStore {
                 None
             }
         }
+    }
+
+    /// Tells the other replicas what this one sent while it went alone: `ages` (how long ago
+    /// each send still within the window left) join the shared window, and `alone` requests
+    /// the count of UTC day `day`. `None` while Redis does not answer.
+    pub(crate) async fn merge_sends(&self, ages: &[Duration], alone: u32, day: u64) -> Option<()> {
+        static SCRIPT: OnceLock<Script> = OnceLock::new();
+        let keys = [self.key("window"), self.key(&format!("day:{day}"))];
+        let member = format!("{}:{:08x}", self.owner, fastrand::u32(..));
+        let ages: Vec<u64> = ages
+            .iter()
+            .map(|age| u64::try_from(age.as_micros()).unwrap_or(u64::MAX))
+            .collect();
+        let _: i64 = self
+            .run("merge_sends", |mut conn| async move {
+                script(&SCRIPT, MERGE_SENDS)
+                    .key(&keys[..])
+                    .arg(WINDOW_KEY_TTL_MS)
+                    .arg(DAY_KEY_TTL_SECS)
+                    .arg(member)
+                    .arg(alone)
+                    .arg(ages)
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Some(())
     }
 
     /// Free slots in the shared window (`u32::MAX` when unlimited) and the pause left.

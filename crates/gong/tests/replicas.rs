@@ -31,11 +31,30 @@ const JITTER: Duration = Duration::from_millis(100);
 /// One request the stand-in saw: when, which endpoint, which ids.
 type Seen = (Instant, String, Vec<String>);
 
-/// Every request the stand-in saw.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<Seen>>>);
+/// Every request the stand-in saw, and a watch of how many.
+#[derive(Clone)]
+struct Log(
+    Arc<Mutex<Vec<Seen>>>,
+    Arc<tokio::sync::watch::Sender<usize>>,
+);
+
+impl Default for Log {
+    fn default() -> Self {
+        Self(Arc::default(), Arc::new(tokio::sync::watch::channel(0).0))
+    }
+}
 
 impl Log {
+    fn push(&self, seen: Seen) {
+        let mut all = self.0.lock().unwrap();
+        all.push(seen);
+        self.1.send_replace(all.len());
+    }
+    /// Returns once the stand-in has seen at least `n` requests.
+    async fn reached(&self, n: usize) {
+        let mut count = self.1.subscribe();
+        let _ = count.wait_for(|seen| *seen >= n).await;
+    }
     fn all(&self) -> Vec<Seen> {
         self.0.lock().unwrap().clone()
     }
@@ -68,11 +87,8 @@ struct Echo {
 impl Respond for Echo {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let asked = call_ids_of(request);
-        self.log.0.lock().unwrap().push((
-            Instant::now(),
-            request.url.path().to_owned(),
-            asked.clone(),
-        ));
+        self.log
+            .push((Instant::now(), request.url.path().to_owned(), asked.clone()));
         let asked: Vec<&str> = asked.iter().map(String::as_str).collect();
         let body = if self.extensive {
             extensive_page(&asked, None)
@@ -484,6 +500,69 @@ async fn a_replica_goes_on_alone_when_redis_dies_and_shares_again_when_it_return
     assert_eq!(a.shared_state_health(), SharedHealth::Ok);
     let keys = keys_with_ttl(&redis);
     assert!(keys.keys().any(|k| k.ends_with(":call:t/777")), "{keys:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_keep_under_the_limit_as_redis_drops_and_returns() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let (server, log) = stand_in(Duration::ZERO).await;
+    let (rate, degraded) = (20, 8);
+    let replicas: Vec<GongClient> = (0..2)
+        .map(|_| {
+            let mut config = replica(&server, Some(&redis), basic_auth());
+            config.requests_per_second = rate;
+            config.batch_size = 1;
+            if let Some(r) = config.redis.as_mut() {
+                r.degraded_requests_per_second = degraded;
+            }
+            client(config)
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for (replica, name) in replicas.iter().zip(["1", "2"]) {
+        let (replica, ids) = (replica.clone(), numbered(name, 40));
+        tasks.push(tokio::spawn(async move {
+            let data = replica.calls_with_transcripts(&ids).await.unwrap();
+            assert!(
+                data.failed_call_ids.is_empty(),
+                "{:?}",
+                data.failed_call_ids
+            );
+            assert!(data.metadata_error.is_none(), "{:?}", data.metadata_error);
+        }));
+    }
+    // Both replicas busy on the shared window, then Redis drops: each goes on alone.
+    log.reached(40).await;
+    redis.stop();
+    log.reached(80).await;
+    // Redis returns; one replica finds it at once, the other only at its next probe: for a
+    // moment one is back on the shared window while the other still goes alone.
+    redis.restart();
+    let back = replicas[0].probe_shared_state().await == SharedHealth::Ok
+        || replicas[0].probe_shared_state().await == SharedHealth::Ok;
+    assert!(back, "never back on Redis");
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(log.count(), 160, "one request per id and endpoint");
+    let most = log.max_in_window(Duration::from_secs(1) - JITTER);
+    assert!(
+        most <= rate as usize,
+        "{most} requests within one window around the switches (limit {rate})"
+    );
+    // Redis came back empty: the day it counts holds what each replica sent alone (added when
+    // it came back) and everything after, every request since the drop but those in flight.
+    let mut conn = redis_conn(&redis);
+    let days: Vec<String> = redis::cmd("KEYS").arg("*:day:*").query(&mut conn).unwrap();
+    assert_eq!(days.len(), 1, "{days:?}");
+    let counted: usize = redis::cmd("GET").arg(&days[0]).query(&mut conn).unwrap();
+    let in_flight_at_drop = 2 * replica(&server, None, basic_auth()).max_in_flight;
+    assert!(
+        (160 - 40 - in_flight_at_drop..=160 - 40).contains(&counted),
+        "Redis counts {counted} requests since it came back"
+    );
 }
 
 #[tokio::test]

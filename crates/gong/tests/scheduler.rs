@@ -56,6 +56,9 @@ impl SchedulerState for Gate {
     fn pause_until(&self, until: Instant) {
         self.inner.pause_until(until);
     }
+    fn recent_sends(&self, now: Instant) -> Vec<Duration> {
+        self.inner.recent_sends(now)
+    }
     fn daily_used(&self) -> (u32, Duration) {
         self.inner.daily_used()
     }

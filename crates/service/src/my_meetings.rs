@@ -7,10 +7,12 @@
 //! shows. With the service credentials (an API key, the CLI) a `user` names whose calendar,
 //! and private events are left out, since nobody signed in to own them.
 
+use crate::access::same_id;
 use crate::error::ServiceError;
 use crate::identity::Caller;
 use crate::ids::{distinct, AccountId, UserRef};
 use crate::model::{MeetingRow, MyMeetings};
+use crate::query::Whose;
 use crate::service::{Service, DEFAULT_BRIEFING_CALLS};
 use crate::sources::ResolvedSource;
 use crate::{query, records};
@@ -66,21 +68,34 @@ impl Service {
         let from = self.now();
         let to = from + chrono::Duration::hours(i64::try_from(request.hours).unwrap_or(24));
         let sf = |e| ServiceError::from_salesforce(e, as_user);
-        let invited: Vec<String> = client
-            .query::<Value>(&query::invitations(&user_id, &from, &to))
-            .await
-            .map_err(sf)?
-            .iter()
-            .filter_map(|r| records::text(r, "EventId"))
-            .collect();
-        let soql = query::calendar(&user_id, &distinct(invited), (&from, &to), as_user);
-        let events: Vec<CalendarEvent> = client
-            .query::<Value>(&soql)
-            .await
+        let window = (&from, &to);
+        // The events the rep owns and those they are invited to are read at once; only
+        // invitations to others' events take a second query.
+        let owned_soql = query::calendar(Whose::OwnedBy(&user_id), window, as_user);
+        let invited_soql = query::invitations(&user_id, &from, &to);
+        let (owned, invited) = tokio::join!(
+            client.query::<Value>(&owned_soql),
+            client.query::<Value>(&invited_soql),
+        );
+        let mut events: Vec<CalendarEvent> = owned
             .map_err(sf)?
             .iter()
             .filter_map(calendar_event)
             .collect();
+        let others: Vec<String> = distinct(
+            invited
+                .map_err(sf)?
+                .iter()
+                .filter_map(|r| records::text(r, "EventId"))
+                .filter(|id| !events.iter().any(|e| same_id(&e.id, id))),
+        );
+        if !others.is_empty() {
+            let soql = query::calendar(Whose::Among(&others), window, as_user);
+            let theirs = client.query::<Value>(&soql).await.map_err(sf)?;
+            events.extend(theirs.iter().filter_map(calendar_event));
+            events.sort_by(|a, b| a.start.cmp(&b.start));
+            events.truncate(query::MAX_MEETINGS);
+        }
         let (visible, hidden): (Vec<_>, Vec<_>) =
             events.into_iter().partition(|e| e.account_name.is_some());
         let mut notes = Vec::new();

@@ -144,20 +144,30 @@ pub fn invitations(user_id: &str, from: &DateTime<Utc>, to: &DateTime<Utc>) -> S
     )
 }
 
+/// Whose events a calendar query reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose<'a> {
+    /// The events this user owns.
+    OwnedBy(&'a str),
+    /// The events with these ids (those a user is invited to).
+    Among(&'a [String]),
+}
+
 /// SOQL for the customer events (on an account, or on anything of one) starting in
-/// `[from, to)` that `user_id` owns or that are among `invited`, soonest first; without
-/// `private`, events marked private are left out.
+/// `[from, to)` of `whose`, soonest first; without `private`, events marked private are left
+/// out.
 pub fn calendar(
-    user_id: &str,
-    invited: &[String],
+    whose: Whose<'_>,
     (from, to): (&DateTime<Utc>, &DateTime<Utc>),
     private: bool,
 ) -> String {
-    let mut whose = format!("OwnerId = {}", soql_string_literal(user_id));
-    if !invited.is_empty() {
-        let ids: Vec<String> = invited.iter().map(|id| soql_string_literal(id)).collect();
-        whose = format!("({whose} OR Id IN ({}))", ids.join(", "));
-    }
+    let whose = match whose {
+        Whose::OwnedBy(user_id) => format!("OwnerId = {}", soql_string_literal(user_id)),
+        Whose::Among(ids) => {
+            let ids: Vec<String> = ids.iter().map(|id| soql_string_literal(id)).collect();
+            format!("Id IN ({})", ids.join(", "))
+        }
+    };
     let private = if private {
         ""
     } else {

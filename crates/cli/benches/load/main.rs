@@ -17,6 +17,9 @@
 //!   with the cache's memory tier full.
 //! - `signin` ([`signin`]): strangers' `/oauth/authorize` requests (64 KB and 1 KB states) to a
 //!   server that signs people in; its RSS and its store (file, then Redis) before and after.
+//! - `rush` ([`rush`]): 300 generated reps signed in with Salesforce all list their meetings and
+//!   open their first meeting's briefing at once, against a cold server and after a prefetch
+//!   run; Gong requests during each rush, p50/p99, failures, and the prefetch run's cost.
 //!
 //! Run: `cargo bench -p callbrief --bench load [-- --scenario team,single ...]`. Every scenario
 //! ends with PASS/FAIL lines for its targets; the exit code is 2 when a target printed as FAIL
@@ -24,6 +27,7 @@
 
 mod memory;
 mod overhead;
+mod rush;
 mod signin;
 mod support;
 mod team;
@@ -45,6 +49,8 @@ enum Scenario {
     Memory,
     /// Authorization requests nobody consents to: RSS and store growth.
     Signin,
+    /// Generated reps all asking for their first meeting's briefing: cold, then prefetched.
+    Rush,
 }
 
 /// The bench's parameters; see the module docs.
@@ -56,7 +62,7 @@ enum Scenario {
 pub(crate) struct Params {
     /// Scenarios to run (comma-separated).
     #[arg(long = "scenario", env = "CALLBRIEF_LOAD_SCENARIOS", value_enum, value_delimiter = ',',
-          default_values_t = [Scenario::Overhead, Scenario::Team, Scenario::Single, Scenario::Memory, Scenario::Signin])]
+          default_values_t = [Scenario::Overhead, Scenario::Team, Scenario::Single, Scenario::Memory, Scenario::Signin, Scenario::Rush])]
     scenarios: Vec<Scenario>,
 
     /// overhead: simulated Gong latency per request, in milliseconds (comma-separated list).
@@ -127,6 +133,18 @@ pub(crate) struct Params {
     #[arg(long, env = "CALLBRIEF_LOAD_SIGNIN_REQUESTS", default_value_t = 3000)]
     pub(crate) signin_requests: usize,
 
+    /// rush: generated reps asking at once (`sim --org-reps`).
+    #[arg(long, env = "CALLBRIEF_LOAD_RUSH_REPS", default_value_t = 300)]
+    pub(crate) rush_reps: u32,
+
+    /// rush: simulated Salesforce latency per answer, in milliseconds.
+    #[arg(
+        long,
+        env = "CALLBRIEF_LOAD_SALESFORCE_LATENCY_MS",
+        default_value_t = 100
+    )]
+    pub(crate) salesforce_latency_ms: u64,
+
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -172,6 +190,7 @@ async fn run(params: Params) -> anyhow::Result<bool> {
         Scenario::Single,
         Scenario::Memory,
         Scenario::Signin,
+        Scenario::Rush,
     ] {
         if !params.scenarios.contains(&scenario) {
             continue;
@@ -183,6 +202,7 @@ async fn run(params: Params) -> anyhow::Result<bool> {
             Scenario::Single => team::run_single(&params).await?,
             Scenario::Memory => memory::run(&params).await?,
             Scenario::Signin => signin::run(&params).await?,
+            Scenario::Rush => rush::run(&params).await?,
         };
         verdicts.extend(found);
     }

@@ -165,6 +165,17 @@ pub(crate) fn memory_kb(pid: u32, field: &str) -> Option<u64> {
         .and_then(|n| n.parse().ok())
 }
 
+/// CPU seconds (user + system) process `pid` has used so far, from `/proc/<pid>/stat`
+/// (clock ticks of 1/100 s, Linux's usual `USER_HZ`).
+pub(crate) fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
 /// One request (or pair of requests) to time; `Err` says what failed.
 pub(crate) type Op =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;

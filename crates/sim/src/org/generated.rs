@@ -12,7 +12,7 @@
 use chrono::Duration;
 use fastrand::Rng;
 
-use super::conversation::{self, Speaker};
+use super::conversation::{self, Conversation, Speaker};
 use super::ids::{numeric_id, salesforce_id};
 use super::model::{Affiliation, Call, SampleOrg};
 use super::script::{Block, Turn, Who};
@@ -73,20 +73,8 @@ impl SampleOrg {
                     .map(|speaker_id| Speaker { who, speaker_id })
             })
             .collect();
-        let blocks = TOPICS
-            .iter()
-            .enumerate()
-            .map(|(i, topic)| Block {
-                topic: *topic,
-                turns: vec![Turn {
-                    who: if i % 2 == 0 { Who::Rep } else { Who::Champion },
-                    lines: vec![opening(i)],
-                }],
-                fillable: true,
-            })
-            .collect();
         let duration = rng.u32(1200..=3600);
-        let talk = conversation::build(blocks, &cast, Vec::new(), duration, &mut rng);
+        let talk = ordinary_talk(&cast, duration, &mut rng);
         let started = template.started - Duration::days(rng.i64(1..180));
         let account = self.account(&template.account_id).map(|a| a.name.as_str());
         Some(Call {
@@ -109,6 +97,24 @@ impl SampleOrg {
             ..template.clone()
         })
     }
+}
+
+/// An unscripted conversation of `duration` seconds on the usual topics of a working session
+/// (current process, demo, pricing, next steps), spoken by `cast`.
+pub(super) fn ordinary_talk(cast: &[Speaker], duration: u32, rng: &mut Rng) -> Conversation {
+    let blocks = TOPICS
+        .iter()
+        .enumerate()
+        .map(|(i, topic)| Block {
+            topic: *topic,
+            turns: vec![Turn {
+                who: if i % 2 == 0 { Who::Rep } else { Who::Champion },
+                lines: vec![opening(i)],
+            }],
+            fillable: true,
+        })
+        .collect();
+    conversation::build(blocks, cast, Vec::new(), duration, rng)
 }
 
 /// The first line of a topic's stretch of talk.

@@ -9,6 +9,7 @@ mod generated;
 mod ids;
 pub mod intelligence;
 pub mod model;
+mod scale;
 mod script;
 mod seed;
 
@@ -17,6 +18,7 @@ pub use generated::{
 };
 pub use ids::salesforce_id;
 pub use model::*;
+pub use scale::{org_rep_number, org_rep_username, MAX_ORG_REPS};
 
 use std::sync::Arc;
 
@@ -59,6 +61,12 @@ impl SampleOrg {
     /// The org for the current UTC date.
     pub fn for_today() -> SampleOrg {
         Self::generate(Utc::now().date_naive())
+    }
+
+    /// The org for the current UTC date with `reps` generated account executives
+    /// ([`SampleOrg::generate_with_reps`]).
+    pub fn for_today_with_reps(reps: u32) -> SampleOrg {
+        Self::generate_with_reps(Utc::now().date_naive(), reps)
     }
 
     /// [`SampleOrg::for_today`] behind an `Arc`, the form the simulators take.
