@@ -85,7 +85,7 @@ pub(crate) struct Params {
     #[arg(long, env = "CALLBRIEF_LOAD_CALLS", default_value_t = 5)]
     pub(crate) calls: usize,
 
-    /// team and single: simulated Gong latency per request, in milliseconds.
+    /// team, single and rush: simulated Gong latency per request, in milliseconds.
     #[arg(long, env = "CALLBRIEF_LOAD_GONG_LATENCY_MS", default_value_t = 200)]
     pub(crate) gong_latency_ms: u64,
 
