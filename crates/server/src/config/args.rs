@@ -375,7 +375,28 @@ pub struct CacheArgs {
     /// Size of the memory tier, in MiB of cached values.
     #[arg(long, env = "CALLBRIEF_CACHE_MEMORY_MB", default_value_t = DEFAULT_CACHE_MEMORY_MB)]
     pub cache_memory_mb: u64,
+
+    /// Hours a call Gong answered (its transcript, details and parties) stays cached in every
+    /// tier, at least 1: a finished call does not change, but Gong may erase it sooner.
+    #[arg(long, env = "CALLBRIEF_CACHE_TTL_HOURS", default_value_t = DEFAULT_CACHE_TTL_HOURS)]
+    pub cache_ttl_hours: u64,
+
+    /// Seconds a call Gong did not have (not found, or no transcript yet) is remembered before
+    /// Gong is asked again; 0 = never remembered.
+    #[arg(long, env = "CALLBRIEF_CACHE_MISSING_TTL_SECS", default_value_t = DEFAULT_CACHE_MISSING_TTL_SECS)]
+    pub cache_missing_ttl_secs: u64,
 }
+
+/// Default hours a found call stays cached: the gong crate's default, in the setting's unit.
+pub const DEFAULT_CACHE_TTL_HOURS: u64 =
+    service::settings::DEFAULT_CACHE_FOUND_TTL.as_secs() / 3600;
+
+/// Default seconds a missing call is remembered: the gong crate's default.
+pub const DEFAULT_CACHE_MISSING_TTL_SECS: u64 =
+    service::settings::DEFAULT_CACHE_MISSING_TTL.as_secs();
+
+/// Longest `CALLBRIEF_CACHE_TTL_HOURS`: a year.
+pub const MAX_CACHE_TTL_HOURS: u64 = 365 * 24;
 
 /// Reads a secret setting straight into a [`SecretString`], so it is never held, printed or
 /// logged as a plain string (debug output shows it redacted).
@@ -407,6 +428,12 @@ impl CacheArgs {
             CacheModeArg::Off => CacheMode::Off,
         };
         at_least_one("CALLBRIEF_CACHE_MEMORY_MB", self.cache_memory_mb == 0)?;
+        at_least_one("CALLBRIEF_CACHE_TTL_HOURS", self.cache_ttl_hours == 0)?;
+        if self.cache_ttl_hours > MAX_CACHE_TTL_HOURS {
+            return Err(ConfigError::Invalid(format!(
+                "CALLBRIEF_CACHE_TTL_HOURS must be at most {MAX_CACHE_TTL_HOURS} (a year)"
+            )));
+        }
         let key = match self
             .cache_key
             .as_ref()
@@ -441,14 +468,17 @@ impl CacheArgs {
                     .into(),
             ));
         }
-        let defaults = CacheConfig::default();
         Ok(CacheConfig {
             mode,
-            dir: self.cache_dir.clone().unwrap_or(defaults.dir.clone()),
+            dir: self
+                .cache_dir
+                .clone()
+                .unwrap_or_else(|| CacheConfig::default().dir),
             memory_bytes: self.cache_memory_mb.saturating_mul(1024 * 1024),
+            found_ttl: Duration::from_secs(self.cache_ttl_hours * 3600),
+            missing_ttl: Duration::from_secs(self.cache_missing_ttl_secs),
             key,
             previous_keys,
-            ..defaults
         })
     }
 }
@@ -944,6 +974,31 @@ mod tests {
         assert_eq!(s.gong.batch_size, service::settings::DEFAULT_BATCH_SIZE);
         assert_eq!(s.salesforce.deadline, DEFAULT_SALESFORCE_DEADLINE);
         assert_eq!(s.gong_fields, GongFields::default());
+    }
+
+    #[test]
+    fn cache_lifetimes_are_read_and_bounded() {
+        let base = ["--api-keys", "k", "--gong-bearer-token", "t"];
+        let s = settings(&base).expect("valid");
+        assert_eq!(
+            s.gong.cache.found_ttl,
+            service::settings::DEFAULT_CACHE_FOUND_TTL
+        );
+        assert_eq!(
+            s.gong.cache.missing_ttl,
+            service::settings::DEFAULT_CACHE_MISSING_TTL
+        );
+        let set = |extra: &[&str]| settings(&[&base[..], extra].concat());
+        let s = set(&["--cache-ttl-hours", "24", "--cache-missing-ttl-secs", "0"]).expect("valid");
+        assert_eq!(s.gong.cache.found_ttl, Duration::from_secs(24 * 3600));
+        assert_eq!(s.gong.cache.missing_ttl, Duration::ZERO);
+        for hours in ["0", "8761"] {
+            let err = set(&["--cache-ttl-hours", hours]).expect_err("refused");
+            assert!(
+                err.to_string().contains("CALLBRIEF_CACHE_TTL_HOURS"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
