@@ -88,6 +88,30 @@ fn assert_one_line_error(cmd: &mut Command, needle: &str) {
 }
 
 #[test]
+fn serve_refuses_a_cache_in_clear_when_a_key_is_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = || {
+        let mut cmd = callbrief();
+        cmd.arg("serve")
+            .env("CALLBRIEF_API_KEYS", "k")
+            .env("GONG_ACCESS_KEY", "k")
+            .env("GONG_ACCESS_KEY_SECRET", "s")
+            .env("CALLBRIEF_ADDR", "127.0.0.1:0")
+            .env("CALLBRIEF_CACHE", "disk")
+            .env("CALLBRIEF_CACHE_DIR", dir.path())
+            .env("CALLBRIEF_CACHE_REQUIRE_KEY", "true");
+        cmd
+    };
+    assert_one_line_error(&mut serve(), "would keep transcripts in clear");
+    assert_one_line_error(
+        serve()
+            .env("CALLBRIEF_CACHE", "memory")
+            .env("CALLBRIEF_REDIS_URL", "redis://127.0.0.1:1/"),
+        "Redis would keep transcripts in clear",
+    );
+}
+
+#[test]
 fn serve_refuses_to_start_without_api_keys() {
     assert_one_line_error(
         callbrief()

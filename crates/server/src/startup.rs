@@ -198,6 +198,13 @@ fn warn_about(settings: &Settings) {
             "the Gong deadline is not below the request timeout; slow Gong answers will end as a generic timeout"
         );
     }
+    if crate::state::cache_at_rest(&settings.gong) == "plain_text" {
+        tracing::warn!(
+            "Gong's answers (transcripts, names, e-mail addresses) are cached in clear on disk or in \
+             Redis: set CALLBRIEF_CACHE_KEY to seal them, and CALLBRIEF_CACHE_REQUIRE_KEY to refuse \
+             to start without it"
+        );
+    }
     for problem in settings.configuration_problems() {
         tracing::warn!(%problem, "configuration incomplete; /readyz answers 503");
     }
@@ -226,6 +233,7 @@ fn app_router(
         service,
         max_response_chars: settings.max_response_chars,
         configuration_problems: settings.configuration_problems(),
+        cache_at_rest: crate::state::cache_at_rest(&settings.gong),
     });
     let keys = Arc::new(ApiKeys::new(settings.api_keys.clone()));
     let gpt_kit = crate::gpt::Kit::new(

@@ -376,6 +376,11 @@ pub struct CacheArgs {
     #[arg(long, env = "CALLBRIEF_CACHE_MEMORY_MB", default_value_t = DEFAULT_CACHE_MEMORY_MB)]
     pub cache_memory_mb: u64,
 
+    /// Refuse to start when Gong's answers would be kept in clear outside this process (the
+    /// disk tier, or Redis) because CALLBRIEF_CACHE_KEY is not set.
+    #[arg(long, env = "CALLBRIEF_CACHE_REQUIRE_KEY")]
+    pub cache_require_key: bool,
+
     /// Hours a call Gong answered (its transcript, details and parties) stays cached in every
     /// tier, at least 1: a finished call does not change, but Gong may erase it sooner.
     #[arg(long, env = "CALLBRIEF_CACHE_TTL_HOURS", default_value_t = DEFAULT_CACHE_TTL_HOURS)]
@@ -394,6 +399,15 @@ pub const DEFAULT_CACHE_TTL_HOURS: u64 =
 /// Default seconds a missing call is remembered: the gong crate's default.
 pub const DEFAULT_CACHE_MISSING_TTL_SECS: u64 =
     service::settings::DEFAULT_CACHE_MISSING_TTL.as_secs();
+
+/// Why a disk cache without a key is refused under `CALLBRIEF_CACHE_REQUIRE_KEY`.
+const REQUIRE_KEY_DISK: &str = "CALLBRIEF_CACHE_REQUIRE_KEY is set and CALLBRIEF_CACHE_KEY is \
+    not: the disk cache would keep transcripts in clear; set CALLBRIEF_CACHE_KEY (64 hex \
+    digits, e.g. from `openssl rand -hex 32`) or CALLBRIEF_CACHE=memory";
+
+/// Why Redis without a key is refused under `CALLBRIEF_CACHE_REQUIRE_KEY`.
+const REQUIRE_KEY_REDIS: &str = "CALLBRIEF_CACHE_REQUIRE_KEY is set and CALLBRIEF_CACHE_KEY is \
+    not: Redis would keep transcripts in clear; set CALLBRIEF_CACHE_KEY";
 
 /// Longest `CALLBRIEF_CACHE_TTL_HOURS`: a year.
 pub const MAX_CACHE_TTL_HOURS: u64 = 365 * 24;
@@ -461,6 +475,9 @@ impl CacheArgs {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if self.cache_require_key && mode == CacheMode::Disk && key.is_none() {
+            return Err(ConfigError::Invalid(REQUIRE_KEY_DISK.into()));
+        }
         if !previous_keys.is_empty() && key.is_none() {
             return Err(ConfigError::Invalid(
                 "CALLBRIEF_CACHE_PREVIOUS_KEYS needs CALLBRIEF_CACHE_KEY: the new key seals, the \
@@ -526,6 +543,9 @@ impl GongArgs {
         cfg.background_daily_share = self.prefetch_daily_share;
         cfg.cache = self.cache.to_config()?;
         cfg.redis = self.redis.to_config()?;
+        if cfg.redis.is_some() && cfg.cache.key.is_none() && self.cache.cache_require_key {
+            return Err(ConfigError::Invalid(REQUIRE_KEY_REDIS.into()));
+        }
         Ok(cfg)
     }
 }

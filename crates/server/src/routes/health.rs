@@ -54,6 +54,8 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Val
         tracing::warn!(check = name, %reason, "degraded");
         checks.insert((*name).to_owned(), Value::from("degraded"));
     }
+    // Informational: never takes the replica out of rotation.
+    checks.insert("cache_at_rest".to_owned(), Value::from(state.cache_at_rest));
     let (status, word) = if ready && !readiness.degraded.is_empty() {
         (StatusCode::OK, "degraded")
     } else if ready {

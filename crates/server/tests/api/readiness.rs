@@ -32,10 +32,39 @@ async fn ready_with_a_writable_store_on_disk_and_no_gong_request_spent() {
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             body,
-            json!({"status": "ready", "checks": {"configuration": "ok", "cache_store": "ok"}})
+            json!({"status": "ready", "checks": {
+                "configuration": "ok", "cache_store": "ok", "cache_at_rest": "plain_text"
+            }})
         );
     }
     assert_eq!(app.sim.stats.requests(), 0, "a probe asked Gong");
+}
+
+#[tokio::test]
+async fn readiness_says_whether_the_cache_keeps_transcripts_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = gong::CacheKey::parse(&"44".repeat(32)).unwrap();
+    for (mode, key, expected) in [
+        (gong::CacheMode::Disk, Some(key), "sealed"),
+        (gong::CacheMode::Memory, None, "not_kept"),
+        (gong::CacheMode::Off, None, "not_kept"),
+    ] {
+        let app = spawn_app_with(sim_config(), |s| {
+            s.gong.cache = gong::CacheConfig {
+                mode,
+                dir: dir.path().join(expected),
+                key,
+                ..gong::CacheConfig::default()
+            };
+        })
+        .await;
+        let (status, body) = readyz(&app).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["checks"]["cache_at_rest"], expected,
+            "{mode:?}: {body}"
+        );
+    }
 }
 
 #[tokio::test]
