@@ -325,8 +325,9 @@ impl Drop for KillOnDrop {
     }
 }
 
-#[tokio::test]
-async fn sim_runs_both_simulators_over_one_org() {
+/// `callbrief sim` running both simulators with `envs`, once its output shows `ready_line`:
+/// the process (killed when dropped), the Gong simulator's URL and the Salesforce one's.
+fn both_simulators(envs: &[(&str, &str)], ready_line: &str) -> (KillOnDrop, String, String) {
     let mut sim = KillOnDrop(
         callbrief()
             .args([
@@ -337,6 +338,7 @@ async fn sim_runs_both_simulators_over_one_org() {
                 "127.0.0.1:0",
                 "--no-rate-limit",
             ])
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -354,66 +356,8 @@ async fn sim_runs_both_simulators_over_one_org() {
         "Salesforce simulator listening on",
         &mut seen,
     ));
-    wait_for_line(&out, "maya.chen@callbrief-demo.com", &mut seen);
-
-    // The Gong call ids Salesforce holds for a rep's account are calls the Gong simulator has.
-    let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{sf_url}/services/oauth2/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", "demo-client-id"),
-            ("client_secret", "demo-client-secret"),
-            ("username", "maya.chen@callbrief-demo.com"),
-            ("password", "demo-password"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token JSON");
-    let access = token["access_token"].as_str().expect("access_token");
-    let calls: serde_json::Value = http
-        .get(format!("{sf_url}/services/data/v65.0/query"))
-        .query(&[(
-            "q",
-            "SELECT Gong__Call_ID__c FROM Gong__Gong_Call__c ORDER BY Gong__Call_Start__c DESC LIMIT 2",
-        )])
-        .bearer_auth(access)
-        .send()
-        .await
-        .expect("query")
-        .json()
-        .await
-        .expect("query JSON");
-    let ids: Vec<&str> = calls["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .filter_map(|r| r["Gong__Call_ID__c"].as_str())
-        .collect();
-    assert_eq!(ids.len(), 2, "{calls}");
-    let transcripts: serde_json::Value = http
-        .post(format!("{gong_url}/v2/calls/transcript"))
-        .basic_auth("demo-access-key", Some("demo-access-key-secret"))
-        .json(&serde_json::json!({ "filter": { "callIds": ids } }))
-        .send()
-        .await
-        .expect("transcripts")
-        .json()
-        .await
-        .expect("transcripts JSON");
-    let got: Vec<&str> = transcripts["callTranscripts"]
-        .as_array()
-        .expect("callTranscripts")
-        .iter()
-        .filter_map(|t| t["callId"].as_str())
-        .collect();
-    assert_eq!(got.len(), 2, "{transcripts}");
-    for id in ids {
-        assert!(got.contains(&id), "{id} missing from Gong: {transcripts}");
-    }
+    wait_for_line(&out, ready_line, &mut seen);
+    (sim, gong_url, sf_url)
 }
 
 /// Signs in at the Salesforce simulator with the password flow and runs one query.
@@ -446,66 +390,82 @@ async fn query_as(sf_url: &str, username: &str, soql: &str) -> serde_json::Value
         .expect("query JSON")
 }
 
+/// The values of `field` in a query answer's records.
+fn field_of<'a>(answer: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    answer["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r[field].as_str())
+        .collect()
+}
+
+/// The ids of the calls the Gong simulator has transcripts of, among `ids`.
+async fn gong_transcripts(gong_url: &str, ids: &[&str]) -> Vec<String> {
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{gong_url}/v2/calls/transcript"))
+        .basic_auth("demo-access-key", Some("demo-access-key-secret"))
+        .json(&serde_json::json!({ "filter": { "callIds": ids } }))
+        .send()
+        .await
+        .expect("transcripts")
+        .json()
+        .await
+        .expect("transcripts JSON");
+    answer["callTranscripts"]
+        .as_array()
+        .expect("callTranscripts")
+        .iter()
+        .filter_map(|t| t["callId"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn sim_runs_both_simulators_over_one_org() {
+    let (_sim, gong_url, sf_url) = both_simulators(&[], "maya.chen@callbrief-demo.com");
+    // The Gong call ids Salesforce holds for a rep's account are calls the Gong simulator has.
+    let calls = query_as(
+        &sf_url,
+        "maya.chen@callbrief-demo.com",
+        "SELECT Gong__Call_ID__c FROM Gong__Gong_Call__c ORDER BY Gong__Call_Start__c DESC LIMIT 2",
+    )
+    .await;
+    let ids = field_of(&calls, "Gong__Call_ID__c");
+    assert_eq!(ids.len(), 2, "{calls}");
+    let got = gong_transcripts(&gong_url, &ids).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    for id in ids {
+        assert!(
+            got.iter().any(|g| g == id),
+            "{id} missing from Gong: {got:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn sim_org_reps_adds_a_team_whose_reps_sign_in_and_see_their_own_day() {
-    let mut sim = KillOnDrop(
-        callbrief()
-            .args([
-                "sim",
-                "--gong-addr",
-                "127.0.0.1:0",
-                "--salesforce-addr",
-                "127.0.0.1:0",
-                "--no-rate-limit",
-            ])
-            .env("CALLBRIEF_SIM_ORG_REPS", "3")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn sim"),
-    );
-    let out = lines_of(sim.0.stdout.take().unwrap());
-    let mut seen = Vec::new();
-    let gong_url = url_in(&wait_for_line(
-        &out,
-        "Gong simulator listening on",
-        &mut seen,
-    ));
-    let sf_url = url_in(&wait_for_line(
-        &out,
-        "Salesforce simulator listening on",
-        &mut seen,
-    ));
-    wait_for_line(
-        &out,
+    let (_sim, gong_url, sf_url) = both_simulators(
+        &[("CALLBRIEF_SIM_ORG_REPS", "3")],
         "rep003@callbrief-demo.com  3 generated reps",
-        &mut seen,
     );
-
     let org = sim::org::SampleOrg::for_today_with_reps(3);
     let rep = org
         .user_by_username("rep002@callbrief-demo.com")
         .expect("rep002")
         .clone();
-    let mine: Vec<&str> = org
+    let mut mine: Vec<&str> = org
         .accounts
         .iter()
         .filter(|a| a.owner_id == rep.id)
         .map(|a| a.id.as_str())
         .collect();
+    mine.sort_unstable();
 
     // The rep sees exactly the accounts he owns, none of the other reps'.
     let accounts = query_as(&sf_url, &rep.username, "SELECT Id FROM Account").await;
-    let mut seen_ids: Vec<&str> = accounts["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .filter_map(|r| r["Id"].as_str())
-        .collect();
-    seen_ids.sort_unstable();
-    let mut expected = mine.clone();
-    expected.sort_unstable();
-    assert_eq!(seen_ids, expected, "{accounts}");
+    let mut seen = field_of(&accounts, "Id");
+    seen.sort_unstable();
+    assert_eq!(seen, mine, "{accounts}");
 
     // A meeting tomorrow on each of them.
     let events = query_as(
@@ -514,12 +474,7 @@ async fn sim_org_reps_adds_a_team_whose_reps_sign_in_and_see_their_own_day() {
         "SELECT Id, AccountId FROM Event WHERE StartDateTime = TOMORROW",
     )
     .await;
-    let on: Vec<&str> = events["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .filter_map(|r| r["AccountId"].as_str())
-        .collect();
+    let on = field_of(&events, "AccountId");
     assert_eq!(on.len(), mine.len(), "{events}");
     assert!(on.iter().all(|a| mine.contains(a)), "{events}");
 
@@ -530,28 +485,9 @@ async fn sim_org_reps_adds_a_team_whose_reps_sign_in_and_see_their_own_day() {
         "SELECT Gong__Call_ID__c FROM Gong__Gong_Call__c",
     )
     .await;
-    let ids: Vec<&str> = calls["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .filter_map(|r| r["Gong__Call_ID__c"].as_str())
-        .collect();
+    let ids = field_of(&calls, "Gong__Call_ID__c");
     assert!((4..=8).contains(&ids.len()), "{calls}");
-    let transcripts: serde_json::Value = reqwest::Client::new()
-        .post(format!("{gong_url}/v2/calls/transcript"))
-        .basic_auth("demo-access-key", Some("demo-access-key-secret"))
-        .json(&serde_json::json!({ "filter": { "callIds": ids } }))
-        .send()
-        .await
-        .expect("transcripts")
-        .json()
-        .await
-        .expect("transcripts JSON");
-    assert_eq!(
-        transcripts["callTranscripts"].as_array().map(Vec::len),
-        Some(ids.len()),
-        "{transcripts}"
-    );
+    assert_eq!(gong_transcripts(&gong_url, &ids).await.len(), ids.len());
 }
 
 #[tokio::test]

@@ -21,6 +21,7 @@ use crate::support::{
 };
 use crate::team::limited_gong;
 use crate::Params;
+use sim::gong::RunningSim;
 
 /// Target: the rush's p50 after a prefetch, as a share of the cold rush's p50.
 const MAX_PREFETCHED_RATIO: f64 = 0.2;
@@ -178,12 +179,17 @@ async fn get(http: &reqwest::Client, url: &str, token: &str) -> Result<serde_jso
     }
 }
 
-/// Every rep at once; their outcomes, and the first failure's text.
+/// Every rep at once against the server `server` at `url`: the row of the table, with the
+/// Gong requests, 429s and CPU spent during the rush. The first failure, if any, is printed.
 async fn rush(
+    name: &'static str,
     http: &reqwest::Client,
-    url: &str,
+    (url, server): (&str, &mut Child),
+    gong: &RunningSim,
     reps: &[Rep],
-) -> (Vec<Outcome>, usize, Option<String>, Duration) {
+) -> anyhow::Result<Row> {
+    let before = (gong.stats.requests(), gong.stats.rate_limited());
+    let cpu_before = cpus(server.pid());
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for rep in reps {
@@ -200,7 +206,21 @@ async fn rush(
             }
         }
     }
-    (outcomes, failed, first_error, started.elapsed())
+    let elapsed = started.elapsed();
+    let cpu = cpu_used(cpu_before, cpus(server.pid()));
+    server.ensure_running()?;
+    if let Some(e) = &first_error {
+        println!("  {name}: first failure: {e}");
+    }
+    Ok(Row {
+        name,
+        outcomes,
+        failed,
+        gong_requests: gong.stats.requests() - before.0,
+        gong_429s: gong.stats.rate_limited() - before.1,
+        elapsed,
+        cpu,
+    })
 }
 
 /// Cold briefings one at a time: each rep's `/meetings` first (so the token is known), then
@@ -362,23 +382,14 @@ pub(crate) async fn run(params: &Params) -> anyhow::Result<Vec<Verdict>> {
     let (mut cold_server, url) =
         server(&gong.base_url, &salesforce.base_url, dir.path(), None).await?;
     let idle = probes(&http, &url, idle_probes).await;
-    let before = (gong.stats.requests(), gong.stats.rate_limited());
-    let cpu_before = cpus(cold_server.pid());
-    let (outcomes, failed, first_error, elapsed) = rush(&http, &url, rushing).await;
-    let cpu = cpu_used(cpu_before, cpus(cold_server.pid()));
-    cold_server.ensure_running()?;
-    let cold = Row {
-        name: "cold server",
-        outcomes,
-        failed,
-        gong_requests: gong.stats.requests() - before.0,
-        gong_429s: gong.stats.rate_limited() - before.1,
-        elapsed,
-        cpu,
-    };
-    if let Some(e) = &first_error {
-        println!("  cold: first failure: {e}");
-    }
+    let cold = rush(
+        "cold server",
+        &http,
+        (&url, &mut cold_server),
+        &gong,
+        rushing,
+    )
+    .await?;
     drop(cold_server);
 
     // Prefetched: the job starts with the server; probes while it fetches; the rush after it.
@@ -408,7 +419,7 @@ pub(crate) async fn run(params: &Params) -> anyhow::Result<Vec<Verdict>> {
             .text()
             .await
             .context("metrics")?;
-        if sample(&text, "callbrief_prefetch_last_success_timestamp_seconds").unwrap_or(0.0) > 0.0 {
+        if sample(&text, service::prefetch::PREFETCH_LAST_SUCCESS).unwrap_or(0.0) > 0.0 {
             break (started.elapsed(), text);
         }
         warm_server.ensure_running()?;
@@ -418,27 +429,18 @@ pub(crate) async fn run(params: &Params) -> anyhow::Result<Vec<Verdict>> {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let prefetch_calls = sample(&metrics, "callbrief_prefetch_calls_fetched_total").unwrap_or(0.0);
+    let prefetch_calls = sample(&metrics, service::prefetch::PREFETCH_CALLS_FETCHED).unwrap_or(0.0);
     let prefetch_requests =
-        sample(&metrics, "callbrief_prefetch_gong_requests_total").unwrap_or(0.0);
-    let prefetch_meetings = sample(&metrics, "callbrief_prefetch_meetings_total").unwrap_or(0.0);
-    let before = (gong.stats.requests(), gong.stats.rate_limited());
-    let cpu_before = cpus(warm_server.pid());
-    let (outcomes, failed, first_error, elapsed) = rush(&http, &url, rushing).await;
-    let cpu = cpu_used(cpu_before, cpus(warm_server.pid()));
-    warm_server.ensure_running()?;
-    let warm = Row {
-        name: "after a prefetch run",
-        outcomes,
-        failed,
-        gong_requests: gong.stats.requests() - before.0,
-        gong_429s: gong.stats.rate_limited() - before.1,
-        elapsed,
-        cpu,
-    };
-    if let Some(e) = &first_error {
-        println!("  prefetched: first failure: {e}");
-    }
+        sample(&metrics, service::prefetch::PREFETCH_GONG_REQUESTS).unwrap_or(0.0);
+    let prefetch_meetings = sample(&metrics, service::prefetch::PREFETCH_MEETINGS).unwrap_or(0.0);
+    let warm = rush(
+        "after a prefetch run",
+        &http,
+        (&url, &mut warm_server),
+        &gong,
+        rushing,
+    )
+    .await?;
     let prefetch_429s = gong.stats.rate_limited();
     drop(warm_server);
 
