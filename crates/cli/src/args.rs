@@ -92,6 +92,35 @@ pub struct SimArgs {
 
     #[command(flatten)]
     pub salesforce: SalesforceSimArgs,
+
+    #[command(flatten)]
+    pub webhooks: SimWebhookArgs,
+}
+
+/// The webhooks the Gong simulator sends as an automation rule would.
+#[cfg(feature = "demo")]
+#[derive(Debug, Args)]
+pub struct SimWebhookArgs {
+    /// Send Gong's "call processed" webhooks to this URL (callbrief's
+    /// <CALLBRIEF_PUBLIC_URL>/webhooks/gong), signed as a rule signs them: a test delivery at
+    /// start, then one per new call (--new-call-every-secs).
+    #[arg(long, env = "CALLBRIEF_SIM_WEBHOOK_URL", requires = "gong_addr")]
+    pub webhook_url: Option<url::Url>,
+
+    /// The rule's private key (PKCS#8 PEM file) the webhooks are signed with; the demo key by
+    /// default, whose public key `callbrief sim` prints for GONG_WEBHOOK_PUBLIC_KEY.
+    #[arg(long, env = "CALLBRIEF_SIM_WEBHOOK_KEY_FILE", requires = "webhook_url")]
+    pub webhook_key_file: Option<std::path::PathBuf>,
+
+    /// Every N seconds a new call is processed: it appears in Gong (transcript and details)
+    /// and its webhook is sent. 0 (the default) sends no call webhooks.
+    #[arg(
+        long,
+        env = "CALLBRIEF_SIM_NEW_CALL_EVERY_SECS",
+        default_value_t = 0,
+        requires = "webhook_url"
+    )]
+    pub new_call_every_secs: u64,
 }
 
 /// Knobs of the Salesforce simulator. Unset flags keep its defaults (the demo Connected App,

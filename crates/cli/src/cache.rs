@@ -1,11 +1,11 @@
-//! `callbrief cache stats|purge`: look into or empty the cache of Gong's answers that `serve`,
-//! `mcp` and `briefing` share, with the same `CALLBRIEF_CACHE*` settings, so an operator can see
-//! what a deployment keeps and drop it (after rotating Gong credentials, say) without starting
-//! the server or knowing Gong credentials.
+//! `callbrief cache stats|purge|erase`: look into, empty or erase from the cache of Gong's
+//! answers that `serve`, `mcp` and `briefing` share, with the same `CALLBRIEF_CACHE*` settings,
+//! so an operator can see what a deployment keeps, drop it (after rotating Gong credentials,
+//! say), or honour a person's erasure request, without starting the server.
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use server::config::CacheArgs;
+use server::config::{CacheArgs, GongArgs};
 use service::cache_admin::CacheAdmin;
 use service::settings::{CacheMode, CacheStats};
 
@@ -24,12 +24,43 @@ pub enum CacheAction {
     Stats(CacheArgs),
     /// Empty the cache store (every Gong company in it) and print how many entries went.
     Purge(CacheArgs),
+    /// Erase calls from every tier (memory, the store on disk, which is rewritten so no trace
+    /// stays, and Redis, whose erase log running servers follow within 10 s), by id or by a
+    /// party's e-mail address, and print how many were cached.
+    Erase(Box<EraseArgs>),
+}
+
+/// `callbrief cache erase`.
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    /// A Gong call id to erase (repeat the flag for several).
+    #[arg(long = "call", value_name = "ID")]
+    pub calls: Vec<String>,
+
+    /// Erase every cached call one of whose parties has this e-mail address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+
+    /// With --email, also ask Gong which calls reference the address
+    /// (/v2/data-privacy/data-for-email-address; needs the Gong credentials, and a bearer
+    /// token needs the scope api:data-privacy:read) and erase those too.
+    #[arg(long, requires = "email")]
+    pub ask_gong: bool,
+
+    /// The deployment's Gong, cache and Redis settings, as `serve` reads them.
+    #[command(flatten)]
+    pub gong: GongArgs,
 }
 
 impl CacheCommandArgs {
     /// Runs the action and returns what to print.
-    pub fn run(&self) -> anyhow::Result<String> {
-        let (CacheAction::Stats(args) | CacheAction::Purge(args)) = &self.action;
+    pub async fn run(&self) -> anyhow::Result<String> {
+        let (CacheAction::Stats(args) | CacheAction::Purge(args)) = &self.action else {
+            return match &self.action {
+                CacheAction::Erase(erase) => erase.run().await,
+                _ => Ok(String::new()),
+            };
+        };
         // Looking must not create: without a store on disk there is nothing to show or empty.
         let config = args.to_config()?;
         let store = config.dir.join(service::settings::STORE_FILE);
@@ -66,7 +97,59 @@ impl CacheCommandArgs {
                     plural(removed, "entry", "entries")
                 ))
             }
+            CacheAction::Erase(erase) => erase.run().await,
         }
+    }
+}
+
+impl EraseArgs {
+    async fn run(&self) -> anyhow::Result<String> {
+        let calls = self
+            .calls
+            .iter()
+            .map(|raw| service::CallId::parse("--call", raw))
+            .collect::<Result<Vec<_>, _>>()?;
+        let email = self.email.as_deref().map(str::trim);
+        if let Some(email) = email {
+            if email.is_empty() || !email.contains('@') || email.len() > 320 {
+                anyhow::bail!("--email must be an e-mail address");
+            }
+        }
+        if calls.is_empty() && email.is_none() {
+            anyhow::bail!("name what to erase: --call ID (repeatable) or --email ADDRESS");
+        }
+        let cache = self.gong.cache.to_config()?;
+        let admin = if self.ask_gong {
+            let mut config = self.gong.to_config()?;
+            config.cache = cache.clone();
+            CacheAdmin::open_with_gong(config)?
+        } else {
+            CacheAdmin::open_shared(cache.clone(), self.gong.redis.to_config()?)?
+        };
+        let Some(stats) = admin.stats() else {
+            return Ok(off_message());
+        };
+        if let Some(note) = fallback_note(&stats, &self.gong.cache) {
+            anyhow::bail!(
+                "{note}: a running server holds the store; stop it and erase again (with Redis,                  erase from any machine: the servers follow)"
+            );
+        }
+        let erased = admin
+            .erase(&calls, email, self.ask_gong)
+            .await
+            .context("could not erase from the cache")?;
+        let removed = erased.removed.len() as u64;
+        let asked = erased.asked.len() as u64;
+        let mut out = format!(
+            "Erased {removed} cached {} of {asked} asked for",
+            plural(removed, "call", "calls")
+        );
+        if !erased.removed.is_empty() {
+            let ids: Vec<&str> = erased.removed.iter().map(|id| id.as_str()).collect();
+            out.push_str(&format!(" ({})", ids.join(", ")));
+        }
+        out.push('.');
+        Ok(out)
     }
 }
 

@@ -100,7 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Cache(args) => {
             server::telemetry::init(log_format, "warn");
-            print_stdout(&args.run()?)
+            print_stdout(&args.run().await?)
         }
         Command::OauthClient(args) => {
             server::telemetry::init(log_format, "warn");

@@ -35,6 +35,29 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
             .local_addr()
             .context("could not read the Gong simulator's address")?;
         print_gong(&addr.to_string(), &org, &gong_cfg);
+        if let Some(sender) = webhook_sender(&args)? {
+            println!(
+                "  webhooks to {} (test delivery now{}); GONG_WEBHOOK_PUBLIC_KEY for the demo key: {}",
+                sender.url,
+                sender
+                    .new_call_every
+                    .map_or_else(String::new, |every| format!(
+                        ", a new call every {} s",
+                        every.as_secs()
+                    )),
+                sim::gong::DEMO_WEBHOOK_PUBLIC_KEY_PEM
+                    .lines()
+                    .filter(|l| !l.starts_with("-----"))
+                    .collect::<String>()
+            );
+            let sending = sim::gong::webhooks::spawn_sender(org.clone(), sender)
+                .map_err(|e| anyhow::anyhow!("--webhook-key-file: {e}"))?;
+            running.spawn(async move {
+                // The sender ends after its test delivery when no new calls are asked for.
+                let _ = sending.await;
+                std::future::pending::<anyhow::Result<()>>().await
+            });
+        }
         let org = org.clone();
         running.spawn(async move {
             sim::gong::serve(listener, org, gong_cfg)
@@ -65,6 +88,24 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         () = server::startup::shutdown_signal() => {}
     }
     Ok(())
+}
+
+/// The webhook sender `args` ask for, with its key read.
+fn webhook_sender(args: &SimArgs) -> anyhow::Result<Option<sim::gong::webhooks::WebhookSender>> {
+    let Some(url) = &args.webhooks.webhook_url else {
+        return Ok(None);
+    };
+    let private_key_pem = match &args.webhooks.webhook_key_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("could not read --webhook-key-file {}", path.display()))?,
+        None => sim::gong::DEMO_WEBHOOK_PRIVATE_KEY_PEM.to_owned(),
+    };
+    Ok(Some(sim::gong::webhooks::WebhookSender {
+        url: url.to_string(),
+        private_key_pem,
+        new_call_every: (args.webhooks.new_call_every_secs > 0)
+            .then(|| Duration::from_secs(args.webhooks.new_call_every_secs)),
+    }))
 }
 
 fn print_gong(addr: &str, org: &SampleOrg, cfg: &GongSimConfig) {

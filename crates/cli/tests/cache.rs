@@ -46,15 +46,23 @@ fn disk_entries(stats: &str) -> u64 {
 /// Fills the store in `dir` with what Gong returns for a few calls; returns the entries on disk.
 /// Its own runtime, dropped at the end, so nothing of the client keeps the store open.
 fn fill(dir: &Path) -> u64 {
+    fill_with(dir, &first_calls(3))
+}
+
+/// The ids of the sample org's first `n` calls.
+fn first_calls(n: usize) -> Vec<String> {
+    SampleOrg::for_today()
+        .calls
+        .iter()
+        .take(n)
+        .map(|c| c.gong_id.clone())
+        .collect()
+}
+
+fn fill_with(dir: &Path, ids: &[String]) -> u64 {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let org = Arc::new(SampleOrg::for_today());
-        let ids: Vec<String> = org
-            .calls
-            .iter()
-            .take(3)
-            .map(|c| c.gong_id.clone())
-            .collect();
         let sim_cfg = GongSimConfig {
             rate_limit_per_sec: None,
             daily_quota: None,
@@ -83,7 +91,7 @@ fn fill(dir: &Path) -> u64 {
             .map(|i| gong::wire::CallId::parse("id", i).expect("a call id"))
             .collect();
         let data = client.calls_with_transcripts(&ids).await.expect("fetch");
-        assert_eq!(data.transcripts.len(), 3);
+        assert_eq!(data.transcripts.len(), ids.len());
         client.cache_stats().expect("cache on").disk_entries
     })
 }
@@ -133,7 +141,12 @@ fn an_off_cache_says_so_and_a_bad_key_is_refused_without_echo() {
 
 #[test]
 fn every_cache_command_has_help() {
-    for args in [&["--help"][..], &["stats", "--help"], &["purge", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["stats", "--help"],
+        &["purge", "--help"],
+        &["erase", "--help"],
+    ] {
         let dir = tempfile::tempdir().expect("temp dir");
         let (ok, out, err) = callbrief(dir.path(), args);
         assert!(ok, "{args:?}: {err}");
@@ -156,4 +169,132 @@ fn looking_at_a_cache_that_does_not_exist_creates_nothing() {
     let (ok, stdout, _) = callbrief(&dir, &["stats"]);
     assert!(ok);
     assert_eq!(disk_entries(&stdout), filled);
+}
+
+/// Whether the store's file in `dir` holds `text` anywhere, in live or freed pages.
+fn store_holds(dir: &Path, text: &str) -> bool {
+    let file = std::fs::read(dir.join(service::settings::STORE_FILE)).expect("store file");
+    file.windows(text.len()).any(|w| w == text.as_bytes())
+}
+
+/// An external party's address on call `id` of the sample org, and every call it is on.
+fn external_address_of(id: &str) -> Option<(String, Vec<String>)> {
+    let org = SampleOrg::for_today();
+    let call = org.calls.iter().find(|c| c.gong_id == id)?;
+    let address = call
+        .parties
+        .iter()
+        .filter(|p| p.affiliation == sim::org::Affiliation::External)
+        .find_map(|p| p.email.clone())?;
+    let on: Vec<String> = org
+        .calls
+        .iter()
+        .filter(|c| {
+            c.parties
+                .iter()
+                .any(|p| p.email.as_deref() == Some(address.as_str()))
+        })
+        .map(|c| c.gong_id.clone())
+        .collect();
+    Some((address, on))
+}
+
+#[test]
+fn erase_removes_a_call_by_id_or_by_address_and_leaves_no_trace_of_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ids = first_calls(3);
+    let filled = fill_with(dir.path(), &ids);
+    assert!(store_holds(dir.path(), &ids[0]));
+
+    let (ok, out, err) = callbrief(dir.path(), &["erase", "--call", &ids[0]]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        format!("Erased 1 cached call of 1 asked for ({}).", ids[0])
+    );
+    assert!(
+        !store_holds(dir.path(), &ids[0]),
+        "the erased call left a trace"
+    );
+    let (_, stats, _) = callbrief(dir.path(), &["stats"]);
+    assert_eq!(disk_entries(&stats), filled - 2, "{stats}");
+
+    let (address, on) = external_address_of(&ids[1]).expect("a buyer on the call");
+    let cached: Vec<&String> = ids[1..].iter().filter(|id| on.contains(id)).collect();
+    let (ok, out, err) = callbrief(dir.path(), &["erase", "--email", &address.to_uppercase()]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with(&format!(
+            "Erased {n} cached call{s} of {n} asked for",
+            n = cached.len(),
+            s = if cached.len() == 1 { "" } else { "s" }
+        )),
+        "{out}"
+    );
+    for id in cached {
+        assert!(!store_holds(dir.path(), id), "{id} left a trace");
+    }
+
+    let (ok, _, err) = callbrief(dir.path(), &["erase"]);
+    assert!(!ok);
+    assert!(
+        err.contains("--call ID") && err.contains("--email"),
+        "{err}"
+    );
+    let (ok, _, err) = callbrief(dir.path(), &["erase", "--call", "12; DROP"]);
+    assert!(!ok);
+    assert!(err.contains("--call"), "{err}");
+}
+
+#[test]
+fn erase_by_address_can_ask_gong_which_calls_name_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A call whose buyer is on other calls too; only it is cached.
+    let (ids, (address, on)) = SampleOrg::for_today()
+        .calls
+        .iter()
+        .filter_map(|c| Some((vec![c.gong_id.clone()], external_address_of(&c.gong_id)?)))
+        .find(|(_, (_, on))| on.len() > 1)
+        .expect("a buyer on several calls");
+    fill_with(dir.path(), &ids);
+    assert!(
+        on.iter().any(|id| !ids.contains(id)),
+        "the address must be on calls that are not cached, for Gong's answer to show"
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let sim_cfg = GongSimConfig::default();
+    let sim = runtime
+        .block_on(sim::gong::spawn(
+            Arc::new(SampleOrg::for_today()),
+            sim_cfg.clone(),
+        ))
+        .expect("spawn gong sim");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_callbrief"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CALLBRIEF_") || key.starts_with("GONG_") || key == "RUST_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd
+        .args(["cache", "erase", "--email", &address, "--ask-gong"])
+        .env("CALLBRIEF_CACHE_DIR", dir.path())
+        .env("GONG_BASE_URL", &sim.base_url)
+        .env("GONG_ACCESS_KEY", &sim_cfg.access_key)
+        .env("GONG_ACCESS_KEY_SECRET", &sim_cfg.access_key_secret)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run callbrief");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Gong names every call of the address, cached or not.
+    assert!(
+        stdout.contains(&format!("of {} asked for", on.len())),
+        "{stdout} (the address is on {} calls)",
+        on.len()
+    );
+    assert!(!store_holds(dir.path(), &ids[0]));
 }

@@ -491,6 +491,90 @@ async fn sim_org_reps_adds_a_team_whose_reps_sign_in_and_see_their_own_day() {
 }
 
 #[tokio::test]
+async fn the_simulator_sends_signed_webhooks_and_serve_caches_each_new_call() {
+    const API_KEY: &str = "cb-webhook-test-key";
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let public_url = format!("http://127.0.0.1:{port}");
+    let mut sim = KillOnDrop(
+        callbrief()
+            .args([
+                "sim",
+                "--gong-addr",
+                "127.0.0.1:0",
+                "--no-rate-limit",
+                "--webhook-url",
+                &format!("{public_url}/webhooks/gong"),
+                "--new-call-every-secs",
+                "1",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn sim"),
+    );
+    let sim_out = lines_of(sim.0.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    let gong_url = url_in(&wait_for_line(
+        &sim_out,
+        "Gong simulator listening on",
+        &mut seen,
+    ));
+    let marker = "GONG_WEBHOOK_PUBLIC_KEY for the demo key: ";
+    let line = wait_for_line(&sim_out, marker, &mut seen);
+    let public_key = line[line.find(marker).unwrap() + marker.len()..]
+        .trim()
+        .to_owned();
+
+    let mut serve = KillOnDrop(
+        callbrief()
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("CALLBRIEF_API_KEYS", API_KEY)
+            .env("CALLBRIEF_PUBLIC_URL", &public_url)
+            .env("CALLBRIEF_CACHE", "memory")
+            .env("GONG_WEBHOOK_PUBLIC_KEY", &public_key)
+            .env("GONG_BASE_URL", format!("{gong_url}/v2"))
+            .env("GONG_ACCESS_KEY", "demo-access-key")
+            .env("GONG_ACCESS_KEY_SECRET", "demo-access-key-secret")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn serve"),
+    );
+    let serve_err = lines_of(serve.0.stderr.take().unwrap());
+    let mut logs = Vec::new();
+    wait_for_line(&serve_err, "gong webhook accepted", &mut logs);
+    wait_for_line(&serve_err, "webhook call fetched", &mut logs);
+
+    // The calls the simulator processed since serve started are in its cache: asked for, they
+    // come from it (the first ones may have been sent before serve listened).
+    let new_calls: Vec<String> = (900_000..900_060)
+        .map(sim::org::generated_call_id)
+        .collect();
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{public_url}/callTranscripts"))
+        .bearer_auth(API_KEY)
+        .json(&serde_json::json!({ "callIds": new_calls[..50] }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let cached = answer["cachedCallIds"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !cached.is_empty(),
+        "a webhook's call came from the cache: {answer}"
+    );
+}
+
+#[tokio::test]
 async fn sim_and_serve_work_end_to_end_and_logs_hold_no_secrets() {
     const API_KEY: &str = "cb-test-key-do-not-log-4711";
 

@@ -571,6 +571,30 @@ pub struct UsersResponse {
     pub users: Vec<User>,
 }
 
+/// Answer of `GET /v2/data-privacy/data-for-email-address`: what Gong holds that names an
+/// address (only the calls are read; emails, meetings and CRM links are ignored).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailAddressReferences {
+    /// Gong's id of the request, for support tickets.
+    #[serde(default)]
+    pub request_id: String,
+    /// Calls that reference the address.
+    #[serde(default)]
+    pub calls: Vec<CallReference>,
+}
+
+/// One call of [`EmailAddressReferences`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallReference {
+    /// Gong call id.
+    pub id: String,
+    /// The call's status (`COMPLETED`, ...).
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
 /// Gong's error body: `{"requestId": "...", "errors": ["..."]}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -36,10 +36,11 @@ use crate::item::{Got, Item, Outcome};
 use crate::shared::SharedStore;
 use crate::{wire, GongAuth, GongError};
 
+use store::file::Store;
 pub use store::file::STORE_FILE;
 
 /// The one table: key bytes to stored value bytes.
-const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gong_calls");
+const TABLE: TableDefinition<&[u8], &[u8]> = store::file::CALLS_TABLE;
 
 /// First byte of a stored value: after the expiry, plain JSON.
 const FORMAT_PLAIN: u8 = 0;
@@ -71,20 +72,90 @@ fn associated_data(key: &[u8], expires: u64) -> Vec<u8> {
     aad
 }
 
-/// Removes expired and malformed entries, so the file does not grow with calls nobody asks
-/// for again. Runs when a store is first opened in the process.
-fn sweep(db: &redb::Database) -> Result<(), redb::Error> {
-    let now = unix_now();
-    let txn = db.begin_write()?;
-    match txn.open_table(TABLE) {
-        Ok(mut table) => {
-            table.retain(|_, value| split_header(value).is_some_and(|(_, x, _)| x > now))?;
+/// Removes the entries `drop` names (by key and stored value) from the store, every tenant,
+/// and returns the keys removed; the file is then rewritten, so none of them stays readable
+/// in it.
+fn remove_where(
+    store: &Store,
+    drop: impl Fn(&[u8], &[u8]) -> bool,
+) -> Result<Vec<Vec<u8>>, redb::Error> {
+    let removed = store.write(|db| {
+        let txn = db.begin_write()?;
+        let mut removed = Vec::new();
+        match txn.open_table(TABLE) {
+            Ok(mut table) => {
+                table.retain(|key, value| {
+                    let gone = drop(key, value);
+                    if gone {
+                        removed.push(key.to_vec());
+                    }
+                    !gone
+                })?;
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(e.into()),
         }
-        Err(redb::TableError::TableDoesNotExist(_)) => {}
-        Err(e) => return Err(e.into()),
+        txn.commit()?;
+        Ok(removed)
+    })?;
+    if !removed.is_empty() {
+        if let Err(reason) = store.rewrite() {
+            tracing::warn!(%reason, "the cache store was not rewritten; removed entries may stay in its free pages until the next rewrite");
+        }
     }
-    txn.commit()?;
-    Ok(())
+    Ok(removed)
+}
+
+/// Removes expired and malformed entries, so the file does not grow with calls nobody asks
+/// for again, and returns how many went.
+fn sweep_store(store: &Store) -> Result<u64, redb::Error> {
+    let now = unix_now();
+    let removed = remove_where(store, |_, value| {
+        split_header(value).is_none_or(|(_, x, _)| x <= now)
+    })?;
+    Ok(removed.len() as u64)
+}
+
+/// A key and its stored value.
+type Row = (Vec<u8>, Vec<u8>);
+
+/// Key and stored value of every entry of the store (every tenant).
+fn every_row(store: &Store) -> Result<Vec<Row>, redb::Error> {
+    let txn = store.db().begin_read()?;
+    let table = match txn.open_table(TABLE) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut rows = Vec::new();
+    for row in redb::ReadableTable::iter(&table)? {
+        let (k, v) = row?;
+        rows.push((k.value().to_vec(), v.value().to_vec()));
+    }
+    Ok(rows)
+}
+
+/// The call id at the end of a cache key (`tenant/lane/id`).
+fn id_of_key(key: &[u8]) -> Option<&str> {
+    let at = key.iter().rposition(|b| *b == b'/')?;
+    std::str::from_utf8(&key[at + 1..]).ok()
+}
+
+/// The expiry at the front of a cached JSON envelope (`{"x":<expiry>,...`), without reading
+/// the rest of it.
+fn envelope_expiry(json: &[u8]) -> Option<u64> {
+    let digits = json.strip_prefix(br#"{"x":"#)?;
+    let end = digits.iter().position(|b| !b.is_ascii_digit())?;
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
+}
+
+/// What a sweep removed, per tier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Expired entries dropped from memory.
+    pub memory: u64,
+    /// Expired entries dropped from the store on disk (then rewritten).
+    pub disk: u64,
 }
 
 /// A cached answer: when it expires (Unix seconds) and the item, or `None` for "not found".
@@ -125,7 +196,7 @@ pub(crate) struct Cache {
     wanted_disk: bool,
     tenant: String,
     memory: moka::sync::Cache<Vec<u8>, Arc<[u8]>>,
-    disk: Option<Arc<redb::Database>>,
+    disk: Option<Arc<Store>>,
     path: Option<PathBuf>,
     cipher: Option<Aes256Gcm>,
     /// Ciphers of earlier keys: they open what they sealed, and seal nothing.
@@ -242,13 +313,13 @@ impl Cache {
             }
             return Ok(());
         };
-        let write = || -> Result<(), redb::Error> {
+        db.write(|db| {
             let txn = db.begin_write()?;
             txn.open_table(TABLE)?;
             txn.commit()?;
             Ok(())
-        };
-        write().map_err(|e| format!("the cache store on disk is not writable: {e}"))
+        })
+        .map_err(|e| format!("the cache store on disk is not writable: {e}"))
     }
 
     /// The cached answers for `ids` in `lane`: memory and disk first, then, for what they miss,
@@ -290,7 +361,7 @@ impl Cache {
     fn disk_get(&self, key: &[u8]) -> Option<Vec<u8>> {
         let db = self.disk.as_ref()?;
         let read = || -> Result<Option<Vec<u8>>, redb::Error> {
-            let txn = db.begin_read()?;
+            let txn = db.db().begin_read()?;
             let table = match txn.open_table(TABLE) {
                 Ok(table) => table,
                 Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
@@ -417,15 +488,17 @@ impl Cache {
             return;
         }
         let write = move || -> Result<(), redb::Error> {
-            let txn = db.begin_write()?;
-            {
-                let mut table = txn.open_table(TABLE)?;
-                for (key, value) in &rows {
-                    table.insert(key.as_slice(), value.as_slice())?;
+            db.write(|db| {
+                let txn = db.begin_write()?;
+                {
+                    let mut table = txn.open_table(TABLE)?;
+                    for (key, value) in &rows {
+                        table.insert(key.as_slice(), value.as_slice())?;
+                    }
                 }
-            }
-            txn.commit()?;
-            Ok(())
+                txn.commit()?;
+                Ok(())
+            })
         };
         match tokio::task::spawn_blocking(write).await {
             Ok(Ok(())) => {}
@@ -439,7 +512,7 @@ impl Cache {
         self.memory.run_pending_tasks();
         let disk_entries = self.disk.as_ref().map_or(0, |db| {
             let count = || -> Result<u64, redb::Error> {
-                let txn = db.begin_read()?;
+                let txn = db.db().begin_read()?;
                 match txn.open_table(TABLE) {
                     Ok(table) => Ok(table.len()?),
                     Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
@@ -469,23 +542,133 @@ impl Cache {
     }
 
     /// Empties both tiers (every tenant of the store); returns the entries removed from disk.
+    /// The file is rewritten, so nothing purged stays readable in it.
     pub(crate) fn purge(&self) -> Result<u64, GongError> {
         self.memory.invalidate_all();
         let Some(db) = &self.disk else {
             return Ok(0);
         };
-        let purge = || -> Result<u64, redb::Error> {
-            let txn = db.begin_write()?;
-            let removed = match txn.open_table(TABLE) {
-                Ok(table) => table.len()?,
-                Err(redb::TableError::TableDoesNotExist(_)) => 0,
-                Err(e) => return Err(e.into()),
-            };
-            txn.delete_table(TABLE)?;
-            txn.commit()?;
-            Ok(removed)
+        let removed = remove_where(db, |_, _| true)
+            .map_err(|e| GongError::Config(format!("cannot purge the Gong cache: {e}")))?;
+        Ok(removed.len() as u64)
+    }
+
+    /// Drops expired answers from memory and from the store on disk (every tenant), then
+    /// rewrites the store when anything went. Redis expires its copies by their TTLs.
+    pub(crate) fn sweep(&self) -> Result<Swept, GongError> {
+        let now = unix_now();
+        let expired: Vec<Arc<Vec<u8>>> = self
+            .memory
+            .iter()
+            .filter(|(_, json)| envelope_expiry(json).is_none_or(|x| x <= now))
+            .map(|(key, _)| key)
+            .collect();
+        for key in &expired {
+            self.memory.invalidate(key.as_slice());
+        }
+        let disk = match &self.disk {
+            Some(db) => sweep_store(db)
+                .map_err(|e| GongError::Config(format!("cannot sweep the Gong cache: {e}")))?,
+            None => 0,
         };
-        purge().map_err(|e| GongError::Config(format!("cannot purge the Gong cache: {e}")))
+        Ok(Swept {
+            memory: expired.len() as u64,
+            disk,
+        })
+    }
+
+    /// Removes every cached answer about the calls `ids` (every lane, every tenant) from
+    /// memory and disk, rewriting the store so none stays readable in it, and from the shared
+    /// tier; returns the ids that were found in any tier.
+    pub(crate) async fn erase(&self, ids: &[String]) -> Result<Vec<String>, GongError> {
+        let mut found: std::collections::BTreeSet<String> =
+            self.erase_local(ids).await?.into_iter().collect();
+        if let Some(shared) = &self.shared {
+            let removed = shared
+                .erase_calls(ids, self.found_ttl)
+                .await
+                .ok_or_else(|| {
+                    GongError::Config("Redis did not answer; nothing was erased there".into())
+                })?;
+            found.extend(removed);
+        }
+        Ok(found.into_iter().collect())
+    }
+
+    /// [`Self::erase`] in this process's tiers only (memory and disk).
+    pub(crate) async fn erase_local(&self, ids: &[String]) -> Result<Vec<String>, GongError> {
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut found = std::collections::BTreeSet::new();
+        let in_memory: Vec<Arc<Vec<u8>>> = self
+            .memory
+            .iter()
+            .map(|(key, _)| key)
+            .filter(|key| id_of_key(key).is_some_and(|id| wanted.contains(id)))
+            .collect();
+        for key in &in_memory {
+            if let Some(id) = id_of_key(key) {
+                found.insert(id.to_owned());
+            }
+            self.memory.invalidate(key.as_slice());
+        }
+        if let Some(db) = self.disk.clone() {
+            let owned: std::collections::HashSet<String> = ids.iter().cloned().collect();
+            let removed = tokio::task::spawn_blocking(move || {
+                remove_where(&db, |key, _| {
+                    id_of_key(key).is_some_and(|id| owned.contains(id))
+                })
+            })
+            .await
+            .map_err(|e| GongError::Config(format!("the erase did not finish: {e}")))?
+            .map_err(|e| GongError::Config(format!("cannot erase from the Gong cache: {e}")))?;
+            found.extend(
+                removed
+                    .iter()
+                    .filter_map(|k| id_of_key(k))
+                    .map(str::to_owned),
+            );
+        }
+        Ok(found.into_iter().collect())
+    }
+
+    /// The ids of cached calls (details, every tenant, every tier this process reads) one of
+    /// whose parties has `email`; what `cache erase --email` removes.
+    pub(crate) async fn calls_with_email(&self, email: &str) -> Result<Vec<String>, GongError> {
+        let email = email.trim().to_ascii_lowercase();
+        let mut ids = std::collections::BTreeSet::new();
+        let mut look = |key: &[u8], json: &[u8]| {
+            if let Some(id) = id_of_key(key) {
+                if json_names_email(json, &email) {
+                    ids.insert(id.to_owned());
+                }
+            }
+        };
+        for (key, json) in self.memory.iter() {
+            look(&key, &json);
+        }
+        if let Some(db) = &self.disk {
+            let rows = every_row(db)
+                .map_err(|e| GongError::Config(format!("cannot read the Gong cache: {e}")))?;
+            for (key, stored) in rows {
+                if let Some(json) = self.open_value(&key, &stored) {
+                    look(&key, &json);
+                }
+            }
+        }
+        if let Some(shared) = &self.shared {
+            let rows = shared.call_values().await.ok_or_else(|| {
+                GongError::Config("Redis did not answer; its calls were not searched".into())
+            })?;
+            for (redis_key, stored) in rows {
+                let Some(key) = shared.local_key(&redis_key) else {
+                    continue;
+                };
+                if let Some(json) = self.open_value(&key, &stored) {
+                    look(&key, &json);
+                }
+            }
+        }
+        Ok(ids.into_iter().collect())
     }
 }
 
@@ -510,12 +693,36 @@ fn decode(lane: &str, json: &[u8]) -> Option<Got> {
     Some(got.map_or(Got::NotFound, Got::Found))
 }
 
+/// Whether a cached call's JSON names `email` (lower case) as a party's address.
+fn json_names_email(json: &[u8], email: &str) -> bool {
+    #[derive(Deserialize)]
+    struct Party {
+        #[serde(rename = "emailAddress")]
+        email_address: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Call {
+        #[serde(default)]
+        parties: Vec<Party>,
+    }
+    let Ok(envelope) = serde_json::from_slice::<Envelope<Call>>(json) else {
+        return false;
+    };
+    envelope.v.is_some_and(|call| {
+        call.parties.iter().any(|p| {
+            p.email_address
+                .as_deref()
+                .is_some_and(|a| a.trim().eq_ignore_ascii_case(email))
+        })
+    })
+}
+
 /// Opens (or creates) the store, sharing a handle already open in this process; the first
 /// time in the process, expired answers are swept.
-pub(crate) fn open_store(dir: &Path, path: &Path) -> Result<Arc<redb::Database>, String> {
+pub(crate) fn open_store(dir: &Path, path: &Path) -> Result<Arc<Store>, String> {
     let db = store::file::open(dir, path)?;
     if store::file::first_use(path, "gong-cache-sweep") {
-        if let Err(error) = sweep(&db) {
+        if let Err(error) = sweep_store(&db) {
             tracing::warn!(%error, "expired gong cache entries not swept");
         }
     }
@@ -593,7 +800,8 @@ mod tests {
     #[test]
     fn sweeping_drops_expired_and_malformed_entries_only() {
         let dir = tempfile::tempdir().unwrap();
-        let db = redb::Database::create(dir.path().join(STORE_FILE)).unwrap();
+        let store = store::file::open(dir.path(), &dir.path().join(STORE_FILE)).unwrap();
+        let db = store.db();
         let now = unix_now();
         let value = |x: u64| {
             let mut v = vec![FORMAT_PLAIN];
@@ -609,8 +817,8 @@ mod tests {
             table.insert(&b"short"[..], &[0u8, 1][..]).unwrap();
         }
         txn.commit().unwrap();
-        sweep(&db).unwrap();
-        let txn = db.begin_read().unwrap();
+        assert_eq!(sweep_store(&store).unwrap(), 2);
+        let txn = store.db().begin_read().unwrap();
         let table = txn.open_table(TABLE).unwrap();
         assert_eq!(table.len().unwrap(), 1);
         assert!(table.get(&b"live"[..]).unwrap().is_some());

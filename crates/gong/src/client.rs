@@ -64,6 +64,8 @@ struct Inner {
     deadline: Duration,
     batch_size: usize,
     listings: Listings,
+    /// The time (Unix ms) of the newest entry of the erase log this replica has acted on.
+    erased_cursor: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for GongClient {
@@ -155,6 +157,7 @@ impl GongClient {
                 deadline: config.deadline,
                 batch_size,
                 listings: Listings::default(),
+                erased_cursor: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -414,6 +417,97 @@ impl GongClient {
         self.inner.cache.as_ref().map_or(Ok(0), |c| c.purge())
     }
 
+    /// Drops expired answers from memory and from the store on disk, rewriting the store when
+    /// anything went (Redis expires its own). For the server's scheduled sweep.
+    pub async fn sweep_cache(&self) -> Result<cache::Swept, GongError> {
+        let Some(cache) = self.inner.cache.clone() else {
+            return Ok(cache::Swept::default());
+        };
+        tokio::task::spawn_blocking(move || cache.sweep())
+            .await
+            .map_err(|e| GongError::Config(format!("the cache sweep did not finish: {e}")))?
+    }
+
+    /// Removes every cached answer about `call_ids` from every tier (memory, disk, and Redis,
+    /// where the erasure is also logged for the other replicas to follow); returns the ids
+    /// that were cached anywhere. For `callbrief cache erase`.
+    pub async fn erase_cached(&self, call_ids: &[CallId]) -> Result<Vec<CallId>, GongError> {
+        let Some(cache) = &self.inner.cache else {
+            return Ok(Vec::new());
+        };
+        let ids: Vec<String> = call_ids.iter().map(|id| id.as_str().to_owned()).collect();
+        let found = cache.erase(&ids).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|id| CallId::parse("callId", &id).ok())
+            .collect())
+    }
+
+    /// The cached calls one of whose parties has the address `email`, in every tier this
+    /// process reads. For `callbrief cache erase --email`.
+    pub async fn cached_calls_with_email(&self, email: &str) -> Result<Vec<CallId>, GongError> {
+        let Some(cache) = &self.inner.cache else {
+            return Ok(Vec::new());
+        };
+        let found = cache.calls_with_email(email).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|id| CallId::parse("callId", &id).ok())
+            .collect())
+    }
+
+    /// The calls Gong holds that reference `email`
+    /// (`GET /v2/data-privacy/data-for-email-address`; a bearer token needs the scope
+    /// `api:data-privacy:read`).
+    pub async fn calls_referencing_email(&self, email: &str) -> Result<Vec<CallId>, GongError> {
+        let span = tracing::info_span!("gong", op = "data_for_email");
+        let deadline = self.deadline();
+        let call = Call::get(
+            "v2/data-privacy/data-for-email-address",
+            vec![("emailAddress", email.trim().to_owned())],
+        );
+        let answer = self
+            .within(
+                deadline,
+                self.inner
+                    .transport
+                    .send::<wire::EmailAddressReferences>(&call, deadline, false),
+            )
+            .instrument(span)
+            .await?;
+        Ok(answer
+            .map(|a| a.calls)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|c| CallId::parse("callId", &c.id).ok())
+            .collect())
+    }
+
+    /// Drops from this replica's memory and disk the calls another process erased since the
+    /// last look, from the deployment's erase log in Redis; returns how many ids were new.
+    /// Without Redis there is no log to follow. For the server's cache upkeep.
+    pub async fn follow_erasures(&self) -> Result<usize, GongError> {
+        let (Some(cache), Some(shared)) = (&self.inner.cache, &self.inner.shared) else {
+            return Ok(0);
+        };
+        let since = self
+            .inner
+            .erased_cursor
+            .load(std::sync::atomic::Ordering::SeqCst);
+        let Some(entries) = shared.erased_since(since).await else {
+            return Err(GongError::Config("Redis did not answer".into()));
+        };
+        let Some(newest) = entries.iter().map(|(_, at)| *at).max() else {
+            return Ok(0);
+        };
+        let ids: Vec<String> = entries.into_iter().map(|(id, _)| id).collect();
+        cache.erase_local(&ids).await?;
+        self.inner
+            .erased_cursor
+            .fetch_max(newest, std::sync::atomic::Ordering::SeqCst);
+        Ok(ids.len())
+    }
+
     /// Requests counted today by this process (with replicas, as this one counted them).
     pub fn daily_requests(&self) -> u32 {
         self.inner.transport.limiter.daily_usage().0
@@ -465,6 +559,15 @@ impl GongClient {
     /// degraded rate). For readiness checks: a degraded replica still answers, but the
     /// replicas together may no longer keep to Gong's limits or share their cache.
     pub fn shared_state_health(&self) -> SharedHealth {
+        self.shared_health()
+    }
+
+    /// Whether this client shares a Redis with other replicas.
+    pub fn shares_state(&self) -> bool {
+        self.inner.shared.is_some()
+    }
+
+    fn shared_health(&self) -> SharedHealth {
         self.inner
             .shared
             .as_ref()

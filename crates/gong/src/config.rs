@@ -120,6 +120,10 @@ pub const DEFAULT_CACHE_FOUND_TTL: Duration = Duration::from_secs(7 * 24 * 60 * 
 /// How long "no transcript yet" / "no such call" stays cached: short, because Gong finishes
 /// processing recent calls within minutes.
 pub const DEFAULT_CACHE_MISSING_TTL: Duration = Duration::from_secs(10 * 60);
+/// How often a server sweeps expired answers out of memory and the store on disk (then
+/// rewrites the store): hourly keeps an expired call's words on disk at most an hour past its
+/// lifetime, at the cost of one copy of the live entries an hour.
+pub const DEFAULT_CACHE_SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Which tiers of the cache are used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +171,9 @@ pub struct RedisConfig {
     /// [`DEFAULT_DEGRADED_REQUESTS_PER_SECOND`] (its share of Gong's limit; set it to the limit
     /// divided by the number of replicas). Never more than `requests_per_second`.
     pub degraded_requests_per_second: u32,
+    /// The first part of every key, one per deployment sharing the Redis:
+    /// [`store::redis::DEFAULT_NAMESPACE`] unless set.
+    pub namespace: String,
 }
 
 impl RedisConfig {
@@ -177,6 +184,7 @@ impl RedisConfig {
             url,
             timeout: DEFAULT_REDIS_TIMEOUT,
             degraded_requests_per_second: DEFAULT_DEGRADED_REQUESTS_PER_SECOND,
+            namespace: store::redis::DEFAULT_NAMESPACE.to_owned(),
         })
     }
 
@@ -186,6 +194,7 @@ impl RedisConfig {
         store::redis::RedisTarget {
             url: self.url.clone(),
             timeout: self.timeout,
+            namespace: self.namespace.clone(),
         }
     }
 }
@@ -219,6 +228,9 @@ pub struct CacheConfig {
     pub found_ttl: Duration,
     /// Lifetime of "not found / no transcript yet": [`DEFAULT_CACHE_MISSING_TTL`]; zero = not cached.
     pub missing_ttl: Duration,
+    /// Time between a server's sweeps of expired answers: [`DEFAULT_CACHE_SWEEP_EVERY`]. Every
+    /// process also sweeps the store when it first opens it.
+    pub sweep_every: Duration,
     /// When set, values on disk are encrypted with AES-256-GCM under this key.
     pub key: Option<CacheKey>,
     /// Earlier keys (`CALLBRIEF_CACHE_PREVIOUS_KEYS`): what they sealed still opens, nothing new
@@ -235,6 +247,7 @@ impl Default for CacheConfig {
             memory_bytes: DEFAULT_CACHE_MEMORY_BYTES,
             found_ttl: DEFAULT_CACHE_FOUND_TTL,
             missing_ttl: DEFAULT_CACHE_MISSING_TTL,
+            sweep_every: DEFAULT_CACHE_SWEEP_EVERY,
             key: None,
             previous_keys: Vec::new(),
         }

@@ -46,12 +46,13 @@ mod paging;
 mod retry;
 pub mod scheduler;
 pub mod shared;
+pub mod webhook;
 
 /// Gong's request and response bodies; a crate of their own so pure code can use them without
 /// this client (see [`gong_wire`]), re-exported here so client users name one crate.
 pub use gong_wire as wire;
 
-pub use cache::CacheStats;
+pub use cache::{CacheStats, Swept};
 pub use client::{CallData, GongClient, DEFAULT_CALLER};
 pub use config::{CacheConfig, CacheKey, CacheMode, GongAuth, GongConfig, RedisConfig};
 pub use error::GongError;

@@ -4,7 +4,7 @@
 //! Gong's limits are per company, so replicas serving one company must count together. Every
 //! step that reads and writes the count is one Lua script, so it is atomic on the server, and
 //! the window runs on Redis's clock (`TIME`) so that replicas with drifting clocks still share
-//! one window. Keys are `callbrief:<tenant>:...` (the tenant is the cache's hash of base URL and
+//! one window. Keys are `<prefix>:<tenant>:...` (the tenant is the cache's hash of base URL and
 //! credential identity) and every key has an expiry:
 //!
 //! | key | what | expiry |
@@ -450,6 +450,101 @@ impl SharedStore {
                 .await
         })
         .await;
+    }
+
+    /// The pattern of every cached answer's key, every tenant of the deployment.
+    fn every_call_pattern(&self, lane_prefix: &str) -> String {
+        self.namespace_key(&format!("*:call:{lane_prefix}*"))
+    }
+
+    /// The cache's local key (`tenant/lane/id`) of a Redis key of a cached answer
+    /// (`<namespace>:<tenant>:call:<lane>/<id>`), which any tenant of the deployment wrote.
+    pub(crate) fn local_key(&self, redis_key: &str) -> Option<Vec<u8>> {
+        let rest = redis_key.strip_prefix(&self.namespace_key(""))?;
+        let (tenant, call) = rest.split_once(":call:")?;
+        Some(format!("{tenant}/{call}").into_bytes())
+    }
+
+    /// Removes every cached answer about the calls `ids` (every lane, every tenant of the
+    /// deployment) and records the erasure in the deployment's erase log, which every replica
+    /// follows to drop its own copies ([`Self::erased_since`]); entries older than `keep_log`
+    /// leave the log. Returns the ids that had an answer here; `None` when Redis did not answer.
+    pub(crate) async fn erase_calls(
+        &self,
+        ids: &[String],
+        keep_log: Duration,
+    ) -> Option<Vec<String>> {
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let keys: Vec<String> = self
+            .scan(&self.every_call_pattern(""))
+            .await?
+            .into_iter()
+            .filter(|k| k.rsplit('/').next().is_some_and(|id| wanted.contains(id)))
+            .collect();
+        let mut found: Vec<String> = keys
+            .iter()
+            .filter_map(|k| k.rsplit('/').next().map(str::to_owned))
+            .collect();
+        found.sort();
+        found.dedup();
+        let log = self.namespace_key("erased");
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let oldest = now_ms.saturating_sub(u64::try_from(keep_log.as_millis()).unwrap_or(u64::MAX));
+        let ids = ids.to_vec();
+        self.run("cache_erase", |mut conn| async move {
+            let mut pipe = redis::pipe();
+            pipe.atomic();
+            if !keys.is_empty() {
+                pipe.cmd("DEL").arg(keys).ignore();
+            }
+            for id in ids {
+                pipe.cmd("ZADD").arg(&log).arg(now_ms).arg(id).ignore();
+            }
+            pipe.cmd("ZREMRANGEBYSCORE")
+                .arg(&log)
+                .arg("-inf")
+                .arg(format!("({oldest}"))
+                .ignore();
+            pipe.query_async::<()>(&mut conn).await
+        })
+        .await?;
+        Some(found)
+    }
+
+    /// The calls erased after `since_ms` (Unix milliseconds) and when, from the deployment's
+    /// erase log; `None` when Redis did not answer.
+    pub(crate) async fn erased_since(&self, since_ms: u64) -> Option<Vec<(String, u64)>> {
+        let log = self.namespace_key("erased");
+        self.run("cache_erased_since", |mut conn| async move {
+            redis::cmd("ZRANGEBYSCORE")
+                .arg(log)
+                .arg(format!("({since_ms}"))
+                .arg("+inf")
+                .arg("WITHSCORES")
+                .query_async(&mut conn)
+                .await
+        })
+        .await
+    }
+
+    /// Every cached call's details (key and stored value), every tenant of the deployment;
+    /// `None` when Redis did not answer.
+    pub(crate) async fn call_values(&self) -> Option<Vec<(String, Vec<u8>)>> {
+        let keys = self.scan(&self.every_call_pattern("e:")).await?;
+        let mut rows = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(500) {
+            let values = self.get_many(chunk.to_vec()).await?;
+            rows.extend(
+                chunk
+                    .iter()
+                    .cloned()
+                    .zip(values)
+                    .filter_map(|(k, v)| Some((k, v?))),
+            );
+        }
+        Some(rows)
     }
 
     /// The stored values of `keys` (full keys, from [`Self::call_key`]).

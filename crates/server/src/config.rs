@@ -184,6 +184,30 @@ pub struct Settings {
     pub oauth: OAuthSettings,
     /// The prefetch job `serve` runs (`CALLBRIEF_PREFETCH_*`).
     pub prefetch: PrefetchSettings,
+    /// Gong's signed webhooks (`GONG_WEBHOOK_*`).
+    pub webhook: WebhookSettings,
+}
+
+/// Default largest webhook body: Gong's call object with parties and content fits in far less.
+pub const DEFAULT_WEBHOOK_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// `POST /webhooks/gong`: the key its tokens are checked with (off without one) and the
+/// largest body it reads.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `GONG_WEBHOOK_PUBLIC_KEY`.
+    pub key: Option<service::webhook::WebhookKey>,
+    /// `GONG_WEBHOOK_MAX_BODY_BYTES`.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            key: None,
+            max_body_bytes: DEFAULT_WEBHOOK_MAX_BODY_BYTES,
+        }
+    }
 }
 
 /// The prefetch job: how often it runs and how far ahead it looks.
@@ -417,6 +441,7 @@ impl Settings {
             metrics_addr: None,
             oauth: OAuthSettings::default(),
             prefetch: PrefetchSettings::default(),
+            webhook: WebhookSettings::default(),
         }
     }
 
@@ -476,6 +501,12 @@ impl Settings {
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         at_least_one("CALLBRIEF_MAX_CALL_IDS", self.max_call_ids == 0)?;
         at_least_one("CALLBRIEF_MAX_BODY_BYTES", self.max_body_bytes == 0)?;
+        if self.webhook.key.is_some() && self.public_url.is_none() {
+            return Err(ConfigError::Invalid(
+                "GONG_WEBHOOK_PUBLIC_KEY needs CALLBRIEF_PUBLIC_URL: each webhook's token names                  the URL it was sent to, <CALLBRIEF_PUBLIC_URL>/webhooks/gong"
+                    .into(),
+            ));
+        }
         at_least_one(
             "CALLBRIEF_REQUEST_TIMEOUT_SECS",
             self.request_timeout.is_zero(),

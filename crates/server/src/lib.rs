@@ -8,6 +8,7 @@
 //! for MCP clients, sharing only the service with REST.
 
 pub mod auth;
+pub mod cache_upkeep;
 pub mod client_addr;
 pub mod config;
 pub mod error;

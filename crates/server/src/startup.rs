@@ -52,6 +52,8 @@ pub struct Application {
     metrics: Option<MetricsListener>,
     /// The service and settings of the prefetch job, started with the server.
     prefetch: (Arc<service::Service>, crate::config::PrefetchSettings),
+    /// Time between the cache upkeep's sweeps, started with the server.
+    sweep_every: std::time::Duration,
 }
 
 impl Application {
@@ -91,6 +93,7 @@ impl Application {
             .local_addr()
             .context("could not read the bound address")?;
         let prefetch = (service.clone(), settings.prefetch);
+        let sweep_every = settings.gong.cache.sweep_every;
         let router = app_router(&settings, service, local_addr);
         Ok(Self {
             listener,
@@ -99,6 +102,7 @@ impl Application {
             router,
             metrics,
             prefetch,
+            sweep_every,
         })
     }
 
@@ -137,6 +141,10 @@ impl Application {
     {
         tracing::info!(addr = %self.local_addr, "callbrief listening");
         let (service, prefetch) = self.prefetch;
+        let _upkeep = AbortOnDrop(crate::cache_upkeep::spawn(
+            Arc::clone(&service),
+            self.sweep_every,
+        ));
         let _prefetch = crate::prefetch_job::spawn(service, prefetch).map(AbortOnDrop);
         let Some(metrics) = self.metrics else {
             return crate::serve::serve(self.listener, self.router, self.connections, signal).await;
@@ -327,7 +335,8 @@ fn router(
         .merge(routes::openapi::router())
         .merge(routes::gpt::router(gpt_kit))
         .merge(oauth::router(settings, auth_server.as_ref()))
-        .merge(crate::mcp::public_router(settings));
+        .merge(crate::mcp::public_router(settings))
+        .merge(routes::webhooks::router(state.service.clone(), settings));
 
     let mut router = protected
         .merge(public)

@@ -45,6 +45,8 @@ pub mod service_metrics {
 }
 pub mod stakeholders;
 pub mod transcripts;
+pub mod upkeep;
+pub mod webhook;
 
 pub use access::CallAccess;
 pub use briefing::BriefingRequest;

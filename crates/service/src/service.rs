@@ -89,6 +89,8 @@ pub struct Service {
     pub(crate) resolved_source: OnceLock<ResolvedSource>,
     /// Places for calls being assembled into answers ([`ServiceOptions::max_calls_in_flight`]).
     pub(crate) admission: crate::admission::Admission,
+    /// Places for fetches started by Gong's webhooks.
+    pub(crate) webhook_fetches: Arc<tokio::sync::Semaphore>,
 }
 
 /// Counter of Salesforce token checks answered from the token cache (no Salesforce call).
@@ -130,6 +132,7 @@ impl Service {
             resolved_source: OnceLock::new(),
             options,
             readiness_checks: Vec::new(),
+            webhook_fetches: crate::webhook::fetch_places(),
         })
     }
 

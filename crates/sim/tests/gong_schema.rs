@@ -534,3 +534,44 @@ fn wrong_bodies_fail_validation() {
         "callIds are unique"
     );
 }
+
+#[tokio::test]
+async fn the_data_privacy_lookup_matches_gongs_schema_and_finds_every_call_of_an_address() {
+    let spec = Spec::load();
+    let org = org();
+    let sim = gong::spawn(org.clone(), unlimited()).await.unwrap();
+    let address = org
+        .calls
+        .iter()
+        .flat_map(|c| &c.parties)
+        .find_map(|p| p.email.clone())
+        .expect("an address on a call");
+    let expected: Vec<&str> = org
+        .calls
+        .iter()
+        .filter(|c| {
+            c.parties
+                .iter()
+                .any(|p| p.email.as_deref() == Some(address.as_str()))
+        })
+        .map(|c| c.gong_id.as_str())
+        .collect();
+    let template = "/v2/data-privacy/data-for-email-address";
+    let url = format!(
+        "{template}?emailAddress={}",
+        urlencoding::encode(&address.to_uppercase())
+    );
+    let (status, body) = exchange(&spec, &sim, "get", template, &url, None, true).await;
+    assert_eq!(status, 200, "{body}");
+    let found: Vec<&str> = body["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(found, expected);
+    let (status, _) = exchange(&spec, &sim, "get", template, template, None, true).await;
+    assert_eq!(status, 400, "no address");
+    let (status, _) = exchange(&spec, &sim, "get", template, &url, None, false).await;
+    assert_eq!(status, 401);
+}

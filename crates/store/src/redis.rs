@@ -1,8 +1,9 @@
 //! One connection to Redis with its health: a short time limit on every operation, and a
 //! failure marks the connection degraded. While degraded, callers work from their own tiers,
 //! a warning is logged (again at most once a minute), Redis is tried again at most once per
-//! [`PROBE_INTERVAL`], and the first success ends it. Keys carry a per-use prefix
-//! (`callbrief:<tenant>:`).
+//! [`PROBE_INTERVAL`], and the first success ends it. Keys carry the deployment's namespace
+//! and a per-use prefix (`<namespace>:<tenant>:`, the namespace `callbrief` unless set), so
+//! deployments sharing one Redis never read or overwrite each other's keys.
 
 use std::future::Future;
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -17,6 +18,8 @@ use crate::ConfigError;
 /// How often a degraded store tries Redis again: often enough to recover within a second or
 /// two of Redis coming back, rarely enough that a dead Redis costs requests nothing.
 pub const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+/// The namespace of every key unless a deployment sets its own.
+pub const DEFAULT_NAMESPACE: &str = "callbrief";
 /// How often a warning is repeated while Redis stays unreachable.
 const WARN_INTERVAL: Duration = Duration::from_secs(60);
 /// Where Redis is and how long one operation may take.
@@ -26,6 +29,25 @@ pub struct RedisTarget {
     pub url: SecretString,
     /// Time limit of one operation.
     pub timeout: Duration,
+    /// The first part of every key ([`DEFAULT_NAMESPACE`] unless set): one per deployment
+    /// sharing the Redis.
+    pub namespace: String,
+}
+
+/// Checks a key namespace: 1 to 64 letters, digits, `-`, `_` or `.` (no `:`, `*` or spaces,
+/// which would let one namespace's patterns match another's keys).
+pub fn check_namespace(namespace: &str) -> Result<(), ConfigError> {
+    let fine = (1..=64).contains(&namespace.len())
+        && namespace
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if fine {
+        Ok(())
+    } else {
+        Err(ConfigError(format!(
+            "the Redis key prefix {namespace:?} must be 1 to 64 letters, digits, '-', '_' or '.'"
+        )))
+    }
 }
 
 impl std::fmt::Debug for RedisTarget {
@@ -33,6 +55,7 @@ impl std::fmt::Debug for RedisTarget {
         f.debug_struct("RedisTarget")
             .field("at", &redacted(self.url.expose_secret()))
             .field("timeout", &self.timeout)
+            .field("namespace", &self.namespace)
             .finish()
     }
 }
@@ -92,6 +115,7 @@ struct Health {
 pub struct Redis {
     client: redis::Client,
     manager: OnceLock<ConnectionManager>,
+    namespace: String,
     prefix: String,
     at: String,
     timeout: Duration,
@@ -99,16 +123,18 @@ pub struct Redis {
 }
 
 impl Redis {
-    /// The connection for `tenant` (its keys start `callbrief:<tenant>:`).
+    /// The connection for `tenant` (its keys start `<namespace>:<tenant>:`).
     pub fn new(target: &RedisTarget, tenant: &str) -> Result<Self, ConfigError> {
         let raw = target.url.expose_secret().trim();
         check_url(raw)?;
+        check_namespace(&target.namespace)?;
         let client = redis::Client::open(raw)
             .map_err(|e| ConfigError(format!("the Redis URL is not usable ({:?})", e.kind())))?;
         Ok(Self {
             client,
             manager: OnceLock::new(),
-            prefix: format!("callbrief:{tenant}:"),
+            namespace: target.namespace.clone(),
+            prefix: format!("{}:{tenant}:", target.namespace),
             at: redacted(raw),
             timeout: target.timeout,
             health: Mutex::new(Health::default()),
@@ -118,6 +144,41 @@ impl Redis {
     /// The full key of `suffix` under this connection's prefix.
     pub fn key(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.prefix)
+    }
+
+    /// The full key of `suffix` under the deployment's namespace alone (what every tenant of
+    /// the deployment shares).
+    pub fn namespace_key(&self, suffix: &str) -> String {
+        format!("{}:{suffix}", self.namespace)
+    }
+
+    /// Every key matching `pattern` (`SCAN`, a page at a time, so Redis is never blocked);
+    /// `None` when Redis did not answer.
+    pub async fn scan(&self, pattern: &str) -> Option<Vec<String>> {
+        let mut keys = Vec::new();
+        let mut cursor: u64 = 0;
+        loop {
+            let pattern = pattern.to_owned();
+            let (next, page): (u64, Vec<String>) = self
+                .run("scan", |mut conn| async move {
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(pattern)
+                        .arg("COUNT")
+                        .arg(1000)
+                        .query_async(&mut conn)
+                        .await
+                })
+                .await?;
+            keys.extend(page);
+            if next == 0 {
+                keys.sort();
+                keys.dedup();
+                return Some(keys);
+            }
+            cursor = next;
+        }
     }
 
     fn health_lock(&self) -> std::sync::MutexGuard<'_, Health> {

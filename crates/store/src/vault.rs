@@ -18,13 +18,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::Aes256Gcm;
-use redb::{ReadableDatabase as _, TableDefinition};
+use redb::ReadableDatabase as _;
 
+use crate::file::{Store, SEALED_RECORDS_TABLE as TABLE};
 use crate::redis::{Redis, RedisTarget};
 use crate::CacheKey;
-
-/// The vault's table in the cache's store file.
-const TABLE: TableDefinition<&str, &[u8]> = TableDefinition::new("sealed_records");
 /// AES-GCM nonce length.
 const NONCE_LEN: usize = 12;
 /// Most records the memory tier holds (a `moka` cache: past it, the least used go first).
@@ -68,7 +66,7 @@ pub struct Vault {
     previous: Vec<Aes256Gcm>,
     /// Name → (expiry, sealed record), when the vault is in memory.
     memory: moka::sync::Cache<String, (u64, Vec<u8>)>,
-    disk: Option<Arc<redb::Database>>,
+    disk: Option<Arc<Store>>,
     shared: Option<Redis>,
 }
 
@@ -233,13 +231,15 @@ impl Vault {
                 let db = self.disk_db()?;
                 let name = name.to_owned();
                 blocking(move || {
-                    let txn = db.begin_write()?;
-                    {
-                        let mut table = txn.open_table(TABLE)?;
-                        table.insert(name.as_str(), sealed.as_slice())?;
-                    }
-                    txn.commit()?;
-                    Ok(())
+                    db.write(|db| {
+                        let txn = db.begin_write()?;
+                        {
+                            let mut table = txn.open_table(TABLE)?;
+                            table.insert(name.as_str(), sealed.as_slice())?;
+                        }
+                        txn.commit()?;
+                        Ok(())
+                    })
                 })
                 .await
             }
@@ -262,7 +262,7 @@ impl Vault {
                 let db = self.disk_db()?;
                 let name = name.to_owned();
                 blocking(move || {
-                    let txn = db.begin_read()?;
+                    let txn = db.db().begin_read()?;
                     let table = match txn.open_table(TABLE) {
                         Ok(table) => table,
                         Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
@@ -290,14 +290,16 @@ impl Vault {
                 let db = self.disk_db()?;
                 let name = name.to_owned();
                 blocking(move || {
-                    let txn = db.begin_write()?;
-                    let value = {
-                        let mut table = txn.open_table(TABLE)?;
-                        let removed = table.remove(name.as_str())?;
-                        removed.map(|v| v.value().to_vec())
-                    };
-                    txn.commit()?;
-                    Ok(value)
+                    db.write(|db| {
+                        let txn = db.begin_write()?;
+                        let value = {
+                            let mut table = txn.open_table(TABLE)?;
+                            let removed = table.remove(name.as_str())?;
+                            removed.map(|v| v.value().to_vec())
+                        };
+                        txn.commit()?;
+                        Ok(value)
+                    })
                 })
                 .await?
             }
@@ -375,29 +377,28 @@ impl Vault {
         };
         let now = (self.clock)();
         blocking(move || {
-            let txn = db.begin_write()?;
-            let before;
-            let after;
-            {
-                let mut table = match txn.open_table(TABLE) {
-                    Ok(table) => table,
-                    Err(e) => return Err(e.into()),
-                };
-                before = redb::ReadableTableMetadata::len(&table)?;
-                table.retain(|_, v| {
-                    v.get(..8)
-                        .and_then(|x| x.try_into().ok())
-                        .is_some_and(|x| u64::from_be_bytes(x) > now)
-                })?;
-                after = redb::ReadableTableMetadata::len(&table)?;
-            }
-            txn.commit()?;
-            Ok(before.saturating_sub(after))
+            db.write(|db| {
+                let txn = db.begin_write()?;
+                let before;
+                let after;
+                {
+                    let mut table = txn.open_table(TABLE)?;
+                    before = redb::ReadableTableMetadata::len(&table)?;
+                    table.retain(|_, v| {
+                        v.get(..8)
+                            .and_then(|x| x.try_into().ok())
+                            .is_some_and(|x| u64::from_be_bytes(x) > now)
+                    })?;
+                    after = redb::ReadableTableMetadata::len(&table)?;
+                }
+                txn.commit()?;
+                Ok(before.saturating_sub(after))
+            })
         })
         .await
     }
 
-    fn disk_db(&self) -> Result<Arc<redb::Database>, VaultError> {
+    fn disk_db(&self) -> Result<Arc<Store>, VaultError> {
         self.disk
             .clone()
             .ok_or_else(|| VaultError("no store on disk".into()))
@@ -588,7 +589,7 @@ mod tests {
                     vault.memory.insert("old".into(), (unix_now() - 1, sealed));
                 }
                 _ => {
-                    let db = vault.disk_db().unwrap();
+                    let db = vault.disk_db().unwrap().db();
                     let txn = db.begin_write().unwrap();
                     txn.open_table(TABLE)
                         .unwrap()
@@ -665,7 +666,7 @@ mod tests {
             match vault.tier() {
                 VaultTier::Memory => vault.memory_len(),
                 _ => {
-                    let db = vault.disk_db().unwrap();
+                    let db = vault.disk_db().unwrap().db();
                     let txn = db.begin_read().unwrap();
                     redb::ReadableTableMetadata::len(&txn.open_table(TABLE).unwrap()).unwrap()
                 }

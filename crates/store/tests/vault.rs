@@ -7,6 +7,14 @@ use secrecy::SecretString;
 use store::{CacheKey, RedisTarget, Vault, VaultSettings, VaultTier};
 use testkit::redis::RedisServer;
 
+fn target(redis: &RedisServer, namespace: &str) -> RedisTarget {
+    RedisTarget {
+        url: SecretString::from(redis.url()),
+        timeout: Duration::from_millis(250),
+        namespace: namespace.to_owned(),
+    }
+}
+
 fn config(key: &str) -> VaultSettings {
     VaultSettings {
         key: Some(CacheKey::parse(key).unwrap()),
@@ -19,10 +27,7 @@ async fn replicas_share_sealed_records_through_redis() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let redis_config = RedisTarget {
-        url: SecretString::from(redis.url()),
-        timeout: Duration::from_millis(250),
-    };
+    let redis_config = target(&redis, store::redis::DEFAULT_NAMESPACE);
     let key = "44".repeat(32);
     let one = Vault::open(&config(&key), Some(&redis_config)).unwrap();
     let two = Vault::open(&config(&key), Some(&redis_config)).unwrap();
@@ -48,4 +53,51 @@ async fn replicas_share_sealed_records_through_redis() {
     assert_eq!(other.get("session/a").await.unwrap(), None);
     two.remove("session/a").await.unwrap();
     assert_eq!(one.get("session/a").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn deployments_sharing_a_redis_keep_their_records_apart_under_their_prefixes() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    // Same key, same record names: only the prefix tells the deployments apart.
+    let key = "66".repeat(32);
+    let alpha = Vault::open(&config(&key), Some(&target(&redis, "alpha"))).unwrap();
+    let beta = Vault::open(&config(&key), Some(&target(&redis, "beta"))).unwrap();
+    alpha
+        .put("session/a", b"alpha-tokens", Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(beta.get("session/a").await.unwrap(), None);
+    assert!(alpha
+        .claim("lease/prefetch", Duration::from_secs(60))
+        .await
+        .unwrap());
+    assert!(
+        beta.claim("lease/prefetch", Duration::from_secs(60))
+            .await
+            .unwrap(),
+        "one deployment's claim is not another's"
+    );
+    beta.put("code/c", b"beta-grant", Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(alpha.take("code/c").await.unwrap(), None);
+    assert!(beta.take("code/c").await.unwrap().is_some());
+
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter()
+            .all(|k| k.starts_with("alpha:vault:") || k.starts_with("beta:vault:")),
+        "{keys:?}"
+    );
+    // A prefix that could match another's keys in a pattern is refused.
+    assert!(store::redis::check_namespace("a:b*").is_err());
 }

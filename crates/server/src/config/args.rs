@@ -315,6 +315,11 @@ pub struct RedisArgs {
     /// never more than GONG_REQUESTS_PER_SECOND.
     #[arg(long, env = "GONG_DEGRADED_REQUESTS_PER_SECOND", default_value_t = service::settings::DEFAULT_DEGRADED_REQUESTS_PER_SECOND)]
     pub gong_degraded_requests_per_second: u32,
+
+    /// First part of every Redis key: give each deployment sharing one Redis its own (letters,
+    /// digits, '-', '_', '.'), so sessions, limits and cached answers never mix.
+    #[arg(long, env = "CALLBRIEF_REDIS_PREFIX", default_value = store::redis::DEFAULT_NAMESPACE)]
+    pub redis_prefix: String,
 }
 
 /// Default Redis operation time limit in ms: the gong crate's default, in the unit the setting takes.
@@ -343,6 +348,9 @@ impl RedisArgs {
             self.gong_degraded_requests_per_second == 0,
         )?;
         config.degraded_requests_per_second = self.gong_degraded_requests_per_second;
+        store::redis::check_namespace(&self.redis_prefix)
+            .map_err(|e| ConfigError::Invalid(format!("CALLBRIEF_REDIS_PREFIX: {e}")))?;
+        config.namespace = self.redis_prefix.clone();
         Ok(Some(config))
     }
 }
@@ -390,7 +398,16 @@ pub struct CacheArgs {
     /// Gong is asked again; 0 = never remembered.
     #[arg(long, env = "CALLBRIEF_CACHE_MISSING_TTL_SECS", default_value_t = DEFAULT_CACHE_MISSING_TTL_SECS)]
     pub cache_missing_ttl_secs: u64,
+
+    /// Minutes between a server's sweeps of expired answers out of memory and the store on
+    /// disk, which is then rewritten so nothing removed stays readable in it (1 to 1440).
+    #[arg(long, env = "CALLBRIEF_CACHE_SWEEP_MINUTES", default_value_t = DEFAULT_CACHE_SWEEP_MINUTES)]
+    pub cache_sweep_minutes: u64,
 }
+
+/// Default minutes between sweeps: the gong crate's default, in the setting's unit.
+pub const DEFAULT_CACHE_SWEEP_MINUTES: u64 =
+    service::settings::DEFAULT_CACHE_SWEEP_EVERY.as_secs() / 60;
 
 /// Default hours a found call stays cached: the gong crate's default, in the setting's unit.
 pub const DEFAULT_CACHE_TTL_HOURS: u64 =
@@ -443,6 +460,15 @@ impl CacheArgs {
         };
         at_least_one("CALLBRIEF_CACHE_MEMORY_MB", self.cache_memory_mb == 0)?;
         at_least_one("CALLBRIEF_CACHE_TTL_HOURS", self.cache_ttl_hours == 0)?;
+        at_least_one(
+            "CALLBRIEF_CACHE_SWEEP_MINUTES",
+            self.cache_sweep_minutes == 0,
+        )?;
+        if self.cache_sweep_minutes > 24 * 60 {
+            return Err(ConfigError::Invalid(
+                "CALLBRIEF_CACHE_SWEEP_MINUTES must be at most 1440 (a day)".into(),
+            ));
+        }
         if self.cache_ttl_hours > MAX_CACHE_TTL_HOURS {
             return Err(ConfigError::Invalid(format!(
                 "CALLBRIEF_CACHE_TTL_HOURS must be at most {MAX_CACHE_TTL_HOURS} (a year)"
@@ -494,6 +520,7 @@ impl CacheArgs {
             memory_bytes: self.cache_memory_mb.saturating_mul(1024 * 1024),
             found_ttl: Duration::from_secs(self.cache_ttl_hours * 3600),
             missing_ttl: Duration::from_secs(self.cache_missing_ttl_secs),
+            sweep_every: Duration::from_secs(self.cache_sweep_minutes * 60),
             key,
             previous_keys,
         })
@@ -861,7 +888,50 @@ pub struct ServerArgs {
     pub prefetch: PrefetchArgs,
 
     #[command(flatten)]
+    pub webhook: WebhookArgs,
+
+    #[command(flatten)]
     pub upstream: UpstreamArgs,
+}
+
+/// Gong's signed "call processed" webhooks (`serve`).
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// The public key (PEM `PUBLIC KEY` block, or its base64 on one line) a Gong automation
+    /// rule's "Fire webhook" action shows for its signed JWT; set, POST /webhooks/gong takes
+    /// the rule's "call processed" webhooks and fetches each call into the cache. Needs
+    /// CALLBRIEF_PUBLIC_URL (the token names the URL it was sent to).
+    #[arg(long, env = "GONG_WEBHOOK_PUBLIC_KEY")]
+    pub gong_webhook_public_key: Option<String>,
+
+    /// Largest webhook body accepted, in bytes (Gong's call object, parties and content).
+    #[arg(long, env = "GONG_WEBHOOK_MAX_BODY_BYTES", default_value_t = crate::config::DEFAULT_WEBHOOK_MAX_BODY_BYTES)]
+    pub gong_webhook_max_body_bytes: usize,
+}
+
+impl WebhookArgs {
+    /// The webhook's settings, the key checked (its error never quotes it).
+    pub fn to_settings(&self) -> Result<crate::config::WebhookSettings, ConfigError> {
+        at_least_one(
+            "GONG_WEBHOOK_MAX_BODY_BYTES",
+            self.gong_webhook_max_body_bytes == 0,
+        )?;
+        let key = match self
+            .gong_webhook_public_key
+            .as_deref()
+            .filter(|k| !k.trim().is_empty())
+        {
+            Some(text) => Some(
+                service::webhook::WebhookKey::parse(text)
+                    .map_err(|e| ConfigError::Invalid(format!("GONG_WEBHOOK_PUBLIC_KEY: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(crate::config::WebhookSettings {
+            key,
+            max_body_bytes: self.gong_webhook_max_body_bytes,
+        })
+    }
 }
 
 /// The prefetch job: the Gong data of the next hours' meetings, cached before reps ask.
@@ -959,6 +1029,7 @@ impl TryFrom<&ServerArgs> for Settings {
         settings.calls = args.upstream.calls.to_settings()?;
         settings.connections = ConnectionSettings::from(&args.connections);
         settings.prefetch = args.prefetch.to_settings()?;
+        settings.webhook = args.webhook.to_settings()?;
         settings.validate()?;
         Ok(settings)
     }

@@ -7,3 +7,4 @@ pub mod meetings;
 pub mod openapi;
 pub mod params;
 pub mod transcripts;
+pub mod webhooks;

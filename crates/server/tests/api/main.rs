@@ -26,3 +26,4 @@ mod salesforce_sign_in;
 mod sharing;
 mod transcripts;
 mod validation;
+mod webhooks;

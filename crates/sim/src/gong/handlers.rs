@@ -1,4 +1,4 @@
-//! The five Gong endpoints. Each validates its input, selects from the org, paginates and
+//! The six Gong endpoints. Each validates its input, selects from the org, paginates and
 //! renders; failures are Gong-shaped [`ApiError`]s.
 
 use std::borrow::Cow;
@@ -13,8 +13,8 @@ use super::error::ApiError;
 use super::query::{is_gong_id, paginate, Selection};
 use super::render;
 use super::wire::{
-    request_id, CallTranscripts, Calls, CallsResponse, ExtensiveRequest, Records, SpecificCall,
-    TranscriptRequest, UsersMetadata,
+    request_id, CallReference, CallTranscripts, Calls, CallsResponse, EmailAddressReferences,
+    ExtensiveRequest, Records, SpecificCall, TranscriptRequest, UsersMetadata,
 };
 use super::SimState;
 use crate::org::{Call, UserRole};
@@ -160,6 +160,48 @@ pub async fn get_call(
     Ok(Json(SpecificCall {
         request_id: request_id(),
         call: render::basic(&call, &state.org),
+    }))
+}
+
+/// `GET /v2/data-privacy/data-for-email-address?emailAddress=`: the calls one of whose parties
+/// has the address (any case), as Gong answers a privacy request. Calls the simulator makes up
+/// on demand for unknown ids are not searched.
+pub async fn data_for_email_address(
+    State(state): State<Arc<SimState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<EmailAddressReferences>, ApiError> {
+    let p = params(raw);
+    let address = param(&p, "emailAddress").map(str::trim).unwrap_or("");
+    if address.is_empty() || !address.contains('@') {
+        return Err(ApiError::bad_request(
+            "emailAddress: a valid email address is required",
+        ));
+    }
+    let calls = state
+        .org
+        .calls
+        .iter()
+        .filter(|call| {
+            call.parties.iter().any(|party| {
+                party
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(address))
+            })
+        })
+        .map(|call| CallReference {
+            id: call.gong_id.clone(),
+            status: "COMPLETED",
+            external_systems: Vec::new(),
+        })
+        .collect();
+    Ok(Json(EmailAddressReferences {
+        request_id: request_id(),
+        emails: Vec::new(),
+        calls,
+        meetings: Vec::new(),
+        customer_data: Vec::new(),
+        customer_engagement: Vec::new(),
     }))
 }
 

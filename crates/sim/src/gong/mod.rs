@@ -1,4 +1,4 @@
-//! A Gong API v2 simulator over the sample org: the five endpoints callbrief uses, with
+//! A Gong API v2 simulator over the sample org: the six endpoints callbrief uses, with
 //! Gong's JSON shapes, Basic and Bearer auth, cursor pagination, 404-for-nothing-found,
 //! per-second and daily limits answered with 429 + `Retry-After`, and injectable faults.
 
@@ -9,6 +9,7 @@ mod handlers;
 mod query;
 mod render;
 mod stats;
+pub mod webhooks;
 mod wire;
 
 pub use config::{Faults, GongSimConfig};
@@ -24,6 +25,12 @@ use fastrand::Rng;
 use tokio::net::TcpListener;
 
 use crate::org::SampleOrg;
+
+/// The demo rule's webhook signing key (PKCS#8 PEM), with which the simulator signs the
+/// webhooks it sends: a sample secret like `demo-password`, never a real one.
+pub const DEMO_WEBHOOK_PRIVATE_KEY_PEM: &str = include_str!("demo_webhook_key.pem");
+/// Its public key, what `GONG_WEBHOOK_PUBLIC_KEY` is set to against the simulator.
+pub const DEMO_WEBHOOK_PUBLIC_KEY_PEM: &str = include_str!("demo_webhook_public.pem");
 
 /// The Gong workspace every sample call belongs to (a `workspaceId` filter with another
 /// value matches nothing).
@@ -54,6 +61,10 @@ pub fn router(org: Arc<SampleOrg>, config: GongSimConfig) -> (Router, SimStats) 
         .route("/v2/calls", get(handlers::list_calls))
         .route("/v2/calls/{id}", get(handlers::get_call))
         .route("/v2/users", get(handlers::list_users))
+        .route(
+            "/v2/data-privacy/data-for-email-address",
+            get(handlers::data_for_email_address),
+        )
         .fallback(handlers::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

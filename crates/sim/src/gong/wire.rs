@@ -399,6 +399,28 @@ pub struct Media {
     pub video_url: String,
 }
 
+/// `EmailAddressReferences`: what references an address. The simulator holds calls only, so
+/// the other lists are always empty.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailAddressReferences {
+    pub request_id: String,
+    pub emails: Vec<serde_json::Value>,
+    pub calls: Vec<CallReference>,
+    pub meetings: Vec<serde_json::Value>,
+    pub customer_data: Vec<serde_json::Value>,
+    pub customer_engagement: Vec<serde_json::Value>,
+}
+
+/// `CallReference`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallReference {
+    pub id: String,
+    pub status: &'static str,
+    pub external_systems: Vec<serde_json::Value>,
+}
+
 /// `UsersMetadata`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
