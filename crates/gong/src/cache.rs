@@ -631,6 +631,34 @@ impl Cache {
         Ok(found.into_iter().collect())
     }
 
+    /// The ids of this tenant's cached calls in every tier this process reads (memory, disk,
+    /// Redis), sorted: what a reconciliation asks Gong about.
+    pub(crate) async fn cached_ids(&self) -> Result<Vec<String>, GongError> {
+        let prefix = format!("{}/", self.tenant);
+        let mut ids = std::collections::BTreeSet::new();
+        for (key, _) in self.memory.iter() {
+            if key.starts_with(prefix.as_bytes()) {
+                ids.extend(id_of_key(&key).map(str::to_owned));
+            }
+        }
+        if let Some(db) = &self.disk {
+            let rows = every_row(db)
+                .map_err(|e| GongError::Config(format!("cannot read the Gong cache: {e}")))?;
+            for (key, _) in rows {
+                if key.starts_with(prefix.as_bytes()) {
+                    ids.extend(id_of_key(&key).map(str::to_owned));
+                }
+            }
+        }
+        if let Some(shared) = &self.shared {
+            let found = shared.tenant_call_ids().await.ok_or_else(|| {
+                GongError::Config("Redis did not answer; its calls were not listed".into())
+            })?;
+            ids.extend(found);
+        }
+        Ok(ids.into_iter().collect())
+    }
+
     /// The ids of cached calls (details, every tenant, every tier this process reads) one of
     /// whose parties has `email`; what `cache erase --email` removes.
     pub(crate) async fn calls_with_email(&self, email: &str) -> Result<Vec<String>, GongError> {

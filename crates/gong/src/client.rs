@@ -50,6 +50,20 @@ pub struct CallData {
     pub cached_call_ids: Vec<CallId>,
 }
 
+/// What one reconciliation of the cache with Gong did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Cached calls asked about.
+    pub checked: usize,
+    /// Of those, the ones Gong no longer has, now erased from every tier.
+    pub gone: Vec<CallId>,
+    /// Gong requests spent.
+    pub requests: u32,
+    /// Cached calls left unasked (the run's request cap or the day's background share came
+    /// first).
+    pub unchecked: usize,
+}
+
 /// Cheap to clone (shares one connection pool, one scheduler and one cache per process).
 #[derive(Clone)]
 pub struct GongClient {
@@ -481,6 +495,91 @@ impl GongClient {
             .into_iter()
             .filter_map(|c| CallId::parse("callId", &c.id).ok())
             .collect())
+    }
+
+    /// Asks Gong which cached calls it still has and erases the others from every tier: the
+    /// copy never outlives Gong's by more than the time between runs. Ids go 100 to a request
+    /// (`/v2/calls/extensive`, metadata only), each sent only while no person's call waits for
+    /// Gong and while the day's requests stay under `share` of the quota, at most
+    /// `max_requests` a run. Only an answer erases: a failed request stops the run and
+    /// erases nothing of its ids.
+    pub async fn reconcile_cache(
+        &self,
+        share: f64,
+        max_requests: u32,
+    ) -> Result<Reconciled, GongError> {
+        let Some(cache) = &self.inner.cache else {
+            return Ok(Reconciled::default());
+        };
+        let ids = cache.cached_ids().await?;
+        let mut report = Reconciled::default();
+        let mut gone: Vec<String> = Vec::new();
+        let mut chunks = ids.chunks(self.inner.batch_size).peekable();
+        while let Some(chunk) = chunks.peek() {
+            if report.requests >= max_requests
+                || self
+                    .inner
+                    .transport
+                    .limiter
+                    .admit_background(share)
+                    .await
+                    .is_err()
+            {
+                break;
+            }
+            self.wait_for_no_waiting_caller().await;
+            let deadline = self.deadline();
+            let filter = wire::CallsFilter {
+                call_ids: Some(chunk.to_vec()),
+                ..wire::CallsFilter::default()
+            };
+            let pages = paging::collect::<wire::ExtensiveResponse>(
+                &self.inner.transport,
+                deadline,
+                false,
+                |cursor| {
+                    Call::post(
+                        "v2/calls/extensive",
+                        &wire::ExtensiveRequest {
+                            cursor: cursor.map(str::to_owned),
+                            filter: filter.clone(),
+                            content_selector: wire::ContentSelector::default(),
+                        },
+                    )
+                },
+            );
+            let present = self.within(deadline, pages).await?;
+            report.requests += 1;
+            let present: std::collections::HashSet<&str> =
+                present.iter().map(|c| c.meta_data.id.as_str()).collect();
+            report.checked += chunk.len();
+            gone.extend(
+                chunk
+                    .iter()
+                    .filter(|id| !present.contains(id.as_str()))
+                    .cloned(),
+            );
+            chunks.next();
+        }
+        report.unchecked = chunks.map(<[String]>::len).sum();
+        if !gone.is_empty() {
+            cache.erase(&gone).await?;
+        }
+        report.gone = gone
+            .into_iter()
+            .filter_map(|id| CallId::parse("callId", &id).ok())
+            .collect();
+        Ok(report)
+    }
+
+    /// Returns once no caller's ids wait in the scheduler's queues: background work takes only
+    /// capacity nobody is waiting for.
+    async fn wait_for_no_waiting_caller(&self) {
+        let mut changes = self.scheduler_changes();
+        let scheduler = &self.inner.scheduler;
+        let _ = changes
+            .wait_for(|_| scheduler.stats().queued_ids == 0)
+            .await;
     }
 
     /// Drops from this replica's memory and disk the calls another process erased since the

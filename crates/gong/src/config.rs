@@ -124,6 +124,12 @@ pub const DEFAULT_CACHE_MISSING_TTL: Duration = Duration::from_secs(10 * 60);
 /// rewrites the store): hourly keeps an expired call's words on disk at most an hour past its
 /// lifetime, at the cost of one copy of the live entries an hour.
 pub const DEFAULT_CACHE_SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+/// How often a server asks Gong which cached calls it still has: daily, so a call Gong erased
+/// (a privacy request, a shortened retention period) leaves the cache within a day.
+pub const DEFAULT_CACHE_RECONCILE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+/// Most Gong requests one reconciliation spends: 100 ids each, so 10,000 cached calls for 1 %
+/// of the default daily quota.
+pub const DEFAULT_CACHE_RECONCILE_MAX_REQUESTS: u32 = 100;
 
 /// Which tiers of the cache are used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +237,11 @@ pub struct CacheConfig {
     /// Time between a server's sweeps of expired answers: [`DEFAULT_CACHE_SWEEP_EVERY`]. Every
     /// process also sweeps the store when it first opens it.
     pub sweep_every: Duration,
+    /// Time between a server's reconciliations with Gong ([`DEFAULT_CACHE_RECONCILE_EVERY`]);
+    /// `None` = never.
+    pub reconcile_every: Option<Duration>,
+    /// Most Gong requests one reconciliation spends: [`DEFAULT_CACHE_RECONCILE_MAX_REQUESTS`].
+    pub reconcile_max_requests: u32,
     /// When set, values on disk are encrypted with AES-256-GCM under this key.
     pub key: Option<CacheKey>,
     /// Earlier keys (`CALLBRIEF_CACHE_PREVIOUS_KEYS`): what they sealed still opens, nothing new
@@ -248,6 +259,8 @@ impl Default for CacheConfig {
             found_ttl: DEFAULT_CACHE_FOUND_TTL,
             missing_ttl: DEFAULT_CACHE_MISSING_TTL,
             sweep_every: DEFAULT_CACHE_SWEEP_EVERY,
+            reconcile_every: Some(DEFAULT_CACHE_RECONCILE_EVERY),
+            reconcile_max_requests: DEFAULT_CACHE_RECONCILE_MAX_REQUESTS,
             key: None,
             previous_keys: Vec::new(),
         }

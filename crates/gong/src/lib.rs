@@ -53,7 +53,7 @@ pub mod webhook;
 pub use gong_wire as wire;
 
 pub use cache::{CacheStats, Swept};
-pub use client::{CallData, GongClient, DEFAULT_CALLER};
+pub use client::{CallData, GongClient, Reconciled, DEFAULT_CALLER};
 pub use config::{CacheConfig, CacheKey, CacheMode, GongAuth, GongConfig, RedisConfig};
 pub use error::GongError;
 pub use limiter::{InProcessState, SchedulerState, Slot};

@@ -529,6 +529,16 @@ impl SharedStore {
         .await
     }
 
+    /// The ids of this tenant's cached answers (any lane); `None` when Redis did not answer.
+    pub(crate) async fn tenant_call_ids(&self) -> Option<Vec<String>> {
+        let keys = self.scan(&self.key("call:*")).await?;
+        Some(
+            keys.iter()
+                .filter_map(|k| k.rsplit('/').next().map(str::to_owned))
+                .collect(),
+        )
+    }
+
     /// Every cached call's details (key and stored value), every tenant of the deployment;
     /// `None` when Redis did not answer.
     pub(crate) async fn call_values(&self) -> Option<Vec<(String, Vec<u8>)>> {

@@ -14,9 +14,13 @@ use serde_json::json;
 use testkit::redis::RedisServer;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-/// Gong's answers, each with words of its own call, and parties with their own address.
+/// Gong's answers, each with words of its own call, and parties with their own address;
+/// calls in `gone` Gong no longer has, and with `failing` every call list answers 500.
+#[derive(Clone, Default)]
 struct Distinct {
     extensive: bool,
+    gone: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    failing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The transcript words of call `id`, which the store's file must hold only while it is cached.
@@ -26,7 +30,14 @@ fn words(id: &str) -> String {
 
 impl Respond for Distinct {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let asked = call_ids_of(request);
+        if self.extensive && self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return ResponseTemplate::new(500);
+        }
+        let gone = self.gone.lock().unwrap().clone();
+        let asked: Vec<String> = call_ids_of(request)
+            .into_iter()
+            .filter(|id| !gone.contains(id))
+            .collect();
         let body = if self.extensive {
             json!({
                 "requestId": "r",
@@ -54,13 +65,24 @@ impl Respond for Distinct {
 }
 
 async fn gong() -> MockServer {
+    gong_with(&Distinct::default()).await
+}
+
+/// The stand-in, its answers following `state` (its `gone` and `failing`).
+async fn gong_with(state: &Distinct) -> MockServer {
     let server = MockServer::start().await;
     post("/v2/calls/transcript")
-        .respond_with(Distinct { extensive: false })
+        .respond_with(Distinct {
+            extensive: false,
+            ..state.clone()
+        })
         .mount(&server)
         .await;
     post("/v2/calls/extensive")
-        .respond_with(Distinct { extensive: true })
+        .respond_with(Distinct {
+            extensive: true,
+            ..state.clone()
+        })
         .mount(&server)
         .await;
     server
@@ -235,4 +257,57 @@ async fn an_erasure_reaches_the_other_replicas_through_redis() {
         "101 is asked of Gong again"
     );
     assert_eq!(requests(&server).await, sent + 2);
+}
+
+#[tokio::test]
+async fn a_reconciliation_erases_what_gong_no_longer_has_and_nothing_on_a_failure() {
+    let state = Distinct::default();
+    let server = gong_with(&state).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = on_disk(&server, dir.path(), WEEK);
+    config.batch_size = 2;
+    let client = GongClient::new(config).unwrap();
+    client
+        .calls_with_transcripts(&ids(&["101", "102", "303"]))
+        .await
+        .unwrap();
+
+    // Gong erased call 102 (a privacy request, a shorter retention period).
+    state.gone.lock().unwrap().push("102".into());
+    // A failing Gong erases nothing.
+    state
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(client.reconcile_cache(1.0, 10).await.is_err());
+    assert!(file_holds(dir.path(), &words("102")));
+    state
+        .failing
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+
+    // One request per two ids; a cap of one request leaves the third unasked.
+    let capped = client.reconcile_cache(1.0, 1).await.unwrap();
+    assert_eq!(
+        (capped.checked, capped.requests, capped.unchecked),
+        (2, 1, 1)
+    );
+    assert_eq!(capped.gone, ids(&["102"]));
+    assert!(
+        !file_holds(dir.path(), &words("102")),
+        "the erased call left a trace"
+    );
+
+    let sent = requests(&server).await;
+    let full = client.reconcile_cache(1.0, 10).await.unwrap();
+    assert_eq!((full.checked, full.requests, full.unchecked), (2, 1, 0));
+    assert!(full.gone.is_empty());
+    assert_eq!(requests(&server).await, sent + 1);
+    // The calls Gong has are still served from the cache.
+    let data = client
+        .calls_with_transcripts(&ids(&["101", "303"]))
+        .await
+        .unwrap();
+    assert_eq!(data.cached_call_ids, ids(&["101", "303"]));
+    // Past the day's background share, nothing is asked.
+    let spent = client.reconcile_cache(0.0, 10).await.unwrap();
+    assert_eq!((spent.requests, spent.unchecked), (0, 2));
 }

@@ -52,8 +52,8 @@ pub struct Application {
     metrics: Option<MetricsListener>,
     /// The service and settings of the prefetch job, started with the server.
     prefetch: (Arc<service::Service>, crate::config::PrefetchSettings),
-    /// Time between the cache upkeep's sweeps, started with the server.
-    sweep_every: std::time::Duration,
+    /// When the cache upkeep, started with the server, works.
+    upkeep: crate::cache_upkeep::UpkeepSettings,
 }
 
 impl Application {
@@ -93,7 +93,7 @@ impl Application {
             .local_addr()
             .context("could not read the bound address")?;
         let prefetch = (service.clone(), settings.prefetch);
-        let sweep_every = settings.gong.cache.sweep_every;
+        let upkeep = crate::cache_upkeep::UpkeepSettings::of(&settings.gong);
         let router = app_router(&settings, service, local_addr);
         Ok(Self {
             listener,
@@ -102,7 +102,7 @@ impl Application {
             router,
             metrics,
             prefetch,
-            sweep_every,
+            upkeep,
         })
     }
 
@@ -143,7 +143,7 @@ impl Application {
         let (service, prefetch) = self.prefetch;
         let _upkeep = AbortOnDrop(crate::cache_upkeep::spawn(
             Arc::clone(&service),
-            self.sweep_every,
+            self.upkeep,
         ));
         let _prefetch = crate::prefetch_job::spawn(service, prefetch).map(AbortOnDrop);
         let Some(metrics) = self.metrics else {

@@ -403,7 +403,21 @@ pub struct CacheArgs {
     /// disk, which is then rewritten so nothing removed stays readable in it (1 to 1440).
     #[arg(long, env = "CALLBRIEF_CACHE_SWEEP_MINUTES", default_value_t = DEFAULT_CACHE_SWEEP_MINUTES)]
     pub cache_sweep_minutes: u64,
+
+    /// Hours between a server's checks that Gong still has the cached calls (those it no
+    /// longer has are erased from every tier); 0 = never (at most 8760).
+    #[arg(long, env = "CALLBRIEF_CACHE_RECONCILE_HOURS", default_value_t = DEFAULT_CACHE_RECONCILE_HOURS)]
+    pub cache_reconcile_hours: u64,
+
+    /// Most Gong requests one check spends (100 cached calls each), in the background lane and
+    /// within CALLBRIEF_PREFETCH_DAILY_SHARE of the day.
+    #[arg(long, env = "CALLBRIEF_CACHE_RECONCILE_MAX_REQUESTS", default_value_t = service::settings::DEFAULT_CACHE_RECONCILE_MAX_REQUESTS)]
+    pub cache_reconcile_max_requests: u32,
 }
+
+/// Default hours between reconciliations: the gong crate's default, in the setting's unit.
+pub const DEFAULT_CACHE_RECONCILE_HOURS: u64 =
+    service::settings::DEFAULT_CACHE_RECONCILE_EVERY.as_secs() / 3600;
 
 /// Default minutes between sweeps: the gong crate's default, in the setting's unit.
 pub const DEFAULT_CACHE_SWEEP_MINUTES: u64 =
@@ -469,6 +483,11 @@ impl CacheArgs {
                 "CALLBRIEF_CACHE_SWEEP_MINUTES must be at most 1440 (a day)".into(),
             ));
         }
+        if self.cache_reconcile_hours > MAX_CACHE_TTL_HOURS {
+            return Err(ConfigError::Invalid(format!(
+                "CALLBRIEF_CACHE_RECONCILE_HOURS must be at most {MAX_CACHE_TTL_HOURS} (a year)"
+            )));
+        }
         if self.cache_ttl_hours > MAX_CACHE_TTL_HOURS {
             return Err(ConfigError::Invalid(format!(
                 "CALLBRIEF_CACHE_TTL_HOURS must be at most {MAX_CACHE_TTL_HOURS} (a year)"
@@ -521,6 +540,9 @@ impl CacheArgs {
             found_ttl: Duration::from_secs(self.cache_ttl_hours * 3600),
             missing_ttl: Duration::from_secs(self.cache_missing_ttl_secs),
             sweep_every: Duration::from_secs(self.cache_sweep_minutes * 60),
+            reconcile_every: (self.cache_reconcile_hours > 0)
+                .then(|| Duration::from_secs(self.cache_reconcile_hours * 3600)),
+            reconcile_max_requests: self.cache_reconcile_max_requests,
             key,
             previous_keys,
         })
