@@ -135,6 +135,25 @@ fn every_row(store: &Store) -> Result<Vec<Row>, redb::Error> {
     Ok(rows)
 }
 
+/// The call ids of the keys under `prefix` (a tenant's), reading keys only.
+fn tenant_ids(store: &Store, prefix: &str) -> Result<Vec<String>, redb::Error> {
+    let txn = store.db().begin_read()?;
+    let table = match txn.open_table(TABLE) {
+        Ok(table) => table,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut ids = Vec::new();
+    for row in redb::ReadableTable::iter(&table)? {
+        let (key, _) = row?;
+        let key = key.value();
+        if key.starts_with(prefix.as_bytes()) {
+            ids.extend(id_of_key(key).map(str::to_owned));
+        }
+    }
+    Ok(ids)
+}
+
 /// The call id at the end of a cache key (`tenant/lane/id`).
 fn id_of_key(key: &[u8]) -> Option<&str> {
     let at = key.iter().rposition(|b| *b == b'/')?;
@@ -641,14 +660,13 @@ impl Cache {
                 ids.extend(id_of_key(&key).map(str::to_owned));
             }
         }
-        if let Some(db) = &self.disk {
-            let rows = every_row(db)
+        if let Some(db) = self.disk.clone() {
+            let on_disk = prefix.clone();
+            let found = tokio::task::spawn_blocking(move || tenant_ids(&db, &on_disk))
+                .await
+                .map_err(|e| GongError::Config(format!("the listing did not finish: {e}")))?
                 .map_err(|e| GongError::Config(format!("cannot read the Gong cache: {e}")))?;
-            for (key, _) in rows {
-                if key.starts_with(prefix.as_bytes()) {
-                    ids.extend(id_of_key(&key).map(str::to_owned));
-                }
-            }
+            ids.extend(found);
         }
         if let Some(shared) = &self.shared {
             let found = shared.tenant_call_ids().await.ok_or_else(|| {
@@ -674,8 +692,10 @@ impl Cache {
         for (key, json) in self.memory.iter() {
             look(&key, &json);
         }
-        if let Some(db) = &self.disk {
-            let rows = every_row(db)
+        if let Some(db) = self.disk.clone() {
+            let rows = tokio::task::spawn_blocking(move || every_row(&db))
+                .await
+                .map_err(|e| GongError::Config(format!("the search did not finish: {e}")))?
                 .map_err(|e| GongError::Config(format!("cannot read the Gong cache: {e}")))?;
             for (key, stored) in rows {
                 if let Some(json) = self.open_value(&key, &stored) {
