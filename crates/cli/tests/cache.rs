@@ -187,13 +187,7 @@ fn external_address_of(id: &str) -> Option<(String, Vec<String>)> {
         .filter(|p| p.affiliation == sim::org::Affiliation::External)
         .find_map(|p| p.email.clone())?;
     let on: Vec<String> = org
-        .calls
-        .iter()
-        .filter(|c| {
-            c.parties
-                .iter()
-                .any(|p| p.email.as_deref() == Some(address.as_str()))
-        })
+        .calls_with_email(&address)
         .map(|c| c.gong_id.clone())
         .collect();
     Some((address, on))

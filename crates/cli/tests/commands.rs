@@ -325,6 +325,27 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// `callbrief sim` running the Gong simulator (no rate limit) with `extra` flags: the process
+/// (killed when dropped), its output's lines still to read, and the simulator's URL.
+fn gong_simulator(extra: &[&str]) -> (KillOnDrop, mpsc::Receiver<String>, String) {
+    let mut sim = KillOnDrop(
+        callbrief()
+            .args(["sim", "--gong-addr", "127.0.0.1:0", "--no-rate-limit"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn sim"),
+    );
+    let out = lines_of(sim.0.stdout.take().unwrap());
+    let url = url_in(&wait_for_line(
+        &out,
+        "Gong simulator listening on",
+        &mut Vec::new(),
+    ));
+    (sim, out, url)
+}
+
 /// `callbrief sim` running both simulators with `envs`, once its output shows `ready_line`:
 /// the process (killed when dropped), the Gong simulator's URL and the Salesforce one's.
 fn both_simulators(envs: &[(&str, &str)], ready_line: &str) -> (KillOnDrop, String, String) {
@@ -498,30 +519,13 @@ async fn the_simulator_sends_signed_webhooks_and_serve_caches_each_new_call() {
         .expect("a free port")
         .port();
     let public_url = format!("http://127.0.0.1:{port}");
-    let mut sim = KillOnDrop(
-        callbrief()
-            .args([
-                "sim",
-                "--gong-addr",
-                "127.0.0.1:0",
-                "--no-rate-limit",
-                "--webhook-url",
-                &format!("{public_url}/webhooks/gong"),
-                "--new-call-every-secs",
-                "1",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn sim"),
-    );
-    let sim_out = lines_of(sim.0.stdout.take().unwrap());
+    let (_sim, sim_out, gong_url) = gong_simulator(&[
+        "--webhook-url",
+        &format!("{public_url}/webhooks/gong"),
+        "--new-call-every-secs",
+        "1",
+    ]);
     let mut seen = Vec::new();
-    let gong_url = url_in(&wait_for_line(
-        &sim_out,
-        "Gong simulator listening on",
-        &mut seen,
-    ));
     let marker = "GONG_WEBHOOK_PUBLIC_KEY for the demo key: ";
     let line = wait_for_line(&sim_out, marker, &mut seen);
     let public_key = line[line.find(marker).unwrap() + marker.len()..]
@@ -578,21 +582,7 @@ async fn the_simulator_sends_signed_webhooks_and_serve_caches_each_new_call() {
 async fn sim_and_serve_work_end_to_end_and_logs_hold_no_secrets() {
     const API_KEY: &str = "cb-test-key-do-not-log-4711";
 
-    let mut sim = KillOnDrop(
-        callbrief()
-            .args(["sim", "--gong-addr", "127.0.0.1:0", "--no-rate-limit"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn sim"),
-    );
-    let sim_out = lines_of(sim.0.stdout.take().unwrap());
-    let mut seen = Vec::new();
-    let gong_url = url_in(&wait_for_line(
-        &sim_out,
-        "Gong simulator listening on",
-        &mut seen,
-    ));
+    let (_sim, _, gong_url) = gong_simulator(&[]);
 
     let mut serve = KillOnDrop(
         callbrief()

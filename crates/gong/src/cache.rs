@@ -119,38 +119,36 @@ fn sweep_store(store: &Store) -> Result<u64, redb::Error> {
 /// A key and its stored value.
 type Row = (Vec<u8>, Vec<u8>);
 
-/// Key and stored value of every entry of the store (every tenant).
-fn every_row(store: &Store) -> Result<Vec<Row>, redb::Error> {
+/// Calls `each` with the key and stored value of every entry of the store (every tenant).
+fn for_each_entry(store: &Store, mut each: impl FnMut(&[u8], &[u8])) -> Result<(), redb::Error> {
     let txn = store.db().begin_read()?;
     let table = match txn.open_table(TABLE) {
         Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    let mut rows = Vec::new();
     for row in redb::ReadableTable::iter(&table)? {
         let (k, v) = row?;
-        rows.push((k.value().to_vec(), v.value().to_vec()));
+        each(k.value(), v.value());
     }
+    Ok(())
+}
+
+/// Key and stored value of every entry of the store (every tenant).
+fn every_row(store: &Store) -> Result<Vec<Row>, redb::Error> {
+    let mut rows = Vec::new();
+    for_each_entry(store, |k, v| rows.push((k.to_vec(), v.to_vec())))?;
     Ok(rows)
 }
 
-/// The call ids of the keys under `prefix` (a tenant's), reading keys only.
+/// The call ids of the keys under `prefix` (a tenant's).
 fn tenant_ids(store: &Store, prefix: &str) -> Result<Vec<String>, redb::Error> {
-    let txn = store.db().begin_read()?;
-    let table = match txn.open_table(TABLE) {
-        Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
     let mut ids = Vec::new();
-    for row in redb::ReadableTable::iter(&table)? {
-        let (key, _) = row?;
-        let key = key.value();
+    for_each_entry(store, |key, _| {
         if key.starts_with(prefix.as_bytes()) {
             ids.extend(id_of_key(key).map(str::to_owned));
         }
-    }
+    })?;
     Ok(ids)
 }
 

@@ -111,6 +111,16 @@ async fn requests(server: &MockServer) -> usize {
 
 const WEEK: Duration = Duration::from_secs(7 * 86_400);
 
+/// A client over `server` with its store in `dir`, calls 101, 102 and 303 cached.
+async fn with_three_cached(server: &MockServer, dir: &Path) -> GongClient {
+    let client = GongClient::new(on_disk(server, dir, WEEK)).unwrap();
+    client
+        .calls_with_transcripts(&ids(&["101", "102", "303"]))
+        .await
+        .unwrap();
+    client
+}
+
 #[tokio::test]
 async fn a_sweep_drops_expired_answers_from_memory_and_disk_and_leaves_no_trace_of_them() {
     let server = gong().await;
@@ -146,11 +156,7 @@ async fn a_sweep_drops_expired_answers_from_memory_and_disk_and_leaves_no_trace_
 async fn erasing_a_call_removes_it_from_every_tier_and_from_the_file() {
     let server = gong().await;
     let dir = tempfile::tempdir().unwrap();
-    let client = GongClient::new(on_disk(&server, dir.path(), WEEK)).unwrap();
-    client
-        .calls_with_transcripts(&ids(&["101", "102", "303"]))
-        .await
-        .unwrap();
+    let client = with_three_cached(&server, dir.path()).await;
     let sent = requests(&server).await;
 
     assert_eq!(
@@ -175,11 +181,7 @@ async fn erasing_a_call_removes_it_from_every_tier_and_from_the_file() {
 async fn cached_calls_are_found_by_a_party_address_in_any_case() {
     let server = gong().await;
     let dir = tempfile::tempdir().unwrap();
-    let client = GongClient::new(on_disk(&server, dir.path(), WEEK)).unwrap();
-    client
-        .calls_with_transcripts(&ids(&["101", "102", "303"]))
-        .await
-        .unwrap();
+    let client = with_three_cached(&server, dir.path()).await;
     assert_eq!(
         client
             .cached_calls_with_email(" Buyer102@Customer.example ")

@@ -126,6 +126,18 @@ impl ApiError {
         )
     }
 
+    /// 413 when a body was over `limit`, else 400: a body that could not be read.
+    pub fn unreadable_body(
+        rejection: &axum::extract::rejection::BytesRejection,
+        limit: usize,
+    ) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::payload_too_large(limit)
+        } else {
+            Self::bad_request("invalid_body", "the request body could not be read")
+        }
+    }
+
     /// 415: the body is not declared as JSON.
     pub fn unsupported_media_type() -> Self {
         Self::new(

@@ -546,6 +546,7 @@ async fn the_data_privacy_lookup_matches_gongs_schema_and_finds_every_call_of_an
         .flat_map(|c| &c.parties)
         .find_map(|p| p.email.clone())
         .expect("an address on a call");
+    // Worked out here without the simulator's own helper.
     let expected: Vec<&str> = org
         .calls
         .iter()
@@ -556,6 +557,7 @@ async fn the_data_privacy_lookup_matches_gongs_schema_and_finds_every_call_of_an
         })
         .map(|c| c.gong_id.as_str())
         .collect();
+    assert!(!expected.is_empty());
     let template = "/v2/data-privacy/data-for-email-address";
     let url = format!(
         "{template}?emailAddress={}",

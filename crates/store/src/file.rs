@@ -133,29 +133,28 @@ fn builder() -> redb::Builder {
 fn copy_live(from: &redb::Database, to: &redb::Database) -> Result<(), redb::Error> {
     let read = from.begin_read()?;
     let write = to.begin_write()?;
-    match read.open_table(CALLS_TABLE) {
-        Ok(source) => {
-            let mut target = write.open_table(CALLS_TABLE)?;
-            for row in source.iter()? {
-                let (k, v) = row?;
-                target.insert(k.value(), v.value())?;
-            }
-        }
-        Err(redb::TableError::TableDoesNotExist(_)) => {}
-        Err(e) => return Err(e.into()),
-    }
-    match read.open_table(SEALED_RECORDS_TABLE) {
-        Ok(source) => {
-            let mut target = write.open_table(SEALED_RECORDS_TABLE)?;
-            for row in source.iter()? {
-                let (k, v) = row?;
-                target.insert(k.value(), v.value())?;
-            }
-        }
-        Err(redb::TableError::TableDoesNotExist(_)) => {}
-        Err(e) => return Err(e.into()),
-    }
+    copy_table(&read, &write, CALLS_TABLE)?;
+    copy_table(&read, &write, SEALED_RECORDS_TABLE)?;
     write.commit()?;
+    Ok(())
+}
+
+/// Copies one table, when it exists.
+fn copy_table<K: redb::Key + 'static>(
+    read: &redb::ReadTransaction,
+    write: &redb::WriteTransaction,
+    table: TableDefinition<K, &[u8]>,
+) -> Result<(), redb::Error> {
+    let source = match read.open_table(table) {
+        Ok(source) => source,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut target = write.open_table(table)?;
+    for row in source.iter()? {
+        let (k, v) = row?;
+        target.insert(k.value(), v.value())?;
+    }
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::routing::post;
 use axum::Router;
 use axum::{Extension, Json};
@@ -86,13 +86,8 @@ pub async fn call_transcripts(
     if !validate::is_json_content_type(content_type) {
         return Err(ApiError::unsupported_media_type());
     }
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::payload_too_large(state.max_body_bytes)
-        } else {
-            ApiError::bad_request("invalid_body", "the request body could not be read")
-        }
-    })?;
+    let body =
+        body.map_err(|rejection| ApiError::unreadable_body(&rejection, state.max_body_bytes))?;
     let body = validate::json_object(&body)?;
     let call_ids = validate::call_ids(&body, state.max_call_ids)?;
     let (max_chars, offsets) = params::transcript_budget(&body, state.max_response_chars)?;

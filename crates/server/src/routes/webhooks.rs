@@ -71,13 +71,8 @@ async fn gong_webhook(
             "Gong webhooks are off: set GONG_WEBHOOK_PUBLIC_KEY (and CALLBRIEF_PUBLIC_URL)",
         ));
     };
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::payload_too_large(state.max_body_bytes)
-        } else {
-            ApiError::bad_request("invalid_body", "the request body could not be read")
-        }
-    })?;
+    let body =
+        body.map_err(|rejection| ApiError::unreadable_body(&rejection, state.max_body_bytes))?;
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());

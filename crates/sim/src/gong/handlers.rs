@@ -179,16 +179,7 @@ pub async fn data_for_email_address(
     }
     let calls = state
         .org
-        .calls
-        .iter()
-        .filter(|call| {
-            call.parties.iter().any(|party| {
-                party
-                    .email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(address))
-            })
-        })
+        .calls_with_email(address)
         .map(|call| CallReference {
             id: call.gong_id.clone(),
             status: "COMPLETED",

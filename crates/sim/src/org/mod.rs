@@ -74,6 +74,19 @@ impl SampleOrg {
         Arc::new(Self::for_today())
     }
 
+    /// The calls one of whose parties has the e-mail `address` (any case): what Gong's
+    /// data-privacy lookup answers.
+    pub fn calls_with_email<'a>(&'a self, address: &'a str) -> impl Iterator<Item = &'a Call> + 'a {
+        self.calls.iter().filter(move |call| {
+            call.parties.iter().any(|party| {
+                party
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(address.trim()))
+            })
+        })
+    }
+
     /// The call with this Gong id.
     pub fn call(&self, gong_id: &str) -> Option<&Call> {
         self.calls.iter().find(|c| c.gong_id == gong_id)

@@ -45,6 +45,27 @@ impl Record {
 pub struct Store {
     records: HashMap<ObjectType, Vec<Record>>,
     by_id: HashMap<String, (ObjectType, usize)>,
+    /// Positions of each object's records by the id key of what decides who sees them: the
+    /// account, the owner, the event (an event and its invitees), or none. A query for one
+    /// user reads only the records these name for them instead of every record (see
+    /// [`crate::salesforce::sharing::Visibility::candidates`]).
+    by_account: HashMap<(ObjectType, String), Vec<usize>>,
+    by_owner: HashMap<(ObjectType, String), Vec<usize>>,
+    by_event: HashMap<(ObjectType, String), Vec<usize>>,
+    without_account: HashMap<ObjectType, Vec<usize>>,
+}
+
+/// What a record's visibility can hang on, for [`Store::positions`].
+#[derive(Debug, Clone, Copy)]
+pub enum Key<'a> {
+    /// Records of this account (id key).
+    Account(&'a str),
+    /// Records owned by this user (id key).
+    Owner(&'a str),
+    /// An event and its invitees (the event's id key).
+    Event(&'a str),
+    /// Records about no account.
+    NoAccount,
 }
 
 impl Store {
@@ -148,9 +169,50 @@ impl Store {
 
     fn insert(&mut self, record: Record) {
         let list = self.records.entry(record.object).or_default();
+        let at = list.len();
+        let object = record.object;
         self.by_id
-            .insert(id_key(&record.id).to_string(), (record.object, list.len()));
+            .insert(id_key(&record.id).to_string(), (object, at));
+        match &record.account_id {
+            Some(account) => self
+                .by_account
+                .entry((object, id_key(account).to_owned()))
+                .or_default()
+                .push(at),
+            None => self.without_account.entry(object).or_default().push(at),
+        }
+        if let Some(owner) = &record.owner_id {
+            self.by_owner
+                .entry((object, id_key(owner).to_owned()))
+                .or_default()
+                .push(at);
+        }
+        let event = match object {
+            ObjectType::Event => Some(record.id.as_str()),
+            ObjectType::EventRelation => ObjectType::EventRelation
+                .def()
+                .field_index("EventId")
+                .and_then(|i| record.value(i).as_id()),
+            _ => None,
+        };
+        if let Some(event) = event {
+            self.by_event
+                .entry((object, id_key(event).to_owned()))
+                .or_default()
+                .push(at);
+        }
         list.push(record);
+    }
+
+    /// Positions (in [`Store::all`]) of the records of `object` that `key` names.
+    pub fn positions(&self, object: ObjectType, key: Key<'_>) -> &[usize] {
+        let found = match key {
+            Key::Account(k) => self.by_account.get(&(object, k.to_owned())),
+            Key::Owner(k) => self.by_owner.get(&(object, k.to_owned())),
+            Key::Event(k) => self.by_event.get(&(object, k.to_owned())),
+            Key::NoAccount => self.without_account.get(&object),
+        };
+        found.map_or(&[], Vec::as_slice)
     }
 
     /// Every record of one object, in the org's order.

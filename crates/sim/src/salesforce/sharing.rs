@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use super::records::Record;
+use super::records::{Key, Record, Store};
 use super::schema::ObjectType;
 use super::value::id_key;
 use super::value::Value;
@@ -109,6 +109,33 @@ impl Visibility {
             private_opportunities: true,
             ..self
         }
+    }
+
+    /// The positions (in `store.all(object)`, in order, without repeats) of every record of
+    /// `object` this user may see, and maybe some more: each record [`Visibility::can_see`]
+    /// accepts hangs on a visible account, a team member's ownership, an invitation, or no
+    /// account at all. `None` when every record must be looked at (everything visible, an
+    /// object read by all, or private opportunities, whose activities follow the deal's
+    /// owner).
+    pub fn candidates(&self, store: &Store, object: ObjectType) -> Option<Vec<usize>> {
+        let accounts = self.accounts.as_ref()?;
+        if self.public == Some(object) || self.private_opportunities {
+            return None;
+        }
+        let mut positions: Vec<usize> = Vec::new();
+        positions.extend_from_slice(store.positions(object, Key::NoAccount));
+        for account in accounts {
+            positions.extend_from_slice(store.positions(object, Key::Account(account)));
+        }
+        for member in &self.team {
+            positions.extend_from_slice(store.positions(object, Key::Owner(member)));
+        }
+        for event in &self.invited {
+            positions.extend_from_slice(store.positions(object, Key::Event(event)));
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        Some(positions)
     }
 
     /// Whether the record is visible.
@@ -249,6 +276,49 @@ mod tests {
             .all(ObjectType::Account)
             .iter()
             .all(|a| !unknown.can_see(a)));
+    }
+
+    #[test]
+    fn the_candidates_hold_every_record_a_user_sees_in_order() {
+        use crate::salesforce::schema::{ALL_OBJECTS, QUERY_ONLY_OBJECTS};
+        // The sample org with a team: every user, every object, both opportunity defaults.
+        let org = crate::org::SampleOrg::generate_with_reps(
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            12,
+        );
+        let store = Store::from_org(&org);
+        let mut narrowed = 0;
+        for user in &org.users {
+            for private in [false, true] {
+                let v = Visibility::for_user(&org, &user.id);
+                let v = if private {
+                    v.with_private_opportunities()
+                } else {
+                    v
+                };
+                for object in ALL_OBJECTS.into_iter().chain(QUERY_ONLY_OBJECTS) {
+                    let all = store.all(object);
+                    let seen: Vec<usize> = (0..all.len()).filter(|&i| v.can_see(&all[i])).collect();
+                    let Some(candidates) = v.candidates(&store, object) else {
+                        continue;
+                    };
+                    narrowed += 1;
+                    assert!(
+                        candidates.windows(2).all(|w| w[0] < w[1]),
+                        "{object:?}: in order"
+                    );
+                    let kept: Vec<usize> = candidates
+                        .into_iter()
+                        .filter(|&i| v.can_see(&all[i]))
+                        .collect();
+                    assert_eq!(kept, seen, "{} {object:?} private={private}", user.username);
+                }
+            }
+        }
+        assert!(
+            narrowed > 100,
+            "the candidates narrowed only {narrowed} reads"
+        );
     }
 
     fn visible(user: usize, object: ObjectType, private: bool) -> Vec<String> {

@@ -27,10 +27,13 @@ impl<'a> Scope<'a> {
     /// The visible records of one object, in the org's order.
     pub fn visible(&self, object: ObjectType) -> impl Iterator<Item = &'a Record> + '_ {
         let visibility = self.visibility;
-        self.store
-            .all(object)
-            .iter()
-            .filter(move |r| visibility.can_see(r))
+        let all = self.store.all(object);
+        let records: Box<dyn Iterator<Item = &'a Record>> =
+            match visibility.candidates(self.store, object) {
+                Some(positions) => Box::new(positions.into_iter().filter_map(move |i| all.get(i))),
+                None => Box::new(all.iter()),
+            };
+        records.filter(move |r| visibility.can_see(r))
     }
 
     /// The visible record with this id.
