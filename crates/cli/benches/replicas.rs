@@ -1,6 +1,8 @@
 //! Two-replica bench: two `callbrief serve` processes in front of one Gong simulator that keeps
 //! Gong's real limit (3 requests/s, 100 records a page), first each alone, then both sharing one
-//! `redis-server` through `CALLBRIEF_REDIS_URL`.
+//! `redis-server` through `CALLBRIEF_REDIS_URL`, then sharing it while it is down for
+//! `--drop-secs` in the middle of the run (each replica goes on alone at its degraded rate, then
+//! shares again).
 //!
 //! The team scenario is split across the replicas: `--reps` reps (half on each replica) each ask,
 //! one request after the other for `--secs` seconds, for `--calls` never-seen generated calls per
@@ -15,7 +17,8 @@
 //!
 //! Targets, printed PASS/FAIL (the exit code is 2 when one is missed, 1 when the setup failed): with Redis, the two
 //! replicas together serve at least 100 calls/s with no failed request and no Gong 429, and a
-//! cross-replica read costs 0 Gong requests.
+//! cross-replica read costs 0 Gong requests; with Redis dropping out, no failed request and no
+//! Gong 429.
 
 // The load bench's shared helpers; this bench uses some of them.
 #[allow(dead_code)]
@@ -58,9 +61,14 @@ struct Params {
     #[arg(long, env = "CALLBRIEF_REPLICAS_CALLS", default_value_t = 5)]
     calls: usize,
 
-    /// Run only the case with Redis.
+    /// Run only the cases with Redis.
     #[arg(long)]
     redis_only: bool,
+
+    /// Seconds Redis is down in the last case, starting a quarter into the run; 0 leaves the
+    /// case out.
+    #[arg(long, env = "CALLBRIEF_REPLICAS_DROP_SECS", default_value_t = 5)]
+    drop_secs: u64,
 
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
@@ -121,9 +129,12 @@ async fn run(params: Params) -> anyhow::Result<bool> {
     let fresh = Arc::new(AtomicU64::new(3_000_000));
     let mut rows = Vec::new();
     if !params.redis_only {
-        rows.push(case(&params, &org, &http, &fresh, false).await?);
+        rows.push(case(&params, &org, &http, &fresh, Mode::Alone).await?);
     }
-    rows.push(case(&params, &org, &http, &fresh, true).await?);
+    rows.push(case(&params, &org, &http, &fresh, Mode::Shared).await?);
+    if params.drop_secs > 0 {
+        rows.push(case(&params, &org, &http, &fresh, Mode::RedisDrops).await?);
+    }
 
     let header = [
         "two replicas",
@@ -147,10 +158,10 @@ async fn run(params: Params) -> anyhow::Result<bool> {
             row.first_error.as_deref().unwrap_or("?")
         );
     }
-    let Some(shared) = rows.iter().find(|r| r.redis) else {
+    let Some(shared) = rows.iter().find(|r| r.mode == Mode::Shared) else {
         return Ok(true);
     };
-    let pass = shared.calls_per_sec >= MIN_CALLS_PER_SEC
+    let mut pass = shared.calls_per_sec >= MIN_CALLS_PER_SEC
         && shared.failed == 0
         && shared.gong_429 == 0
         && shared.cross_read == 0;
@@ -164,12 +175,37 @@ async fn run(params: Params) -> anyhow::Result<bool> {
         format!("{:.0} calls/s", shared.calls_per_sec),
     );
     println!("{}", verdict.line);
+    if let Some(dropped) = rows.iter().find(|r| r.mode == Mode::RedisDrops) {
+        let kept = dropped.failed == 0 && dropped.gong_429 == 0;
+        let verdict = Verdict::new(
+            "replicas-redis-drop",
+            Some(kept),
+            format!(
+                "Redis down {} s of {} s: {} failed requests, {} Gong 429s (targets 0), {:.1} calls/s",
+                params.drop_secs, params.secs, dropped.failed, dropped.gong_429, dropped.calls_per_sec
+            ),
+            format!("{} Gong 429s", dropped.gong_429),
+        );
+        println!("{}", verdict.line);
+        pass &= kept;
+    }
     Ok(pass)
+}
+
+/// How the two replicas share Gong's limits in one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Each counts alone.
+    Alone,
+    /// Both share one Redis.
+    Shared,
+    /// Both share one Redis, which is down for `--drop-secs` mid-run.
+    RedisDrops,
 }
 
 /// One line of the table.
 struct Row {
-    redis: bool,
+    mode: Mode,
     calls_per_sec: f64,
     latencies: Vec<Duration>,
     failed: usize,
@@ -182,10 +218,10 @@ struct Row {
 
 impl Row {
     fn who(&self) -> &'static str {
-        if self.redis {
-            "on one Redis"
-        } else {
-            "each alone"
+        match self.mode {
+            Mode::Alone => "each alone",
+            Mode::Shared => "on one Redis",
+            Mode::RedisDrops => "on one Redis that drops out",
         }
     }
 
@@ -218,8 +254,9 @@ async fn case(
     org: &Arc<SampleOrg>,
     http: &reqwest::Client,
     fresh: &Arc<AtomicU64>,
-    with_redis: bool,
+    mode: Mode,
 ) -> anyhow::Result<Row> {
+    let with_redis = mode != Mode::Alone;
     let gong = sim::gong::spawn(org.clone(), GongSimConfig::default())
         .await
         .context("could not start the Gong simulator")?;
@@ -237,6 +274,27 @@ async fn case(
 
     let started = Instant::now();
     let cap = Duration::from_secs(params.secs);
+    // Redis goes down a quarter into the run and comes back `drop_secs` later.
+    let mut redis = redis;
+    let outage = match (mode, redis.take()) {
+        (Mode::RedisDrops, Some(mut server)) => {
+            let (down_at, up_after) = (cap / 4, Duration::from_secs(params.drop_secs));
+            Some(tokio::spawn(async move {
+                tokio::time::sleep(down_at).await;
+                server.stop();
+                tokio::time::sleep(up_after).await;
+                tokio::task::spawn_blocking(move || {
+                    server.restart();
+                    server
+                })
+                .await
+            }))
+        }
+        (_, server) => {
+            redis = server;
+            None
+        }
+    };
     let mut reps = tokio::task::JoinSet::new();
     for rep in 0..params.reps {
         let url = if rep % 2 == 0 { &a_url } else { &b_url }.clone();
@@ -263,7 +321,7 @@ async fn case(
         });
     }
     let mut row = Row {
-        redis: with_redis,
+        mode,
         calls_per_sec: 0.0,
         latencies: Vec::new(),
         failed: 0,
@@ -284,6 +342,15 @@ async fn case(
         }
     }
     row.calls_per_sec = served as f64 / started.elapsed().as_secs_f64();
+    if let Some(outage) = outage {
+        // Back up, and kept until the case ends.
+        redis = Some(
+            outage
+                .await
+                .context("the outage task failed")?
+                .context("redis-server did not restart")?,
+        );
+    }
     row.latencies.sort_unstable();
     row.gong_requests = gong.stats.requests();
     row.gong_429 = gong.stats.rate_limited();
@@ -305,6 +372,8 @@ async fn case(
         row.who(),
         row.cross_read
     );
+    // The Redis server lived until here: the cross read went through it.
+    drop(redis);
     Ok(row)
 }
 
