@@ -286,14 +286,13 @@ fn gpt_setup_prints_the_guide_from_the_settings() {
 }
 
 /// Reads a child's stream line by line on a thread, so the test can wait for a line with a
-/// deadline and still collect the rest afterwards.
+/// deadline and still collect the rest afterwards. The stream is read to its end even once
+/// nobody listens: a pipe closed early would fail the child's next print.
 fn lines_of(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
+            let _ = tx.send(line);
         }
     });
     rx
