@@ -354,6 +354,41 @@ impl Cache {
         answers
     }
 
+    /// Whether an unexpired answer this cache can open is in some tier for each of `ids` in
+    /// `lane`, without decoding any: what "is this briefing ready" asks, many times a page.
+    pub(crate) async fn has_many(&self, lane: &str, ids: &[String]) -> Vec<bool> {
+        let now = unix_now();
+        let mut present: Vec<bool> = ids
+            .iter()
+            .map(|id| {
+                let key = self.key(lane, id);
+                if let Some(json) = self.memory.get(&key) {
+                    return envelope_expiry(&json).is_some_and(|x| x > now);
+                }
+                self.disk_get(&key)
+                    .is_some_and(|stored| self.open_value(&key, &stored).is_some())
+            })
+            .collect();
+        let misses: Vec<usize> = (0..ids.len()).filter(|i| !present[*i]).collect();
+        let Some(shared) = &self.shared else {
+            return present;
+        };
+        if misses.is_empty() {
+            return present;
+        }
+        let keys = misses
+            .iter()
+            .map(|i| shared.call_key(lane, &ids[*i]))
+            .collect();
+        if let Some(values) = shared.get_many(keys).await {
+            for (i, stored) in misses.into_iter().zip(values) {
+                let key = self.key(lane, &ids[i]);
+                present[i] = stored.is_some_and(|s| self.open_value(&key, &s).is_some());
+            }
+        }
+        present
+    }
+
     /// The answers for `ids` in the shared tier only (none without one); hits are kept in memory.
     pub(crate) async fn get_shared(&self, lane: &str, ids: &[String]) -> Vec<Option<Got>> {
         let Some(shared) = &self.shared else {

@@ -310,10 +310,13 @@ impl GongClient {
             LaneSpec::extensive(&wire::ContentSelector::with_intelligence()),
         ];
         for lane in &lanes {
-            for (i, got) in cache.get_many(&lane.key, &keys).await.iter().enumerate() {
-                if got.is_none() {
-                    whole[i] = false;
-                }
+            for (i, present) in cache
+                .has_many(&lane.key, &keys)
+                .await
+                .into_iter()
+                .enumerate()
+            {
+                whole[i] &= present;
             }
         }
         ids.into_iter()

@@ -313,3 +313,34 @@ async fn a_reconciliation_erases_what_gong_no_longer_has_and_nothing_on_a_failur
     let spent = client.reconcile_cache(0.0, 10).await.unwrap();
     assert_eq!((spent.requests, spent.unchecked), (0, 2));
 }
+
+#[tokio::test]
+async fn cached_names_the_calls_whole_in_a_tier_this_client_can_open() {
+    let server = gong().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = |found_ttl, key: &str| {
+        let mut config = on_disk(&server, dir.path(), found_ttl);
+        config.cache.key = Some(gong::CacheKey::parse(&key.repeat(32)).unwrap());
+        GongClient::new(config).unwrap()
+    };
+    let client = sealed(WEEK, "11");
+    client
+        .calls_with_transcripts(&ids(&["101", "102"]))
+        .await
+        .unwrap();
+    // An answer kept for no time is expired at once.
+    sealed(Duration::ZERO, "11")
+        .calls_with_transcripts(&ids(&["303"]))
+        .await
+        .unwrap();
+    let asked = ids(&["101", "102", "303", "404"]);
+    assert_eq!(client.cached(&asked).await, ids(&["101", "102"]));
+    // From disk alone, after a restart.
+    client.close().await;
+    assert_eq!(
+        sealed(WEEK, "11").cached(&asked).await,
+        ids(&["101", "102"])
+    );
+    // Sealed under another key: nothing this client could serve.
+    assert!(sealed(WEEK, "22").cached(&asked).await.is_empty());
+}

@@ -192,12 +192,15 @@ pub(crate) struct SfState {
     sessions: Mutex<Sessions>,
     cursors: Mutex<Cursors>,
     api_used: AtomicU64,
+    /// Each user's visibility, worked out once: the org never changes while the simulator
+    /// runs, and working it out reads every account and event.
+    visibilities: Mutex<std::collections::HashMap<String, Arc<Visibility>>>,
 }
 
 /// The user behind an accepted access token.
 pub(crate) struct Caller {
     user_id: String,
-    visibility: Visibility,
+    visibility: Arc<Visibility>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -225,7 +228,28 @@ impl SfState {
             sessions: Mutex::new(Sessions::default()),
             cursors: Mutex::new(Cursors::default()),
             api_used: AtomicU64::new(0),
+            visibilities: Mutex::new(std::collections::HashMap::new()),
         }
+    }
+
+    /// What `user_id` may see under this simulator's sharing settings.
+    fn visibility_of(&self, user_id: &str) -> Arc<Visibility> {
+        if let Some(known) = lock(&self.visibilities).get(user_id) {
+            return Arc::clone(known);
+        }
+        let visibility = Visibility::for_user(&self.org, user_id);
+        let visibility = if self.config.private_opportunities {
+            visibility.with_private_opportunities()
+        } else {
+            visibility
+        };
+        let visibility = Arc::new(if self.config.public_read_calls {
+            visibility.with_public_read(schema::ObjectType::GongCall)
+        } else {
+            visibility
+        });
+        lock(&self.visibilities).insert(user_id.to_owned(), Arc::clone(&visibility));
+        visibility
     }
 
     /// The base URL clients should use: the configured one, else `http://<Host>`.
@@ -262,19 +286,8 @@ impl SfState {
         if self.config.api_quota.is_some_and(|quota| used > quota) {
             return Err(ApiError::request_limit());
         }
-        let visibility = Visibility::for_user(&self.org, &grant.user_id);
-        let visibility = if self.config.private_opportunities {
-            visibility.with_private_opportunities()
-        } else {
-            visibility
-        };
-        let visibility = if self.config.public_read_calls {
-            visibility.with_public_read(schema::ObjectType::GongCall)
-        } else {
-            visibility
-        };
         Ok(Caller {
-            visibility,
+            visibility: self.visibility_of(&grant.user_id),
             user_id: grant.user_id,
         })
     }
