@@ -37,26 +37,34 @@ impl UpkeepSettings {
     }
 }
 
-/// An interval of `every` (at least a second: zero would panic) whose first tick is one
-/// period away.
-fn every(period: Duration) -> tokio::time::Interval {
+/// How soon after start the first reconciliation runs (unless its period is shorter): a
+/// process that never lives a whole period (a function host, daily restarts) still runs it.
+const FIRST_RECONCILE_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// An interval of `period` (at least a second: zero would panic) whose first tick is `first`
+/// away.
+fn every(first: Duration, period: Duration) -> tokio::time::Interval {
     let period = period.max(Duration::from_secs(1));
-    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + first, period);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval
 }
 
-/// Starts the upkeep on the current runtime. The first sweep and the first reconciliation wait
-/// one interval (opening the store swept it already); the erase log is read at once, for
+/// Starts the upkeep on the current runtime. The first sweep waits one interval (opening the
+/// store swept it already); the first reconciliation runs [`FIRST_RECONCILE_AFTER`] after start
+/// (with replicas, the lease keeps it to one a period); the erase log is read at once, for
 /// erasures made while this replica was down.
 pub fn spawn(service: Arc<Service>, settings: UpkeepSettings) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut sweep = every(settings.sweep_every);
+        let mut sweep = every(settings.sweep_every, settings.sweep_every);
         let reconciles = settings.reconcile_every.is_some();
         let reconcile_period = settings
             .reconcile_every
             .unwrap_or(Duration::from_secs(86_400));
-        let mut reconcile = every(reconcile_period);
+        let mut reconcile = every(
+            FIRST_RECONCILE_AFTER.min(reconcile_period),
+            reconcile_period,
+        );
         let mut follow = tokio::time::interval(ERASURE_FOLLOW_INTERVAL);
         follow.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let follows = service.follows_erasures();
