@@ -345,6 +345,30 @@ fn gong_simulator(extra: &[&str]) -> (KillOnDrop, mpsc::Receiver<String>, String
     (sim, out, url)
 }
 
+/// `callbrief serve` with `args` and `envs`, on the Gong simulator at `gong_url` with its demo
+/// credentials: the process (killed when dropped) and its log's lines still to read.
+fn serve_against(
+    gong_url: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> (KillOnDrop, mpsc::Receiver<String>) {
+    let mut serve = KillOnDrop(
+        callbrief()
+            .arg("serve")
+            .args(args)
+            .env("GONG_BASE_URL", format!("{gong_url}/v2"))
+            .env("GONG_ACCESS_KEY", "demo-access-key")
+            .env("GONG_ACCESS_KEY_SECRET", "demo-access-key-secret")
+            .envs(envs.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn serve"),
+    );
+    let log = lines_of(serve.0.stderr.take().unwrap());
+    (serve, log)
+}
+
 /// `callbrief sim` running both simulators with `envs`, once its output shows `ready_line`:
 /// the process (killed when dropped), the Gong simulator's URL and the Salesforce one's.
 fn both_simulators(envs: &[(&str, &str)], ready_line: &str) -> (KillOnDrop, String, String) {
@@ -531,36 +555,30 @@ async fn the_simulator_sends_signed_webhooks_and_serve_caches_each_new_call() {
         .trim()
         .to_owned();
 
-    let mut serve = KillOnDrop(
-        callbrief()
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .env("CALLBRIEF_API_KEYS", API_KEY)
-            .env("CALLBRIEF_PUBLIC_URL", &public_url)
-            .env("CALLBRIEF_CACHE", "memory")
-            .env("GONG_WEBHOOK_PUBLIC_KEY", &public_key)
-            .env("GONG_BASE_URL", format!("{gong_url}/v2"))
-            .env("GONG_ACCESS_KEY", "demo-access-key")
-            .env("GONG_ACCESS_KEY_SECRET", "demo-access-key-secret")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn serve"),
+    let (_serve, serve_err) = serve_against(
+        &gong_url,
+        &["--addr", &format!("127.0.0.1:{port}")],
+        &[
+            ("CALLBRIEF_API_KEYS", API_KEY),
+            ("CALLBRIEF_PUBLIC_URL", &public_url),
+            ("CALLBRIEF_CACHE", "memory"),
+            ("GONG_WEBHOOK_PUBLIC_KEY", &public_key),
+            ("RUST_LOG", "info"),
+        ],
     );
-    let serve_err = lines_of(serve.0.stderr.take().unwrap());
     let mut logs = Vec::new();
     wait_for_line(&serve_err, "gong webhook accepted", &mut logs);
     wait_for_line(&serve_err, "webhook call fetched", &mut logs);
 
     // The calls the simulator processed since serve started are in its cache: asked for, they
     // come from it (the first ones may have been sent before serve listened).
-    let new_calls: Vec<String> = (900_000..900_060)
+    let new_calls: Vec<String> = (900_000..900_050)
         .map(sim::org::generated_call_id)
         .collect();
     let answer: serde_json::Value = reqwest::Client::new()
         .post(format!("{public_url}/callTranscripts"))
         .bearer_auth(API_KEY)
-        .json(&serde_json::json!({ "callIds": new_calls[..50] }))
+        .json(&serde_json::json!({ "callIds": new_calls }))
         .send()
         .await
         .expect("request")
@@ -583,20 +601,12 @@ async fn sim_and_serve_work_end_to_end_and_logs_hold_no_secrets() {
 
     let (_sim, _, gong_url) = gong_simulator(&[]);
 
-    let mut serve = KillOnDrop(
-        callbrief()
-            .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
-            .env("CALLBRIEF_API_KEYS", format!("other-key,{API_KEY}"))
-            .env("GONG_BASE_URL", format!("{gong_url}/v2"))
-            .env("GONG_ACCESS_KEY", "demo-access-key")
-            .env("GONG_ACCESS_KEY_SECRET", "demo-access-key-secret")
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn serve"),
+    let keys = format!("other-key,{API_KEY}");
+    let (mut serve, serve_err) = serve_against(
+        &gong_url,
+        &["--addr", "127.0.0.1:0", "--log-format", "json"],
+        &[("CALLBRIEF_API_KEYS", &keys), ("RUST_LOG", "debug")],
     );
-    let serve_err = lines_of(serve.0.stderr.take().unwrap());
     let mut logs = Vec::new();
     let base_url = url_in(&wait_for_line(
         &serve_err,
