@@ -8,7 +8,8 @@
 //! With Redis configured, a third tier below the two local ones (next paragraph) is shared by every replica: values sealed as
 //! on disk (encrypted under the same key), each with the entry's expiry as its Redis TTL.
 //!
-//! Two local tiers: a memory tier bounded in bytes (`moka`, weighed by value size) over an embedded
+//! Two local tiers: a memory tier bounded in bytes (`moka`, weighed by the size of the value's
+//! JSON; answers are kept decoded there, so a hit parses nothing) over an embedded
 //! store on disk (`redb`). redb is pure Rust (no C toolchain, unlike RocksDB or SQLite), keeps
 //! one file with ACID transactions (a crash mid-write leaves the previous state, not a torn
 //! value), and needs no server. The directory is created 0700 and the file 0600; values can be
@@ -158,12 +159,44 @@ fn id_of_key(key: &[u8]) -> Option<&str> {
     std::str::from_utf8(&key[at + 1..]).ok()
 }
 
-/// The expiry at the front of a cached JSON envelope (`{"x":<expiry>,...`), without reading
-/// the rest of it.
-fn envelope_expiry(json: &[u8]) -> Option<u64> {
-    let digits = json.strip_prefix(br#"{"x":"#)?;
-    let end = digits.iter().position(|b| !b.is_ascii_digit())?;
-    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
+/// An answer in the memory tier: decoded, with its expiry (Unix seconds) and the size of its
+/// JSON, which is what the tier's byte bound counts.
+#[derive(Clone)]
+struct Kept {
+    expires: u64,
+    /// The item, or `None` for "not found".
+    item: Option<Item>,
+    weight: u32,
+}
+
+impl Kept {
+    fn new(expires: u64, item: Option<Item>, json_len: usize) -> Self {
+        Self {
+            expires,
+            item,
+            weight: u32::try_from(json_len).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn live(&self, now: u64) -> bool {
+        self.expires > now
+    }
+
+    fn got(&self) -> Got {
+        self.item.clone().map_or(Got::NotFound, Got::Found)
+    }
+
+    /// Whether this is a call one of whose parties has `email` (lower case) as address.
+    fn names_email(&self, email: &str) -> bool {
+        let Some(Item::Call(call)) = &self.item else {
+            return false;
+        };
+        call.parties.iter().any(|p| {
+            p.email_address
+                .as_deref()
+                .is_some_and(|a| a.trim().eq_ignore_ascii_case(email))
+        })
+    }
 }
 
 /// What a sweep removed, per tier.
@@ -212,7 +245,7 @@ pub(crate) struct Cache {
     /// Whether the configuration asked for the store on disk (it may have been unusable).
     wanted_disk: bool,
     tenant: String,
-    memory: moka::sync::Cache<Vec<u8>, Arc<[u8]>>,
+    memory: moka::sync::Cache<Vec<u8>, Kept>,
     disk: Option<Arc<Store>>,
     path: Option<PathBuf>,
     cipher: Option<Aes256Gcm>,
@@ -237,8 +270,10 @@ impl Cache {
         }
         let memory = moka::sync::Cache::builder()
             .max_capacity(config.memory_bytes)
-            .weigher(|k: &Vec<u8>, v: &Arc<[u8]>| {
-                u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX)
+            .weigher(|k: &Vec<u8>, v: &Kept| {
+                u32::try_from(k.len())
+                    .unwrap_or(u32::MAX)
+                    .saturating_add(v.weight)
             })
             .eviction_listener(|_, _, cause| {
                 if cause.was_evicted() {
@@ -299,16 +334,17 @@ impl Cache {
     /// The cached answer and the tier it came from.
     fn lookup(&self, lane: &str, id: &str) -> Option<(Got, &'static str)> {
         let key = self.key(lane, id);
-        if let Some(json) = self.memory.get(&key) {
-            if let Some(got) = decode(lane, &json) {
-                return Some((got, "memory"));
+        if let Some(kept) = self.memory.get(&key) {
+            if kept.live(unix_now()) {
+                return Some((kept.got(), "memory"));
             }
             self.memory.invalidate(&key);
         }
         let stored = self.disk_get(&key)?;
         let json = self.open_value(&key, &stored)?;
-        let got = decode(lane, &json)?;
-        self.memory.insert(key, Arc::from(json));
+        let kept = decode(lane, &json)?;
+        let got = kept.got();
+        self.memory.insert(key, kept);
         Some((got, "disk"))
     }
 
@@ -362,8 +398,8 @@ impl Cache {
             .iter()
             .map(|id| {
                 let key = self.key(lane, id);
-                if let Some(json) = self.memory.get(&key) {
-                    return envelope_expiry(&json).is_some_and(|x| x > now);
+                if let Some(kept) = self.memory.get(&key) {
+                    return kept.live(now);
                 }
                 self.disk_get(&key)
                     .is_some_and(|stored| self.open_value(&key, &stored).is_some())
@@ -403,8 +439,9 @@ impl Cache {
             .map(|(id, stored)| {
                 let key = self.key(lane, id);
                 let json = self.open_value(&key, &stored?)?;
-                let got = decode(lane, &json)?;
-                self.memory.insert(key, Arc::from(json));
+                let kept = decode(lane, &json)?;
+                let got = kept.got();
+                self.memory.insert(key, kept);
                 Some(got)
             })
             .collect()
@@ -501,7 +538,10 @@ impl Cache {
                 Got::Found(item) => {
                     let x = now.saturating_add(self.found_ttl.as_secs());
                     let json = match item {
-                        Item::Transcript(t) => serde_json::to_vec(&EnvelopeRef { x, v: Some(t) }),
+                        Item::Transcript(t) => serde_json::to_vec(&EnvelopeRef {
+                            x,
+                            v: Some(t.as_ref()),
+                        }),
                         Item::Call(c) => serde_json::to_vec(&EnvelopeRef {
                             x,
                             v: Some(c.as_ref()),
@@ -517,7 +557,12 @@ impl Cache {
             };
             let Ok(json) = json else { continue };
             let key = self.key(lane, id);
-            self.memory.insert(key.clone(), Arc::from(json.as_slice()));
+            let item = match got {
+                Got::Found(item) => Some(item.clone()),
+                Got::NotFound | Got::Failed(_) => None,
+            };
+            self.memory
+                .insert(key.clone(), Kept::new(x, item, json.len()));
             if self.disk.is_none() && self.shared.is_none() {
                 continue;
             }
@@ -612,7 +657,7 @@ impl Cache {
         let expired: Vec<Arc<Vec<u8>>> = self
             .memory
             .iter()
-            .filter(|(_, json)| envelope_expiry(json).is_none_or(|x| x <= now))
+            .filter(|(_, kept)| !kept.live(now))
             .map(|(key, _)| key)
             .collect();
         for key in &expired {
@@ -714,7 +759,12 @@ impl Cache {
     /// whose parties has `email`; what `cache erase --email` removes.
     pub(crate) async fn calls_with_email(&self, email: &str) -> Result<Vec<String>, GongError> {
         let email = email.trim().to_ascii_lowercase();
-        let mut ids = std::collections::BTreeSet::new();
+        let mut ids: std::collections::BTreeSet<String> = self
+            .memory
+            .iter()
+            .filter(|(_, kept)| kept.names_email(&email))
+            .filter_map(|(key, _)| id_of_key(&key).map(str::to_owned))
+            .collect();
         let mut look = |key: &[u8], json: &[u8]| {
             if let Some(id) = id_of_key(key) {
                 if json_names_email(json, &email) {
@@ -722,9 +772,6 @@ impl Cache {
                 }
             }
         };
-        for (key, json) in self.memory.iter() {
-            look(&key, &json);
-        }
         if let Some(db) = self.disk.clone() {
             let rows = tokio::task::spawn_blocking(move || every_row(&db))
                 .await
@@ -760,18 +807,21 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The answer inside a cached JSON envelope, or `None` when expired or unreadable.
-fn decode(lane: &str, json: &[u8]) -> Option<Got> {
-    fn open<T: serde::de::DeserializeOwned>(json: &[u8]) -> Option<Option<T>> {
+/// The answer inside a cached JSON envelope, as the memory tier keeps it, or `None` when
+/// expired or unreadable.
+fn decode(lane: &str, json: &[u8]) -> Option<Kept> {
+    fn open<T: serde::de::DeserializeOwned>(json: &[u8]) -> Option<(u64, Option<T>)> {
         let envelope: Envelope<T> = serde_json::from_slice(json).ok()?;
-        (envelope.x > unix_now()).then_some(envelope.v)
+        (envelope.x > unix_now()).then_some((envelope.x, envelope.v))
     }
-    let got = if lane == "t" {
-        open::<wire::CallTranscript>(json)?.map(Item::Transcript)
+    let (x, item) = if lane == "t" {
+        let (x, t) = open::<wire::CallTranscript>(json)?;
+        (x, t.map(|t| Item::Transcript(Arc::new(t))))
     } else {
-        open::<wire::ExtensiveCall>(json)?.map(|c| Item::Call(Box::new(c)))
+        let (x, c) = open::<wire::ExtensiveCall>(json)?;
+        (x, c.map(|c| Item::Call(Arc::new(c))))
     };
-    Some(got.map_or(Got::NotFound, Got::Found))
+    Some(Kept::new(x, item, json.len()))
 }
 
 /// Whether a cached call's JSON names `email` (lower case) as a party's address.
@@ -865,10 +915,13 @@ mod tests {
     fn expired_or_garbled_envelopes_are_misses() {
         let future = unix_now() + 60;
         let found = format!(r#"{{"x":{future},"v":{{"callId":"1","transcript":[]}}}}"#);
-        assert!(matches!(decode("t", found.as_bytes()), Some(Got::Found(_))));
+        let kept = decode("t", found.as_bytes()).unwrap();
+        assert_eq!(kept.expires, future);
+        assert_eq!(kept.weight as usize, found.len());
+        assert!(matches!(kept.got(), Got::Found(Item::Transcript(_))));
         let missing = format!(r#"{{"x":{future},"v":null}}"#);
         assert!(matches!(
-            decode("t", missing.as_bytes()),
+            decode("t", missing.as_bytes()).map(|k| k.got()),
             Some(Got::NotFound)
         ));
         let expired = r#"{"x":1,"v":{"callId":"1","transcript":[]}}"#;

@@ -257,7 +257,7 @@ impl GongClient {
         let mut failed = 0;
         for (id, got) in ids.iter().zip(transcripts) {
             match got {
-                Got::Found(Item::Transcript(t)) => data.transcripts.push(t),
+                Got::Found(Item::Transcript(t)) => data.transcripts.push(Arc::unwrap_or_clone(t)),
                 Got::Found(Item::Call(_)) | Got::NotFound => {}
                 Got::Failed(error) => {
                     failed += 1;
@@ -268,7 +268,7 @@ impl GongClient {
         }
         for got in calls {
             match got {
-                Got::Found(Item::Call(c)) => data.calls.push(*c),
+                Got::Found(Item::Call(c)) => data.calls.push(Arc::unwrap_or_clone(c)),
                 Got::Found(Item::Transcript(_)) | Got::NotFound => {}
                 Got::Failed(error) => {
                     data.metadata_error.get_or_insert(error);
@@ -345,7 +345,7 @@ impl GongClient {
         let mut items = Vec::new();
         for got in gathered.answers.into_iter().flatten() {
             match got {
-                Got::Found(Item::Transcript(t)) => items.push(t),
+                Got::Found(Item::Transcript(t)) => items.push(Arc::unwrap_or_clone(t)),
                 Got::Found(Item::Call(_)) | Got::NotFound => {}
                 Got::Failed(error) => return Err(error),
             }
@@ -374,7 +374,7 @@ impl GongClient {
         let mut items = Vec::new();
         for got in gathered.answers.into_iter().flatten() {
             match got {
-                Got::Found(Item::Call(c)) => items.push(*c),
+                Got::Found(Item::Call(c)) => items.push(Arc::unwrap_or_clone(c)),
                 Got::Found(Item::Transcript(_)) | Got::NotFound => {}
                 Got::Failed(error) => return Err(error),
             }

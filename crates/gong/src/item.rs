@@ -1,15 +1,19 @@
 //! What the scheduler hands out and the cache keeps: one call's answer from one endpoint, or
 //! what became of an id. One home for both, so neither imports the other.
 
+use std::sync::Arc;
+
 use crate::{wire, GongError};
 
-/// One call's answer from one endpoint.
+/// One call's answer from one endpoint. Shared: one answer goes to every caller waiting for it
+/// and stays decoded in the cache's memory tier, so a hit copies it once, into the caller's
+/// hands, and parses nothing.
 #[derive(Debug, Clone)]
 pub(crate) enum Item {
     /// From `/v2/calls/transcript`.
-    Transcript(wire::CallTranscript),
+    Transcript(Arc<wire::CallTranscript>),
     /// From `/v2/calls/extensive`.
-    Call(Box<wire::ExtensiveCall>),
+    Call(Arc<wire::ExtensiveCall>),
 }
 
 impl Item {

@@ -101,11 +101,7 @@ pub(crate) async fn visible_ids(
     let queries = soql.iter().map(|q| client.query::<Value>(q));
     let mut visible = VisibleIds::default();
     for result in futures::future::join_all(queries).await {
-        for record in result.map_err(|e| ServiceError::from_salesforce(e, as_user))? {
-            if let Some(id) = records::text(&record, "Id") {
-                visible.0.insert(id_key(&id).to_owned());
-            }
-        }
+        visible.extend(&result.map_err(|e| ServiceError::from_salesforce(e, as_user))?);
     }
     Ok(visible)
 }
@@ -115,6 +111,22 @@ pub(crate) async fn visible_ids(
 pub(crate) struct VisibleIds(HashSet<String>);
 
 impl VisibleIds {
+    /// The ids of `records`, which the caller's own query returned: seen, so visible.
+    pub(crate) fn of(records: &[Value]) -> Self {
+        let mut visible = Self::default();
+        visible.extend(records);
+        visible
+    }
+
+    fn extend(&mut self, records: &[Value]) {
+        self.0.extend(
+            records
+                .iter()
+                .filter_map(|r| records::text(r, "Id"))
+                .map(|id| id_key(&id).to_owned()),
+        );
+    }
+
     pub(crate) fn contains(&self, id: &str) -> bool {
         self.0.contains(id_key(id))
     }

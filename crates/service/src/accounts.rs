@@ -80,20 +80,17 @@ impl Service {
             return Ok(found.rows);
         }
         let fields = &self.options.fields;
-        let (account_soql, calls_soql) = (
-            query::account(account_id),
-            query::account_calls(fields, account_id, limit),
-        );
-        let (account, calls) = tokio::join!(
+        let account_soql = query::account(account_id);
+        let (account, (calls, seen)) = tokio::join!(
             client.query::<Value>(&account_soql),
-            client.query::<Value>(&calls_soql),
+            self.account_calls_with_deals(&client, as_user, account_id, limit),
         );
         let sf = |e| ServiceError::from_salesforce(e, as_user);
         if account.map_err(sf)?.is_empty() {
             return Err(not_found(account_id.as_str()));
         }
         let calls = self
-            .without_hidden_deals(&client, as_user, calls.map_err(sf)?)
+            .without_hidden_deals(&client, as_user, calls?, &seen)
             .await?;
         Ok(calls
             .iter()

@@ -5,11 +5,11 @@
 //! still have their calls in Gong, where nothing links them to an account, so they are found
 //! by the e-mail domains of the account (see [`crate::domains`]).
 
-use crate::access::{visible_ids, CallAccess};
+use crate::access::{visible_ids, CallAccess, VisibleIds};
 use crate::domains::{self, AccountDomains};
 use crate::error::ServiceError;
 use crate::identity::Caller;
-use crate::ids::{distinct, CallId};
+use crate::ids::{distinct, AccountId, CallId};
 use crate::model::CallRow;
 use crate::service::{Service, DOMAIN_CHUNK};
 use crate::{query, records};
@@ -204,23 +204,59 @@ impl Service {
 
     /// `calls` (Gong call records) without those whose opportunity the caller cannot see: an
     /// org may share an account without its opportunities, and a call on a hidden deal is that
-    /// deal's conversation. A call without an opportunity stays.
+    /// deal's conversation. A call without an opportunity stays. Deals in `seen` (returned by
+    /// the caller's own queries) are visible; only the others are asked about, so a briefing
+    /// whose calls are all on the account's open deals takes no round trip here.
     pub(crate) async fn without_hidden_deals(
         &self,
         client: &SalesforceClient,
         as_user: bool,
         calls: Vec<Value>,
+        seen: &VisibleIds,
     ) -> Result<Vec<Value>, ServiceError> {
         if !as_user {
             return Ok(calls);
         }
         let field = &self.options.fields.opportunity;
-        let deals = distinct(calls.iter().filter_map(|r| records::text(r, field)));
-        let visible = visible_ids(client, as_user, &deals, query::visible_opportunities).await?;
+        let unknown = distinct(
+            calls
+                .iter()
+                .filter_map(|r| records::text(r, field))
+                .filter(|deal| !seen.contains(deal)),
+        );
+        let visible = visible_ids(client, as_user, &unknown, query::visible_opportunities).await?;
         Ok(calls
             .into_iter()
-            .filter(|r| records::text(r, field).is_none_or(|deal| visible.contains(&deal)))
+            .filter(|r| {
+                records::text(r, field)
+                    .is_none_or(|deal| seen.contains(&deal) || visible.contains(&deal))
+            })
             .collect())
+    }
+
+    /// An account's calls (newest `limit`, from the Gong call object) and, read as the
+    /// caller at the same time, its open deals they can see: what
+    /// [`Self::without_hidden_deals`] needs to skip its own round trip.
+    pub(crate) async fn account_calls_with_deals(
+        &self,
+        client: &SalesforceClient,
+        as_user: bool,
+        account_id: &AccountId,
+        limit: usize,
+    ) -> (Result<Vec<Value>, ServiceError>, VisibleIds) {
+        let sf = |e| ServiceError::from_salesforce(e, as_user);
+        let calls_soql = query::account_calls(&self.options.fields, account_id, limit);
+        let deals_soql = query::open_opportunity_ids(account_id);
+        let deals = async {
+            if as_user {
+                // Only a shortcut: without it, every deal is asked about.
+                client.query::<Value>(&deals_soql).await.unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        };
+        let (calls, deals) = tokio::join!(client.query::<Value>(&calls_soql), deals);
+        (calls.map_err(sf), VisibleIds::of(&deals))
     }
 }
 

@@ -65,6 +65,15 @@ pub fn open_opportunities(account_id: &AccountId) -> String {
     )
 }
 
+/// SOQL for the ids of the account's open deals the querying user can see: asked beside an
+/// account's call list, so a call on one of them needs no visibility check of its own.
+pub fn open_opportunity_ids(account_id: &AccountId) -> String {
+    format!(
+        "SELECT Id FROM Opportunity WHERE AccountId = {} AND IsClosed = false LIMIT {MAX_OPPORTUNITIES}",
+        soql_string_literal(account_id.as_str())
+    )
+}
+
 /// Most contact roles read for a briefing's stakeholder map.
 pub const MAX_CONTACT_ROLES: usize = 100;
 

@@ -4,7 +4,7 @@
 //! job ran first. Gong's real limits (3 requests/s, 10,000 a day) and answers that take
 //! `--gong-latency-ms`; Salesforce's answers take `--salesforce-latency-ms`.
 //!
-//! Also measured: a cold briefing alone on an idle server (the critical path: about three
+//! Also measured: a cold briefing alone on an idle server (the critical path: at most three
 //! Salesforce round trips and one Gong round trip), and the same kind of cold briefing asked
 //! while the prefetch run is fetching (the background lane must leave it Gong's capacity).
 
@@ -481,7 +481,7 @@ pub(crate) async fn run(params: &Params) -> anyhow::Result<Vec<Verdict>> {
     let busy_p50 = percentile(&busy, 0.5).map(ms);
     let path_ms = 3.0 * ms(sf_latency) + ms(gong_latency);
     println!(
-        "  a cold briefing alone: p50 {} ms on an idle server ({} probes; 3 Salesforce + 1 Gong round trips = {path_ms:.0} ms), {} ms during the prefetch run ({} cold probes)",
+        "  a cold briefing alone: p50 {} ms on an idle server ({} probes; bound: 3 Salesforce + 1 Gong round trips = {path_ms:.0} ms), {} ms during the prefetch run ({} cold probes)",
         fmt_opt(idle_p50, 0),
         idle.len(),
         fmt_opt(busy_p50, 0),

@@ -2,6 +2,7 @@
 //! every waiter answered.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use tokio::time::Instant;
 
@@ -83,22 +84,28 @@ pub(super) async fn fetch_kept(
     let transport = shared.transport.as_ref();
     let mut unanswered: HashSet<String> = ids.into_iter().collect();
     let stopped_by = loop {
-        let page: Option<Result<Vec<Item>, GongError>> = match &lane.endpoint {
-            Endpoint::Transcript => pages
-                .next::<wire::TranscriptResponse>(transport)
-                .await
-                .map(|page| page.map(|items| items.into_iter().map(Item::Transcript).collect())),
-            Endpoint::Extensive(_) => {
-                pages
+        let page: Option<Result<Vec<Item>, GongError>> =
+            match &lane.endpoint {
+                Endpoint::Transcript => pages
+                    .next::<wire::TranscriptResponse>(transport)
+                    .await
+                    .map(|page| {
+                        page.map(|items| {
+                            items
+                                .into_iter()
+                                .map(|t| Item::Transcript(Arc::new(t)))
+                                .collect()
+                        })
+                    }),
+                Endpoint::Extensive(_) => pages
                     .next::<wire::ExtensiveResponse>(transport)
                     .await
                     .map(|page| {
                         page.map(|items| {
-                            items.into_iter().map(|c| Item::Call(Box::new(c))).collect()
+                            items.into_iter().map(|c| Item::Call(Arc::new(c))).collect()
                         })
-                    })
-            }
-        };
+                    }),
+            };
         let items = match page {
             None => break None,
             Some(Err(error)) => break Some(error),

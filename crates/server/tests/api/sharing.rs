@@ -342,3 +342,74 @@ async fn a_rep_never_sees_intelligence_or_contact_roles_of_what_they_cannot_see(
         }
     }
 }
+
+/// A call on one of the account's open deals that the rep's own query returned needs no
+/// visibility check of its own: listing such calls costs one Salesforce request fewer than
+/// listing calls on deals the rep's query did not return, whose visibility is still asked
+/// (and which stay hidden).
+#[tokio::test]
+async fn calls_on_the_reps_open_deals_skip_the_deal_check_and_others_do_not() {
+    let config = SalesforceSimConfig {
+        private_opportunities: true,
+        ..SalesforceSimConfig::default()
+    };
+    let requests = config.api_requests.clone();
+    let sf = spawn_sf_app(AuthMode::Salesforce, config).await;
+    let (maya, jordan, org) = (user("Maya"), user("Jordan"), org());
+    let deal_of = |call: &sim::org::Call| {
+        call.opportunity_id
+            .as_deref()
+            .and_then(|id| org.opportunity(id))
+    };
+    // Maya's account whose calls are all on her open deals.
+    let hers = org
+        .accounts
+        .iter()
+        .find(|a| {
+            let calls: Vec<&sim::org::Call> = org.calls_for_account(&a.id).collect();
+            a.owner_id == maya.id
+                && !calls.is_empty()
+                && calls
+                    .iter()
+                    .all(|c| deal_of(c).is_some_and(|d| !d.is_closed && d.owner_id == maya.id))
+        })
+        .expect("an account of Maya's whose calls are all on her open deals");
+    // Maya's account shared with Jordan: its deals are hers, hidden from him.
+    let shared = org
+        .accounts
+        .iter()
+        .find(|a| a.owner_id == maya.id && a.shared_with.contains(&jordan.id))
+        .expect("an account of Maya's shared with Jordan");
+    let cost = |account_id: String, token: String| {
+        let (sf, requests) = (&sf, &requests);
+        async move {
+            let path = format!("/accounts/{account_id}/calls?limit=50");
+            // Once, so the token check and the call source are known.
+            let (status, body) = json(sf.get(&path, &token).await).await;
+            assert_eq!(status, 200, "{body}");
+            let before = requests.get();
+            let (status, body) = json(sf.get(&path, &token).await).await;
+            assert_eq!(status, 200, "{body}");
+            (
+                requests.get() - before,
+                body["calls"].as_array().unwrap().len(),
+            )
+        }
+    };
+    let (open, listed) = cost(hers.id.clone(), sf.token("Maya").await).await;
+    assert_eq!(listed, org.calls_for_account(&hers.id).count());
+    // The account, its calls and her open deals, asked at once.
+    assert_eq!(open, 3, "calls on her open deals");
+    let (hidden, listed) = cost(shared.id.clone(), sf.token("Jordan").await).await;
+    let on_her_deals = org
+        .calls_for_account(&shared.id)
+        .filter(|c| deal_of(c).is_some_and(|d| d.owner_id == maya.id))
+        .count();
+    assert!(on_her_deals > 0);
+    assert_eq!(
+        listed,
+        org.calls_for_account(&shared.id).count() - on_her_deals
+    );
+    // ...and the deals his query did not return, asked after.
+    assert_eq!(hidden, 4, "calls on deals hidden from him");
+}

@@ -26,11 +26,10 @@ impl Service {
         let rows = match source {
             ResolvedSource::Salesforce => {
                 let fields = &self.options.fields;
-                let listed = client
-                    .query::<Value>(&query::account_calls(fields, account_id, limit))
-                    .await
-                    .map_err(sf)?;
-                self.without_hidden_deals(client, as_user, listed)
+                let (listed, seen) = self
+                    .account_calls_with_deals(client, as_user, account_id, limit)
+                    .await;
+                self.without_hidden_deals(client, as_user, listed?, &seen)
                     .await?
                     .iter()
                     .filter_map(|r| records::call_row(fields, r))

@@ -10,6 +10,7 @@ mod meeting_context;
 
 pub use assemble::*;
 
+use crate::access::VisibleIds;
 use crate::budget::{fit_briefing, MaxChars, Rendering};
 use crate::call_source::gong_source_note;
 use crate::error::ServiceError;
@@ -109,9 +110,9 @@ impl Service {
             .first()
             .and_then(records::account_summary)
             .ok_or_else(|| not_found(account_id.as_str()))?;
-        let opportunities: Vec<_> = reads
-            .opportunities
-            .map_err(sf)?
+        let opportunities = reads.opportunities.map_err(sf)?;
+        let seen_deals = VisibleIds::of(&opportunities);
+        let opportunities: Vec<_> = opportunities
             .iter()
             .filter_map(records::opportunity)
             .collect();
@@ -125,7 +126,7 @@ impl Service {
             .call_rows(
                 &client,
                 as_user,
-                reads.calls.map_err(sf)?,
+                (reads.calls.map_err(sf)?, &seen_deals),
                 &account,
                 &contacts,
                 request.calls,
@@ -230,13 +231,13 @@ impl Service {
     }
 
     /// Step 2: the calls the briefing covers: those Salesforce listed (less those on deals the
-    /// caller cannot see), or without the Gong call object those found in Gong by the
+    /// caller cannot see; the open deals of step 1 are known to be visible), or without the Gong call object those found in Gong by the
     /// account's domains, with a note saying how.
     async fn call_rows(
         &self,
         client: &SalesforceClient,
         as_user: bool,
-        listed: Option<Vec<Value>>,
+        (listed, seen_deals): (Option<Vec<Value>>, &VisibleIds),
         account: &AccountSummary,
         contacts: &[ContactRecord],
         limit: usize,
@@ -244,7 +245,7 @@ impl Service {
         let fields = &self.options.fields;
         match listed {
             Some(calls) => Ok((
-                self.without_hidden_deals(client, as_user, calls)
+                self.without_hidden_deals(client, as_user, calls, seen_deals)
                     .await?
                     .iter()
                     .filter_map(|r| records::call_row(fields, r))

@@ -107,6 +107,10 @@ pub struct SalesforceSimConfig {
     /// Refresh-token grants the simulator answered (counted whatever the outcome). Clones
     /// share one count, so a test keeps one and reads it while the simulator runs.
     pub refreshes: Counter,
+    /// REST data requests the simulator answered (queries, searches, describes: what the
+    /// org's daily API limit counts), whatever the outcome. Clones share one count, so a test
+    /// reads what a use case cost in Salesforce requests.
+    pub api_requests: Counter,
     /// The certificate (PEM) uploaded to the app for the JWT bearer flow: assertions its key
     /// signed are accepted. Default: [`jwt::DEMO_JWT_CERTIFICATE_PEM`].
     pub jwt_certificate_pem: String,
@@ -118,7 +122,7 @@ pub struct SalesforceSimConfig {
 }
 
 /// A count shared by the clones of a configuration (see
-/// [`SalesforceSimConfig::refreshes`]).
+/// [`SalesforceSimConfig::refreshes`], [`SalesforceSimConfig::api_requests`]).
 #[derive(Debug, Clone, Default)]
 pub struct Counter(Arc<std::sync::atomic::AtomicU64>);
 
@@ -175,6 +179,7 @@ impl Default for SalesforceSimConfig {
             deactivated: Deactivated::default(),
             rotate_refresh_tokens: false,
             refreshes: Counter::default(),
+            api_requests: Counter::default(),
             jwt_certificate_pem: jwt::DEMO_JWT_CERTIFICATE_PEM.to_owned(),
             jwt_audience: jwt::DEFAULT_JWT_AUDIENCE.to_owned(),
             latency: Duration::ZERO,
@@ -282,6 +287,7 @@ impl SfState {
     /// Authenticates a REST data request and counts it against the quota.
     fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
         let grant = self.session(headers)?;
+        self.config.api_requests.add();
         let used = self.api_used.fetch_add(1, Ordering::Relaxed) + 1;
         if self.config.api_quota.is_some_and(|quota| used > quota) {
             return Err(ApiError::request_limit());
