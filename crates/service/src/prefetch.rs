@@ -27,7 +27,8 @@ const ACCOUNTS_AT_ONCE: usize = 8;
 /// Calls handed to the background lane at a time: progress is reported per part.
 const CALLS_PER_PART: usize = 20;
 
-/// Counter of prefetch runs, by `outcome` (`ok`, `stopped_at_share`, `failed`).
+/// Counter of prefetch runs, by `outcome` (`ok`, `stopped_at_share`, `failed`, and
+/// `another_replica` for a run this replica left to the one holding the lease).
 pub const PREFETCH_RUNS: &str = "callbrief_prefetch_runs_total";
 /// Counter of the meetings prefetch runs covered.
 pub const PREFETCH_MEETINGS: &str = "callbrief_prefetch_meetings_total";
@@ -78,7 +79,11 @@ impl Service {
     /// Whether this replica runs the prefetch of the next `ttl`: with replicas on Redis one
     /// of them does; alone, always.
     pub async fn take_prefetch_lease(&self, ttl: Duration) -> bool {
-        self.gong.take_lease("prefetch", ttl).await
+        let taken = self.gong.take_lease("prefetch", ttl).await;
+        if !taken {
+            metrics::counter!(PREFETCH_RUNS, "outcome" => "another_replica").increment(1);
+        }
+        taken
     }
 
     /// One prefetch run over the customer meetings starting in the next `hours_ahead` hours
