@@ -358,29 +358,6 @@ async fn cached_names_the_calls_whole_in_a_tier_this_client_can_open() {
         .unwrap();
     let asked = ids(&["101", "102", "303", "404"]);
     assert_eq!(client.cached(&asked).await, ids(&["101", "102"]));
-    // From memory alone: a cache without a store keeps calls decoded, and finds them too.
-    let mut config = config(&server);
-    config.cache = CacheConfig {
-        mode: CacheMode::Memory,
-        ..CacheConfig::default()
-    };
-    let in_memory = GongClient::new(config).unwrap();
-    in_memory
-        .calls_with_transcripts(&ids(&["101", "303"]))
-        .await
-        .unwrap();
-    assert_eq!(
-        in_memory
-            .cached_calls_with_email("BUYER303@customer.example")
-            .await
-            .unwrap(),
-        ids(&["303"])
-    );
-    assert!(in_memory
-        .cached_calls_with_email("buyer102@customer.example")
-        .await
-        .unwrap()
-        .is_empty());
     // From disk alone, after a restart.
     client.close().await;
     assert_eq!(
