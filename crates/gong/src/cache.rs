@@ -9,7 +9,7 @@
 //! on disk (encrypted under the same key), each with the entry's expiry as its Redis TTL.
 //!
 //! Two local tiers: a memory tier bounded in bytes (`moka`; answers are kept decoded there, so
-//! a hit parses nothing, each weighed at [`DECODED_SIZE_PER_JSON_BYTE`] times its JSON) over an embedded
+//! a hit parses nothing, each weighed at about what it takes in memory) over an embedded
 //! store on disk (`redb`). redb is pure Rust (no C toolchain, unlike RocksDB or SQLite), keeps
 //! one file with ACID transactions (a crash mid-write leaves the previous state, not a torn
 //! value), and needs no server. The directory is created 0700 and the file 0600; values can be

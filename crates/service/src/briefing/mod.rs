@@ -231,8 +231,9 @@ impl Service {
     }
 
     /// Step 2: the calls the briefing covers: those Salesforce listed (less those on deals the
-    /// caller cannot see; the open deals of step 1 are known to be visible), or without the Gong call object those found in Gong by the
-    /// account's domains, with a note saying how.
+    /// caller cannot see; `seen_deals`, the open deals step 1 read as them, are visible), or
+    /// without the Gong call object those found in Gong by the account's domains, with a note
+    /// saying how.
     async fn call_rows(
         &self,
         client: &SalesforceClient,

@@ -107,9 +107,9 @@ pub struct SalesforceSimConfig {
     /// Refresh-token grants the simulator answered (counted whatever the outcome). Clones
     /// share one count, so a test keeps one and reads it while the simulator runs.
     pub refreshes: Counter,
-    /// REST data requests the simulator answered (queries, searches, describes: what the
-    /// org's daily API limit counts), whatever the outcome. Clones share one count, so a test
-    /// reads what a use case cost in Salesforce requests.
+    /// REST data requests with a valid session the simulator took (queries, searches,
+    /// describes: what the org's daily API limit counts), those refused past the quota too.
+    /// Clones share one count, so a test reads what a use case cost in Salesforce requests.
     pub api_requests: Counter,
     /// The certificate (PEM) uploaded to the app for the JWT bearer flow: assertions its key
     /// signed are accepted. Default: [`jwt::DEMO_JWT_CERTIFICATE_PEM`].
