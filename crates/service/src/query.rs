@@ -5,7 +5,7 @@
 //! API names when the service is built. Tests below show injection attempts staying literals.
 
 use crate::ids::{AccountId, EventId};
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use salesforce::escape::{soql_like_contains, soql_string_literal, sosl_term};
 
 use crate::fields::GongFields;
@@ -226,37 +226,38 @@ pub fn people<S: AsRef<str>>(object: &str, ids: &[S]) -> String {
     )
 }
 
-/// SOQL for the tracked changes of the account's deals' stage, amount, close date and next
-/// step after `since`, oldest first.
-pub fn deal_changes(account_id: &AccountId, since: &DateTime<Utc>) -> String {
+/// SOQL for the newest tracked changes of the account's deals' stage, amount, close date and
+/// next step, newest first. Asked with a briefing's first reads, before its newest call is
+/// known: the briefing keeps those after that call (at most [`MAX_SINCE_ROWS`], the newest).
+pub fn deal_changes(account_id: &AccountId) -> String {
     format!(
         "SELECT OpportunityId, Opportunity.Name, Field, OldValue, NewValue, CreatedDate, \
          CreatedBy.Name FROM OpportunityFieldHistory WHERE Opportunity.AccountId = {} AND \
-         Field IN ('StageName', 'Amount', 'CloseDate', 'NextStep') AND CreatedDate > {} \
-         ORDER BY CreatedDate ASC LIMIT {MAX_SINCE_ROWS}",
-        soql_string_literal(account_id.as_str()),
-        datetime_literal(since)
+         Field IN ('StageName', 'Amount', 'CloseDate', 'NextStep') \
+         ORDER BY CreatedDate DESC LIMIT {MAX_SINCE_ROWS}",
+        soql_string_literal(account_id.as_str())
     )
 }
 
-/// SOQL for the account's contacts created after `since`.
-pub fn new_contacts(account_id: &AccountId, since: &DateTime<Utc>) -> String {
+/// SOQL for the account's newest contacts, newest first; the briefing keeps those created
+/// after its newest call (see [`deal_changes`]).
+pub fn new_contacts(account_id: &AccountId) -> String {
     format!(
-        "SELECT Id, Name, Title, CreatedDate FROM Contact WHERE AccountId = {} AND \
-         CreatedDate > {} ORDER BY CreatedDate ASC LIMIT {MAX_SINCE_ROWS}",
-        soql_string_literal(account_id.as_str()),
-        datetime_literal(since)
+        "SELECT Id, Name, Title, CreatedDate FROM Contact WHERE AccountId = {} \
+         ORDER BY CreatedDate DESC LIMIT {MAX_SINCE_ROWS}",
+        soql_string_literal(account_id.as_str())
     )
 }
 
-/// SOQL for the account's open tasks due on or before `due_by`, soonest first.
-pub fn open_tasks(account_id: &AccountId, due_by: NaiveDate) -> String {
+/// SOQL for the account's open tasks with a due date, soonest first. Asked before the meeting
+/// is known; the briefing keeps those due by the meeting's day, which in this order are the
+/// first rows: the same rows a query bounded by that day returns.
+pub fn open_tasks(account_id: &AccountId) -> String {
     format!(
         "SELECT Id, Subject, ActivityDate, Status, Priority, Owner.Name FROM Task WHERE \
-         AccountId = {} AND IsClosed = false AND ActivityDate <= {} ORDER BY ActivityDate ASC \
+         AccountId = {} AND IsClosed = false AND ActivityDate != null ORDER BY ActivityDate ASC \
          LIMIT {MAX_SINCE_ROWS}",
-        soql_string_literal(account_id.as_str()),
-        due_by.format("%Y-%m-%d")
+        soql_string_literal(account_id.as_str())
     )
 }
 
@@ -391,8 +392,11 @@ mod tests {
             "{q}"
         );
         assert!(q.contains("(SELECT RelationId, Status FROM EventRelations LIMIT 100)"));
-        let q = open_tasks(&account_id("001Dm0000000001AAA"), now.date_naive());
-        assert!(q.contains("ActivityDate <= 2026-11-28 ORDER BY"), "{q}");
+        let q = open_tasks(&account_id("001Dm0000000001AAA"));
+        assert!(
+            q.contains("ActivityDate != null ORDER BY ActivityDate ASC"),
+            "{q}"
+        );
         assert_eq!(
             people("Contact", &["003A", "x'y"]),
             "SELECT Id, Name, Title FROM Contact WHERE Id IN ('003A', 'x\\'y')"

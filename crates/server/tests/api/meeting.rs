@@ -130,6 +130,45 @@ async fn the_briefing_opens_with_the_next_meeting_and_what_changed_since_the_las
 }
 
 #[tokio::test]
+async fn the_meetings_invitees_cost_no_query_after_step_one_when_it_names_them() {
+    let config = SalesforceSimConfig::default();
+    let requests = config.api_requests.clone();
+    let sf = spawn_sf_app(AuthMode::Salesforce, config).await;
+    let (acme, org) = (acme(), org());
+    let event = event_of(&acme);
+    let maya = user("Maya");
+    // The premise: every invitee is one of the account's contacts or Maya herself.
+    assert!(event.invitees.iter().all(|i| i.relation_id == maya.id
+        || org
+            .contacts_for_account(&acme.id)
+            .any(|c| c.id == i.relation_id)));
+    let token = sf.token("Maya").await;
+    let cost = |extra: &'static str| {
+        let (sf, requests, token, acme_id) = (&sf, &requests, &token, acme.id.clone());
+        async move {
+            let before = requests.get();
+            let (status, body) = briefing(sf, &acme_id, extra, token).await;
+            assert_eq!(status, 200, "{body}");
+            (requests.get() - before, body)
+        }
+    };
+    // Once, so the token check and the call source are known.
+    cost("&meeting=none").await;
+    let (without, _) = cost("&meeting=none").await;
+    let (with, body) = cost("").await;
+    assert_eq!(body["meeting"]["eventId"], event.id.as_str());
+    let attendees = body["meeting"]["attendees"].as_array().unwrap();
+    assert_eq!(attendees.len(), event.invitees.len(), "{attendees:?}");
+    assert!(
+        attendees.iter().all(|a| a["name"].is_string()),
+        "{attendees:?}"
+    );
+    // The meeting adds its event and Maya's own record, both asked in step 1: no query for
+    // names after it (naming the contacts and Maya apart would be two more).
+    assert_eq!(with, without + 2);
+}
+
+#[tokio::test]
 async fn a_meeting_parameter_that_is_no_event_id_is_a_clear_400() {
     let sf = spawn_sf_app(AuthMode::Salesforce, SalesforceSimConfig::default()).await;
     let token = sf.token("Maya").await;

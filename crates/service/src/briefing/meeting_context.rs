@@ -11,8 +11,59 @@ use salesforce::{SalesforceClient, SalesforceError};
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// What Salesforce answered for the meeting context, read before Gong's answer is in: the
-/// invitees' names, the deal changes and new contacts since the newest call, the open tasks.
+/// What step 1 reads for the meeting context, beside the account's records and before the
+/// newest call or the meeting is known: the account's newest deal changes and contacts, its
+/// open tasks soonest first, and the caller's own user record (an invitee of most of their
+/// meetings). Kept to what applies once both are known ([`Service::meeting_reads`]), so a
+/// briefing whose invitees are all known takes no second Salesforce round trip.
+pub(crate) struct ContextReads {
+    pub(crate) changes: Result<Vec<Value>, SalesforceError>,
+    pub(crate) new_contacts: Result<Vec<Value>, SalesforceError>,
+    pub(crate) tasks: Result<Vec<Value>, SalesforceError>,
+    /// `None` with the service credentials (no user of one's own) or without a meeting.
+    pub(crate) me: Option<Result<Vec<Value>, SalesforceError>>,
+}
+
+/// Reads [`ContextReads`] for `account_id` (with the record of `me`, the caller's user id,
+/// when given), its queries sent together.
+pub(crate) async fn context_reads(
+    client: &SalesforceClient,
+    account_id: &AccountId,
+    me: Option<&str>,
+) -> ContextReads {
+    let soql = [
+        query::deal_changes(account_id),
+        query::new_contacts(account_id),
+        query::open_tasks(account_id),
+    ];
+    let me_soql = me.map(|id| query::people("User", &[id]));
+    let (changes, new_contacts, tasks, me) = tokio::join!(
+        client.query::<Value>(&soql[0]),
+        client.query::<Value>(&soql[1]),
+        client.query::<Value>(&soql[2]),
+        query_if(client, me_soql.as_deref()),
+    );
+    ContextReads {
+        changes,
+        new_contacts,
+        tasks,
+        me,
+    }
+}
+
+/// The answer to `soql`, or `None` without a query to ask.
+pub(crate) async fn query_if(
+    client: &SalesforceClient,
+    soql: Option<&str>,
+) -> Option<Result<Vec<Value>, SalesforceError>> {
+    match soql {
+        Some(q) => Some(client.query::<Value>(q).await),
+        None => None,
+    }
+}
+
+/// What Salesforce answered for the meeting context: the invitees' names, the deal changes and
+/// new contacts since the newest call, the open tasks due by the meeting.
 pub(crate) struct MeetingReads {
     event: Option<records::EventRecord>,
     since: Option<chrono::DateTime<chrono::Utc>>,
@@ -27,48 +78,73 @@ type SinceReads = (
 );
 
 impl Service {
-    /// The Salesforce half of the meeting context for `event` and what changed since the
-    /// newest call (`since`): deal changes, new contacts, and open tasks due before the meeting
-    /// (within a week of `now` without one), asked together. Needs nothing of Gong, so it runs
-    /// beside the Gong fetch.
+    /// The Salesforce half of the meeting context for `event`: its invitees, named from
+    /// `contacts` (step 1's) and the caller's record, and asked of Salesforce only for those
+    /// neither names; what of `reads` changed since the newest call (`since`); the open tasks
+    /// due by the meeting's day (within a week of `now` without one). Needs nothing of Gong,
+    /// so it runs beside the Gong fetch.
     pub(crate) async fn meeting_reads(
         &self,
         client: &SalesforceClient,
-        account_id: &AccountId,
-        event: Option<records::EventRecord>,
+        (event, contacts): (Option<records::EventRecord>, &[Value]),
         since: Option<chrono::DateTime<chrono::Utc>>,
         now: chrono::DateTime<chrono::Utc>,
+        reads: ContextReads,
     ) -> MeetingReads {
-        let people_soql = people_queries(event.as_ref());
+        let me = reads.me.and_then(Result::ok).unwrap_or_default();
+        let mut people = people_by_id([contacts, me.as_slice()]);
+        let unknown: Vec<&str> = event
+            .iter()
+            .flat_map(|e| e.invitees.iter().map(|(id, _)| id.as_str()))
+            .filter(|id| !people.contains_key(id_key(id)))
+            .collect();
+        let people_soql = people_queries(&unknown);
+        let asked =
+            futures::future::join_all(people_soql.iter().map(|q| client.query::<Value>(q))).await;
+        // A lead query fails in an org without leads; its invitees stay unnamed.
+        let asked: Vec<Vec<Value>> = asked.into_iter().flatten().collect();
+        people.extend(people_by_id(asked.iter().map(Vec::as_slice)));
         let due_by = tasks_due_by(event.as_ref(), now);
-        let since_soql = since.map(|since| {
-            [
-                query::deal_changes(account_id, &since),
-                query::new_contacts(account_id, &since),
-            ]
+        let since_parts = since.map(|since| {
+            (
+                reads.changes.map(|rows| created_after(rows, since)),
+                reads.new_contacts.map(|rows| created_after(rows, since)),
+            )
         });
-        let tasks_soql = query::open_tasks(account_id, due_by);
-        let people =
-            futures::future::join_all(people_soql.iter().map(|q| client.query::<Value>(q)));
-        let since_parts = async {
-            match &since_soql {
-                Some([changes, contacts]) => Some(tokio::join!(
-                    client.query::<Value>(changes),
-                    client.query::<Value>(contacts)
-                )),
-                None => None,
-            }
-        };
-        let (people, since_parts, tasks) =
-            tokio::join!(people, since_parts, client.query::<Value>(&tasks_soql));
         MeetingReads {
             event,
             since,
-            people: people_by_id(people),
+            people,
             since_parts,
-            tasks,
+            tasks: reads.tasks.map(|rows| due_by_day(rows, due_by)),
         }
     }
+}
+
+/// Of `rows` (newest first), those created after `since`, oldest first. The sort is stable:
+/// rows of one instant (fields changed in one save) keep the order Salesforce gave them.
+fn created_after(rows: Vec<Value>, since: chrono::DateTime<chrono::Utc>) -> Vec<Value> {
+    let mut kept: Vec<(chrono::DateTime<chrono::Utc>, Value)> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let created = records::text(&r, "CreatedDate")
+                .and_then(|t| salesforce::datetime::parse_datetime(&t))?;
+            (created > since).then_some((created, r))
+        })
+        .collect();
+    kept.sort_by_key(|(created, _)| *created);
+    kept.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Of `rows` (soonest first), those due on or before `due_by`.
+fn due_by_day(rows: Vec<Value>, due_by: chrono::NaiveDate) -> Vec<Value> {
+    rows.into_iter()
+        .filter(|r| {
+            records::text(r, "ActivityDate")
+                .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+                .is_some_and(|d| d <= due_by)
+        })
+        .collect()
 }
 
 /// The meeting (its invitees the caller can see, joined with the stakeholder map) and what
@@ -131,12 +207,8 @@ pub(crate) fn meeting_context(
     }
 }
 
-/// The queries naming the event's invitees, one per kind of record (contacts, users, leads).
-fn people_queries(event: Option<&records::EventRecord>) -> Vec<String> {
-    let invitees: Vec<&str> = event
-        .iter()
-        .flat_map(|e| e.invitees.iter().map(|(id, _)| id.as_str()))
-        .collect();
+/// The queries naming `invitees`, one per kind of record (contacts, users, leads).
+fn people_queries(invitees: &[&str]) -> Vec<String> {
     let of_kind = |kind: &str| -> Vec<String> {
         distinct(
             invitees
@@ -167,23 +239,63 @@ fn tasks_due_by(
         })
 }
 
-/// The people the invitee queries found, by the 15-character form of their id.
-fn people_by_id(results: Vec<Result<Vec<Value>, SalesforceError>>) -> HashMap<String, Person> {
+/// The people among `records` (contacts or users: id, name, title), by the 15-character
+/// form of their id.
+fn people_by_id<'a>(records: impl IntoIterator<Item = &'a [Value]>) -> HashMap<String, Person> {
     let mut by_id = HashMap::new();
-    // A lead query fails in an org without leads; its invitees stay unnamed.
-    for records in results.into_iter().flatten() {
-        for r in &records {
-            if let (Some(id), Some(name)) = (records::text(r, "Id"), records::text(r, "Name")) {
-                by_id.insert(
-                    id_key(&id).to_owned(),
-                    Person {
-                        id,
-                        name,
-                        title: records::text(r, "Title"),
-                    },
-                );
-            }
+    for r in records.into_iter().flatten() {
+        if let (Some(id), Some(name)) = (records::text(r, "Id"), records::text(r, "Name")) {
+            by_id.insert(
+                id_key(&id).to_owned(),
+                Person {
+                    id,
+                    name,
+                    title: records::text(r, "Title"),
+                },
+            );
         }
     }
     by_id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    #[test]
+    fn of_the_newest_rows_those_after_the_last_call_are_kept_oldest_first() {
+        let rows = vec![
+            json!({"Id": "c", "CreatedDate": "2026-11-20T10:00:00.000+0000"}),
+            json!({"Id": "b1", "CreatedDate": "2026-11-10T10:00:01.000+0000"}),
+            json!({"Id": "b2", "CreatedDate": "2026-11-10T10:00:01.000+0000"}),
+            json!({"Id": "a", "CreatedDate": "2026-11-10T10:00:00.000+0000"}),
+            json!({"Id": "undated"}),
+        ];
+        let since = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 10, 10, 0, 0)
+            .unwrap();
+        let kept: Vec<_> = created_after(rows, since)
+            .iter()
+            .filter_map(|r| records::text(r, "Id"))
+            .collect();
+        assert_eq!(kept, ["b1", "b2", "c"]);
+    }
+
+    #[test]
+    fn tasks_due_after_the_meeting_day_are_left_out() {
+        let rows = vec![
+            json!({"Id": "overdue", "ActivityDate": "2026-11-01"}),
+            json!({"Id": "that_day", "ActivityDate": "2026-12-08"}),
+            json!({"Id": "later", "ActivityDate": "2026-12-09"}),
+            json!({"Id": "garbled", "ActivityDate": "soon"}),
+        ];
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+        let kept: Vec<_> = due_by_day(rows, day)
+            .iter()
+            .filter_map(|r| records::text(r, "Id"))
+            .collect();
+        assert_eq!(kept, ["overdue", "that_day"]);
+    }
 }

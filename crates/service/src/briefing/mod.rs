@@ -1,12 +1,15 @@
-//! The briefing pack, step by step: read the account's records as the caller, find its calls,
-//! fetch them from Gong while the meeting context's Salesforce queries run beside the fetch
-//! ([`meeting_context`]), assemble the pack ([`assemble`]), join the meeting with it, and fit
-//! it into the caller's budget. A cold briefing's critical path is the first Salesforce reads,
-//! then the longer of the Gong fetch and the meeting's reads.
+//! The briefing pack, step by step: read the account's records and the meeting context's as
+//! the caller, find its calls, fetch them from Gong while the invitees those reads did not name
+//! are asked beside the fetch ([`meeting_context`]), assemble the pack ([`assemble`]), join the
+//! meeting with it, and fit it into the caller's budget. A briefing's critical path is the
+//! first Salesforce reads, then the longer of the Gong fetch (nothing when cached) and the
+//! names still unknown (often none).
 
 mod assemble;
 mod calls;
 mod meeting_context;
+
+use meeting_context::{query_if, ContextReads};
 
 pub use assemble::*;
 
@@ -86,6 +89,8 @@ struct Reads {
     roles: Result<Vec<Value>, SalesforceError>,
     /// `None` when no meeting was asked for.
     event: Option<Result<Vec<Value>, SalesforceError>>,
+    /// The meeting context's own reads.
+    context: ContextReads,
 }
 
 impl Service {
@@ -102,7 +107,9 @@ impl Service {
         let (client, as_user) = self.salesforce_for(caller)?;
         let source = self.source(&client, as_user).await?;
         let now = self.now();
-        let reads = self.read_records(&client, source, request, now).await;
+        let reads = self
+            .read_records(&client, source, request, (now, caller.user_id()))
+            .await;
         let sf = |e| ServiceError::from_salesforce(e, as_user);
         let account = reads
             .account
@@ -116,9 +123,8 @@ impl Service {
             .iter()
             .filter_map(records::opportunity)
             .collect();
-        let contacts: Vec<_> = reads
-            .contacts
-            .map_err(sf)?
+        let contact_records = reads.contacts.map_err(sf)?;
+        let contacts: Vec<_> = contact_records
             .iter()
             .filter_map(records::contact)
             .collect();
@@ -141,8 +147,8 @@ impl Service {
         );
         let event = chosen_event(reads.event, request, sf)?;
         let since = newest_start(&rows);
-        // Step 3: Gong's calls, and beside them the meeting context's Salesforce queries,
-        // which need nothing of Gong.
+        // Step 3: Gong's calls, and beside them what is left of the meeting context: the
+        // names of invitees step 1 did not read (often none), which need nothing of Gong.
         let _admitted = self.admit(ids.len()).await;
         let gong = async {
             if ids.is_empty() {
@@ -151,7 +157,13 @@ impl Service {
             let fairness = caller.fairness_key();
             Some(self.gong.calls_with_transcripts_for(fairness, &ids).await)
         };
-        let meeting_reads = self.meeting_reads(&client, account_id, event, since, now);
+        let meeting_reads = self.meeting_reads(
+            &client,
+            (event, &contact_records),
+            since,
+            now,
+            reads.context,
+        );
         let (gong, meeting_reads) = tokio::join!(gong, meeting_reads);
         let (roles, roles_note) = contact_roles(reads.roles);
         let mut parts = assemble(&account.name, &rows, gong, &contacts, &roles);
@@ -176,13 +188,14 @@ impl Service {
     }
 
     /// Step 1: the account, its open deals, contacts, calls (from the Gong call object), the
-    /// open deals' contact roles and the meeting's event, asked of Salesforce together.
+    /// open deals' contact roles, the meeting's event and the meeting context's reads (see
+    /// [`ContextReads`]; `me` is the caller's user id), asked of Salesforce together.
     async fn read_records(
         &self,
         client: &SalesforceClient,
         source: ResolvedSource,
         request: &BriefingRequest,
-        now: chrono::DateTime<chrono::Utc>,
+        (now, me): (chrono::DateTime<chrono::Utc>, Option<&str>),
     ) -> Reads {
         let account_id = &request.account_id;
         let fields = &self.options.fields;
@@ -206,19 +219,16 @@ impl Service {
             MeetingChoice::Event(id) => Some(query::event_on_account(id, account_id)),
             MeetingChoice::None => None,
         };
-        let event = async {
-            match &event_soql {
-                Some(q) => Some(client.query::<Value>(q).await),
-                None => None,
-            }
-        };
-        let (account, opportunities, contacts, calls, roles, event) = tokio::join!(
+        // The rep's own record names them among the invitees; without a meeting, no one.
+        let me = me.filter(|_| event_soql.is_some());
+        let (account, opportunities, contacts, calls, roles, event, context) = tokio::join!(
             client.query::<Value>(&soql[0]),
             client.query::<Value>(&soql[1]),
             client.query::<Value>(&soql[2]),
             calls,
             client.query::<Value>(&soql[4]),
-            event,
+            query_if(client, event_soql.as_deref()),
+            meeting_context::context_reads(client, account_id, me),
         );
         Reads {
             account,
@@ -227,6 +237,7 @@ impl Service {
             calls,
             roles,
             event,
+            context,
         }
     }
 
